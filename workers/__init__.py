@@ -1,0 +1,1 @@
+"""arq background jobs and the worker settings every job shares."""

@@ -1,0 +1,25 @@
+"""Job functions. Each takes arq's ``ctx`` (with ``ctx["services"]``) and calls the same
+service functions the API calls; arguments and results are JSON-serialisable."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from matcher import __version__
+from matcher.health.service import readiness
+from matcher.services import Services
+
+
+async def health_check(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Prove the worker runs jobs and reaches its dependencies; returns what it saw."""
+    svc: Services = ctx["services"]
+    checks = await readiness(es=svc.es, redis=svc.arq, specs=svc.specs.values())
+    return {
+        "status": "ok" if all(v == "ok" for v in checks.values()) else "degraded",
+        "checks": checks,
+        "worker_pid": os.getpid(),
+        "version": __version__,
+        "embedder": svc.embedder.model_id,
+        "job_try": ctx.get("job_try"),
+    }

@@ -1,0 +1,67 @@
+"""The arq worker: settings shared by every job, and its startup/shutdown.
+
+- JSON job serialisation (never pickle: Redis content must not be able to run code).
+- Callers give job ids (``_job_id``) derived from what the job does, so a duplicate enqueue
+  while the first is queued, running or its result kept is a no-op.
+- Bounded tries and per-job timeouts; results kept for an hour for progress pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from arq.connections import RedisSettings
+from arq.worker import Worker, func
+
+from matcher.embeddings import Embedder, build_embedder
+from matcher.logs import configure_logging
+from matcher.services import Services, build_services, job_deserializer, job_serializer
+from matcher.settings import Settings
+from workers.jobs import health_check
+
+MAX_TRIES = 3
+JOB_TIMEOUT_S = 600
+KEEP_RESULT_S = 3600
+
+FUNCTIONS = [func(health_check, name="health_check", timeout=30, max_tries=MAX_TRIES)]
+
+
+def create_worker(
+    settings: Settings,
+    *,
+    burst: bool = False,
+    embedder_factory: Callable[[Settings], Embedder] = build_embedder,
+    handle_signals: bool = True,
+) -> Worker:
+    """A worker for the settings' Redis and queue; ``burst`` drains the queue and returns."""
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["services"] = build_services(settings, embedder_factory(settings))
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        svc: Services | None = ctx.get("services")
+        if svc is not None:
+            await svc.close()
+
+    return Worker(
+        functions=FUNCTIONS,
+        queue_name=settings.queue_name,
+        redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        on_startup=startup,
+        on_shutdown=shutdown,
+        burst=burst,
+        handle_signals=handle_signals,
+        job_serializer=job_serializer,
+        job_deserializer=job_deserializer,
+        max_tries=MAX_TRIES,
+        job_timeout=JOB_TIMEOUT_S,
+        keep_result=KEEP_RESULT_S,
+        max_jobs=4,
+        poll_delay=0.2,
+    )
+
+
+def run_worker(settings: Settings) -> None:
+    configure_logging(settings.log_level)
+    create_worker(settings).run()
