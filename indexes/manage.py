@@ -11,7 +11,6 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch, NotFoundError
@@ -129,19 +128,25 @@ async def index_status(es: AsyncElasticsearch, spec: IndexSpec) -> IndexStatus:
 async def delete_document(es: AsyncElasticsearch, spec: IndexSpec, doc_id: str) -> bool:
     """Delete ``doc_id`` from every concrete index behind the aliases; True if any held it.
 
-    During a migration the read and write aliases point at different indexes; deleting from
-    both keeps a deleted record from coming back when the migration finishes.
+    During a migration the aliases point at two indexes and may move while this runs, so it
+    deletes until a fresh look at the aliases shows no index it has not deleted from yet.
+    Together with the migration's final check, a deleted record cannot come back.
     """
-    indexes = set(await _alias_targets(es, spec.read_alias))
-    indexes |= set(await _alias_targets(es, spec.write_alias))
+    done: set[str] = set()
     found = False
-    for index in sorted(indexes):
-        try:
-            await es.delete(index=index, id=doc_id, refresh="wait_for")
-            found = True
-        except NotFoundError:
-            pass
-    return found
+    while True:
+        current = set(await _alias_targets(es, spec.read_alias))
+        current |= set(await _alias_targets(es, spec.write_alias))
+        pending = current - done
+        if not pending:
+            return found
+        for index in sorted(pending):
+            try:
+                await es.delete(index=index, id=doc_id, refresh="wait_for")
+                found = True
+            except NotFoundError:
+                pass
+        done |= pending
 
 
 async def migrate(
@@ -157,7 +162,8 @@ async def migrate(
     Reads keep hitting the complete old index until one atomic alias swap moves them to the
     complete new one. Writes move to the new index first, so nothing written during the copy
     is lost: the copy uses ``create`` and never overwrites a document the service rewrote.
-    Documents deleted during the copy are removed again after it (see ``delete_document``).
+    Documents deleted during the copy are removed again after it. The copied ids are held in
+    memory (about 150 bytes each: fine for millions, not for billions).
     ``transform`` may rewrite each batch, e.g. to re-embed text for a new model.
     """
     sources = await _alias_targets(es, spec.read_alias)
@@ -177,8 +183,6 @@ async def migrate(
             f"{spec.name}: vectors were made by {source_meta.get('embedding_model')!r}, the "
             f"service now uses {spec.embedding_model!r}; migrate with re-embedding"
         )
-    # A little slack for clock skew between the service's hosts and this process.
-    started = datetime.now(UTC) - timedelta(seconds=5)
     await es.indices.create(index=target, **spec.body())
     await es.indices.update_aliases(
         actions=[
@@ -188,22 +192,26 @@ async def migrate(
     )
     logger.info("migration started", extra={"source": source, "target": target})
 
-    copied = skipped = 0
+    skipped = 0
+    # id → indexed_at of each document the copy wrote: tells copies from the service's writes.
+    copied: dict[str, Any] = {}
     batch: list[dict[str, Any]] = []
 
     async def flush() -> None:
-        nonlocal copied, skipped, batch
+        nonlocal skipped, batch
         docs = await transform(batch) if transform else batch
         actions = [
             {"_op_type": "create", "_index": target, "_id": d["_id"], "_source": d["_source"]}
             for d in docs
         ]
-        ok, errors = await async_bulk(es, actions, raise_on_error=False, stats_only=False)
-        conflicts = [e for e in errors if isinstance(e, dict) and _status(e) == 409]
+        _, errors = await async_bulk(es, actions, raise_on_error=False, stats_only=False)
+        conflicts = {_item(e)["_id"] for e in errors if _item(e).get("status") == 409}
         if len(conflicts) != len(errors):
             raise MigrationError(f"copy into {target} failed: {errors[:3]}")
-        copied += ok
         skipped += len(conflicts)
+        copied.update(
+            (d["_id"], d["_source"].get("indexed_at")) for d in docs if d["_id"] not in conflicts
+        )
         batch = []
 
     async for hit in async_scan(es, index=source, size=batch_size, query={"sort": ["_doc"]}):
@@ -219,32 +227,40 @@ async def migrate(
             {"add": {"index": target, "alias": spec.read_alias}},
         ]
     )
-    removed = await _remove_deleted_during_copy(es, source, target, started)
+    removed = await _remove_deleted_during_copy(es, source, target, copied)
     if delete_source:
         await es.indices.delete(index=source)
-    logger.info("migration finished", extra={"target": target, "copied": copied})
-    return MigrationReport(spec.name, source, target, copied, skipped, removed, delete_source)
+    logger.info("migration finished", extra={"target": target, "copied": len(copied)})
+    return MigrationReport(
+        spec.name, source, target, len(copied), skipped, removed, delete_source
+    )
 
 
-def _status(error: dict[str, Any]) -> int:
-    return int(next(iter(error.values())).get("status", 0))
+def _item(error: Any) -> dict[str, Any]:
+    item: dict[str, Any] = next(iter(error.values())) if isinstance(error, dict) else {}
+    return item
 
 
 async def _remove_deleted_during_copy(
-    es: AsyncElasticsearch, source: str, target: str, started: datetime
+    es: AsyncElasticsearch, source: str, target: str, copied: dict[str, Any]
 ) -> int:
-    """Copies of documents that were deleted from the source after the copy had read them."""
+    """Delete copies of documents that the service deleted while the copy ran.
+
+    The copy reads a snapshot (scroll), so it can write a document after the service deleted
+    it from both indexes. Such a copy is gone from the source and still holds the copied
+    ``indexed_at`` in the target; a document the service wrote again has a newer one.
+    """
+    await es.indices.refresh(index=source)
     remaining = {hit["_id"] async for hit in async_scan(es, index=source, _source=False)}
-    stale = [
-        hit["_id"]
-        async for hit in async_scan(
-            es,
-            index=target,
-            _source=False,
-            query={"query": {"range": {"indexed_at": {"lt": started.isoformat()}}}},
-        )
-        if hit["_id"] not in remaining
-    ]
+    candidates = [doc_id for doc_id in copied if doc_id not in remaining]
+    stale: list[str] = []
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start : start + 500]
+        resp = await es.mget(index=target, ids=chunk, source_includes=["indexed_at"])
+        stale += [
+            d["_id"] for d in resp["docs"]
+            if d.get("found") and d["_source"].get("indexed_at") == copied[d["_id"]]
+        ]
     for doc_id in stale:
         try:
             await es.delete(index=target, id=doc_id)

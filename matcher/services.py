@@ -66,6 +66,8 @@ class Services:
     async def close(self) -> None:
         await self.es.close()
         await self.arq.aclose()
+        # A pool handed to the client is not closed by it.
+        await self.arq.connection_pool.disconnect()
         self.embedder.close()
 
 

@@ -1,0 +1,207 @@
+"""Index creation is idempotent; migrations keep every document searchable throughout."""
+
+import asyncio
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from elasticsearch import AsyncElasticsearch
+
+from indexes import IndexSpec, build_specs, ensure_indexes, index_status, migrate
+from indexes.manage import MigrationError, delete_document, drop_indexes
+
+pytestmark = pytest.mark.integration
+
+ALLOWED_ANALYZERS = {"whitespace"}  # core analyzers only: no analysis-common, no plugins
+
+
+def walk(mapping: Any) -> list[dict[str, Any]]:
+    found = []
+    if isinstance(mapping, dict):
+        found.append(mapping)
+        for value in mapping.values():
+            found.extend(walk(value))
+    return found
+
+
+def test_mappings_use_only_what_the_minimal_node_has() -> None:
+    for spec in build_specs("x", dims=384, embedding_model="m").values():
+        body = spec.body()
+        assert "analysis" not in body["settings"]
+        for node in walk(body["mappings"]):
+            if "analyzer" in node:
+                assert node["analyzer"] in ALLOWED_ANALYZERS, (spec.name, node)
+        assert body["mappings"]["dynamic"] == "strict"
+
+
+@pytest.fixture
+async def scratch(es: AsyncElasticsearch) -> Any:
+    """A private prefix per test; everything under it is dropped afterwards."""
+    prefix = f"scratch-{datetime.now(UTC):%H%M%S%f}"
+    specs = build_specs(prefix, dims=4, embedding_model="test-model")
+    yield prefix, specs
+    await drop_indexes(es, prefix)
+
+
+async def test_ensure_indexes_is_idempotent(es: AsyncElasticsearch, scratch: Any) -> None:
+    _, specs = scratch
+    first = await ensure_indexes(es, specs.values())
+    assert len(first) == len(specs)
+    again = await asyncio.gather(*(ensure_indexes(es, specs.values()) for _ in range(3)))
+    assert again == [[], [], []]
+    for spec in specs.values():
+        status = await index_status(es, spec)
+        assert status.present
+        assert status.concrete == [status.write_index]
+        assert not status.needs_migration
+
+
+async def test_concurrent_first_creation_makes_one_index_each(
+    es: AsyncElasticsearch, scratch: Any
+) -> None:
+    _, specs = scratch
+    await asyncio.gather(*(ensure_indexes(es, specs.values()) for _ in range(3)))
+    for spec in specs.values():
+        assert len((await index_status(es, spec)).concrete) == 1
+
+
+def doc(i: int, *, text: str = "焊工 电焊") -> dict[str, Any]:
+    now = datetime.now(UTC).isoformat()
+    return {
+        "id": f"p{i}",
+        "search_text": text,
+        "status": "active",
+        "indexed_at": now,
+        "embedding": [1.0, 0.0, 0.0, float(i % 7) / 7 + 0.01],
+        "embedding_model": "test-model",
+    }
+
+
+async def fill(es: AsyncElasticsearch, spec: IndexSpec, n: int) -> None:
+    ops: list[dict[str, Any]] = []
+    for i in range(n):
+        ops += [{"index": {"_index": spec.write_alias, "_id": f"p{i}"}}, doc(i)]
+    resp = await es.bulk(operations=ops, refresh=True)
+    assert not resp["errors"]
+
+
+async def test_migration_keeps_documents_searchable_throughout(
+    es: AsyncElasticsearch, scratch: Any
+) -> None:
+    _, specs = scratch
+    spec = specs["profiles"]
+    await ensure_indexes(es, [spec])
+    await fill(es, spec, 600)
+    before = await index_status(es, spec)
+
+    counts: list[int] = []
+    done = asyncio.Event()
+
+    async def reader() -> None:
+        while not done.is_set():
+            resp = await es.search(
+                index=spec.read_alias, query={"match": {"search_text": "焊工"}}, size=0,
+                track_total_hits=True,
+            )
+            counts.append(resp["hits"]["total"]["value"])
+            await asyncio.sleep(0)
+
+    async def writer() -> None:
+        # Writes and deletes made while the copy runs must survive the swap.
+        await asyncio.sleep(0.05)
+        await es.index(index=spec.write_alias, id="new-during", document=doc(9999), refresh=True)
+        await delete_document(es, spec, "p5")
+
+    reading = asyncio.create_task(reader())
+    report, _ = await asyncio.gather(migrate(es, spec, batch_size=50), writer())
+    done.set()
+    await reading
+
+    after = await index_status(es, spec)
+    assert after.concrete == [report.target] != before.concrete
+    assert report.copied + report.skipped_newer >= 599
+    assert len(counts) > 5
+    # Never fewer than the original documents (less the one deleted), never more than all.
+    assert min(counts) >= 599
+    assert max(counts) <= 601
+    ids = {h["_id"] for h in (await es.search(index=spec.read_alias, size=1000))["hits"]["hits"]}
+    assert "new-during" in ids
+    assert "p5" not in ids, report
+    assert len(ids) == 600
+    # Writes go to the new index after the swap.
+    await es.index(index=spec.write_alias, id="after", document=doc(1), refresh=True)
+    assert (await es.get(index=report.target, id="after"))["found"]
+
+
+async def test_writes_and_deletes_while_the_copy_runs_win_over_the_copy(
+    es: AsyncElasticsearch, scratch: Any
+) -> None:
+    """Deterministic: the service acts between the copy's batches (via the transform hook)."""
+    _, specs = scratch
+    spec = specs["postings"]
+    await ensure_indexes(es, [spec])
+    await fill(es, spec, 200)
+    acted = False
+
+    async def service_acts_mid_copy(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        nonlocal acted
+        if not acted:
+            acted = True
+            # The copy reads a snapshot that still holds every document of the source.
+            batch_ids = {hit["_id"] for hit in batch}
+            rewrite, delete = [f"p{i}" for i in (198, 199) if f"p{i}" not in batch_ids]
+            await es.index(
+                index=spec.write_alias, id=rewrite, document=doc(1, text="电工"), refresh=True
+            )
+            assert await delete_document(es, spec, delete)
+        return batch
+
+    report = await migrate(es, spec, transform=service_acts_mid_copy, batch_size=50)
+    assert acted
+    assert report.skipped_newer == 1
+    assert report.removed_deleted == 1
+    found = await es.mget(index=spec.read_alias, ids=["p198", "p199"])
+    by_id = {d["_id"]: d for d in found["docs"]}
+    assert by_id["p198"]["_source"]["search_text"] == "电工"
+    assert not by_id["p199"]["found"]
+    assert (await es.count(index=spec.read_alias))["count"] == 199
+
+
+async def test_migration_to_a_new_mapping_version(es: AsyncElasticsearch, scratch: Any) -> None:
+    _, specs = scratch
+    spec = specs["tokens"]
+    await ensure_indexes(es, [spec])
+    newer = dataclasses.replace(spec, mapping_version=2)
+    assert (await index_status(es, newer)).needs_migration
+    report = await migrate(es, newer, delete_source=True)
+    assert report.target.endswith("-v2-002")
+    status = await index_status(es, newer)
+    assert status.mapping_version == 2
+    assert not status.needs_migration
+    assert not await es.indices.exists(index=report.source)
+
+
+async def test_changing_the_embedding_model_needs_re_embedding(
+    es: AsyncElasticsearch, scratch: Any
+) -> None:
+    _, specs = scratch
+    spec = specs["profiles"]
+    await ensure_indexes(es, [spec])
+    await fill(es, spec, 3)
+    other_model = dataclasses.replace(spec, embedding_model="another-model")
+    assert (await index_status(es, other_model)).needs_migration
+    with pytest.raises(MigrationError, match="re-embedding"):
+        await migrate(es, other_model)
+
+    async def reembed(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for hit in batch:
+            hit["_source"]["embedding"] = [0.0, 1.0, 0.0, 0.0]
+            hit["_source"]["embedding_model"] = "another-model"
+        return batch
+
+    report = await migrate(es, other_model, transform=reembed)
+    assert report.copied == 3
+    hit = await es.get(index=spec.read_alias, id="p1")
+    assert hit["_source"]["embedding_model"] == "another-model"
+    assert not (await index_status(es, other_model)).needs_migration

@@ -1,0 +1,64 @@
+"""The arq worker runs jobs end to end through the real Redis, with JSON serialisation."""
+
+import json
+
+import pytest
+from arq.jobs import Job, JobStatus
+from redis.asyncio import Redis
+
+from matcher.embeddings import Embedder
+from matcher.services import Services, job_deserializer
+from matcher.settings import Settings
+from tests.conftest import RUN_ID, shared_embedder
+from workers.settings import create_worker
+
+pytestmark = pytest.mark.integration
+
+
+async def run_burst(settings: Settings, embedder: Embedder) -> None:
+    worker = create_worker(
+        settings, burst=True, embedder_factory=shared_embedder(embedder), handle_signals=False
+    )
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+
+
+async def test_health_job_runs_end_to_end(
+    services: Services, settings: Settings, embedder: Embedder, redis: Redis
+) -> None:
+    job = await services.arq.enqueue_job("health_check", _job_id=f"health-e2e-{RUN_ID}")
+    assert job is not None
+    # Jobs are stored as JSON, never pickle.
+    raw = await redis.get(f"arq:job:{job.job_id}")
+    assert raw is not None
+    assert json.loads(raw)["f"] == "health_check"
+
+    await run_burst(settings, embedder)
+
+    result = await job.result(timeout=10)
+    assert result["status"] == "ok"
+    assert result["checks"] == {"elasticsearch": "ok", "redis": "ok", "indexes": "ok"}
+    assert result["embedder"] == embedder.model_id
+    assert await job.status() == JobStatus.complete
+
+
+async def test_a_job_id_deduplicates_enqueues(
+    services: Services, settings: Settings, embedder: Embedder
+) -> None:
+    first = await services.arq.enqueue_job("health_check", _job_id=f"health-dedup-{RUN_ID}")
+    second = await services.arq.enqueue_job("health_check", _job_id=f"health-dedup-{RUN_ID}")
+    assert first is not None
+    assert second is None
+    await run_burst(settings, embedder)
+    # Kept results also block a replay of the same id.
+    assert await services.arq.enqueue_job("health_check", _job_id=f"health-dedup-{RUN_ID}") is None
+    info = await Job(
+        f"health-dedup-{RUN_ID}",
+        services.arq,
+        _queue_name=settings.queue_name,
+        _deserializer=job_deserializer,
+    ).info()
+    assert info is not None
+    assert info.success
