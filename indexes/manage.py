@@ -7,6 +7,7 @@ migration, so the first index of a fresh install has a fixed name and two proces
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -175,8 +176,8 @@ async def migrate(
     existing = await es.indices.get(index=spec.concrete_pattern, expand_wildcards="all")
     seq = max((_seq_of(spec, name) for name in existing.body), default=0) + 1
     target = _concrete_name(spec, seq)
-    source_meta = (await es.indices.get_mapping(index=source)).body[source]["mappings"].get(
-        "_meta", {}
+    source_meta = (
+        (await es.indices.get_mapping(index=source)).body[source]["mappings"].get("_meta", {})
     )
     if transform is None and source_meta.get("embedding_model") != spec.embedding_model:
         raise MigrationError(
@@ -204,7 +205,8 @@ async def migrate(
             {"_op_type": "create", "_index": target, "_id": d["_id"], "_source": d["_source"]}
             for d in docs
         ]
-        _, errors = await async_bulk(es, actions, raise_on_error=False, stats_only=False)
+        _, failed = await async_bulk(es, actions, raise_on_error=False, stats_only=False)
+        errors = failed if isinstance(failed, list) else []
         conflicts = {_item(e)["_id"] for e in errors if _item(e).get("status") == 409}
         if len(conflicts) != len(errors):
             raise MigrationError(f"copy into {target} failed: {errors[:3]}")
@@ -231,9 +233,7 @@ async def migrate(
     if delete_source:
         await es.indices.delete(index=source)
     logger.info("migration finished", extra={"target": target, "copied": len(copied)})
-    return MigrationReport(
-        spec.name, source, target, len(copied), skipped, removed, delete_source
-    )
+    return MigrationReport(spec.name, source, target, len(copied), skipped, removed, delete_source)
 
 
 def _item(error: Any) -> dict[str, Any]:
@@ -258,14 +258,13 @@ async def _remove_deleted_during_copy(
         chunk = candidates[start : start + 500]
         resp = await es.mget(index=target, ids=chunk, source_includes=["indexed_at"])
         stale += [
-            d["_id"] for d in resp["docs"]
+            d["_id"]
+            for d in resp["docs"]
             if d.get("found") and d["_source"].get("indexed_at") == copied[d["_id"]]
         ]
     for doc_id in stale:
-        try:
+        with contextlib.suppress(NotFoundError):
             await es.delete(index=target, id=doc_id)
-        except NotFoundError:
-            pass
     if stale:
         await es.indices.refresh(index=target)
     return len(stale)

@@ -31,6 +31,7 @@ logger = logging.getLogger("matcher.app")
 
 API_ROUTES: list[ApiRoute] = [*HEALTH_ROUTES, *AUTH_ROUTES]
 
+
 def create_app(
     settings: Settings | None = None,
     *,

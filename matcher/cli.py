@@ -59,8 +59,14 @@ def serve(host: str, port: int, workers: int) -> None:
 
     _settings()  # fail here, with a clear message, on bad configuration
     uvicorn.run(
-        "matcher.app:create_app", factory=True, host=host, port=port, workers=workers,
-        access_log=False, log_config=None, proxy_headers=False,
+        "matcher.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=None,
+        proxy_headers=False,
     )
 
 
@@ -101,8 +107,10 @@ def index_status_cmd() -> None:
     async def work(svc: Services) -> None:
         for spec in svc.specs.values():
             s = await index_status(svc.es, spec)
-            state = "missing" if not s.present else (
-                "needs migration" if s.needs_migration else "current"
+            state = (
+                "missing"
+                if not s.present
+                else ("needs migration" if s.needs_migration else "current")
             )
             click.echo(
                 f"{spec.name:10} {state:16} {','.join(s.concrete) or '-':36} "
@@ -139,7 +147,9 @@ def migrate(name: str, delete_source: bool, batch_size: int) -> None:
 
 
 @cli.command("create-token")
-@click.option("--role", required=True, type=click.Choice(["seeker", "enterprise", "office", "admin"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["seeker", "enterprise", "office", "admin"])
+)
 @click.option("--subject", required=True, help="Id of the seeker, enterprise or office")
 @click.option("--region", "region_code", default=None, help="GB/T 2260 code (offices)")
 @click.option("--label", default="", help="A note for administrators")
@@ -155,16 +165,19 @@ def create_token_cmd(
 
     try:
         request = TokenCreate.model_validate(
-            {"role": role, "subject": subject, "region_code": region_code, "label": label,
-             "expires_in_days": expires_in_days}
+            {
+                "role": role,
+                "subject": subject,
+                "region_code": region_code,
+                "label": label,
+                "expires_in_days": expires_in_days,
+            }
         )
     except ValidationError as exc:
         raise click.ClickException(_first_error(exc)) from None
 
     async def work(svc: Services) -> str:
-        created = await create_token(
-            svc.es, svc.specs["tokens"], request=request, created_by="cli"
-        )
+        created = await create_token(svc.es, svc.specs["tokens"], request=request, created_by="cli")
         return created.token
 
     token = _with_services(work)
@@ -206,8 +219,13 @@ def list_tokens_cmd(include_revoked: bool) -> None:
 
 
 @cli.command()
-@click.option("--serve/--no-serve", "serve_after", default=True, show_default=True,
-              help="Serve the API and run the worker after loading")
+@click.option(
+    "--serve/--no-serve",
+    "serve_after",
+    default=True,
+    show_default=True,
+    help="Serve the API and run the worker after loading",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def demo(serve_after: bool, host: str, port: int) -> None:
@@ -227,11 +245,13 @@ def demo(serve_after: bool, host: str, port: int) -> None:
         click.echo("admin token: the value of MATCHER_ADMIN_TOKEN")
     for label, token in tokens.items():
         click.echo(f"{label}: {token}")
-    click.echo(f"try:  curl -H 'Authorization: Bearer {next(iter(tokens.values()))}' "
-               f"http://{host}:{port}/v1/me")
+    click.echo(
+        f"try:  curl -H 'Authorization: Bearer {next(iter(tokens.values()))}' "
+        f"http://{host}:{port}/v1/me"
+    )
     if not serve_after:
         return
-    worker_proc = subprocess.Popen([sys.executable, "-m", "matcher.cli", "worker"])  # noqa: S603
+    worker_proc = subprocess.Popen([sys.executable, "-m", "matcher.cli", "worker"])
     try:
         serve.callback(host=host, port=port, workers=1)  # type: ignore[misc]
     finally:

@@ -43,7 +43,8 @@ class Call(Generic[Body]):
         return self.request.path_params
 
     def require_principal(self) -> Principal:
-        assert self.principal is not None, "route declared without roles"
+        if self.principal is None:
+            raise RuntimeError("this route was declared without roles")
         return self.principal
 
 

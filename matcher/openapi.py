@@ -39,7 +39,9 @@ _PROBLEM_SCHEMA = {
 def _problem(description: str) -> dict[str, Any]:
     return {
         "description": description,
-        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
     }
 
 
@@ -66,8 +68,13 @@ def build_openapi(routes: Sequence[ApiRoute]) -> dict[str, Any]:
                 for name in _path_params(r.path)
             ]
             + [
-                {"name": q.name, "in": "query", "required": q.required, "schema": q.schema,
-                 "description": q.description}
+                {
+                    "name": q.name,
+                    "in": "query",
+                    "required": q.required,
+                    "schema": q.schema,
+                    "description": q.description,
+                }
                 for q in r.query
             ],
             "responses": {},
@@ -163,4 +170,5 @@ def _schema_block(label: str, content: dict[str, Any], spec: dict[str, Any]) -> 
     name = schema.get("$ref", "").rsplit("/", 1)[-1]
     resolved = spec["components"]["schemas"].get(name, schema)
     body = html.escape(json.dumps(resolved, ensure_ascii=False, indent=2))
-    return f"<details><summary>{html.escape(label)}: {html.escape(name)}</summary><pre>{body}</pre></details>"
+    summary = f"{html.escape(label)}: {html.escape(name)}"
+    return f"<details><summary>{summary}</summary><pre>{body}</pre></details>"

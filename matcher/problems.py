@@ -102,14 +102,16 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
 
 
 async def handle_problem(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Problem)
+    if not isinstance(exc, Problem):
+        raise exc
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
     return problem_response(exc, headers)
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
     """Starlette's own 404 (unknown route) and 405 (wrong method) as problem+json."""
-    assert isinstance(exc, HTTPException)
+    if not isinstance(exc, HTTPException):
+        raise exc
     if exc.status_code == 404:
         problem: Problem = NotFound(f"No resource at {request.url.path}")
     elif exc.status_code == 405:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
-
 from arq.connections import ArqRedis
 from elasticsearch import AsyncElasticsearch
 from redis.asyncio import ConnectionPool

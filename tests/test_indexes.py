@@ -101,7 +101,9 @@ async def test_migration_keeps_documents_searchable_throughout(
     async def reader() -> None:
         while not done.is_set():
             resp = await es.search(
-                index=spec.read_alias, query={"match": {"search_text": "焊工"}}, size=0,
+                index=spec.read_alias,
+                query={"match": {"search_text": "焊工"}},
+                size=0,
                 track_total_hits=True,
             )
             counts.append(resp["hits"]["total"]["value"])

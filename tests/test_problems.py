@@ -1,5 +1,7 @@
 """Every error is application/problem+json; every response carries a request id."""
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
@@ -79,7 +81,7 @@ async def test_oversized_body_is_413_and_names_the_bound(client: httpx.AsyncClie
 async def test_oversized_chunked_body_is_413_without_content_length(
     client: httpx.AsyncClient,
 ) -> None:
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(20):
             yield b" " * 8192
 
@@ -101,6 +103,6 @@ async def test_a_plain_caller_request_id_is_echoed_and_a_hostile_one_replaced(
 ) -> None:
     echoed = await client.get("/healthz", headers={"X-Request-ID": "trace-1234abcd"})
     assert echoed.headers["x-request-id"] == "trace-1234abcd"
-    replaced = await client.get("/healthz", headers={"X-Request-ID": "bad\" id\nx"})
-    assert replaced.headers["x-request-id"] != "bad\" id\nx"
+    replaced = await client.get("/healthz", headers={"X-Request-ID": 'bad" id\nx'})
+    assert replaced.headers["x-request-id"] != 'bad" id\nx'
     assert len(replaced.headers["x-request-id"]) == 32

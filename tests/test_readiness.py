@@ -44,7 +44,9 @@ async def other_app(embedder: Embedder, **env: str) -> AsyncIterator[httpx.Async
             yield c
 
 
-async def test_not_ready_names_missing_indexes(client: httpx.AsyncClient, embedder: Embedder) -> None:
+async def test_not_ready_names_missing_indexes(
+    client: httpx.AsyncClient, embedder: Embedder
+) -> None:
     async for c in other_app(embedder, MATCHER_INDEX_PREFIX="never-created"):
         resp = await c.get("/readyz")
         assert resp.status_code == 503
@@ -71,7 +73,7 @@ async def test_not_ready_names_redis_when_it_is_down(
 
 def es_script(action: str) -> None:
     subprocess.run(  # noqa: S603
-        ["bash", str(ROOT / "scripts" / "es.sh"), action], check=True, timeout=240
+        ["/bin/bash", str(ROOT / "scripts" / "es.sh"), action], check=True, timeout=240
     )
 
 

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from arq.jobs import Job, JobStatus
+from arq.jobs import Job, JobResult, JobStatus
 from redis.asyncio import Redis
 
 from matcher.embeddings import Embedder
@@ -60,5 +60,5 @@ async def test_a_job_id_deduplicates_enqueues(
         _queue_name=settings.queue_name,
         _deserializer=job_deserializer,
     ).info()
-    assert info is not None
+    assert isinstance(info, JobResult)
     assert info.success

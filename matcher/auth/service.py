@@ -17,7 +17,7 @@ from matcher.auth.models import Principal, Role, TokenCreate, TokenCreated, Toke
 from matcher.problems import NotFound, ServiceUnavailable, Unauthorized
 from matcher.services import Services
 
-BOOTSTRAP_TOKEN_ID = "bootstrap-admin"
+BOOTSTRAP_TOKEN_ID = "bootstrap-admin"  # noqa: S105 - a public id, not a secret
 _TOKEN = re.compile(r"^mt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 
 
@@ -64,9 +64,7 @@ async def revoke_token(es: AsyncElasticsearch, spec: IndexSpec, *, token_id: str
     if source.get("revoked_at") is None:
         now = datetime.now(UTC).isoformat()
         source.update(revoked_at=now, indexed_at=now)
-        await es.index(
-            index=current["_index"], id=token_id, document=source, refresh="wait_for"
-        )
+        await es.index(index=current["_index"], id=token_id, document=source, refresh="wait_for")
     return _info(source)
 
 

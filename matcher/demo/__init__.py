@@ -80,12 +80,23 @@ async def load_demo(svc: Services) -> dict[str, int]:
 
 
 DEMO_PRINCIPALS = [
-    TokenCreate(role=Role.OFFICE, subject="office-150000", region_code="150000",
-                label="demo: regional office (内蒙古自治区)", expires_in_days=30),
-    TokenCreate(role=Role.OFFICE, subject="office-150200", region_code="150200",
-                label="demo: 包头市 office", expires_in_days=30),
-    TokenCreate(role=Role.ENTERPRISE, subject="ent-baogang", label="demo: enterprise",
-                expires_in_days=30),
+    TokenCreate(
+        role=Role.OFFICE,
+        subject="office-150000",
+        region_code="150000",
+        label="demo: regional office (内蒙古自治区)",
+        expires_in_days=30,
+    ),
+    TokenCreate(
+        role=Role.OFFICE,
+        subject="office-150200",
+        region_code="150200",
+        label="demo: 包头市 office",
+        expires_in_days=30,
+    ),
+    TokenCreate(
+        role=Role.ENTERPRISE, subject="ent-baogang", label="demo: enterprise", expires_in_days=30
+    ),
     TokenCreate(role=Role.SEEKER, subject="seeker-001", label="demo: seeker", expires_in_days=30),
 ]
 

@@ -53,4 +53,5 @@ def build_embedder(settings: Settings) -> Embedder:
 def normalise(vectors: Vectors) -> Vectors:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (vectors / norms).astype(np.float32, copy=False)
+    out: Vectors = (vectors / norms).astype(np.float32, copy=False)
+    return out

@@ -32,7 +32,9 @@ class SentenceTransformerEmbedder:
         try:
             self._model: Any = SentenceTransformer(model, device="cpu")
         except Exception as exc:
-            raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
+            raise EmbedderError(
+                f"cannot load sentence-transformers model {model!r}: {exc}"
+            ) from exc
         self._name = model.rstrip("/")
         self._dims = int(self._model.get_sentence_embedding_dimension())
         self._prefixed = "e5" in os.path.basename(self._name).lower()
