@@ -45,7 +45,14 @@ class IndexSpec:
 
     def body(self) -> dict[str, Any]:
         return {
-            "settings": {"number_of_shards": 1, "number_of_replicas": 0, **self.settings},
+            "settings": {
+                "number_of_shards": 1,
+                "number_of_replicas": 0,
+                # ES 9 leaves vectors out of _source by default; migrations copy _source, so
+                # keep them (reads that do not need them exclude "embedding" explicitly).
+                "index.mapping.exclude_source_vectors": False,
+                **self.settings,
+            },
             "mappings": {"_meta": self.meta(), "dynamic": "strict", **self.mappings},
         }
 
@@ -69,6 +76,7 @@ def _certificate() -> dict[str, Any]:
             "occupation_code": KEYWORD,
             "level": {"type": "byte"},
             "number": STORED_ONLY,
+            "issued_on": DATE,
             "expires_on": DATE,
         }
     }
@@ -104,6 +112,7 @@ def profiles_mappings(dims: int) -> dict[str, Any]:
             "occupation_groups": KEYWORD,
             "skill_level": {"type": "byte"},
             "certificates": _certificate(),
+            "occupation_normalized": {"type": "object", "enabled": False},
             "years_experience": {"type": "half_float"},
             "willing_to_relocate": {"type": "boolean"},
             "preferred_region_codes": KEYWORD,
@@ -123,6 +132,7 @@ def postings_mappings(dims: int) -> dict[str, Any]:
             "enterprise_name": KEYWORD,
             "description": STORED_ONLY,
             "occupation_code": KEYWORD,
+            "occupation_normalized": {"type": "object", "enabled": False},
             "occupation_groups": KEYWORD,
             "required_level": {"type": "byte"},
             "required_certificates": {
@@ -158,11 +168,34 @@ def tokens_mappings() -> dict[str, Any]:
     }
 
 
+def occupations_mappings() -> dict[str, Any]:
+    return {
+        "properties": {
+            "code": KEYWORD,
+            "level": {"type": "byte"},
+            "name": KEYWORD,
+            "marks": KEYWORD,
+            "aliases": KEYWORD,
+            # Every prefix of the name and aliases: typeahead without edge-ngram analyzers,
+            # which the minimal node lacks.
+            "prefixes": KEYWORD,
+            # Character bigrams, space-joined: infix matches ("焊工" finds "电焊工").
+            "grams": SEGMENTED_TEXT,
+            "definition": STORED_ONLY,
+            "tasks": STORED_ONLY,
+            "parent_codes": KEYWORD,
+            "access_controlled": {"type": "boolean"},
+            "indexed_at": DATE,
+        }
+    }
+
+
 def build_specs(prefix: str, *, dims: int, embedding_model: str) -> dict[str, IndexSpec]:
     """All logical indexes of the service, keyed by logical name."""
     specs = [
-        IndexSpec("profiles", prefix, 1, profiles_mappings(dims), embedding_model=embedding_model),
-        IndexSpec("postings", prefix, 1, postings_mappings(dims), embedding_model=embedding_model),
+        IndexSpec("profiles", prefix, 2, profiles_mappings(dims), embedding_model=embedding_model),
+        IndexSpec("postings", prefix, 2, postings_mappings(dims), embedding_model=embedding_model),
         IndexSpec("tokens", prefix, 1, tokens_mappings()),
+        IndexSpec("occupations", prefix, 1, occupations_mappings()),
     ]
     return {spec.name: spec for spec in specs}

@@ -20,16 +20,27 @@ from matcher.auth.routes import ROUTES as AUTH_ROUTES
 from matcher.embeddings import build_embedder
 from matcher.health.routes import ROUTES as HEALTH_ROUTES
 from matcher.http import ApiRoute
+from matcher.imports.routes import ROUTES as IMPORT_ROUTES
 from matcher.logs import configure_logging
 from matcher.middleware import RequestContextMiddleware
 from matcher.openapi import build_openapi, render_docs
+from matcher.postings.routes import ROUTES as POSTING_ROUTES
 from matcher.problems import EXCEPTION_HANDLERS
+from matcher.profiles.routes import ROUTES as PROFILE_ROUTES
 from matcher.services import EmbedderFactory, open_services
 from matcher.settings import Settings
+from matcher.taxonomy.routes import ROUTES as TAXONOMY_ROUTES
 
 logger = logging.getLogger("matcher.app")
 
-API_ROUTES: list[ApiRoute] = [*HEALTH_ROUTES, *AUTH_ROUTES]
+API_ROUTES: list[ApiRoute] = [
+    *HEALTH_ROUTES,
+    *AUTH_ROUTES,
+    *TAXONOMY_ROUTES,
+    *PROFILE_ROUTES,
+    *POSTING_ROUTES,
+    *IMPORT_ROUTES,
+]
 
 
 def create_app(

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -82,11 +83,14 @@ def worker() -> None:
 def init_indexes() -> None:
     """Create every index and its aliases that does not exist yet (idempotent)."""
     from indexes import ensure_indexes, index_status
+    from matcher.taxonomy.search import sync_occupations
 
     async def work(svc: Services) -> None:
         created = await ensure_indexes(svc.es, svc.specs.values())
         for name in created:
             click.echo(f"created {name}")
+        count = await sync_occupations(svc.es, svc.specs["occupations"], svc.taxonomy.occupations)
+        click.echo(f"occupations index: {count} CSCO 2022 entries")
         for spec in svc.specs.values():
             status = await index_status(svc.es, spec)
             if status.needs_migration:
@@ -144,6 +148,88 @@ def migrate(name: str, delete_source: bool, batch_size: int) -> None:
         )
 
     _with_services(work)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", required=True, type=click.Choice(["profiles", "postings"]))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default=None,
+    help="Default: from the file name (.csv, .jsonl/.ndjson)",
+)
+@click.option(
+    "--errors", "show_errors", default=20, show_default=True, help="Row errors to print at the end"
+)
+def import_cmd(file: Path, kind: str, fmt: str | None, show_errors: int) -> None:
+    """Import FILE (CSV in UTF-8 or GB18030, or JSONL) of profiles or postings, in this
+    process, with a progress bar. Runs as an administrator; ids are the file's ids."""
+    from matcher.auth.models import Principal, Role
+    from matcher.imports.parse import Format, Kind
+    from matcher.imports.service import import_file
+
+    chosen: Format = "csv" if (fmt or file.suffix.lower().lstrip(".")) == "csv" else "jsonl"
+    what: Kind = "profiles" if kind == "profiles" else "postings"
+    principal = Principal(token_id="cli", role=Role.ADMIN, subject="cli")  # noqa: S106
+    reporter = _BarReporter(show_errors)
+
+    async def work(svc: Services) -> tuple[int, int]:
+        try:
+            return await import_file(
+                svc,
+                path=file,
+                fmt=chosen,
+                kind=what,
+                principal=principal,
+                reporter=reporter,
+            )
+        finally:
+            reporter.close()
+
+    ok, failed = _with_services(work)
+    for error in reporter.kept:
+        click.echo(f"row {error.row}: {error.field}: {error.message}", err=True)
+    click.echo(f"{ok} rows stored, {failed} rejected ({reporter.rate():.0f} rows/s)")
+    if failed:
+        sys.exit(1)
+
+
+class _BarReporter:
+    """Import progress as a click progress bar; keeps the first row errors to print."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.kept: list[Any] = []
+        self.bar: Any = None
+        self.done = 0
+        self.started_at = 0.0
+
+    async def started(self, total: int) -> None:
+        import time
+
+        self.started_at = time.monotonic()
+        self.bar = click.progressbar(length=total, label="importing", show_pos=True)
+        self.bar.__enter__()
+
+    async def progress(self, done: int, ok: int, failed: int) -> None:
+        if self.bar is not None:
+            self.bar.update(done - self.done)
+        self.done = done
+
+    async def errors(self, errors: Any) -> None:
+        self.kept += list(errors)[: max(self.keep - len(self.kept), 0)]
+
+    def rate(self) -> float:
+        import time
+
+        return self.done / max(time.monotonic() - self.started_at, 1e-6)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @cli.command("create-token")
@@ -232,9 +318,11 @@ def demo(serve_after: bool, host: str, port: int) -> None:
     """Create the indexes, load the demo data, print demo tokens, then serve API and worker."""
     from indexes import ensure_indexes
     from matcher.demo import demo_tokens, load_demo
+    from matcher.taxonomy.search import sync_occupations
 
     async def work(svc: Services) -> tuple[dict[str, int], dict[str, str]]:
         await ensure_indexes(svc.es, svc.specs.values())
+        await sync_occupations(svc.es, svc.specs["occupations"], svc.taxonomy.occupations)
         return await load_demo(svc), await demo_tokens(svc)
 
     counts, tokens = _with_services(work)

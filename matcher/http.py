@@ -9,6 +9,7 @@ runs, so handlers only ever see an authorised principal and a valid body.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -20,9 +21,11 @@ from starlette.routing import Route
 
 from matcher.auth.models import Principal, Role
 from matcher.problems import BadRequest, Forbidden, PayloadTooLarge, Problem, ValidationFailed
+from matcher.records import RECORD_ID_PATTERN
 from matcher.services import Services, services
 
 Body = TypeVar("Body", bound=BaseModel | None)
+_RECORD_ID = re.compile(RECORD_ID_PATTERN)
 
 
 class UnsupportedMediaType(Problem):
@@ -74,6 +77,11 @@ class ApiRoute:
     status: int = 200
     query: Sequence[QueryParam] = field(default_factory=tuple)
     media_type: str = "application/json"
+    # Runs on the raw JSON before the model: returns field errors the model cannot express
+    # as clearly (e.g. protected traits, which the model would only call "extra inputs").
+    precheck: Callable[[Any], list[dict[str, str]]] | None = None
+    # Path parameters that are record ids, checked against the id pattern.
+    id_params: Sequence[str] = field(default_factory=tuple)
 
     def route(self) -> Route:
         return Route(self.path, self._endpoint, methods=[self.method], name=self.handler.__name__)
@@ -88,9 +96,20 @@ class ApiRoute:
             if principal.role not in self.roles:
                 allowed = ", ".join(sorted(r.value for r in self.roles))
                 raise Forbidden(f"This operation needs one of the roles: {allowed}")
+        for name in self.id_params:
+            if not _RECORD_ID.match(request.path_params[name]):
+                raise ValidationFailed(
+                    f"Invalid {name}",
+                    [{"field": name, "message": "1-64 characters of A-Z a-z 0-9 . _ : -"}],
+                )
         body = None
         if self.body is not None:
             raw = await read_json(request, svc.settings.max_body_bytes)
+            if self.precheck is not None and isinstance(raw, dict):
+                errors = self.precheck(raw)
+                if errors:
+                    fields = ", ".join(e["field"] for e in errors)
+                    raise ValidationFailed(f"Not accepted: {fields}", errors)
             try:
                 body = self.body.model_validate(raw)
             except ValidationError as exc:

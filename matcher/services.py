@@ -17,6 +17,7 @@ from starlette.requests import Request
 from indexes import IndexSpec, build_specs
 from matcher.embeddings import Embedder, build_embedder
 from matcher.settings import Settings
+from matcher.taxonomy.service import Taxonomy
 
 
 def job_serializer(job: dict[str, Any]) -> bytes:
@@ -61,6 +62,7 @@ class Services:
     arq: ArqRedis
     embedder: Embedder
     specs: dict[str, IndexSpec]
+    taxonomy: Taxonomy
 
     async def close(self) -> None:
         await self.es.close()
@@ -74,13 +76,15 @@ EmbedderFactory = Callable[[Settings], Embedder]
 
 
 def build_services(settings: Settings, embedder: Embedder) -> Services:
-    """Clients for ``settings``; they connect lazily, so this does no I/O."""
+    """Clients for ``settings`` (they connect lazily) and the catalogs (read from package data;
+    blocking, about a second: call from a thread in async code)."""
     return Services(
         settings=settings,
         es=create_es(settings),
         arq=create_arq(settings),
         embedder=embedder,
         specs=index_specs(settings, embedder),
+        taxonomy=Taxonomy.load(settings, embedder),
     )
 
 
@@ -88,9 +92,9 @@ def build_services(settings: Settings, embedder: Embedder) -> Services:
 async def open_services(
     settings: Settings, embedder_factory: EmbedderFactory = build_embedder
 ) -> AsyncIterator[Services]:
-    """Load the embedder (in a thread: it can take seconds) and yield ready clients."""
+    """Load the embedder and catalogs (in a thread: seconds) and yield ready clients."""
     embedder = await anyio.to_thread.run_sync(embedder_factory, settings)
-    svc = build_services(settings, embedder)
+    svc = await anyio.to_thread.run_sync(build_services, settings, embedder)
     try:
         yield svc
     finally:

@@ -33,6 +33,10 @@ class Settings:
     admin_token: Secret | None
     max_body_bytes: int
     log_level: str
+    access_rules_file: str
+    remote_areas_file: str
+    import_dir: str
+    max_import_bytes: int
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -67,4 +71,8 @@ class Settings:
             admin_token=admin,
             max_body_bytes=config("MATCHER_MAX_BODY_BYTES", cast=int, default=1_048_576),
             log_level=config("MATCHER_LOG_LEVEL", default="INFO").upper(),
+            access_rules_file=config("MATCHER_ACCESS_RULES_FILE", default=""),
+            remote_areas_file=config("MATCHER_REMOTE_AREAS_FILE", default=""),
+            import_dir=config("MATCHER_IMPORT_DIR", default="/var/tmp/matcher/imports"),
+            max_import_bytes=config("MATCHER_MAX_IMPORT_BYTES", cast=int, default=209_715_200),
         )

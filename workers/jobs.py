@@ -8,6 +8,7 @@ from typing import Any
 
 from matcher import __version__
 from matcher.health.service import readiness
+from matcher.imports.service import run_import as import_rows
 from matcher.services import Services
 
 
@@ -23,3 +24,9 @@ async def health_check(ctx: dict[str, Any]) -> dict[str, Any]:
         "embedder": svc.embedder.model_id,
         "job_try": ctx.get("job_try"),
     }
+
+
+async def run_import(ctx: dict[str, Any], import_id: str) -> dict[str, Any]:
+    """Import the file uploaded as ``import_id`` (see ``matcher.imports``)."""
+    svc: Services = ctx["services"]
+    return await import_rows(svc, import_id=import_id)

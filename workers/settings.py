@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -18,13 +19,18 @@ from matcher.embeddings import Embedder, build_embedder
 from matcher.logs import configure_logging
 from matcher.services import Services, build_services, job_deserializer, job_serializer
 from matcher.settings import Settings
-from workers.jobs import health_check
+from workers.jobs import health_check, run_import
 
 MAX_TRIES = 3
 JOB_TIMEOUT_S = 600
 KEEP_RESULT_S = 3600
 
-FUNCTIONS = [func(health_check, name="health_check", timeout=30, max_tries=MAX_TRIES)]
+FUNCTIONS = [
+    func(health_check, name="health_check", timeout=30, max_tries=MAX_TRIES),
+    # An import is not retried automatically: a half-done retry would redo finished rows
+    # (harmless, ids are stable) but report them twice. A failed import is re-submitted.
+    func(run_import, name="run_import", timeout=3 * 3600, max_tries=1),
+]
 
 
 def create_worker(
@@ -37,7 +43,8 @@ def create_worker(
     """A worker for the settings' Redis and queue; ``burst`` drains the queue and returns."""
 
     async def startup(ctx: dict[str, Any]) -> None:
-        ctx["services"] = build_services(settings, embedder_factory(settings))
+        embedder = await asyncio.to_thread(embedder_factory, settings)
+        ctx["services"] = await asyncio.to_thread(build_services, settings, embedder)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         svc: Services | None = ctx.get("services")

@@ -6,16 +6,13 @@ The records are fictional; phone numbers use the reserved-looking 138000000xx ra
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from elasticsearch.helpers import async_bulk
-
 from matcher.auth.models import Role, TokenCreate
 from matcher.auth.service import create_token
+from matcher.indexing import bulk_write
 from matcher.services import Services
-from matcher.text import segment
 
 
 def read_records(kind: str) -> list[dict[str, Any]]:
@@ -24,58 +21,42 @@ def read_records(kind: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def _groups(codes: list[str]) -> list[str]:
-    # "6-18-02-04" → "6", "6-18", "6-18-02": lets matching reward a shared group.
-    out: set[str] = set()
-    for code in codes:
-        parts = code.split("-")
-        out.update("-".join(parts[:n]) for n in (1, 2, 3))
-    return sorted(out)
+async def load_demo(
+    svc: Services, *, generated_profiles: int = 300, generated_postings: int = 120, seed: int = 2026
+) -> dict[str, int]:
+    """Index the hand-written records plus generated ones (deterministic by ``seed``), through
+    the same preparation as the API (normalise, segment, embed). Idempotent: ids are fixed."""
+    from matcher.demo.generate import generate_postings, generate_profiles
+    from matcher.imports.service import KINDS
 
-
-def _document(kind: str, record: dict[str, Any], vector: list[float], model: str) -> dict[str, Any]:
-    now = datetime.now(UTC).isoformat()
-    doc = {**record, "embedding": vector, "embedding_model": model}
-    doc.update(created_at=now, updated_at=now, indexed_at=now)
-    doc["city_code"] = record["region_code"][:4] + "00"
-    doc["title_tokens"] = segment(record["title"])
-    if kind == "profiles":
-        doc["search_text"] = segment(record["title"], record["summary"], " ".join(record["skills"]))
-        doc["occupation_groups"] = _groups(record["occupation_codes"])
-    else:
-        doc.setdefault("owner_id", record["enterprise_id"])
-        doc["search_text"] = segment(record["title"], record["description"])
-        doc["occupation_groups"] = _groups([record["occupation_code"]])
-        doc["filled"] = 0
-        doc["required_certificates"] = record.get("required_certificates") or []
-        if doc.get("key_project") is None:
-            doc.pop("key_project", None)
-        if doc.get("location") is None:
-            doc.pop("location", None)
-    return doc
-
-
-def _embedding_text(kind: str, record: dict[str, Any]) -> str:
-    body = record["summary"] if kind == "profiles" else record["description"]
-    return f"{record['title']}。{body}"
-
-
-async def load_demo(svc: Services) -> dict[str, int]:
-    """Index the demo records (idempotent: ids are fixed) and return counts per index."""
+    generated = {
+        "profiles": generate_profiles(generated_profiles, seed),
+        "postings": generate_postings(generated_postings, seed),
+    }
     counts = {}
     for kind in ("postings", "profiles"):
-        records = read_records(kind)
-        vectors = svc.embedder.embed_passages([_embedding_text(kind, r) for r in records])
-        actions = [
-            {
-                "_index": svc.specs[kind].write_alias,
-                "_id": r["id"],
-                "_source": _document(kind, r, v.tolist(), svc.embedder.model_id),
-            }
-            for r, v in zip(records, vectors, strict=True)
-        ]
-        ok, _ = await async_bulk(svc.es, actions, refresh="wait_for")
-        counts[kind] = ok
+        records = read_records(kind) + generated[kind]
+        spec = KINDS[kind]
+        stored = 0
+        for start in range(0, len(records), 128):
+            chunk = records[start : start + 128]
+            items = [
+                (
+                    r["id"],
+                    spec.model.model_validate({k: v for k, v in r.items() if k != "id"}),
+                    None,
+                )
+                for r in chunk
+            ]
+            docs = await spec.prepare(svc, items)
+            errors = await bulk_write(
+                svc.es, svc.specs[kind].write_alias, [(d["id"], d) for d in docs]
+            )
+            if errors:
+                raise RuntimeError(f"demo {kind} failed to index: {list(errors.items())[:3]}")
+            stored += len(docs)
+        await svc.es.indices.refresh(index=svc.specs[kind].write_alias)
+        counts[kind] = stored
     return counts
 
 

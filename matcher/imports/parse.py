@@ -1,0 +1,259 @@
+"""Rows of an import file → API bodies (dicts), with Chinese or English headers.
+
+CSV as offices export it from Excel: UTF-8 (with or without BOM) or GB18030; list cells
+separated by ``;``, ``|`` or ``、``; nested values either as JSON in one cell or flattened
+(``contact_phone``, ``key_project_name``, ``lat``/``lon``). JSONL: one API body per line.
+Every row carries its ``id`` (the caller's id, so re-running an import rewrites, never
+duplicates).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+Kind = Literal["profiles", "postings"]
+Format = Literal["csv", "jsonl"]
+
+MAX_CELL = 10_000
+_SPLIT = re.compile(r"\s*[;|、；]\s*")
+
+# Chinese (and alternative English) header names → API field names.
+_HEADERS: dict[str, str] = {
+    "编号": "id",
+    "id": "id",
+    "档案编号": "id",
+    "岗位编号": "id",
+    "求职者编号": "owner_id",
+    "姓名": "contact_name",
+    "电话": "contact_phone",
+    "手机": "contact_phone",
+    "联系电话": "contact_phone",
+    "手机号": "contact_phone",
+    "邮箱": "contact_email",
+    "电子邮箱": "contact_email",
+    "求职意向": "title",
+    "职位": "title",
+    "标题": "title",
+    "岗位名称": "title",
+    "职位名称": "title",
+    "招聘岗位": "title",
+    "简介": "summary",
+    "个人简介": "summary",
+    "工作经历": "summary",
+    "自我介绍": "summary",
+    "技能": "skills",
+    "技能特长": "skills",
+    "专业技能": "skills",
+    "职业编码": "occupation_code",
+    "职业代码": "occupation_code",
+    "技能等级": "skill_level",
+    "职业资格等级": "skill_level",
+    "职业技能等级": "skill_level",
+    "证书": "certificates",
+    "工作年限": "years_experience",
+    "从业年限": "years_experience",
+    "地区编码": "region_code",
+    "行政区划代码": "region_code",
+    "所在地区编码": "region_code",
+    "工作地点编码": "region_code",
+    "愿意流动": "willing_to_relocate",
+    "是否愿意流动": "willing_to_relocate",
+    "愿意异地就业": "willing_to_relocate",
+    "意向地区": "preferred_region_codes",
+    "期望地区": "preferred_region_codes",
+    "期望月薪": "expected_monthly_wage",
+    "期望工资": "expected_monthly_wage",
+    "获奖": "awards",
+    "荣誉": "awards",
+    "获奖情况": "awards",
+    "状态": "status",
+    "企业编号": "enterprise_id",
+    "单位编号": "enterprise_id",
+    "企业名称": "enterprise_name",
+    "单位名称": "enterprise_name",
+    "用人单位": "enterprise_name",
+    "岗位描述": "description",
+    "职位描述": "description",
+    "岗位职责": "description",
+    "等级要求": "required_level",
+    "技能等级要求": "required_level",
+    "证书要求": "required_certificates",
+    "招聘人数": "headcount",
+    "需求人数": "headcount",
+    "最低月薪": "wage_min",
+    "薪资下限": "wage_min",
+    "最高月薪": "wage_max",
+    "薪资上限": "wage_max",
+    "纬度": "lat",
+    "经度": "lon",
+    "行业": "industry",
+    "重点项目": "key_project_name",
+    "项目名称": "key_project_name",
+    "是否边远地区": "key_project_remote",
+    "边远地区": "key_project_remote",
+    "有效期起": "valid_from",
+    "开始日期": "valid_from",
+    "有效期至": "valid_until",
+    "截止日期": "valid_until",
+}
+_LISTS = {"skills", "occupation_codes", "preferred_region_codes", "awards"}
+_JSON = {"certificates", "required_certificates", "contact", "key_project", "location"}
+_BOOLS = {"willing_to_relocate", "key_project_remote"}
+_TRUE = {"1", "true", "yes", "y", "是", "愿意", "√"}
+_FALSE = {"0", "false", "no", "n", "否", "不愿意", "×"}
+
+
+class RowError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # 1-based data row (CSV header not counted; JSONL line number)
+    record_id: str | None
+    body: dict[str, Any] | None
+    error: RowError | None = None
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (BOM or not) when the whole file decodes as UTF-8, else GB18030."""
+    with path.open("rb") as f:
+        if f.read(3) == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        f.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "gb18030"
+    return "utf-8"
+
+
+def count_rows(path: Path, fmt: Format) -> int:
+    """Data rows in the file (for progress): CSV rows without the header, non-empty lines."""
+    encoding = detect_encoding(path)
+    with path.open(encoding=encoding, newline="") as f:
+        if fmt == "jsonl":
+            return sum(1 for line in f if line.strip())
+        return max(sum(1 for _ in csv.reader(f)) - 1, 0)
+
+
+def read_rows(path: Path, fmt: Format, kind: Kind) -> Iterator[Row]:
+    encoding = detect_encoding(path)
+    with path.open(encoding=encoding, newline="") as f:
+        for row in _jsonl_rows(f) if fmt == "jsonl" else _csv_rows(f):
+            if fmt == "csv" and kind == "profiles" and row.body and "occupation_code" in row.body:
+                # One CSV column serves both kinds; a profile may list several codes.
+                row.body["occupation_codes"] = _SPLIT.split(row.body.pop("occupation_code"))
+            yield row
+
+
+def _jsonl_rows(f: io.TextIOBase) -> Iterator[Row]:
+    number = 0
+    for line in f:
+        if not line.strip():
+            continue
+        number += 1
+        try:
+            body = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Row(number, None, None, RowError("line", f"not valid JSON: {exc.msg}"))
+            continue
+        if not isinstance(body, dict):
+            yield Row(number, None, None, RowError("line", "each line must be a JSON object"))
+            continue
+        yield _with_id(number, body)
+
+
+def _csv_rows(f: io.TextIOBase) -> Iterator[Row]:
+    reader = csv.reader(f)
+    header = next(reader, None)
+    if header is None:
+        return
+    fields = [_HEADERS.get(h.strip(), _HEADERS.get(h.strip().lower(), h.strip())) for h in header]
+    for number, cells in enumerate(reader, start=1):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(fields):
+            yield Row(number, None, None, RowError("row", "more cells than header columns"))
+            continue
+        try:
+            body = _csv_body(dict(zip(fields, cells, strict=False)))
+        except RowError as exc:
+            yield Row(number, None, None, exc)
+            continue
+        yield _with_id(number, body)
+
+
+def _with_id(number: int, body: dict[str, Any]) -> Row:
+    record_id = body.pop("id", None)
+    if not isinstance(record_id, str) or not record_id.strip():
+        return Row(number, None, None, RowError("id", "every row needs an id"))
+    return Row(number, record_id.strip(), body)
+
+
+def _csv_body(cells: dict[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for field, raw in cells.items():
+        value = raw.strip()
+        if not value:
+            continue
+        if len(value) > MAX_CELL:
+            raise RowError(field, f"cell longer than {MAX_CELL} characters")
+        body[field] = _cell(field, value)
+    _nest(
+        body,
+        "contact",
+        {"contact_name": "name", "contact_phone": "phone", "contact_email": "email"},
+    )
+    _nest(body, "key_project", {"key_project_name": "name", "key_project_remote": "remote"})
+    _nest(body, "location", {"lat": "lat", "lon": "lon"})
+    return body
+
+
+def _cell(field: str, value: str) -> Any:
+    if field in _JSON or (value[:1] in "[{" and field in ("certificates", "required_certificates")):
+        if value[:1] in "[{":
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise RowError(field, f"not valid JSON: {exc.msg}") from None
+        if field == "required_certificates":
+            return [_required_certificate(name) for name in _SPLIT.split(value) if name]
+        raise RowError(field, "expected JSON")
+    if field in _LISTS:
+        return [v for v in _SPLIT.split(value) if v]
+    if field in _BOOLS:
+        lowered = value.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise RowError(field, f"expected 是/否 or true/false, not {value!r}")
+    return value
+
+
+def _required_certificate(name: str) -> dict[str, Any]:
+    # A bare name: "…作业" names a special-operation permit (特种作业), always a hard rule.
+    if name.endswith("作业"):
+        return {"type": "special_operation", "name": name, "mandatory": True}
+    return {"type": "other", "name": name}
+
+
+def _nest(body: dict[str, Any], target: str, names: dict[str, str]) -> None:
+    parts = {inner: body.pop(flat) for flat, inner in names.items() if flat in body}
+    if parts and target not in body:
+        body[target] = parts

@@ -1,0 +1,63 @@
+"""Steps shared by every record write (API, import, demo): occupation normalisation, text
+segmentation, embeddings, and bulk writes. Blocking model calls run in a worker thread."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio.to_thread
+from elasticsearch import AsyncElasticsearch
+from elasticsearch.helpers import async_bulk
+
+from matcher.embeddings.base import Vectors
+from matcher.services import Services
+from matcher.taxonomy.normalize import Candidate
+
+# Below this score the title says too little to name an occupation; the record keeps none.
+MIN_NORMALISED_SCORE = 0.35
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def group_prefixes(codes: Iterable[str]) -> list[str]:
+    """ "6-18-02-04" → "6", "6-18", "6-18-02": lets matching reward a shared group."""
+    out: set[str] = set()
+    for code in codes:
+        parts = code.split("-")
+        out.update("-".join(parts[:n]) for n in (1, 2, 3))
+    return sorted(out)
+
+
+async def embed_passages(svc: Services, texts: Sequence[str]) -> Vectors:
+    return await anyio.to_thread.run_sync(svc.embedder.embed_passages, list(texts))
+
+
+async def normalise_titles(svc: Services, titles: Sequence[str]) -> list[Candidate | None]:
+    """Best occupation for each title, or None when nothing is convincing."""
+    if not titles:
+        return []
+    ranked = await anyio.to_thread.run_sync(svc.taxonomy.normalizer.normalize, list(titles), 1)
+    return [best[0] if best and best[0].score >= MIN_NORMALISED_SCORE else None for best in ranked]
+
+
+async def bulk_write(
+    es: AsyncElasticsearch,
+    index: str,
+    docs: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    refresh: bool | str = False,
+) -> dict[str, str]:
+    """Index ``(id, source)`` pairs; returns id → error message for the ones that failed."""
+    actions = [{"_index": index, "_id": doc_id, "_source": source} for doc_id, source in docs]
+    _, failed = await async_bulk(
+        es, actions, raise_on_error=False, stats_only=False, refresh=refresh
+    )
+    errors: dict[str, str] = {}
+    for item in failed if isinstance(failed, list) else []:
+        info = next(iter(item.values()))
+        errors[str(info.get("_id"))] = str(info.get("error", {}).get("reason", "index failed"))
+    return errors

@@ -1,0 +1,97 @@
+"""A shortage posting as the API accepts and returns it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
+
+from matcher.profiles.models import CertificateType, OccupationGuess
+from matcher.records import (
+    MonthlyWage,
+    OccupationCode,
+    RecordId,
+    RegionCode,
+    ShortText,
+    Strict,
+    Word,
+)
+from matcher.taxonomy.grades import GradeField
+
+
+class PostingStatus(StrEnum):
+    ACTIVE = "active"  # matchable while valid
+    PAUSED = "paused"
+    CLOSED = "closed"
+    FILLED = "filled"
+
+
+class RequiredCertificate(Strict):
+    type: CertificateType
+    name: ShortText
+    mandatory: bool = Field(
+        default=False,
+        description="A hard rule for matching; special-operation permits always are",
+    )
+
+
+class GeoPoint(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class KeyProject(Strict):
+    name: ShortText
+    remote: bool = Field(default=False, description="In a configured remote area (边远地区)")
+
+
+class PostingIn(Strict):
+    enterprise_id: RecordId | None = Field(
+        default=None, description="Set from the token for enterprises; required for offices"
+    )
+    enterprise_name: ShortText
+    title: ShortText
+    description: Annotated[str, StringConstraints(max_length=5000)] = ""
+    occupation_code: OccupationCode | None = Field(
+        default=None, description="Normalised from the title when absent"
+    )
+    required_level: GradeField | None = None
+    required_certificates: list[RequiredCertificate] = Field(default_factory=list, max_length=10)
+    headcount: int = Field(default=1, ge=1, le=10_000)
+    wage_min: MonthlyWage | None = None
+    wage_max: MonthlyWage | None = None
+    region_code: RegionCode
+    location: GeoPoint | None = None
+    industry: Word | None = None
+    key_project: KeyProject | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    status: PostingStatus = PostingStatus.ACTIVE
+
+    # Field validators (not a model validator) so the error names the offending field.
+    @field_validator("wage_max")
+    @classmethod
+    def _wage_range(cls, value: int | None, info: ValidationInfo) -> int | None:
+        low = info.data.get("wage_min")
+        if value is not None and low is not None and low > value:
+            raise ValueError(f"wage_max ({value}) is below wage_min ({low})")
+        return value
+
+    @field_validator("valid_until")
+    @classmethod
+    def _validity(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("valid_from")
+        if value is not None and start is not None and value < start:
+            raise ValueError("valid_until is before valid_from")
+        return value
+
+
+class PostingOut(PostingIn):
+    id: str
+    occupation_normalized: OccupationGuess | None = None
+    filled: int = 0
+    created_at: datetime
+    updated_at: datetime
+    matchable: bool = Field(description="Active, valid today, open headcount")

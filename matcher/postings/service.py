@@ -1,0 +1,163 @@
+"""Posting writes, reads and deletes (keyword-only service functions, shared by API and jobs)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from elasticsearch import NotFoundError
+
+from indexes import delete_document
+from matcher.access import may_read_posting, may_write_posting
+from matcher.auth.models import Principal, Role
+from matcher.indexing import embed_passages, group_prefixes, normalise_titles, utc_now
+from matcher.postings.models import PostingIn, PostingOut, PostingStatus
+from matcher.problems import Forbidden, NotFound, ValidationFailed
+from matcher.profiles.models import OccupationGuess
+from matcher.services import Services
+from matcher.taxonomy.service import Taxonomy
+from matcher.text import segment
+
+FieldErrors = list[dict[str, str]]
+
+
+def catalog_errors(body: PostingIn, taxonomy: Taxonomy) -> FieldErrors:
+    errors: FieldErrors = []
+    message = taxonomy.region_error(body.region_code)
+    if message:
+        errors.append({"field": "region_code", "message": message})
+    if body.occupation_code:
+        message = taxonomy.occupation_error(body.occupation_code)
+        if message:
+            errors.append({"field": "occupation_code", "message": message})
+    return errors
+
+
+def embedding_text(body: PostingIn, occupation_name: str | None) -> str:
+    parts = [body.title, occupation_name or "", body.description]
+    return "。".join(p for p in parts if p)
+
+
+def is_matchable(source: Mapping[str, Any], today: date | None = None) -> bool:
+    """Active, inside its validity dates, and with headcount still open."""
+    day = (today or date.today()).isoformat()
+    return (
+        source.get("status") == PostingStatus.ACTIVE.value
+        and (source.get("valid_from") or day) <= day
+        and (source.get("valid_until") or day) >= day
+        and int(source.get("filled") or 0) < int(source.get("headcount") or 1)
+    )
+
+
+async def prepare(
+    svc: Services,
+    items: Sequence[tuple[str, PostingIn, Mapping[str, Any] | None]],
+) -> list[dict[str, Any]]:
+    """ES documents for ``(id, body, stored)`` items: normalised, segmented, embedded."""
+    taxonomy = svc.taxonomy
+    guesses = iter(
+        await normalise_titles(svc, [b.title for _, b, _ in items if not b.occupation_code])
+    )
+    docs, texts = [], []
+    now = utc_now()
+    for record_id, body, stored in items:
+        doc = body.model_dump(mode="json", exclude_none=True)
+        doc["id"] = record_id
+        doc["owner_id"] = body.enterprise_id
+        if not body.occupation_code:
+            guess = next(guesses)
+            if guess is not None:
+                doc["occupation_code"] = guess.code
+                doc["occupation_normalized"] = OccupationGuess(
+                    code=guess.code, name=guess.name, score=round(guess.score, 3)
+                ).model_dump()
+        code = doc.get("occupation_code")
+        name = taxonomy.occupation_name(code) if code else None
+        doc["occupation_groups"] = group_prefixes([code] if code else [])
+        doc["city_code"] = taxonomy.regions.city_of(body.region_code)
+        doc["search_text"] = segment(body.title, body.description, name or "")
+        doc["title_tokens"] = segment(body.title)
+        doc["filled"] = int((stored or {}).get("filled", 0))
+        doc["created_at"] = (stored or {}).get("created_at", now)
+        doc["updated_at"] = doc["indexed_at"] = now
+        doc["embedding_model"] = svc.embedder.model_id
+        docs.append(doc)
+        texts.append(embedding_text(body, name))
+    for doc, vector in zip(docs, await embed_passages(svc, texts), strict=True):
+        doc["embedding"] = vector.tolist()
+    return docs
+
+
+def to_out(source: Mapping[str, Any]) -> PostingOut:
+    fields = {k: v for k, v in source.items() if k in PostingOut.model_fields}
+    return PostingOut.model_validate({**fields, "matchable": is_matchable(source)})
+
+
+async def load(svc: Services, posting_id: str) -> dict[str, Any] | None:
+    try:
+        found = await svc.es.get(index=svc.specs["postings"].read_alias, id=posting_id)
+    except NotFoundError:
+        return None
+    source: dict[str, Any] = found["_source"]
+    return source
+
+
+def with_owner(body: PostingIn, principal: Principal) -> PostingIn:
+    """Enterprises post as themselves; offices and admins must say for whom."""
+    if principal.role is Role.ENTERPRISE:
+        return body.model_copy(update={"enterprise_id": body.enterprise_id or principal.subject})
+    if body.enterprise_id is None:
+        raise ValidationFailed(
+            "enterprise_id is required",
+            [{"field": "enterprise_id", "message": "required when an office or admin posts"}],
+        )
+    return body
+
+
+async def put_posting(
+    svc: Services, *, principal: Principal, posting_id: str, body: PostingIn
+) -> tuple[PostingOut, bool]:
+    """Create or replace a posting; returns it and whether it was created. Durable on return."""
+    stored = await load(svc, posting_id)
+    reason = may_write_posting(
+        principal,
+        stored=stored,
+        enterprise_id=body.enterprise_id,
+        region_code=body.region_code,
+        regions=svc.taxonomy.regions,
+    )
+    if reason:
+        raise Forbidden(f"You may not write posting {posting_id}: {reason}")
+    body = with_owner(body, principal)
+    errors = catalog_errors(body, svc.taxonomy)
+    if errors:
+        raise ValidationFailed("Unknown codes in the posting", errors)
+    (doc,) = await prepare(svc, [(posting_id, body, stored)])
+    await svc.es.index(
+        index=svc.specs["postings"].write_alias, id=posting_id, document=doc, refresh="wait_for"
+    )
+    return to_out(doc), stored is None
+
+
+async def get_posting(svc: Services, *, principal: Principal, posting_id: str) -> PostingOut:
+    stored = await load(svc, posting_id)
+    if stored is None or not may_read_posting(principal, stored, svc.taxonomy.regions):
+        raise NotFound(f"No posting {posting_id}")
+    return to_out(stored)
+
+
+async def delete_posting(svc: Services, *, principal: Principal, posting_id: str) -> None:
+    stored = await load(svc, posting_id)
+    if stored is None or not may_read_posting(principal, stored, svc.taxonomy.regions):
+        raise NotFound(f"No posting {posting_id}")
+    reason = may_write_posting(
+        principal,
+        stored=stored,
+        enterprise_id=stored.get("enterprise_id"),
+        region_code=stored["region_code"],
+        regions=svc.taxonomy.regions,
+    )
+    if reason:
+        raise Forbidden(f"You may not delete posting {posting_id}: {reason}")
+    await delete_document(svc.es, svc.specs["postings"], posting_id)

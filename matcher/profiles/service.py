@@ -1,0 +1,155 @@
+"""Profile writes, reads and deletes (keyword-only service functions, shared by API and jobs)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from elasticsearch import NotFoundError
+
+from indexes import delete_document
+from matcher.access import may_read_profile, may_write_profile
+from matcher.auth.models import Principal, Role
+from matcher.indexing import embed_passages, group_prefixes, normalise_titles, utc_now
+from matcher.problems import Forbidden, NotFound, ValidationFailed
+from matcher.profiles.models import OccupationGuess, ProfileIn, ProfileOut, ProfileStatus
+from matcher.services import Services
+from matcher.taxonomy.service import Taxonomy
+from matcher.text import segment
+
+FieldErrors = list[dict[str, str]]
+
+
+def catalog_errors(body: ProfileIn, taxonomy: Taxonomy) -> FieldErrors:
+    """Codes that parse but name no region or occupation."""
+    errors: FieldErrors = []
+    checks = [("region_code", body.region_code, taxonomy.region_error)]
+    checks += [
+        (f"preferred_region_codes.{i}", c, taxonomy.region_error)
+        for i, c in enumerate(body.preferred_region_codes)
+    ]
+    checks += [
+        (f"occupation_codes.{i}", c, taxonomy.occupation_error)
+        for i, c in enumerate(body.occupation_codes)
+    ]
+    checks += [
+        (f"certificates.{i}.occupation_code", c.occupation_code, taxonomy.occupation_error)
+        for i, c in enumerate(body.certificates)
+        if c.occupation_code
+    ]
+    for field, code, check in checks:
+        message = check(code)
+        if message:
+            errors.append({"field": field, "message": message})
+    return errors
+
+
+def embedding_text(body: ProfileIn, occupation_names: Sequence[str]) -> str:
+    parts = [body.title, "、".join(occupation_names), "、".join(body.skills), body.summary]
+    return "。".join(p for p in parts if p)
+
+
+def is_matchable(source: Mapping[str, Any]) -> bool:
+    return source.get("status") == ProfileStatus.ACTIVE.value
+
+
+async def prepare(
+    svc: Services,
+    items: Sequence[tuple[str, ProfileIn, Mapping[str, Any] | None]],
+) -> list[dict[str, Any]]:
+    """ES documents for ``(id, body, stored)`` items: normalised, segmented, embedded."""
+    taxonomy = svc.taxonomy
+    guesses = await normalise_titles(
+        svc, [body.title for _, body, _ in items if not body.occupation_codes]
+    )
+    guess_iter = iter(guesses)
+    docs, texts = [], []
+    now = utc_now()
+    for record_id, body, stored in items:
+        doc = body.model_dump(mode="json")
+        doc["id"] = record_id
+        if not body.occupation_codes:
+            guess = next(guess_iter)
+            if guess is not None:
+                doc["occupation_codes"] = [guess.code]
+                doc["occupation_normalized"] = OccupationGuess(
+                    code=guess.code, name=guess.name, score=round(guess.score, 3)
+                ).model_dump()
+        names = [taxonomy.occupation_name(c) for c in doc["occupation_codes"]]
+        doc["occupation_groups"] = group_prefixes(doc["occupation_codes"])
+        doc["city_code"] = taxonomy.regions.city_of(body.region_code)
+        doc["search_text"] = segment(
+            body.title,
+            body.summary,
+            " ".join(body.skills),
+            " ".join(names),
+            " ".join(c.name for c in body.certificates),
+        )
+        doc["title_tokens"] = segment(body.title)
+        doc["created_at"] = (stored or {}).get("created_at", now)
+        doc["updated_at"] = doc["indexed_at"] = now
+        doc["embedding_model"] = svc.embedder.model_id
+        docs.append(doc)
+        texts.append(embedding_text(body, names))
+    for doc, vector in zip(docs, await embed_passages(svc, texts), strict=True):
+        doc["embedding"] = vector.tolist()
+    return docs
+
+
+def to_out(source: Mapping[str, Any]) -> ProfileOut:
+    fields = {k: v for k, v in source.items() if k in ProfileOut.model_fields}
+    return ProfileOut.model_validate({**fields, "matchable": is_matchable(source)})
+
+
+async def load(svc: Services, profile_id: str) -> dict[str, Any] | None:
+    try:
+        found = await svc.es.get(index=svc.specs["profiles"].read_alias, id=profile_id)
+    except NotFoundError:
+        return None
+    source: dict[str, Any] = found["_source"]
+    return source
+
+
+async def put_profile(
+    svc: Services, *, principal: Principal, profile_id: str, body: ProfileIn
+) -> tuple[ProfileOut, bool]:
+    """Create or replace a profile; returns it and whether it was created. Durable on return."""
+    stored = await load(svc, profile_id)
+    if principal.role is Role.SEEKER:
+        body = body.model_copy(update={"owner_id": body.owner_id or principal.subject})
+    elif body.owner_id is None and stored is not None:
+        # An office updating at the desk keeps the seeker's ownership.
+        body = body.model_copy(update={"owner_id": stored.get("owner_id")})
+    reason = may_write_profile(
+        principal,
+        stored=stored,
+        owner_id=body.owner_id,
+        region_code=body.region_code,
+        regions=svc.taxonomy.regions,
+    )
+    if reason:
+        raise Forbidden(f"You may not write profile {profile_id}: {reason}")
+    errors = catalog_errors(body, svc.taxonomy)
+    if errors:
+        raise ValidationFailed("Unknown codes in the profile", errors)
+    (doc,) = await prepare(svc, [(profile_id, body, stored)])
+    # wait_for: when this returns the profile is searchable, so "matchable" is the truth.
+    await svc.es.index(
+        index=svc.specs["profiles"].write_alias, id=profile_id, document=doc, refresh="wait_for"
+    )
+    return to_out(doc), stored is None
+
+
+async def get_profile(svc: Services, *, principal: Principal, profile_id: str) -> ProfileOut:
+    stored = await load(svc, profile_id)
+    if stored is None or not may_read_profile(principal, stored, svc.taxonomy.regions):
+        raise NotFound(f"No profile {profile_id}")
+    return to_out(stored)
+
+
+async def delete_profile(svc: Services, *, principal: Principal, profile_id: str) -> None:
+    """Remove the profile from every index at once; it can never match again."""
+    stored = await load(svc, profile_id)
+    if stored is None or not may_read_profile(principal, stored, svc.taxonomy.regions):
+        raise NotFound(f"No profile {profile_id}")
+    await delete_document(svc.es, svc.specs["profiles"], profile_id)

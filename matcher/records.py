@@ -1,0 +1,28 @@
+"""Field types and checks shared by profiles and postings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+RECORD_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
+
+RecordId = Annotated[str, StringConstraints(pattern=RECORD_ID_PATTERN)]
+RegionCode = Annotated[
+    str, StringConstraints(pattern=r"^[1-8]\d{5}$"), Field(description="GB/T 2260 code")
+]
+OccupationCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[1-8]-\d{2}-\d{2}-\d{2}$"),
+    Field(description="CSCO 2022 code, e.g. 6-18-02-04"),
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+MonthlyWage = Annotated[int, Field(ge=0, le=500_000, description="CNY per month")]
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown fields are errors, so typos and protected traits never pass."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

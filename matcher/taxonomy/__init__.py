@@ -1,0 +1,1 @@
+"""Occupations, regions and skill grades: the shared vocabularies of the service."""

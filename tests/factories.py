@@ -1,0 +1,52 @@
+"""Valid request bodies, varied per test through keyword overrides."""
+
+from typing import Any
+
+
+def profile_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "高级焊工",
+        "summary": "从事压力容器焊接八年，熟练氩弧焊和手工电弧焊。",
+        "skills": ["氩弧焊", "手工电弧焊"],
+        "occupation_codes": ["6-18-02-04"],
+        "skill_level": "高级工",
+        "certificates": [
+            {
+                "type": "special_operation",
+                "name": "熔化焊接与热切割作业",
+                "number": "T150203199001010011",
+                "expires_on": "2029-06-30",
+            }
+        ],
+        "years_experience": 8,
+        "region_code": "150203",
+        "willing_to_relocate": True,
+        "preferred_region_codes": ["152900"],
+        "expected_monthly_wage": 9000,
+        "contact": {"name": "王建国", "phone": "13800000001", "email": "wang@example.cn"},
+    }
+    body.update(overrides)
+    return body
+
+
+def posting_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "enterprise_name": "包头钢铁（集团）有限责任公司",
+        "title": "焊工（压力容器）",
+        "description": "负责压力容器及管道焊接，熟练氩弧焊。",
+        "occupation_code": "6-18-02-04",
+        "required_level": 3,
+        "required_certificates": [
+            {"type": "special_operation", "name": "熔化焊接与热切割作业", "mandatory": True}
+        ],
+        "headcount": 3,
+        "wage_min": 8000,
+        "wage_max": 12000,
+        "region_code": "150203",
+        "location": {"lat": 40.656, "lon": 109.822},
+        "industry": "冶金",
+        "valid_from": "2026-01-01",
+        "valid_until": "2027-12-31",
+    }
+    body.update(overrides)
+    return body

@@ -1,0 +1,65 @@
+"""Protected traits are refused as fields and as stated requirements; ordinary text passes."""
+
+import pytest
+
+from matcher.fairness import field_errors, protected_fields, protected_phrases
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "限男性",
+        "仅限女性",
+        "男性优先",
+        "35岁以下",
+        "年龄18-45周岁",
+        "年龄：20-40",
+        "18至35岁",
+        "不超过40周岁",
+        "汉族优先",
+        "限蒙古族",
+        "已婚已育",
+        "本地户口",
+        "户籍不限本地人优先",
+    ],
+)
+def test_discriminatory_requirements_are_found(text: str) -> None:
+    assert protected_phrases(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "熟练氩弧焊，持证上岗",
+        "5年以上工作经验",
+        "男女不限",
+        "年龄不限",
+        "女装销售",
+        "男装店导购",
+        "少数民族地区重点项目",
+        "民族乐器制作工",
+        "户外作业",
+        "35kV变电站",
+        "单身公寓",
+        "3年以上",
+    ],
+)
+def test_ordinary_text_passes(text: str) -> None:
+    assert protected_phrases(text) == []
+
+
+def test_protected_field_names_in_any_language_and_depth() -> None:
+    body = {"title": "焊工", "Gender": "x", "contact": {"年龄": 30}, "certificates": [{"hukou": 1}]}
+    assert sorted(protected_fields(body)) == ["Gender", "certificates.0.hukou", "contact.年龄"]
+
+
+def test_field_errors_name_the_field_and_the_phrase() -> None:
+    errors = field_errors({"title": "电焊工", "description": "限男性，45岁以下"}, ["description"])
+    assert [e["field"] for e in errors] == ["description", "description"]
+    assert "限男性" in errors[0]["message"]
+
+
+@pytest.mark.parametrize("text", ["本人男，35岁", "性别：女", "今年42岁", "1988年出生", "属龙"])
+def test_a_seekers_own_statement_of_age_or_gender_is_found(text: str) -> None:
+    assert protected_phrases(text, self_description=True)
+    assert not protected_phrases("从事焊接12年，带过3个徒弟", self_description=True)
