@@ -22,7 +22,9 @@ COPY workers/ workers/
 RUN pip install --no-cache-dir . \
     && cd / && rm -rf /src \
     && useradd --system --create-home --home-dir /home/matcher --uid 10001 \
-        --shell /usr/sbin/nologin matcher
+        --shell /usr/sbin/nologin matcher \
+    # The shared import volume is created from this folder, so it belongs to the app user.
+    && mkdir -p /data/imports && chown matcher /data/imports
 
 WORKDIR /home/matcher
 USER matcher

@@ -161,6 +161,8 @@ def test_elasticsearch_runs_single_node_with_a_fixed_heap() -> None:
     [
         ("elasticsearch", "es-data", "/usr/share/elasticsearch/data"),
         ("redis", "redis-data", "/data"),
+        ("api", "imports", "/data/imports"),
+        ("worker", "imports", "/data/imports"),
     ],
 )
 def test_data_lives_in_named_volumes(service: str, volume: str, target: str) -> None:
@@ -261,3 +263,14 @@ def test_dockerfile_cmd_serves_the_api() -> None:
     assert cmd[:2] == ["matcher", "serve"], cmd
     # Inside the container: the port is published by compose, so all interfaces is intended.
     assert cmd[cmd.index("--host") + 1] == "0.0.0.0", cmd  # noqa: S104
+
+
+@pytest.mark.parametrize("name", ["api", "worker"])
+def test_api_and_worker_share_the_import_folder(name: str) -> None:
+    assert _environment(name)["MATCHER_IMPORT_DIR"] == "/data/imports"
+
+
+def test_dockerfile_prepares_the_import_folder_for_the_app_user() -> None:
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assert "mkdir -p /data/imports" in text
+    assert "chown matcher /data/imports" in text
