@@ -80,6 +80,8 @@ class ApiRoute:
     # Runs on the raw JSON before the model: returns field errors the model cannot express
     # as clearly (e.g. protected traits, which the model would only call "extra inputs").
     precheck: Callable[[Any], list[dict[str, str]]] | None = None
+    # Media types of a raw upload the handler streams itself (documented, not parsed here).
+    upload_media: Sequence[str] = field(default_factory=tuple)
     # Path parameters that are record ids, checked against the id pattern.
     id_params: Sequence[str] = field(default_factory=tuple)
 

@@ -84,6 +84,13 @@ def build_openapi(routes: Sequence[ApiRoute]) -> dict[str, Any]:
                 "required": True,
                 "content": {"application/json": {"schema": _ref(r.body)}},
             }
+        if r.upload_media:
+            op["requestBody"] = {
+                "required": True,
+                "content": {
+                    m: {"schema": {"type": "string", "format": "binary"}} for m in r.upload_media
+                },
+            }
         ok: dict[str, Any] = {"description": "Success"}
         if r.response is not None:
             ok["content"] = {r.media_type: {"schema": _ref(r.response)}}
@@ -155,7 +162,11 @@ def render_docs(spec: dict[str, Any]) -> str:
                 )
                 parts.append(f"<p>Parameters:</p><ul>{items}</ul>")
             if "requestBody" in op:
-                parts.append(_schema_block("Body", op["requestBody"]["content"], spec))
+                content = op["requestBody"]["content"]
+                if "$ref" in next(iter(content.values()))["schema"]:
+                    parts.append(_schema_block("Body", content, spec))
+                else:
+                    parts.append(f"<p>Body: a file, as {esc(', '.join(content))}</p>")
             for status, resp in op["responses"].items():
                 content = resp.get("content")
                 if content and not status.startswith(("4", "5")):

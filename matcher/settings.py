@@ -73,6 +73,6 @@ class Settings:
             log_level=config("MATCHER_LOG_LEVEL", default="INFO").upper(),
             access_rules_file=config("MATCHER_ACCESS_RULES_FILE", default=""),
             remote_areas_file=config("MATCHER_REMOTE_AREAS_FILE", default=""),
-            import_dir=config("MATCHER_IMPORT_DIR", default="/var/tmp/matcher/imports"),
+            import_dir=config("MATCHER_IMPORT_DIR", default="/var/tmp/matcher/imports"),  # noqa: S108
             max_import_bytes=config("MATCHER_MAX_IMPORT_BYTES", cast=int, default=209_715_200),
         )

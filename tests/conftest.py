@@ -44,7 +44,7 @@ def make_environ(**overrides: str) -> dict[str, str]:
         "MATCHER_ADMIN_TOKEN": ADMIN_TOKEN,
         "MATCHER_MAX_BODY_BYTES": "65536",
         "MATCHER_MAX_IMPORT_BYTES": "1000000",
-        "MATCHER_IMPORT_DIR": f"/tmp/matcher-test-imports-{RUN_ID}",
+        "MATCHER_IMPORT_DIR": f"/tmp/matcher-test-imports-{RUN_ID}",  # noqa: S108
     }
     env.update(overrides)
     return env

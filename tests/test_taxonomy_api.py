@@ -44,7 +44,8 @@ async def test_occupation_detail_with_access_rule_and_hierarchy(
 ) -> None:
     welder = (await client.get("/v1/taxonomy/occupations/6-18-02-04", headers=seeker)).json()
     assert welder["name"] == "焊工"
-    assert welder["tasks"] and welder["definition"]
+    assert welder["tasks"]
+    assert welder["definition"]
     assert [p["code"] for p in welder["parents"]] == ["6-00-00-00", "6-18-00-00", "6-18-02-00"]
     assert welder["access_rule"]["certificate_type"] == "special_operation"
     assert welder["access_rule"]["how_to_obtain"]
@@ -65,13 +66,18 @@ async def test_regions_by_parent(client: httpx.AsyncClient, seeker: dict[str, st
     assert ejina["lat"] is not None
     provinces = (await client.get("/v1/taxonomy/regions", headers=seeker)).json()
     assert len(provinces["regions"]) >= 31
-    assert (await client.get("/v1/taxonomy/regions?parent=999999", headers=seeker)).status_code == 404
+    assert (
+        await client.get("/v1/taxonomy/regions?parent=999999", headers=seeker)
+    ).status_code == 404
 
 
 async def test_grades(client: httpx.AsyncClient, seeker: dict[str, str]) -> None:
     grades = (await client.get("/v1/taxonomy/grades", headers=seeker)).json()["grades"]
     assert [(g["level"], g["name"], g["high_skill"]) for g in grades] == [
-        (1, "高级技师", True), (2, "技师", True), (3, "高级", True), (4, "中级", False),
+        (1, "高级技师", True),
+        (2, "技师", True),
+        (3, "高级", True),
+        (4, "中级", False),
         (5, "初级", False),
     ]
 
@@ -85,7 +91,9 @@ async def test_normalize_returns_top_five_per_title_in_order(
     results = resp.json()["results"]
     assert [r["title"] for r in results] == titles
     assert results[0]["candidates"][0] == {
-        "code": "6-18-02-04", "name": "焊工", "score": results[0]["candidates"][0]["score"]
+        "code": "6-18-02-04",
+        "name": "焊工",
+        "score": results[0]["candidates"][0]["score"],
     }
     assert results[1]["candidates"][0]["code"] == "6-31-01-03"
     for result in results:

@@ -17,7 +17,7 @@ from matcher.auth.models import Principal, Role, TokenCreate, TokenCreated, Toke
 from matcher.problems import NotFound, ServiceUnavailable, Unauthorized
 from matcher.services import Services
 
-BOOTSTRAP_TOKEN_ID = "bootstrap-admin"
+BOOTSTRAP_TOKEN_ID = "bootstrap-admin"  # noqa: S105  (a public id, not a secret)
 _TOKEN = re.compile(r"^mt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 
 

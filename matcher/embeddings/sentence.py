@@ -37,13 +37,21 @@ class SentenceTransformerEmbedder:
                 f"cannot load sentence-transformers model {model!r}: {exc}"
             ) from exc
         self._name = model.rstrip("/")
-        self._dims = int(self._model.get_sentence_embedding_dimension())
+        # Renamed in sentence-transformers 6; the old name warns.
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        self._dims = int(dimension())
         self._prefixed = "e5" in os.path.basename(self._name).lower()
         self._lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
-        return f"sentence-transformers/{os.path.basename(self._name)}"
+        # A local directory is named by its last two path parts, which survive moving the
+        # installation; a hub-style name ("org/model") is kept as it is.
+        parts = self._name.split("/")
+        return "sentence-transformers/" + "/".join(parts[-2:])
 
     @property
     def dims(self) -> int:

@@ -87,6 +87,7 @@ ROUTES = [
         "imports",
         response=ImportStatus,
         status=202,
+        upload_media=tuple(_FORMATS),
         query=[
             QueryParam(
                 "kind", {"enum": ["profiles", "postings"]}, "What the file holds", required=True

@@ -237,22 +237,26 @@ class RedisReporter:
 
     async def started(self, total: int) -> None:
         self.started_at = time.monotonic()
-        await _r(self.redis.hset(
-            self.key,
-            mapping={"state": "running", "rows_total": total, "started_at": utc_now()},
-        ))
+        await _r(
+            self.redis.hset(
+                self.key,
+                mapping={"state": "running", "rows_total": total, "started_at": utc_now()},
+            )
+        )
 
     async def progress(self, done: int, ok: int, failed: int) -> None:
         elapsed = max(time.monotonic() - self.started_at, 1e-6)
-        await _r(self.redis.hset(
-            self.key,
-            mapping={
-                "rows_done": done,
-                "rows_ok": ok,
-                "rows_failed": failed,
-                "elapsed_s": round(elapsed, 3),
-            },
-        ))
+        await _r(
+            self.redis.hset(
+                self.key,
+                mapping={
+                    "rows_done": done,
+                    "rows_ok": ok,
+                    "rows_failed": failed,
+                    "elapsed_s": round(elapsed, 3),
+                },
+            )
+        )
 
     async def errors(self, errors: Sequence[RowProblem]) -> None:
         if not errors:
@@ -344,12 +348,20 @@ async def run_import(svc: Services, *, import_id: str) -> dict[str, Any]:
             reporter=reporter,
         )
     except Exception as exc:
-        await _r(svc.arq.hset(
-            state_key(import_id),
-            mapping={"state": "failed", "finished_at": utc_now(), "failure": type(exc).__name__},
-        ))
+        await _r(
+            svc.arq.hset(
+                state_key(import_id),
+                mapping={
+                    "state": "failed",
+                    "finished_at": utc_now(),
+                    "failure": type(exc).__name__,
+                },
+            )
+        )
         raise
-    await _r(svc.arq.hset(state_key(import_id), mapping={"state": "done", "finished_at": utc_now()}))
+    await _r(
+        svc.arq.hset(state_key(import_id), mapping={"state": "done", "finished_at": utc_now()})
+    )
     path.unlink(missing_ok=True)
     return {"import_id": import_id, "rows_ok": ok, "rows_failed": failed}
 
@@ -374,9 +386,9 @@ async def get_import(
         raise NotFound(f"No import {import_id}")
     errors = [
         RowProblem.model_validate_json(e)
-        for e in await _r(svc.arq.lrange(
-            errors_key(import_id), errors_offset, errors_offset + errors_limit - 1
-        ))
+        for e in await _r(
+            svc.arq.lrange(errors_key(import_id), errors_offset, errors_offset + errors_limit - 1)
+        )
     ]
     total, done = int(meta.get("rows_total", 0)), int(meta.get("rows_done", 0))
     elapsed = float(meta.get("elapsed_s", 0) or 0)
