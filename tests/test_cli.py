@@ -1,6 +1,9 @@
 """The ``matcher`` command line, run in-process against the real node."""
 
 import asyncio
+import json
+import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -8,6 +11,7 @@ from click.testing import CliRunner, Result
 
 from matcher.cli import cli
 from tests.conftest import make_environ
+from tests.factories import posting_body
 
 pytestmark = pytest.mark.integration
 
@@ -21,6 +25,7 @@ COMMANDS = [
     "revoke-token",
     "list-tokens",
     "demo",
+    "import",
 ]
 
 
@@ -72,3 +77,24 @@ async def test_tokens_created_and_revoked_by_cli_work_in_the_api(
     unknown = await invoke("revoke-token", "0000000000000000")
     assert unknown.exit_code == 1
     assert "No token" in unknown.output
+
+
+async def test_import_command_stores_rows_and_reports_errors(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], tmp_path: Path
+) -> None:
+    prefix = f"cli-{uuid.uuid4().hex[:6]}"
+    rows = [
+        {"id": f"{prefix}-1", **posting_body(enterprise_id="ent-cli")},
+        {"id": f"{prefix}-2", **posting_body(enterprise_id="ent-cli", title="电工")},
+        {"id": f"{prefix}-3", **posting_body(enterprise_id="ent-cli", wage_min=9, wage_max=1)},
+    ]
+    path = tmp_path / "postings.jsonl"
+    await asyncio.to_thread(
+        path.write_text, "\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8"
+    )
+    result = await invoke("import", str(path), "--kind", "postings")
+    assert result.exit_code == 1  # some rows were rejected
+    assert "2 rows stored, 1 rejected" in result.output
+    assert "row 3: wage_max" in result.output
+    stored = await client.get(f"/v1/postings/{prefix}-2", headers=admin_headers)
+    assert stored.json()["title"] == "电工"

@@ -38,11 +38,9 @@ class SentenceTransformerEmbedder:
             ) from exc
         self._name = model.rstrip("/")
         # Renamed in sentence-transformers 6; the old name warns.
-        dimension = (
-            getattr(self._model, "get_embedding_dimension", None)
-            or self._model.get_sentence_embedding_dimension
-        )
-        self._dims = int(dimension())
+        dimension: Any = getattr(self._model, "get_embedding_dimension", None)
+        size: Any = (dimension or self._model.get_sentence_embedding_dimension)()
+        self._dims = int(size)
         self._prefixed = "e5" in os.path.basename(self._name).lower()
         self._lock = threading.Lock()
 

