@@ -130,15 +130,27 @@ def index_status_cmd() -> None:
 @click.option("--batch-size", default=500, show_default=True, type=int)
 def migrate(name: str, delete_source: bool, batch_size: int) -> None:
     """Rebuild index NAME with the current mapping and swap its aliases (no read downtime)."""
+    from indexes import index_status
     from indexes import migrate as run_migration
     from indexes.manage import MigrationError
+    from matcher.reembed import reembed
 
     async def work(svc: Services) -> None:
         if name not in svc.specs:
             raise click.BadParameter(f"one of {', '.join(svc.specs)}", param_hint="NAME")
+        spec = svc.specs[name]
+        status = await index_status(svc.es, spec)
+        transform = None
+        if spec.embedding_model and status.embedding_model != spec.embedding_model:
+            click.echo(f"re-embedding {name}: {status.embedding_model} → {spec.embedding_model}")
+            transform = reembed(svc, name)
         try:
             report = await run_migration(
-                svc.es, svc.specs[name], batch_size=batch_size, delete_source=delete_source
+                svc.es,
+                spec,
+                transform=transform,
+                batch_size=batch_size,
+                delete_source=delete_source,
             )
         except MigrationError as exc:
             raise click.ClickException(str(exc)) from None
@@ -316,12 +328,23 @@ def list_tokens_cmd(include_revoked: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 def demo(serve_after: bool, host: str, port: int) -> None:
     """Create the indexes, load the demo data, print demo tokens, then serve API and worker."""
-    from indexes import ensure_indexes
+    from indexes import ensure_indexes, index_status, migrate
     from matcher.demo import demo_tokens, load_demo
+    from matcher.reembed import reembed
     from matcher.taxonomy.search import sync_occupations
 
     async def work(svc: Services) -> tuple[dict[str, int], dict[str, str]]:
         await ensure_indexes(svc.es, svc.specs.values())
+        for spec in svc.specs.values():
+            # An index left by an older version would keep the service not ready.
+            if (await index_status(svc.es, spec)).needs_migration:
+                click.echo(f"migrating {spec.name} to the current mapping and model")
+                await migrate(
+                    svc.es,
+                    spec,
+                    delete_source=True,
+                    transform=reembed(svc, spec.name) if spec.embedding_model else None,
+                )
         await sync_occupations(svc.es, svc.specs["occupations"], svc.taxonomy.occupations)
         return await load_demo(svc), await demo_tokens(svc)
 

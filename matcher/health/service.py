@@ -36,7 +36,11 @@ async def check_indexes(es: AsyncElasticsearch, specs: Iterable[IndexSpec]) -> s
     except Exception as exc:
         return f"unknown: {type(exc).__name__}"
     missing = [s.read_alias for s in statuses if not s.present]
-    return f"missing: {', '.join(missing)}" if missing else OK
+    if missing:
+        return f"missing: {', '.join(missing)}"
+    # Writing with another model or mapping than the index holds would mix vectors silently.
+    stale = [s.read_alias for s in statuses if s.needs_migration]
+    return f"needs migration (matcher migrate): {', '.join(stale)}" if stale else OK
 
 
 async def readiness(
