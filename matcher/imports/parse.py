@@ -143,12 +143,14 @@ def detect_encoding(path: Path) -> str:
 
 
 def count_rows(path: Path, fmt: Format) -> int:
-    """Data rows in the file (for progress): CSV rows without the header, non-empty lines."""
+    """Data rows in the file (for progress): non-empty CSV rows but the header, non-empty
+    JSONL lines. Row numbers in errors still count empty rows, as a spreadsheet shows them."""
     encoding = detect_encoding(path)
     with path.open(encoding=encoding, newline="") as f:
         if fmt == "jsonl":
             return sum(1 for line in f if line.strip())
-        return max(sum(1 for _ in csv.reader(f)) - 1, 0)
+        non_empty = sum(1 for cells in csv.reader(f) if any(c.strip() for c in cells))
+        return max(non_empty - 1, 0)
 
 
 def read_rows(path: Path, fmt: Format, kind: Kind) -> Iterator[Row]:
@@ -225,14 +227,15 @@ def _csv_body(cells: dict[str, str]) -> dict[str, Any]:
 
 
 def _cell(field: str, value: str) -> Any:
-    if field in _JSON or (value[:1] in "[{" and field in ("certificates", "required_certificates")):
+    if field in _JSON:
         if value[:1] in "[{":
             try:
                 return json.loads(value)
             except json.JSONDecodeError as exc:
                 raise RowError(field, f"not valid JSON: {exc.msg}") from None
-        if field == "required_certificates":
-            return [_required_certificate(name) for name in _SPLIT.split(value) if name]
+        if field in ("certificates", "required_certificates"):
+            # Plain names, as a desk types them: 熔化焊接与热切割作业;电工证
+            return [_certificate(field, name) for name in _SPLIT.split(value) if name]
         raise RowError(field, "expected JSON")
     if field in _LISTS:
         return [v for v in _SPLIT.split(value) if v]
@@ -246,11 +249,13 @@ def _cell(field: str, value: str) -> Any:
     return value
 
 
-def _required_certificate(name: str) -> dict[str, Any]:
+def _certificate(field: str, name: str) -> dict[str, Any]:
     # A bare name: "…作业" names a special-operation permit (特种作业), always a hard rule.
-    if name.endswith("作业"):
-        return {"type": "special_operation", "name": name, "mandatory": True}
-    return {"type": "other", "name": name}
+    special = name.endswith("作业")
+    cert: dict[str, Any] = {"type": "special_operation" if special else "other", "name": name}
+    if field == "required_certificates" and special:
+        cert["mandatory"] = True
+    return cert
 
 
 def _nest(body: dict[str, Any], target: str, names: dict[str, str]) -> None:

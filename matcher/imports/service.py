@@ -153,14 +153,15 @@ async def import_file(
     await reporter.started(await asyncio.to_thread(count_rows, path, fmt))
     done = ok = failed = 0
     pending: asyncio.Task[dict[str, str]] | None = None
-    pending_rows: dict[str, int] = {}
+    pending_rows: dict[str, int] = {}  # id → row number (the last row wins for a repeated id)
+    pending_count = 0
 
     async def finish_pending() -> None:
         nonlocal ok, failed
         if pending is None:
             return
         write_errors = await pending
-        ok += len(pending_rows) - len(write_errors)
+        ok += pending_count - len(write_errors)
         failed += len(write_errors)
         await reporter.errors(
             [
@@ -205,6 +206,7 @@ async def import_file(
         )
         await finish_pending()
         pending_rows = {row.record_id or "": row.number for row, _ in items}
+        pending_count = len(items)
         # Writing this batch overlaps with preparing (embedding) the next one.
         pending = asyncio.create_task(
             bulk_write(svc.es, spec.write_alias, [(d["id"], d) for d in docs])

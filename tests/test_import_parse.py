@@ -1,0 +1,106 @@
+"""Import file parsing: encodings, Chinese headers, cells, row errors (no services needed)."""
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from matcher.imports.parse import count_rows, detect_encoding, read_rows
+
+
+def write_csv(path: Path, rows: list[list[str]], encoding: str) -> Path:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    path.write_bytes(out.getvalue().encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("encoding", "detected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030")],
+)
+def test_encoding_is_detected(tmp_path: Path, encoding: str, detected: str) -> None:
+    path = write_csv(tmp_path / "f.csv", [["编号", "岗位名称"], ["1", "焊工"]], encoding)
+    assert detect_encoding(path) == detected
+    rows = list(read_rows(path, "csv", "postings"))
+    assert rows[0].body == {"title": "焊工"}
+
+
+def test_chinese_headers_lists_booleans_and_flattened_nesting(tmp_path: Path) -> None:
+    header = [
+        "编号",
+        "岗位名称",
+        "单位名称",
+        "证书要求",
+        "重点项目",
+        "是否边远地区",
+        "纬度",
+        "经度",
+        "招聘人数",
+    ]
+    row = [
+        "p1",
+        "焊工",
+        "某公司",
+        "熔化焊接与热切割作业；电工证",
+        "风电基地",
+        "是",
+        "41.9",
+        "101.0",
+        "3",
+    ]
+    path = write_csv(tmp_path / "p.csv", [header, row], "utf-8")
+    (parsed,) = read_rows(path, "csv", "postings")
+    assert parsed.record_id == "p1"
+    assert parsed.body == {
+        "title": "焊工",
+        "enterprise_name": "某公司",
+        "required_certificates": [
+            {"type": "special_operation", "name": "熔化焊接与热切割作业", "mandatory": True},
+            {"type": "other", "name": "电工证"},
+        ],
+        "headcount": "3",
+        "key_project": {"name": "风电基地", "remote": True},
+        "location": {"lat": "41.9", "lon": "101.0"},
+    }
+
+
+def test_profile_occupation_column_becomes_a_list(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "f.csv",
+        [["id", "职业编码", "技能"], ["a", "6-18-02-04;6-31-01-03", "氩弧焊、二保焊"]],
+        "utf-8",
+    )
+    (row,) = read_rows(path, "csv", "profiles")
+    assert row.body == {
+        "occupation_codes": ["6-18-02-04", "6-31-01-03"],
+        "skills": ["氩弧焊", "二保焊"],
+    }
+
+
+def test_row_errors_carry_row_number_and_field(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "f.csv",
+        [
+            ["id", "愿意流动", "证书"],
+            ["", "是", ""],
+            ["b", "也许", ""],
+            ["c", "否", "{bad"],
+            [],
+            ["d", "否", "", "extra"],
+        ],
+        "utf-8",
+    )
+    problems = [(r.number, r.error.field) for r in read_rows(path, "csv", "profiles") if r.error]
+    assert problems == [(1, "id"), (2, "willing_to_relocate"), (3, "certificates"), (5, "row")]
+    assert count_rows(path, "csv") == 4
+
+
+def test_jsonl_lines(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    path.write_text('{"id": "a", "title": "焊工"}\n\n[1]\n{"title": "x"}\n', "utf-8")
+    rows = list(read_rows(path, "jsonl", "profiles"))
+    assert rows[0].body == {"title": "焊工"}
+    assert [(r.number, r.error.field) for r in rows if r.error] == [(2, "line"), (3, "id")]
+    assert count_rows(path, "jsonl") == 3
