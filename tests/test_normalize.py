@@ -1,4 +1,4 @@
-"""Job-ad titles → ranked CSCO 2022 occupations: cleaning, ranking, the shipped vectors."""
+"""Job-ad titles → ranked CSCO 2022 occupations: ranking, the shipped vectors."""
 
 import hashlib
 from collections.abc import Sequence
@@ -9,10 +9,8 @@ import pytest
 
 from matcher.embeddings import Embedder
 from matcher.embeddings.base import Vectors
-from matcher.taxonomy.normalize import (
-    Candidate,
-    OccupationNormalizer,
-    TitleCleaner,
+from matcher.taxonomy.normalize import Candidate, OccupationNormalizer
+from matcher.taxonomy.occupation_vectors import (
     load_occupation_vectors,
     occupation_passages,
     passages_hash,
@@ -185,27 +183,6 @@ def test_lexical_only_without_an_embedder(catalog: OccupationCatalog) -> None:
     [welder, nothing] = lexical.normalize(["电焊工（包吃住）", "负责公司各项事务"])
     assert welder[0] == Candidate(code="6-18-02-04", name="焊工", score=welder[0].score)
     assert all(c.score < 0.6 for c in nothing)
-
-
-def test_cleaning_removes_pay_perks_places_and_slogans() -> None:
-    cleaner = TitleCleaner.load()
-    assert cleaner.clean("【鄂尔多斯】化工操作工 五险一金").segments == ("化工操作工",)
-    assert cleaner.clean("急招！！！小区保安 45岁以下 2800包吃住").segments == ("小区保安",)
-    assert cleaner.clean("C++开发 20-35K").text == "cpp开发"
-    assert cleaner.clean("司机C1").segments == ("司机",)
-    assert cleaner.clean("B2司机 长途").segments[0] == "货车司机"
-    assert cleaner.clean("招聘专员").segments == ("招聘专员",)
-    assert cleaner.clean("高级中学教师").segments == ("高级中学教师",)
-    split = cleaner.clean("叉车 司机（3吨）")
-    assert split.segments == ("叉车", "司机", "叉车司机")
-
-
-def test_cleaning_leaves_occupation_names_intact(catalog: OccupationCatalog) -> None:
-    """No noise word or place name eats part of a CSCO name."""
-    cleaner = TitleCleaner.load()
-    for occupation in catalog.all():
-        cleaned = cleaner.clean(occupation.name)
-        assert "".join(cleaned.segments[:1]) in occupation.name.replace("、", ""), occupation.name
 
 
 def test_a_bad_curated_table_fails_clearly(catalog: OccupationCatalog, tmp_path: Path) -> None:

