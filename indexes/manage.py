@@ -205,7 +205,9 @@ async def migrate(
             {"_op_type": "create", "_index": target, "_id": d["_id"], "_source": d["_source"]}
             for d in docs
         ]
-        _, failed = await async_bulk(es, actions, raise_on_error=False, stats_only=False)
+        _, failed = await async_bulk(
+            es, actions, raise_on_error=False, stats_only=False, max_chunk_bytes=900_000
+        )
         errors = failed if isinstance(failed, list) else []
         conflicts = {_item(e)["_id"] for e in errors if _item(e).get("status") == 409}
         if len(conflicts) != len(errors):

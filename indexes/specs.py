@@ -69,16 +69,19 @@ def _embedding(dims: int) -> dict[str, Any]:
 
 
 def _certificate() -> dict[str, Any]:
+    # Nested: a hard rule needs type, key and expiry of the SAME certificate to agree.
     return {
+        "type": "nested",
         "properties": {
             "type": KEYWORD,
             "name": KEYWORD,
+            "key": KEYWORD,
             "occupation_code": KEYWORD,
             "level": {"type": "byte"},
             "number": STORED_ONLY,
             "issued_on": DATE,
             "expires_on": DATE,
-        }
+        },
     }
 
 
@@ -111,7 +114,15 @@ def profiles_mappings(dims: int) -> dict[str, Any]:
             "occupation_codes": KEYWORD,
             "occupation_groups": KEYWORD,
             "skill_level": {"type": "byte"},
+            # skill_level, one grade higher for holders of a recognised award (破格).
+            "effective_level": {"type": "byte"},
+            "award_bonus": {"type": "boolean"},
             "certificates": _certificate(),
+            # Employment-access rules met by a certificate, with its expiry (hard rule filter).
+            "permits": {
+                "type": "nested",
+                "properties": {"code": KEYWORD, "expires_on": DATE},
+            },
             "occupation_normalized": {"type": "object", "enabled": False},
             "years_experience": {"type": "half_float"},
             "willing_to_relocate": {"type": "boolean"},
@@ -136,10 +147,19 @@ def postings_mappings(dims: int) -> dict[str, Any]:
             "occupation_groups": KEYWORD,
             "required_level": {"type": "byte"},
             "required_certificates": {
-                "properties": {"type": KEYWORD, "name": KEYWORD, "mandatory": {"type": "boolean"}}
+                "type": "nested",
+                "properties": {
+                    "type": KEYWORD,
+                    "name": KEYWORD,
+                    "key": KEYWORD,
+                    "mandatory": {"type": "boolean"},
+                },
             },
             "headcount": {"type": "integer"},
             "filled": {"type": "integer"},
+            # headcount - filled: a posting with none left stops matching.
+            "open_headcount": {"type": "integer"},
+            "access_controlled": {"type": "boolean"},
             "wage_min": {"type": "integer"},
             "wage_max": {"type": "integer"},
             "industry": KEYWORD,
@@ -193,8 +213,8 @@ def occupations_mappings() -> dict[str, Any]:
 def build_specs(prefix: str, *, dims: int, embedding_model: str) -> dict[str, IndexSpec]:
     """All logical indexes of the service, keyed by logical name."""
     specs = [
-        IndexSpec("profiles", prefix, 2, profiles_mappings(dims), embedding_model=embedding_model),
-        IndexSpec("postings", prefix, 2, postings_mappings(dims), embedding_model=embedding_model),
+        IndexSpec("profiles", prefix, 3, profiles_mappings(dims), embedding_model=embedding_model),
+        IndexSpec("postings", prefix, 3, postings_mappings(dims), embedding_model=embedding_model),
         IndexSpec("tokens", prefix, 1, tokens_mappings()),
         IndexSpec("occupations", prefix, 1, occupations_mappings()),
     ]

@@ -22,6 +22,7 @@ from matcher.health.routes import ROUTES as HEALTH_ROUTES
 from matcher.http import ApiRoute
 from matcher.imports.routes import ROUTES as IMPORT_ROUTES
 from matcher.logs import configure_logging
+from matcher.matching.routes import ROUTES as MATCHING_ROUTES
 from matcher.middleware import RequestContextMiddleware
 from matcher.openapi import build_openapi, render_docs
 from matcher.postings.routes import ROUTES as POSTING_ROUTES
@@ -40,6 +41,7 @@ API_ROUTES: list[ApiRoute] = [
     *PROFILE_ROUTES,
     *POSTING_ROUTES,
     *IMPORT_ROUTES,
+    *MATCHING_ROUTES,
 ]
 
 

@@ -15,6 +15,10 @@ from matcher.embeddings.base import Vectors
 from matcher.services import Services
 from matcher.taxonomy.normalize import Candidate
 
+# aiohttp writes bodies over 1 MiB in one blocking call (and warns); smaller bulk requests
+# keep the event loop responsive while vectors are indexed.
+MAX_BULK_BYTES = 900_000
+
 # Below this score the title says too little to name an occupation; the record keeps none.
 MIN_NORMALISED_SCORE = 0.35
 
@@ -54,7 +58,12 @@ async def bulk_write(
     """Index ``(id, source)`` pairs; returns id → error message for the ones that failed."""
     actions = [{"_index": index, "_id": doc_id, "_source": source} for doc_id, source in docs]
     _, failed = await async_bulk(
-        es, actions, raise_on_error=False, stats_only=False, refresh=refresh
+        es,
+        actions,
+        raise_on_error=False,
+        stats_only=False,
+        refresh=refresh,
+        max_chunk_bytes=MAX_BULK_BYTES,
     )
     errors: dict[str, str] = {}
     for item in failed if isinstance(failed, list) else []:

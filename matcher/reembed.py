@@ -22,13 +22,9 @@ def embedding_text(svc: Services, kind: str, source: Mapping[str, Any]) -> str:
     """The text a record's embedding was made from, rebuilt from its stored fields."""
     names = svc.taxonomy.occupation_name
     if kind == "profiles":
-        profile = ProfileIn.model_validate(
-            {k: v for k, v in source.items() if k in ProfileIn.model_fields}
-        )
+        profile = ProfileIn.model_validate(profiles.api_fields(source))
         return profiles.embedding_text(profile, [names(c) for c in profile.occupation_codes])
-    posting = PostingIn.model_validate(
-        {k: v for k, v in source.items() if k in PostingIn.model_fields}
-    )
+    posting = PostingIn.model_validate(postings.api_fields(source))
     code = posting.occupation_code
     return postings.embedding_text(posting, names(code) if code else None)
 

@@ -6,6 +6,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -16,6 +17,7 @@ from starlette.requests import Request
 
 from indexes import IndexSpec, build_specs
 from matcher.embeddings import Embedder, build_embedder
+from matcher.matching.config import MatchingConfig
 from matcher.settings import Settings
 from matcher.taxonomy.service import Taxonomy
 
@@ -63,6 +65,7 @@ class Services:
     embedder: Embedder
     specs: dict[str, IndexSpec]
     taxonomy: Taxonomy
+    matching: MatchingConfig
 
     async def close(self) -> None:
         await self.es.close()
@@ -85,6 +88,9 @@ def build_services(settings: Settings, embedder: Embedder) -> Services:
         embedder=embedder,
         specs=index_specs(settings, embedder),
         taxonomy=Taxonomy.load(settings, embedder),
+        matching=MatchingConfig.load(
+            Path(settings.matching_file) if settings.matching_file else None
+        ),
     )
 
 

@@ -36,6 +36,7 @@ class Settings:
     access_rules_file: str
     remote_areas_file: str
     import_dir: str
+    matching_file: str
     max_import_bytes: int
 
     @classmethod
@@ -72,6 +73,7 @@ class Settings:
             max_body_bytes=config("MATCHER_MAX_BODY_BYTES", cast=int, default=1_048_576),
             log_level=config("MATCHER_LOG_LEVEL", default="INFO").upper(),
             access_rules_file=config("MATCHER_ACCESS_RULES_FILE", default=""),
+            matching_file=config("MATCHER_MATCHING_FILE", default=""),
             remote_areas_file=config("MATCHER_REMOTE_AREAS_FILE", default=""),
             import_dir=config("MATCHER_IMPORT_DIR", default="/var/tmp/matcher/imports"),  # noqa: S108
             max_import_bytes=config("MATCHER_MAX_IMPORT_BYTES", cast=int, default=209_715_200),

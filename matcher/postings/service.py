@@ -11,6 +11,7 @@ from elasticsearch import NotFoundError
 from indexes import delete_document
 from matcher.access import may_read_posting, may_write_posting
 from matcher.auth.models import Principal, Role
+from matcher.certificates import certificate_key
 from matcher.indexing import embed_passages, group_prefixes, normalise_titles, utc_now
 from matcher.postings.models import PostingIn, PostingOut, PostingStatus
 from matcher.problems import Forbidden, NotFound, ValidationFailed
@@ -79,6 +80,12 @@ async def prepare(
         doc["search_text"] = segment(body.title, body.description, name or "")
         doc["title_tokens"] = segment(body.title)
         doc["filled"] = int((stored or {}).get("filled", 0))
+        doc["open_headcount"] = max(body.headcount - doc["filled"], 0)
+        doc["access_controlled"] = code is not None and (
+            taxonomy.occupations.access_rule(code) is not None
+        )
+        for cert in doc.get("required_certificates", []):
+            cert["key"] = certificate_key(cert["name"])
         doc["created_at"] = (stored or {}).get("created_at", now)
         doc["updated_at"] = doc["indexed_at"] = now
         doc["embedding_model"] = svc.embedder.model_id
@@ -89,8 +96,18 @@ async def prepare(
     return docs
 
 
+def api_fields(source: Mapping[str, Any], model: type[PostingIn] = PostingIn) -> dict[str, Any]:
+    """The stored document's fields as the API models them (derived fields dropped)."""
+    fields = {k: v for k, v in source.items() if k in model.model_fields}
+    if "required_certificates" in fields:
+        fields["required_certificates"] = [
+            {k: v for k, v in c.items() if k != "key"} for c in fields["required_certificates"]
+        ]
+    return fields
+
+
 def to_out(source: Mapping[str, Any]) -> PostingOut:
-    fields = {k: v for k, v in source.items() if k in PostingOut.model_fields}
+    fields = api_fields(source, PostingOut)
     return PostingOut.model_validate({**fields, "matchable": is_matchable(source)})
 
 

@@ -10,10 +10,12 @@ from elasticsearch import NotFoundError
 from indexes import delete_document
 from matcher.access import may_read_profile, may_write_profile
 from matcher.auth.models import Principal, Role
+from matcher.certificates import certificate_key, permits
 from matcher.indexing import embed_passages, group_prefixes, normalise_titles, utc_now
 from matcher.problems import Forbidden, NotFound, ValidationFailed
 from matcher.profiles.models import OccupationGuess, ProfileIn, ProfileOut, ProfileStatus
 from matcher.services import Services
+from matcher.taxonomy.grades import SkillGrade, award_bonus_applies, one_grade_up
 from matcher.taxonomy.service import Taxonomy
 from matcher.text import segment
 
@@ -86,6 +88,13 @@ async def prepare(
             " ".join(c.name for c in body.certificates),
         )
         doc["title_tokens"] = segment(body.title)
+        for cert in doc["certificates"]:
+            cert["key"] = certificate_key(cert["name"])
+        doc["permits"] = permits(doc["certificates"], taxonomy.occupations.access_rules())
+        doc["award_bonus"] = award_bonus_applies(body.awards)
+        if body.skill_level is not None:
+            level = SkillGrade(body.skill_level)
+            doc["effective_level"] = int(one_grade_up(level) if doc["award_bonus"] else level)
         doc["created_at"] = (stored or {}).get("created_at", now)
         doc["updated_at"] = doc["indexed_at"] = now
         doc["embedding_model"] = svc.embedder.model_id
@@ -96,8 +105,18 @@ async def prepare(
     return docs
 
 
+def api_fields(source: Mapping[str, Any], model: type[ProfileIn] = ProfileIn) -> dict[str, Any]:
+    """The stored document's fields as the API models them (derived fields dropped)."""
+    fields = {k: v for k, v in source.items() if k in model.model_fields}
+    if "certificates" in fields:
+        fields["certificates"] = [
+            {k: v for k, v in c.items() if k != "key"} for c in fields["certificates"]
+        ]
+    return fields
+
+
 def to_out(source: Mapping[str, Any]) -> ProfileOut:
-    fields = {k: v for k, v in source.items() if k in ProfileOut.model_fields}
+    fields = api_fields(source, ProfileOut)
     return ProfileOut.model_validate({**fields, "matchable": is_matchable(source)})
 
 

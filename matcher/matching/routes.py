@@ -1,0 +1,258 @@
+"""Match lists in both directions and the explanation of one pair."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from matcher.auth.models import Role
+from matcher.http import ApiRoute, Call, QueryParam, json_response
+from matcher.matching.service import (
+    Scored,
+    explain_pair,
+    matches_for_posting,
+    matches_for_profile,
+)
+from matcher.problems import ValidationFailed
+
+MAX_DEPTH = 200  # offset + limit: nobody pages through the whole candidate base
+
+
+class FeatureOut(BaseModel):
+    value: float
+    weight: float
+    contribution: float
+    detail: str
+
+
+class RuleOut(BaseModel):
+    rule: str
+    passed: bool
+    detail: str
+    next_step: str | None
+
+
+class GapOut(BaseModel):
+    kind: str
+    detail: str
+    next_step: str
+
+
+class Explanation(BaseModel):
+    score: float
+    features: dict[str, FeatureOut]
+    rules: list[RuleOut]
+    gaps: list[GapOut]
+    retrieval_ranks: dict[str, int | None]
+
+
+class ProfileSummary(BaseModel):
+    """What a match shows of a candidate: never contact details or certificate numbers."""
+
+    title: str
+    occupation_codes: list[str]
+    skill_level: int | None
+    region_code: str
+    city_code: str | None
+    years_experience: float | None
+    willing_to_relocate: bool
+    skills: list[str]
+
+
+class PostingSummary(BaseModel):
+    title: str
+    enterprise_name: str
+    occupation_code: str | None
+    required_level: int | None
+    region_code: str
+    wage_min: int | None
+    wage_max: int | None
+    key_project: dict[str, Any] | None
+
+
+class ProfileMatch(BaseModel):
+    profile_id: str
+    score: float
+    profile: ProfileSummary
+    explanation: Explanation
+    incentives: list[dict[str, Any]]
+
+
+class PostingMatch(BaseModel):
+    posting_id: str
+    score: float
+    posting: PostingSummary
+    explanation: Explanation
+    incentives: list[dict[str, Any]]
+
+
+class ProfileMatches(BaseModel):
+    matches: list[ProfileMatch]
+    total: int
+    took_ms: float
+
+
+class PostingMatches(BaseModel):
+    matches: list[PostingMatch]
+    total: int
+    took_ms: float
+
+
+def explanation(scored: Scored, weights: dict[str, float]) -> Explanation:
+    return Explanation(
+        score=scored.score,
+        features={
+            name: FeatureOut(
+                value=round(feat.value, 4),
+                weight=round(weights[name], 4),
+                contribution=scored.contributions[name],
+                detail=feat.detail,
+            )
+            for name, feat in scored.features.items()
+        },
+        rules=[RuleOut(**vars(r)) for r in scored.rules],
+        gaps=[GapOut(**vars(g)) for g in scored.gaps],
+        retrieval_ranks=dict(scored.ranks),
+    )
+
+
+def _page(call: Call[None]) -> tuple[int, int]:
+    params = call.request.query_params
+    limit, offset = params.get("limit", "20"), params.get("offset", "0")
+    if not (limit.isdigit() and offset.isdigit() and 1 <= int(limit) <= 50):
+        raise ValidationFailed("Invalid paging", [{"field": "limit", "message": "1–50"}])
+    if int(offset) + int(limit) > MAX_DEPTH:
+        raise ValidationFailed(
+            "Paging too deep",
+            [{"field": "offset", "message": f"offset + limit may be at most {MAX_DEPTH}"}],
+        )
+    return int(limit), int(offset)
+
+
+def _region(call: Call[None]) -> str | None:
+    region = call.request.query_params.get("region")
+    if region and not call.services.taxonomy.regions.is_valid(region):
+        raise ValidationFailed("Unknown region", [{"field": "region", "message": region}])
+    return region
+
+
+def _min_level(call: Call[None]) -> int | None:
+    raw = call.request.query_params.get("min_level")
+    if raw is None:
+        return None
+    if raw not in {"1", "2", "3", "4", "5"}:
+        raise ValidationFailed("Invalid min_level", [{"field": "min_level", "message": "1–5"}])
+    return int(raw)
+
+
+async def posting_matches(call: Call[None]) -> Response:
+    """Ranked candidates for a posting: hard rules (grade, employment access, mandatory
+    certificates) filter in Elasticsearch; BM25 and embedding candidates are fused and
+    re-ranked; each match explains its score."""
+    limit, offset = _page(call)
+    ranked, took = await matches_for_posting(
+        call.services,
+        principal=call.require_principal(),
+        posting_id=call.path["posting_id"],
+        region=_region(call),
+        min_level=_min_level(call),
+    )
+    weights = call.services.matching.weights
+    page = [
+        ProfileMatch(
+            profile_id=s.record_id,
+            score=s.score,
+            profile=ProfileSummary.model_validate(
+                {k: s.source.get(k) for k in ProfileSummary.model_fields}
+                | {
+                    "occupation_codes": s.source.get("occupation_codes") or [],
+                    "skills": s.source.get("skills") or [],
+                    "willing_to_relocate": bool(s.source.get("willing_to_relocate")),
+                }
+            ),
+            explanation=explanation(s, weights),
+            incentives=[],
+        )
+        for s in ranked[offset : offset + limit]
+    ]
+    return json_response(ProfileMatches(matches=page, total=len(ranked), took_ms=round(took, 1)))
+
+
+async def profile_matches(call: Call[None]) -> Response:
+    """Ranked postings for a profile, with the same rules, ranking and explanations."""
+    limit, offset = _page(call)
+    ranked, took = await matches_for_profile(
+        call.services,
+        principal=call.require_principal(),
+        profile_id=call.path["profile_id"],
+        region=_region(call),
+    )
+    weights = call.services.matching.weights
+    page = [
+        PostingMatch(
+            posting_id=s.record_id,
+            score=s.score,
+            posting=PostingSummary.model_validate(
+                {k: s.source.get(k) for k in PostingSummary.model_fields}
+            ),
+            explanation=explanation(s, weights),
+            incentives=[],
+        )
+        for s in ranked[offset : offset + limit]
+    ]
+    return json_response(PostingMatches(matches=page, total=len(ranked), took_ms=round(took, 1)))
+
+
+async def pair_explanation(call: Call[None]) -> Response:
+    """Why a posting is or is not shown to this profile: every hard rule with its verdict and
+    the next step that would close a failed one, and the score's parts (PIPL art. 24)."""
+    scored = await explain_pair(
+        call.services,
+        principal=call.require_principal(),
+        profile_id=call.path["profile_id"],
+        posting_id=call.path["posting_id"],
+    )
+    return json_response(explanation(scored, call.services.matching.weights))
+
+
+PAGING = [
+    QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 50}, "Default 20"),
+    QueryParam("offset", {"type": "integer", "minimum": 0}, f"offset + limit ≤ {MAX_DEPTH}"),
+    QueryParam("region", {"type": "string"}, "Only records inside this GB/T 2260 region"),
+]
+ROUTES = [
+    ApiRoute(
+        "/v1/postings/{posting_id}/matches",
+        "GET",
+        posting_matches,
+        "Candidates for a posting",
+        frozenset({Role.ENTERPRISE, Role.OFFICE, Role.ADMIN}),
+        "matching",
+        response=ProfileMatches,
+        id_params=("posting_id",),
+        query=[*PAGING, QueryParam("min_level", {"type": "integer"}, "At least this grade (1–5)")],
+    ),
+    ApiRoute(
+        "/v1/profiles/{profile_id}/matches",
+        "GET",
+        profile_matches,
+        "Postings for a profile",
+        frozenset({Role.SEEKER, Role.OFFICE, Role.ADMIN}),
+        "matching",
+        response=PostingMatches,
+        id_params=("profile_id",),
+        query=PAGING,
+    ),
+    ApiRoute(
+        "/v1/profiles/{profile_id}/matches/{posting_id}/explanation",
+        "GET",
+        pair_explanation,
+        "Why a posting is or is not a match",
+        frozenset({Role.SEEKER, Role.OFFICE, Role.ADMIN}),
+        "matching",
+        response=Explanation,
+        id_params=("profile_id", "posting_id"),
+    ),
+]

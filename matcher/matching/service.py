@@ -1,0 +1,272 @@
+"""Matches in both directions, and the explanation of one pair (keyword-only functions)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch
+
+from matcher.access import in_scope
+from matcher.auth.models import Principal, Role
+from matcher.matching import features as f
+from matcher.matching.config import MatchingConfig
+from matcher.matching.rules import RuleResult, check, posting_filters, profile_filters
+from matcher.postings import service as postings
+from matcher.problems import NotFound
+from matcher.profiles import service as profiles
+from matcher.services import Services
+from matcher.taxonomy.regions import RegionCatalog
+
+Doc = Mapping[str, Any]
+# Never returned by a match: vectors are large, contact details are personal.
+_EXCLUDE = ["embedding", "contact", "certificates.number", "search_text", "title_tokens"]
+
+
+@dataclass(frozen=True)
+class Scored:
+    record_id: str
+    score: float
+    features: dict[str, f.Feature]
+    contributions: dict[str, float]
+    gaps: list[f.Gap]
+    rules: list[RuleResult]
+    source: Doc
+    ranks: dict[str, int | None] = field(default_factory=dict)
+
+
+async def retrieve(
+    es: AsyncElasticsearch,
+    index: str,
+    *,
+    text: str,
+    vector: list[float] | None,
+    filters: list[dict[str, Any]],
+    must_not: list[dict[str, Any]],
+    boosts: list[dict[str, Any]],
+    config: MatchingConfig,
+) -> list[tuple[str, Doc, float, dict[str, int | None]]]:
+    """BM25 and kNN under the same filters, fused by reciprocal rank: (id, source, rrf, ranks)."""
+    bm25 = es.search(
+        index=index,
+        query={
+            "bool": {
+                "filter": filters,
+                "must_not": must_not,
+                "should": [
+                    {"match": {"search_text": {"query": text}}},
+                    {"match": {"title_tokens": {"query": text, "boost": 2}}},
+                    *boosts,
+                ],
+                "minimum_should_match": 1,
+            }
+        },
+        size=config.bm25_size,
+        source_excludes=_EXCLUDE,
+    )
+    searches = [bm25]
+    if vector is not None:
+        searches.append(
+            es.search(
+                index=index,
+                knn={
+                    "field": "embedding",
+                    "query_vector": vector,
+                    "k": config.knn_k,
+                    "num_candidates": config.knn_num_candidates,
+                    "filter": {"bool": {"filter": filters, "must_not": must_not}},
+                },
+                size=config.knn_k,
+                source_excludes=_EXCLUDE,
+            )
+        )
+    responses = await asyncio.gather(*searches)
+    sources: dict[str, Doc] = {}
+    ranks: dict[str, dict[str, int | None]] = {}
+    for name, resp in zip(("bm25", "knn"), responses, strict=False):
+        previous, rank = None, 0
+        for position, hit in enumerate(resp["hits"]["hits"], start=1):
+            # Equal scores share a rank: two records that differ only in data the ranking
+            # must ignore (contact details) then rank exactly alike.
+            if hit["_score"] != previous:
+                previous, rank = hit["_score"], position
+            sources.setdefault(hit["_id"], hit["_source"])
+            ranks.setdefault(hit["_id"], {"bm25": None, "knn": None})[name] = rank
+    fused = [(doc_id, sources[doc_id], _rrf(r, config.rrf_k), r) for doc_id, r in ranks.items()]
+    fused.sort(key=lambda item: (-item[2], item[0]))
+    return fused[: config.rerank_depth]
+
+
+def _rrf(ranks: Mapping[str, int | None], k: int) -> float:
+    return sum(1 / (k + r) for r in ranks.values() if r is not None)
+
+
+def score_pair(
+    posting: Doc,
+    profile: Doc,
+    *,
+    retrieval: float,
+    day: date,
+    regions: RegionCatalog,
+    config: MatchingConfig,
+) -> tuple[float, dict[str, f.Feature], dict[str, float], list[f.Gap]]:
+    """The weighted score of a pair, its features, their contributions and the gaps."""
+    cert_feature, cert_gaps = f.certificates(posting, profile, day)
+    wage_feature, wage_gaps = f.wage(posting, profile)
+    feats = {
+        "retrieval": f.Feature(retrieval, "关键词与语义检索综合排名"),
+        "occupation": f.occupation(posting, profile),
+        "grade": f.grade(posting, profile),
+        "certificates": cert_feature,
+        "skills": f.skills(posting, profile),
+        "experience": f.experience(profile),
+        "wage": wage_feature,
+        "location": f.location(posting, profile, regions),
+        "mobility_incentive": f.mobility_incentive(posting, profile),
+    }
+    contributions = {k: round(config.weights[k] * v.value, 6) for k, v in feats.items()}
+    return round(sum(contributions.values()), 6), feats, contributions, cert_gaps + wage_gaps
+
+
+def _retrieval_scale(fused: list[tuple[str, Doc, float, dict[str, int | None]]], k: int) -> float:
+    # Rank 1 in both lists is the best possible fused score.
+    return 2 / (k + 1) if fused else 1.0
+
+
+async def _rank(
+    svc: Services,
+    *,
+    fused: list[tuple[str, Doc, float, dict[str, int | None]]],
+    pair: Any,
+) -> list[Scored]:
+    config: MatchingConfig = svc.matching
+    day = date.today()
+    best = _retrieval_scale(fused, config.rrf_k)
+    scored = []
+    for doc_id, source, rrf, ranks in fused:
+        posting, profile = pair(source)
+        score, feats, contributions, gaps = score_pair(
+            posting,
+            profile,
+            retrieval=min(rrf / best, 1.0),
+            day=day,
+            regions=svc.taxonomy.regions,
+            config=config,
+        )
+        rules = check(posting, profile, day, svc.taxonomy.occupations)
+        scored.append(Scored(doc_id, score, feats, contributions, gaps, rules, source, ranks))
+    scored.sort(key=lambda s: (-s.score, s.record_id))
+    return scored
+
+
+def _region_filter(region: str | None) -> list[dict[str, Any]]:
+    if not region:
+        return []
+    # GB/T 2260: 15 (province), 1502 (city), 150203 (county).
+    significant = region.rstrip("0") or region
+    significant = significant[: 2 if len(significant) <= 2 else 4 if len(significant) <= 4 else 6]
+    return [{"prefix": {"region_code": significant}}]
+
+
+async def matches_for_posting(
+    svc: Services,
+    *,
+    principal: Principal,
+    posting_id: str,
+    region: str | None = None,
+    min_level: int | None = None,
+) -> tuple[list[Scored], float]:
+    """Ranked candidate profiles for a posting (its enterprise, offices of its region, admin)."""
+    started = time.perf_counter()
+    posting = await postings.load(svc, posting_id)
+    if posting is None or not _may_match_posting(principal, posting, svc.taxonomy.regions):
+        raise NotFound(f"No posting {posting_id}")
+    if not postings.is_matchable(posting):
+        # Paused, closed, filled or outside its dates: it matches nobody.
+        return [], (time.perf_counter() - started) * 1000
+    filters = profile_filters(posting, date.today()) + _region_filter(region)
+    if min_level:
+        filters.append({"range": {"effective_level": {"lte": min_level}}})
+    code = posting.get("occupation_code")
+    boosts = [{"term": {"occupation_codes": {"value": code, "boost": 3}}}] if code else []
+    fused = await retrieve(
+        svc.es,
+        svc.specs["profiles"].read_alias,
+        text=posting.get("search_text", ""),
+        vector=posting.get("embedding"),
+        filters=filters,
+        must_not=[],
+        boosts=boosts,
+        config=svc.matching,
+    )
+    ranked = await _rank(svc, fused=fused, pair=lambda source: (posting, source))
+    return ranked, (time.perf_counter() - started) * 1000
+
+
+async def matches_for_profile(
+    svc: Services, *, principal: Principal, profile_id: str, region: str | None = None
+) -> tuple[list[Scored], float]:
+    """Ranked postings for a profile (its seeker, offices of its region, admin)."""
+    started = time.perf_counter()
+    profile = await profiles.load(svc, profile_id)
+    if profile is None or not _may_match_profile(principal, profile, svc.taxonomy.regions):
+        raise NotFound(f"No profile {profile_id}")
+    if profile.get("status") != "active":
+        return [], (time.perf_counter() - started) * 1000
+    filters, must_not = posting_filters(profile, date.today())
+    boosts = [{"terms": {"occupation_code": profile.get("occupation_codes") or [], "boost": 3}}]
+    fused = await retrieve(
+        svc.es,
+        svc.specs["postings"].read_alias,
+        text=profile.get("search_text", ""),
+        vector=profile.get("embedding"),
+        filters=filters + _region_filter(region),
+        must_not=must_not,
+        boosts=boosts,
+        config=svc.matching,
+    )
+    ranked = await _rank(svc, fused=fused, pair=lambda source: (source, profile))
+    return ranked, (time.perf_counter() - started) * 1000
+
+
+async def explain_pair(
+    svc: Services, *, principal: Principal, profile_id: str, posting_id: str
+) -> Scored:
+    """Why a posting is or is not among a profile's matches (PIPL art. 24)."""
+    profile = await profiles.load(svc, profile_id)
+    if profile is None or not _may_match_profile(principal, profile, svc.taxonomy.regions):
+        raise NotFound(f"No profile {profile_id}")
+    posting = await postings.load(svc, posting_id)
+    if posting is None or (posting.get("status") != "active" and principal.role is Role.SEEKER):
+        raise NotFound(f"No posting {posting_id}")
+    day = date.today()
+    score, feats, contributions, gaps = score_pair(
+        posting,
+        profile,
+        retrieval=0.0,
+        day=day,
+        regions=svc.taxonomy.regions,
+        config=svc.matching,
+    )
+    rules = check(posting, profile, day, svc.taxonomy.occupations)
+    return Scored(posting_id, score, feats, contributions, gaps, rules, posting)
+
+
+def _may_match_posting(principal: Principal, posting: Doc, regions: RegionCatalog) -> bool:
+    if principal.role is Role.ENTERPRISE:
+        return posting.get("enterprise_id") == principal.subject
+    if principal.role is Role.SEEKER:
+        return False
+    return in_scope(principal, posting.get("region_code"), regions)
+
+
+def _may_match_profile(principal: Principal, profile: Doc, regions: RegionCatalog) -> bool:
+    if principal.role is Role.SEEKER:
+        return profile.get("owner_id") == principal.subject
+    if principal.role is Role.ENTERPRISE:
+        return False
+    return in_scope(principal, profile.get("region_code"), regions)
