@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from elasticsearch import AsyncElasticsearch
 
@@ -23,6 +23,7 @@ from matcher.services import Services
 from matcher.taxonomy.regions import RegionCatalog
 
 Doc = Mapping[str, Any]
+Mode = Literal["hybrid", "bm25", "knn"]
 # Never returned by a match: vectors are large, contact details are personal.
 _EXCLUDE = ["embedding", "contact", "certificates.number", "search_text", "title_tokens"]
 
@@ -49,9 +50,58 @@ async def retrieve(
     must_not: list[dict[str, Any]],
     boosts: list[dict[str, Any]],
     config: MatchingConfig,
+    mode: Mode = "hybrid",
 ) -> list[tuple[str, Doc, float, dict[str, int | None]]]:
-    """BM25 and kNN under the same filters, fused by reciprocal rank: (id, source, rrf, ranks)."""
-    bm25 = es.search(
+    """BM25 and kNN under the same filters, fused by reciprocal rank: (id, source, rrf, ranks).
+    ``mode`` keeps one retriever only (for the evaluation benchmark's baselines)."""
+    searches = []
+    if mode != "knn":
+        searches.append(("bm25", _bm25(es, index, text, filters, must_not, boosts, config)))
+    if vector is not None and mode != "bm25":
+        searches.append(
+            (
+                "knn",
+                es.search(
+                    index=index,
+                    knn={
+                        "field": "embedding",
+                        "query_vector": vector,
+                        "k": config.knn_k,
+                        "num_candidates": config.knn_num_candidates,
+                        "filter": {"bool": {"filter": filters, "must_not": must_not}},
+                    },
+                    size=config.knn_k,
+                    source_excludes=_EXCLUDE,
+                ),
+            )
+        )
+    responses = await asyncio.gather(*(search for _, search in searches))
+    sources: dict[str, Doc] = {}
+    ranks: dict[str, dict[str, int | None]] = {}
+    for (name, _), resp in zip(searches, responses, strict=True):
+        previous, rank = None, 0
+        for position, hit in enumerate(resp["hits"]["hits"], start=1):
+            # Equal scores share a rank: two records that differ only in data the ranking
+            # must ignore (contact details) then rank exactly alike.
+            if hit["_score"] != previous:
+                previous, rank = hit["_score"], position
+            sources.setdefault(hit["_id"], hit["_source"])
+            ranks.setdefault(hit["_id"], {"bm25": None, "knn": None})[name] = rank
+    fused = [(doc_id, sources[doc_id], _rrf(r, config.rrf_k), r) for doc_id, r in ranks.items()]
+    fused.sort(key=lambda item: (-item[2], item[0]))
+    return fused[: config.rerank_depth]
+
+
+def _bm25(
+    es: AsyncElasticsearch,
+    index: str,
+    text: str,
+    filters: list[dict[str, Any]],
+    must_not: list[dict[str, Any]],
+    boosts: list[dict[str, Any]],
+    config: MatchingConfig,
+) -> Awaitable[Any]:
+    return es.search(
         index=index,
         query={
             "bool": {
@@ -68,37 +118,6 @@ async def retrieve(
         size=config.bm25_size,
         source_excludes=_EXCLUDE,
     )
-    searches = [bm25]
-    if vector is not None:
-        searches.append(
-            es.search(
-                index=index,
-                knn={
-                    "field": "embedding",
-                    "query_vector": vector,
-                    "k": config.knn_k,
-                    "num_candidates": config.knn_num_candidates,
-                    "filter": {"bool": {"filter": filters, "must_not": must_not}},
-                },
-                size=config.knn_k,
-                source_excludes=_EXCLUDE,
-            )
-        )
-    responses = await asyncio.gather(*searches)
-    sources: dict[str, Doc] = {}
-    ranks: dict[str, dict[str, int | None]] = {}
-    for name, resp in zip(("bm25", "knn"), responses, strict=False):
-        previous, rank = None, 0
-        for position, hit in enumerate(resp["hits"]["hits"], start=1):
-            # Equal scores share a rank: two records that differ only in data the ranking
-            # must ignore (contact details) then rank exactly alike.
-            if hit["_score"] != previous:
-                previous, rank = hit["_score"], position
-            sources.setdefault(hit["_id"], hit["_source"])
-            ranks.setdefault(hit["_id"], {"bm25": None, "knn": None})[name] = rank
-    fused = [(doc_id, sources[doc_id], _rrf(r, config.rrf_k), r) for doc_id, r in ranks.items()]
-    fused.sort(key=lambda item: (-item[2], item[0]))
-    return fused[: config.rerank_depth]
 
 
 def _rrf(ranks: Mapping[str, int | None], k: int) -> float:
@@ -179,6 +198,7 @@ async def matches_for_posting(
     posting_id: str,
     region: str | None = None,
     min_level: int | None = None,
+    mode: Mode = "hybrid",
 ) -> tuple[list[Scored], float]:
     """Ranked candidate profiles for a posting (its enterprise, offices of its region, admin)."""
     started = time.perf_counter()
@@ -202,6 +222,7 @@ async def matches_for_posting(
         must_not=[],
         boosts=boosts,
         config=svc.matching,
+        mode=mode,
     )
     ranked = await _rank(svc, fused=fused, pair=lambda source: (posting, source))
     return ranked, (time.perf_counter() - started) * 1000
