@@ -28,6 +28,7 @@ from matcher.openapi import build_openapi, render_docs
 from matcher.postings.routes import ROUTES as POSTING_ROUTES
 from matcher.problems import EXCEPTION_HANDLERS
 from matcher.profiles.routes import ROUTES as PROFILE_ROUTES
+from matcher.search.routes import ROUTES as SEARCH_ROUTES
 from matcher.services import EmbedderFactory, open_services
 from matcher.settings import Settings
 from matcher.taxonomy.routes import ROUTES as TAXONOMY_ROUTES
@@ -42,6 +43,7 @@ API_ROUTES: list[ApiRoute] = [
     *POSTING_ROUTES,
     *IMPORT_ROUTES,
     *MATCHING_ROUTES,
+    *SEARCH_ROUTES,
 ]
 
 

@@ -31,6 +31,7 @@ class Settings:
     embedder: EmbedderKind
     embedding_model: str
     admin_token: Secret | None
+    public_token: Secret | None
     max_body_bytes: int
     log_level: str
     access_rules_file: str
@@ -61,6 +62,9 @@ class Settings:
         admin = config("MATCHER_ADMIN_TOKEN", cast=Secret, default=None)
         if admin is not None and len(str(admin)) < 16:
             raise SettingsError("MATCHER_ADMIN_TOKEN must be at least 16 characters")
+        public = config("MATCHER_PUBLIC_READ_TOKEN", cast=Secret, default=None)
+        if public is not None and len(str(public)) < 16:
+            raise SettingsError("MATCHER_PUBLIC_READ_TOKEN must be at least 16 characters")
         return cls(
             es_url=config("MATCHER_ES_URL", default="http://127.0.0.1:9200"),
             es_timeout_s=config("MATCHER_ES_TIMEOUT_S", cast=float, default=10.0),
@@ -70,6 +74,7 @@ class Settings:
             embedder=embedder,
             embedding_model=model,
             admin_token=admin,
+            public_token=public,
             max_body_bytes=config("MATCHER_MAX_BODY_BYTES", cast=int, default=1_048_576),
             log_level=config("MATCHER_LOG_LEVEL", default="INFO").upper(),
             access_rules_file=config("MATCHER_ACCESS_RULES_FILE", default=""),

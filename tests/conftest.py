@@ -32,6 +32,7 @@ from matcher.taxonomy.search import sync_occupations
 
 RUN_ID = uuid.uuid4().hex[:8]
 ADMIN_TOKEN = "test-admin-token-" + RUN_ID
+PUBLIC_TOKEN = "test-public-token-" + RUN_ID
 
 
 def make_environ(**overrides: str) -> dict[str, str]:
@@ -42,6 +43,7 @@ def make_environ(**overrides: str) -> dict[str, str]:
         "MATCHER_INDEX_PREFIX": f"test-{RUN_ID}",
         "MATCHER_QUEUE_NAME": f"test:{RUN_ID}:queue",
         "MATCHER_ADMIN_TOKEN": ADMIN_TOKEN,
+        "MATCHER_PUBLIC_READ_TOKEN": PUBLIC_TOKEN,
         "MATCHER_MAX_BODY_BYTES": "65536",
         "MATCHER_MAX_IMPORT_BYTES": "1000000",
         "MATCHER_IMPORT_DIR": f"/tmp/matcher-test-imports-{RUN_ID}",  # noqa: S108

@@ -19,6 +19,8 @@ class Role(StrEnum):
     ENTERPRISE = "enterprise"
     OFFICE = "office"
     ADMIN = "admin"
+    # Read-only: searches postings and reads the taxonomy (MATCHER_PUBLIC_READ_TOKEN).
+    PUBLIC = "public"
 
 
 ALL_ROLES = frozenset(Role)

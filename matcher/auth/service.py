@@ -88,11 +88,14 @@ async def principal_for_token(
     *,
     token: str,
     bootstrap_token: str | None,
+    public_token: str | None = None,
     now: datetime | None = None,
 ) -> Principal:
     """The principal a bearer token stands for; ``Unauthorized`` if none, expired or revoked."""
     if bootstrap_token and hmac.compare_digest(_hash(token), _hash(bootstrap_token)):
         return Principal(token_id=BOOTSTRAP_TOKEN_ID, role=Role.ADMIN, subject="bootstrap")
+    if public_token and hmac.compare_digest(_hash(token), _hash(public_token)):
+        return Principal(token_id="public", role=Role.PUBLIC, subject="public")  # noqa: S106
     match = _TOKEN.match(token)
     if match is None:
         raise Unauthorized("The bearer token is not valid")
@@ -122,9 +125,14 @@ async def authenticate(request: Request, svc: Services) -> Principal:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send a token as 'Authorization: Bearer <token>'")
     bootstrap = str(svc.settings.admin_token) if svc.settings.admin_token else None
+    public = str(svc.settings.public_token) if svc.settings.public_token else None
     try:
         return await principal_for_token(
-            svc.es, svc.specs["tokens"], token=token.strip(), bootstrap_token=bootstrap
+            svc.es,
+            svc.specs["tokens"],
+            token=token.strip(),
+            bootstrap_token=bootstrap,
+            public_token=public,
         )
     except (Unauthorized, NotFound):
         raise

@@ -1,0 +1,103 @@
+"""Search requests and responses."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from matcher.records import MonthlyWage, OccupationCode, RegionCode, Strict
+from matcher.taxonomy.grades import GradeField
+
+MAX_DEPTH = 200  # offset + limit
+
+Query = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class Near(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    radius_km: float = Field(gt=0, le=2000)
+
+
+class Paging(Strict):
+    limit: int = Field(default=20, ge=1, le=50)
+    offset: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Paging:
+        if self.offset + self.limit > MAX_DEPTH:
+            raise ValueError(f"offset + limit may be at most {MAX_DEPTH}")
+        return self
+
+
+class PostingSearch(Paging):
+    q: Query = Field(default="", description="Free text, Chinese or English")
+    occupation_code: OccupationCode | None = None
+    grade: GradeField | None = Field(
+        default=None, description="The seeker's grade: postings requiring at most this grade"
+    )
+    region_code: RegionCode | None = Field(default=None, description="Inside this region")
+    near: Near | None = Field(default=None, description="Postings with a location in a radius")
+    wage_floor: MonthlyWage | None = Field(
+        default=None, description="Postings offering at least this (upper end of the range)"
+    )
+    industry: Annotated[str, StringConstraints(max_length=50)] | None = None
+    remote_incentives_only: bool = Field(
+        default=False, description="Only key projects in remote areas (mobility incentives)"
+    )
+
+
+class ProfileSearch(Paging):
+    q: Query = ""
+    occupation_code: OccupationCode | None = None
+    min_grade: GradeField | None = Field(default=None, description="At least this grade")
+    region_code: RegionCode | None = None
+    willing_to_relocate: bool | None = None
+
+
+class FacetValue(BaseModel):
+    key: str
+    count: int
+
+
+class PostingHit(BaseModel):
+    posting_id: str
+    score: float | None
+    title: str
+    enterprise_name: str
+    occupation_code: str | None
+    required_level: int | None
+    region_code: str
+    wage_min: int | None
+    wage_max: int | None
+    industry: str | None
+    key_project: dict[str, Any] | None
+
+
+class ProfileHit(BaseModel):
+    """A candidate as search shows it: no contact details, no certificate numbers."""
+
+    profile_id: str
+    score: float | None
+    title: str
+    occupation_codes: list[str]
+    skill_level: int | None
+    region_code: str
+    years_experience: float | None
+    willing_to_relocate: bool
+    skills: list[str]
+
+
+class PostingResults(BaseModel):
+    results: list[PostingHit]
+    total: int
+    facets: dict[str, list[FacetValue]]
+    took_ms: float
+
+
+class ProfileResults(BaseModel):
+    results: list[ProfileHit]
+    total: int
+    facets: dict[str, list[FacetValue]]
+    took_ms: float

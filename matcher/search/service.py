@@ -1,0 +1,256 @@
+"""Search: hybrid retrieval when there is text, filtered listing when there is none; facet
+counts always describe exactly the hits the search returned."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import anyio.to_thread
+
+from matcher.auth.models import Principal, Role
+from matcher.matching.service import retrieve
+from matcher.search.models import (
+    FacetValue,
+    PostingHit,
+    PostingResults,
+    PostingSearch,
+    ProfileHit,
+    ProfileResults,
+    ProfileSearch,
+)
+from matcher.services import Services
+from matcher.text import segment
+
+Doc = Mapping[str, Any]
+Query = dict[str, Any]
+SEARCH_KNN_K = 20
+_LISTING_EXCLUDE = ["embedding", "contact", "certificates", "search_text", "title_tokens"]
+# facet name → (field, value standing for "not stated")
+POSTING_FACETS = {
+    "occupation": ("occupation_code", "none"),
+    "region": ("city_code", "none"),
+    "grade": ("required_level", 0),
+    "industry": ("industry", "none"),
+    "incentive": ("key_project.remote", False),
+}
+PROFILE_FACETS = {
+    "occupation": ("occupation_codes", "none"),
+    "region": ("city_code", "none"),
+    "grade": ("skill_level", 0),
+    "willing_to_relocate": ("willing_to_relocate", False),
+}
+
+
+def region_prefix(code: str) -> Query:
+    """Records inside a GB/T 2260 region: 15 (province), 1502 (city), 150203 (county)."""
+    significant = code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
+    return {"prefix": {"region_code": significant}}
+
+
+def posting_filters(body: PostingSearch, day: date) -> list[Query]:
+    today = day.isoformat()
+    filters: list[Query] = [
+        {"term": {"status": "active"}},
+        {"range": {"open_headcount": {"gt": 0}}},
+        {"bool": {"must_not": {"range": {"valid_from": {"gt": today}}}}},
+        {"bool": {"must_not": {"range": {"valid_until": {"lt": today}}}}},
+    ]
+    if body.occupation_code:
+        filters.append({"term": {"occupation_code": body.occupation_code}})
+    if body.grade is not None:
+        filters.append(
+            {"bool": {"must_not": {"range": {"required_level": {"lt": int(body.grade)}}}}}
+        )
+    if body.region_code:
+        filters.append(region_prefix(body.region_code))
+    if body.near:
+        filters.append(
+            {
+                "geo_distance": {
+                    "distance": f"{body.near.radius_km}km",
+                    "location": {"lat": body.near.lat, "lon": body.near.lon},
+                }
+            }
+        )
+    if body.wage_floor is not None:
+        filters.append(
+            {
+                "bool": {
+                    "should": [
+                        {"range": {"wage_max": {"gte": body.wage_floor}}},
+                        {"range": {"wage_min": {"gte": body.wage_floor}}},
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
+    if body.industry:
+        filters.append({"term": {"industry": body.industry}})
+    if body.remote_incentives_only:
+        filters.append({"term": {"key_project.remote": True}})
+    return filters
+
+
+def profile_filters(body: ProfileSearch, principal: Principal) -> list[Query]:
+    filters: list[Query] = [{"term": {"status": "active"}}]
+    # An office's scope is enforced in the query itself, never by filtering results after.
+    if principal.role is Role.OFFICE and principal.region_code:
+        filters.append(region_prefix(principal.region_code))
+    if body.occupation_code:
+        filters.append({"term": {"occupation_codes": body.occupation_code}})
+    if body.min_grade is not None:
+        filters.append({"range": {"effective_level": {"lte": int(body.min_grade)}}})
+    if body.region_code:
+        filters.append(region_prefix(body.region_code))
+    if body.willing_to_relocate is not None:
+        filters.append({"term": {"willing_to_relocate": body.willing_to_relocate}})
+    return filters
+
+
+def _value(source: Doc, field: str) -> Any:
+    value: Any = source
+    for part in field.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def facets_of(
+    sources: Sequence[Doc], spec: Mapping[str, tuple[str, Any]]
+) -> dict[str, list[FacetValue]]:
+    out = {}
+    for name, (field, missing) in spec.items():
+        counts: Counter[str] = Counter()
+        for source in sources:
+            value = _value(source, field)
+            values = value if isinstance(value, list) and value else [value]
+            for v in values:
+                counts[_key(missing if v is None else v)] += 1
+        out[name] = [FacetValue(key=k, count=c) for k, c in counts.most_common()]
+    return out
+
+
+def _key(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _aggregations(spec: Mapping[str, tuple[str, Any]]) -> dict[str, Any]:
+    return {
+        name: {"terms": {"field": field, "size": 100, "missing": missing}}
+        for name, (field, missing) in spec.items()
+    }
+
+
+def _facets_from_aggs(aggs: Mapping[str, Any]) -> dict[str, list[FacetValue]]:
+    return {
+        name: [
+            # Booleans come back as 1/0 with "true"/"false" in key_as_string.
+            FacetValue(key=_key(b.get("key_as_string", b["key"])), count=b["doc_count"])
+            for b in agg["buckets"]
+        ]
+        for name, agg in aggs.items()
+    }
+
+
+async def _search(
+    svc: Services,
+    *,
+    index: str,
+    q: str,
+    filters: list[Query],
+    facets: Mapping[str, tuple[str, Any]],
+    offset: int,
+    limit: int,
+    sort: list[Any],
+) -> tuple[list[tuple[str, Doc, float | None]], int, dict[str, list[FacetValue]]]:
+    if q:
+        vector = (await anyio.to_thread.run_sync(svc.embedder.embed_queries, [q]))[0]
+        # kNN always returns its k nearest, relevant or not: a search's hits are the keyword
+        # matches plus only the closest few by meaning.
+        config = dataclasses.replace(svc.matching, knn_k=SEARCH_KNN_K)
+        fused = await retrieve(
+            svc.es,
+            index,
+            text=segment(q),
+            vector=vector.tolist(),
+            filters=filters,
+            must_not=[],
+            boosts=[],
+            config=config,
+        )
+        best = 2 / (svc.matching.rrf_k + 1)
+        hits: list[tuple[str, Doc, float | None]] = [
+            (doc_id, source, round(min(rrf / best, 1.0), 4)) for doc_id, source, rrf, _ in fused
+        ]
+        return hits[offset : offset + limit], len(hits), facets_of([h[1] for h in hits], facets)
+    resp = await svc.es.search(
+        index=index,
+        query={"bool": {"filter": filters}},
+        from_=offset,
+        size=limit,
+        sort=sort,
+        track_total_hits=True,
+        aggs=_aggregations(facets),
+        source_excludes=_LISTING_EXCLUDE,
+    )
+    listed: list[tuple[str, Doc, float | None]] = [
+        (h["_id"], h["_source"], None) for h in resp["hits"]["hits"]
+    ]
+    return listed, int(resp["hits"]["total"]["value"]), _facets_from_aggs(resp["aggregations"])
+
+
+async def search_postings(svc: Services, *, body: PostingSearch) -> PostingResults:
+    started = time.perf_counter()
+    hits, total, facets = await _search(
+        svc,
+        index=svc.specs["postings"].read_alias,
+        q=body.q,
+        filters=posting_filters(body, date.today()),
+        facets=POSTING_FACETS,
+        offset=body.offset,
+        limit=body.limit,
+        sort=[{"updated_at": "desc"}, {"id": "asc"}],
+    )
+    results = [
+        PostingHit.model_validate(
+            {k: source.get(k) for k in PostingHit.model_fields} | {"posting_id": i, "score": s}
+        )
+        for i, source, s in hits
+    ]
+    took = (time.perf_counter() - started) * 1000
+    return PostingResults(results=results, total=total, facets=facets, took_ms=round(took, 1))
+
+
+async def search_profiles(
+    svc: Services, *, principal: Principal, body: ProfileSearch
+) -> ProfileResults:
+    started = time.perf_counter()
+    hits, total, facets = await _search(
+        svc,
+        index=svc.specs["profiles"].read_alias,
+        q=body.q,
+        filters=profile_filters(body, principal),
+        facets=PROFILE_FACETS,
+        offset=body.offset,
+        limit=body.limit,
+        sort=[{"updated_at": "desc"}, {"id": "asc"}],
+    )
+    results = [
+        ProfileHit.model_validate(
+            {k: source.get(k) for k in ProfileHit.model_fields}
+            | {
+                "profile_id": i,
+                "score": s,
+                "occupation_codes": source.get("occupation_codes") or [],
+                "skills": source.get("skills") or [],
+                "willing_to_relocate": bool(source.get("willing_to_relocate")),
+            }
+        )
+        for i, source, s in hits
+    ]
+    took = (time.perf_counter() - started) * 1000
+    return ProfileResults(results=results, total=total, facets=facets, took_ms=round(took, 1))
