@@ -3,13 +3,14 @@ segmentation, embeddings, and bulk writes. Blocking model calls run in a worker 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
-from elasticsearch import AsyncElasticsearch
+from elasticsearch import AsyncElasticsearch, NotFoundError
 from elasticsearch.helpers import async_bulk
+from pydantic import BaseModel
 
 from matcher.embeddings.base import Vectors
 from matcher.services import Services
@@ -70,3 +71,39 @@ async def bulk_write(
         info = next(iter(item.values()))
         errors[str(info.get("_id"))] = str(info.get("error", {}).get("reason", "index failed"))
     return errors
+
+
+async def load_source(svc: Services, kind: str, record_id: str) -> dict[str, Any] | None:
+    """The stored document of a profile or posting, or None."""
+    try:
+        found = await svc.es.get(index=svc.specs[kind].read_alias, id=record_id)
+    except NotFoundError:
+        return None
+    source: dict[str, Any] = found["_source"]
+    return source
+
+
+def api_fields(source: Mapping[str, Any], model: type[BaseModel], nested: str) -> dict[str, Any]:
+    """A stored document's fields as ``model`` has them: derived fields dropped, including the
+    certificate ``key`` added inside the ``nested`` certificate list."""
+    fields = {k: v for k, v in source.items() if k in model.model_fields}
+    if nested in fields:
+        fields[nested] = [{k: v for k, v in c.items() if k != "key"} for c in fields[nested]]
+    return fields
+
+
+async def finish_documents(
+    svc: Services,
+    docs: list[dict[str, Any]],
+    texts: Sequence[str],
+    stored: Sequence[Mapping[str, Any] | None],
+) -> list[dict[str, Any]]:
+    """Timestamps (creation kept from the stored record), the model id and the embeddings."""
+    now = utc_now()
+    for doc, previous in zip(docs, stored, strict=True):
+        doc["created_at"] = (previous or {}).get("created_at", now)
+        doc["updated_at"] = doc["indexed_at"] = now
+        doc["embedding_model"] = svc.embedder.model_id
+    for doc, vector in zip(docs, await embed_passages(svc, texts), strict=True):
+        doc["embedding"] = vector.tolist()
+    return docs

@@ -6,13 +6,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from elasticsearch import NotFoundError
-
 from indexes import delete_document
+from matcher import indexing
 from matcher.access import may_read_posting, may_write_posting
 from matcher.auth.models import Principal, Role
 from matcher.certificates import certificate_key
-from matcher.indexing import embed_passages, group_prefixes, normalise_titles, utc_now
+from matcher.indexing import group_prefixes, normalise_titles
 from matcher.postings.models import PostingIn, PostingOut, PostingStatus
 from matcher.problems import Forbidden, NotFound, ValidationFailed
 from matcher.profiles.models import OccupationGuess
@@ -61,7 +60,6 @@ async def prepare(
         await normalise_titles(svc, [b.title for _, b, _ in items if not b.occupation_code])
     )
     docs, texts = [], []
-    now = utc_now()
     for record_id, body, stored in items:
         doc = body.model_dump(mode="json", exclude_none=True)
         doc["id"] = record_id
@@ -86,24 +84,14 @@ async def prepare(
         )
         for cert in doc.get("required_certificates", []):
             cert["key"] = certificate_key(cert["name"])
-        doc["created_at"] = (stored or {}).get("created_at", now)
-        doc["updated_at"] = doc["indexed_at"] = now
-        doc["embedding_model"] = svc.embedder.model_id
         docs.append(doc)
         texts.append(embedding_text(body, name))
-    for doc, vector in zip(docs, await embed_passages(svc, texts), strict=True):
-        doc["embedding"] = vector.tolist()
-    return docs
+    return await indexing.finish_documents(svc, docs, texts, [s for _, _, s in items])
 
 
 def api_fields(source: Mapping[str, Any], model: type[PostingIn] = PostingIn) -> dict[str, Any]:
     """The stored document's fields as the API models them (derived fields dropped)."""
-    fields = {k: v for k, v in source.items() if k in model.model_fields}
-    if "required_certificates" in fields:
-        fields["required_certificates"] = [
-            {k: v for k, v in c.items() if k != "key"} for c in fields["required_certificates"]
-        ]
-    return fields
+    return indexing.api_fields(source, model, "required_certificates")
 
 
 def to_out(source: Mapping[str, Any]) -> PostingOut:
@@ -111,13 +99,8 @@ def to_out(source: Mapping[str, Any]) -> PostingOut:
     return PostingOut.model_validate({**fields, "matchable": is_matchable(source)})
 
 
-async def load(svc: Services, posting_id: str) -> dict[str, Any] | None:
-    try:
-        found = await svc.es.get(index=svc.specs["postings"].read_alias, id=posting_id)
-    except NotFoundError:
-        return None
-    source: dict[str, Any] = found["_source"]
-    return source
+async def load(svc: Services, record_id: str) -> dict[str, Any] | None:
+    return await indexing.load_source(svc, "postings", record_id)
 
 
 def with_owner(body: PostingIn, principal: Principal) -> PostingIn:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from elasticsearch import NotFoundError
-
 from indexes import delete_document
+from matcher import indexing
 from matcher.access import may_read_profile, may_write_profile
 from matcher.auth.models import Principal, Role
 from matcher.certificates import certificate_key, permits
-from matcher.indexing import embed_passages, group_prefixes, normalise_titles, utc_now
+from matcher.indexing import group_prefixes, normalise_titles
 from matcher.problems import Forbidden, NotFound, ValidationFailed
 from matcher.profiles.models import OccupationGuess, ProfileIn, ProfileOut, ProfileStatus
 from matcher.services import Services
@@ -66,8 +65,7 @@ async def prepare(
     )
     guess_iter = iter(guesses)
     docs, texts = [], []
-    now = utc_now()
-    for record_id, body, stored in items:
+    for record_id, body, _ in items:
         doc = body.model_dump(mode="json")
         doc["id"] = record_id
         if not body.occupation_codes:
@@ -95,24 +93,14 @@ async def prepare(
         if body.skill_level is not None:
             level = SkillGrade(body.skill_level)
             doc["effective_level"] = int(one_grade_up(level) if doc["award_bonus"] else level)
-        doc["created_at"] = (stored or {}).get("created_at", now)
-        doc["updated_at"] = doc["indexed_at"] = now
-        doc["embedding_model"] = svc.embedder.model_id
         docs.append(doc)
         texts.append(embedding_text(body, names))
-    for doc, vector in zip(docs, await embed_passages(svc, texts), strict=True):
-        doc["embedding"] = vector.tolist()
-    return docs
+    return await indexing.finish_documents(svc, docs, texts, [s for _, _, s in items])
 
 
 def api_fields(source: Mapping[str, Any], model: type[ProfileIn] = ProfileIn) -> dict[str, Any]:
     """The stored document's fields as the API models them (derived fields dropped)."""
-    fields = {k: v for k, v in source.items() if k in model.model_fields}
-    if "certificates" in fields:
-        fields["certificates"] = [
-            {k: v for k, v in c.items() if k != "key"} for c in fields["certificates"]
-        ]
-    return fields
+    return indexing.api_fields(source, model, "certificates")
 
 
 def to_out(source: Mapping[str, Any]) -> ProfileOut:
@@ -120,13 +108,8 @@ def to_out(source: Mapping[str, Any]) -> ProfileOut:
     return ProfileOut.model_validate({**fields, "matchable": is_matchable(source)})
 
 
-async def load(svc: Services, profile_id: str) -> dict[str, Any] | None:
-    try:
-        found = await svc.es.get(index=svc.specs["profiles"].read_alias, id=profile_id)
-    except NotFoundError:
-        return None
-    source: dict[str, Any] = found["_source"]
-    return source
+async def load(svc: Services, record_id: str) -> dict[str, Any] | None:
+    return await indexing.load_source(svc, "profiles", record_id)
 
 
 async def put_profile(
