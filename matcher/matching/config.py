@@ -55,8 +55,8 @@ class MatchingConfig:
         return cls(
             weights={k: w / total for k, w in weights.items()},
             rrf_k=int(retrieval.get("rrf_k", 60)),
-            bm25_size=int(retrieval.get("bm25_size", 100)),
-            knn_k=int(retrieval.get("knn_k", 100)),
-            knn_num_candidates=int(retrieval.get("knn_num_candidates", 200)),
-            rerank_depth=int(retrieval.get("rerank_depth", 200)),
+            bm25_size=int(retrieval.get("bm25_size", 50)),
+            knn_k=int(retrieval.get("knn_k", 50)),
+            knn_num_candidates=int(retrieval.get("knn_num_candidates", 100)),
+            rerank_depth=int(retrieval.get("rerank_depth", 100)),
         )

@@ -17,7 +17,7 @@ from matcher.matching.service import (
 )
 from matcher.problems import ValidationFailed
 
-MAX_DEPTH = 200  # offset + limit: nobody pages through the whole candidate base
+MAX_DEPTH = 100  # offset + limit (= rerank_depth): nobody pages through the candidate base
 
 
 class FeatureOut(BaseModel):
