@@ -1,0 +1,439 @@
+"""Posting → candidates latency at 10k and 100k profiles, and kNN recall against exact search.
+
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/match_latency.py --profiles 10000,100000
+
+Embedding 100k texts with the model would take about an hour here (about 30 rows/s), so only a
+sample of generated profiles (``--sample``) goes through the real ``prepare`` (normalisation,
+segmentation, embedding); the volume is synthesised by copying those documents with new ids and
+vectors perturbed with Gaussian noise and re-normalised (each copy keeps its source's fields, so
+the hard rules select the same share of copies as of the sample). The queries are real
+generated postings (made matchable: active, no validity dates), prepared and indexed the same
+way. Each size is filled into one scratch index (``bench-latency-<pid>-*``, dropped at the end,
+also on error) and measured twice: as bulk indexing leaves it (several segments) and after a
+force-merge to one segment. Per state:
+
+- ``--requests`` calls of ``matches_for_posting`` (the full pipeline: load the posting, BM25 and
+  kNN under the hard-rule filters, RRF fusion, feature re-ranking), cycling over the postings,
+  with the shipped ranking configuration and with a lean one (half the retrieval depth); then
+  ``retrieve`` alone (both searches and the fusion) and the kNN and BM25 searches alone, as
+  ``retrieve`` sends them; p50 / p95 / p99 / mean of the client-side wall time, in ms;
+- recall@50 of the filtered kNN search against exact cosine over the same filtered set (numpy
+  over the vectors that were indexed; eligibility from the Python hard-rule checks, which the
+  tests hold to the Elasticsearch filters), for each ``--num-candidates``, without and with
+  ``rescore_vector`` (oversample 2: the int8 candidates re-scored on the float vectors, a query
+  option the service does not send), with the latency of each.
+
+The vectors are ``int8_hnsw`` (``indexes/specs.py``), so recall counts both the graph search and
+the quantisation. Prints numbers; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import os
+import platform
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+import numpy as np
+
+from indexes import drop_indexes, ensure_indexes
+from matcher.auth.models import Principal, Role
+from matcher.demo.generate import generate_postings, generate_profiles
+from matcher.imports.service import KINDS
+from matcher.indexing import bulk_write
+from matcher.matching.config import MatchingConfig
+from matcher.matching.rules import check, profile_filters
+from matcher.matching.service import matches_for_posting, retrieve
+from matcher.services import Services, open_services
+from matcher.settings import Settings
+
+ADMIN = Principal(token_id="bench", role=Role.ADMIN, subject="bench")  # noqa: S106 - an id
+BATCH = 2000  # synthetic documents built and bulk-written at a time
+RECALL_AT = 50
+LEAN_LABEL = "full pipeline, lean: BM25 50, kNN 50 / nc 100, depth 100"
+BROAD = 0.10  # a posting whose hard rules leave at least this share of profiles eligible
+# Fields retrieve() leaves out of hits; the kNN and BM25 timings ask for the same sources.
+EXCLUDE = ["embedding", "contact", "certificates.number", "search_text", "title_tokens"]
+
+
+@dataclass
+class Query:
+    """A posting as the matcher queries with it, and which sample profiles it may match."""
+
+    posting_id: str
+    text: str
+    vector: np.ndarray
+    filters: list[dict[str, Any]]
+    boosts: list[dict[str, Any]]
+    eligible: np.ndarray  # bool per sample profile
+
+
+class Corpus:
+    """Synthetic profiles: row i copies sample document i % len(sample) with a noisy vector."""
+
+    def __init__(self, sample: Sequence[dict[str, Any]], noise: float, seed: int) -> None:
+        self.sample = list(sample)
+        self.base = np.asarray([d["embedding"] for d in sample], dtype=np.float32)
+        self.noise = noise
+        self.rng = np.random.default_rng(seed)
+        self.vectors = np.zeros((0, self.base.shape[1]), dtype=np.float32)
+        self.cosines: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def source_of(self, rows: np.ndarray) -> np.ndarray:
+        return rows % len(self.sample)
+
+    def grow(self, stop: int) -> list[tuple[str, dict[str, Any]]]:
+        """Documents for rows len(self) … stop - 1 (their vectors are kept for exact search)."""
+        rows = np.arange(len(self), stop)
+        base = self.base[self.source_of(rows)]
+        vectors = base + self.rng.normal(0.0, self.noise, base.shape).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        # Six decimals keep the JSON small; exact search uses exactly what was sent.
+        vectors = np.round(vectors, 6).astype(np.float32)
+        self.cosines.append(float(np.mean(np.sum(vectors * base, axis=1))))
+        self.vectors = np.concatenate([self.vectors, vectors])
+        docs = []
+        for row, vector in zip(rows, vectors, strict=True):
+            doc = dict(self.sample[row % len(self.sample)])
+            doc["id"] = f"lat-{row:07d}"
+            doc["embedding"] = vector.tolist()
+            docs.append((doc["id"], doc))
+        return docs
+
+
+def lean(config: MatchingConfig) -> MatchingConfig:
+    """Half the retrieval depth: fewer hits to fetch, parse and re-rank."""
+    return dataclasses.replace(
+        config, bm25_size=50, knn_k=50, knn_num_candidates=100, rerank_depth=100
+    )
+
+
+def percentiles(ms: Sequence[float]) -> str:
+    q = np.percentile(ms, [50, 95, 99])
+    return f"{q[0]:7.1f} {q[1]:7.1f} {q[2]:7.1f} {statistics.fmean(ms):7.1f}"
+
+
+async def timed(call: Callable[[], Awaitable[Any]]) -> float:
+    started = time.perf_counter()
+    await call()
+    return (time.perf_counter() - started) * 1000
+
+
+def knn_body(
+    query: Query, *, k: int, num_candidates: int, size: int | None = None
+) -> dict[str, Any]:
+    return {
+        "knn": {
+            "field": "embedding",
+            "query_vector": query.vector.tolist(),
+            "k": k,
+            "num_candidates": num_candidates,
+            "filter": {"bool": {"filter": query.filters, "must_not": []}},
+        },
+        "size": k if size is None else size,
+        "source_excludes": EXCLUDE,
+    }
+
+
+def bm25_body(query: Query, size: int) -> dict[str, Any]:
+    return {
+        "query": {
+            "bool": {
+                "filter": query.filters,
+                "should": [
+                    {"match": {"search_text": {"query": query.text}}},
+                    {"match": {"title_tokens": {"query": query.text, "boost": 2}}},
+                    *query.boosts,
+                ],
+                "minimum_should_match": 1,
+            }
+        },
+        "size": size,
+        "source_excludes": EXCLUDE,
+    }
+
+
+async def make_postings(svc: Services, count: int, seed: int) -> list[dict[str, Any]]:
+    """Generated postings, made matchable today, prepared and indexed like the API does."""
+    records = generate_postings(count, seed)
+    items = []
+    for record in records:
+        body = {k: v for k, v in record.items() if k not in ("id", "valid_from", "valid_until")}
+        body["status"] = "active"
+        items.append((record["id"], KINDS["postings"].model.model_validate(body), None))
+    docs = await KINDS["postings"].prepare(svc, items)
+    await bulk_write(
+        svc.es, svc.specs["postings"].write_alias, [(d["id"], d) for d in docs], refresh=True
+    )
+    return docs
+
+
+async def make_sample(svc: Services, count: int, seed: int) -> list[dict[str, Any]]:
+    records = generate_profiles(count, seed)
+    items = [
+        (r["id"], KINDS["profiles"].model.model_validate({k: v for k, v in r.items() if k != "id"}))
+        for r in records
+    ]
+    docs: list[dict[str, Any]] = []
+    for start in range(0, len(items), 128):
+        batch = [(i, body, None) for i, body in items[start : start + 128]]
+        docs += await KINDS["profiles"].prepare(svc, batch)
+    return docs
+
+
+def queries_for(
+    svc: Services, postings: Sequence[dict[str, Any]], sample: Sequence[Any]
+) -> list[Query]:
+    today, catalog = date.today(), svc.taxonomy.occupations
+    out = []
+    for posting in postings:
+        code = posting.get("occupation_code")
+        out.append(
+            Query(
+                posting_id=posting["id"],
+                text=posting.get("search_text", ""),
+                vector=np.asarray(posting["embedding"], dtype=np.float32),
+                filters=profile_filters(posting, today),
+                boosts=[{"term": {"occupation_codes": {"value": code, "boost": 3}}}]
+                if code
+                else [],
+                eligible=np.array(
+                    [all(r.passed for r in check(posting, p, today, catalog)) for p in sample]
+                ),
+            )
+        )
+    return out
+
+
+async def fill(svc: Services, corpus: Corpus, stop: int) -> float:
+    """Bulk-index rows up to ``stop`` (refresh off meanwhile); returns rows/s."""
+    index = svc.specs["profiles"].write_alias
+    await svc.es.indices.put_settings(index=index, settings={"refresh_interval": "-1"})
+    started, begin = time.perf_counter(), len(corpus)
+    while len(corpus) < stop:
+        docs = corpus.grow(min(len(corpus) + BATCH, stop))
+        errors = await bulk_write(svc.es, index, docs)
+        if errors:
+            raise RuntimeError(
+                f"{len(errors)} documents failed, e.g. {next(iter(errors.values()))}"
+            )
+    await svc.es.indices.put_settings(index=index, settings={"refresh_interval": None})
+    await svc.es.indices.refresh(index=index)
+    return (stop - begin) / (time.perf_counter() - started)
+
+
+async def segments(svc: Services) -> int:
+    stats = await svc.es.indices.stats(index=svc.specs["profiles"].read_alias, metric="segments")
+    return int(stats["_all"]["primaries"]["segments"]["count"])
+
+
+async def pipeline(svc: Services, cycle: Sequence[Query], config: MatchingConfig) -> list[float]:
+    shipped, svc.matching = svc.matching, config
+    try:
+        return [
+            await timed(
+                lambda q=q: matches_for_posting(svc, principal=ADMIN, posting_id=q.posting_id)
+            )
+            for q in cycle
+        ]
+    finally:
+        svc.matching = shipped
+
+
+async def stages(svc: Services, cycle: Sequence[Query]) -> dict[str, list[float]]:
+    """The retrieval stages alone, as ``retrieve`` sends them (shipped configuration)."""
+    alias, config, es = svc.specs["profiles"].read_alias, svc.matching, svc.es
+    knn = f"kNN alone (k {config.knn_k}, num_candidates {config.knn_num_candidates})"
+    bm25 = f"BM25 alone (size {config.bm25_size})"
+    out: dict[str, list[float]] = {"retrieve (BM25 + kNN, fused)": [], knn: [], bm25: []}
+    for q in cycle:
+        out["retrieve (BM25 + kNN, fused)"].append(
+            await timed(
+                lambda q=q: retrieve(
+                    es,
+                    alias,
+                    text=q.text,
+                    vector=q.vector.tolist(),
+                    filters=q.filters,
+                    must_not=[],
+                    boosts=q.boosts,
+                    config=config,
+                )
+            )
+        )
+    for q in cycle:
+        body = knn_body(q, k=config.knn_k, num_candidates=config.knn_num_candidates)
+        out[knn].append(await timed(lambda body=body: es.search(index=alias, **body)))
+    for q in cycle:
+        body = bm25_body(q, config.bm25_size)
+        out[bm25].append(await timed(lambda body=body: es.search(index=alias, **body)))
+    return out
+
+
+async def recall_sweep(
+    svc: Services, corpus: Corpus, queries: Sequence[Query], num_candidates: Sequence[int]
+) -> None:
+    """Recall@50 of the filtered kNN search against exact cosine, with and without rescoring
+    the int8 candidates on the float vectors (``rescore_vector``, a query option)."""
+    alias, es = svc.specs["profiles"].read_alias, svc.es
+    sources = corpus.source_of(np.arange(len(corpus)))
+    broad = {q.posting_id for q in queries if np.mean(q.eligible) >= BROAD}
+    print(
+        f"  kNN recall@{RECALL_AT} against exact cosine over the same filtered set: "
+        f"{len(queries)} postings, {len(broad)} of them broad (>= {BROAD:.0%} of profiles "
+        "eligible)"
+    )
+    print(
+        f"  {'num_candidates':>16} {'k':>4} {'rescore':>8} {'recall@50':>10} {'(broad)':>8} "
+        f"{'p50':>6} {'p95':>6}  ms"
+    )
+    exact: dict[str, set[str]] = {}
+    for q in queries:
+        rows = np.flatnonzero(q.eligible[sources])
+        scores = corpus.vectors[rows] @ q.vector
+        exact[q.posting_id] = {f"lat-{r:07d}" for r in rows[np.argsort(-scores)[:RECALL_AT]]}
+    for nc in num_candidates:
+        for oversample in (None, 2.0):
+            k = min(svc.matching.knn_k, nc)
+            recalls: dict[str, float] = {}
+            times = []
+            for q in queries:
+                if not exact[q.posting_id]:
+                    continue
+                body = knn_body(q, k=k, num_candidates=nc, size=RECALL_AT)
+                if oversample:
+                    body["knn"]["rescore_vector"] = {"oversample": oversample}
+                started = time.perf_counter()
+                resp = await es.search(index=alias, **body)
+                times.append((time.perf_counter() - started) * 1000)
+                got = {h["_id"] for h in resp["hits"]["hits"]}
+                recalls[q.posting_id] = len(got & exact[q.posting_id]) / len(exact[q.posting_id])
+            wide = [r for p, r in recalls.items() if p in broad]
+            mean_all = statistics.fmean(recalls.values())
+            mean_wide = statistics.fmean(wide) if wide else float("nan")
+            q50, q95 = np.percentile(times, [50, 95])
+            print(
+                f"  {nc:16d} {k:4d} {oversample or '-':>8} {mean_all:10.3f} {mean_wide:8.3f} "
+                f"{q50:6.1f} {q95:6.1f}"
+            )
+
+
+async def measure(
+    svc: Services,
+    corpus: Corpus,
+    queries: Sequence[Query],
+    *,
+    requests: int,
+    num_candidates: Sequence[int],
+    label: str,
+) -> None:
+    cycle = [queries[i % len(queries)] for i in range(requests)]
+    for q in queries[:20]:  # warm-up: caches, mmap'd vector files, the client's pool
+        await matches_for_posting(svc, principal=ADMIN, posting_id=q.posting_id)
+    shipped = svc.matching
+    rows = {"full pipeline (matches_for_posting)": await pipeline(svc, cycle, shipped)}
+    rows[LEAN_LABEL] = await pipeline(svc, cycle, lean(shipped))
+    rows |= await stages(svc, cycle)
+    print(f"\n{label}")
+    print(f"  {'stage':52} {'p50':>7} {'p95':>7} {'p99':>7} {'mean':>7}  ms, {requests} requests")
+    for name, ms in rows.items():
+        print(f"  {name:52} {percentiles(ms)}")
+    await recall_sweep(svc, corpus, queries, num_candidates)
+
+
+async def main(args: argparse.Namespace) -> None:
+    sizes = sorted(int(s) for s in args.profiles.split(","))
+    prefix = f"bench-latency-{os.getpid()}"
+    settings = Settings.from_env({**os.environ, "MATCHER_INDEX_PREFIX": prefix})
+    started = time.perf_counter()
+    async with open_services(settings) as svc:
+        # Force-merging 100k vectors takes minutes; the default client timeout is seconds.
+        svc.es = svc.es.options(request_timeout=1800)
+        try:
+            await ensure_indexes(svc.es, svc.specs.values())
+            nodes = await svc.es.nodes.info(metric="jvm")
+            node = next(iter(nodes["nodes"].values()))
+            heap = node["jvm"]["mem"]["heap_max_in_bytes"] / 2**30
+            print(
+                f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.platform()}, "
+                f"{os.cpu_count()} cores; Elasticsearch {node['version']} ({heap:.0f} GiB heap), "
+                f"local node; embedder: {svc.embedder.model_id}"
+            )
+            posting_docs = await make_postings(svc, args.postings, args.seed)
+            sample = await make_sample(svc, args.sample, args.seed)
+            queries = queries_for(svc, posting_docs, sample)
+            corpus = Corpus(sample, args.noise, args.seed)
+            shares = [float(np.mean(q.eligible)) for q in queries]
+            print(
+                f"profiles: {len(sample)} generated profiles prepared with the real model; the "
+                f"rest SYNTHESISED as copies with Gaussian noise (sigma {args.noise}) on the "
+                f"vector, re-normalised; {sum(d['status'] == 'active' for d in sample)} of the "
+                f"{len(sample)} active"
+            )
+            print(
+                f"queries: {len(queries)} generated postings (made matchable); share of profiles "
+                f"passing a posting's hard rules: median {statistics.median(shares):.1%}, "
+                f"min {min(shares):.1%}, max {max(shares):.1%}"
+            )
+            print(
+                "vectors: dense_vector int8_hnsw (indexes/specs.py: m and ef_construction at ES "
+                f"defaults), {corpus.base.shape[1]} dims, cosine; ranking config: "
+                f"{vars(svc.matching) | {'weights': '…'}}"
+            )
+            for size in sizes:
+                rate = await fill(svc, corpus, size)
+                print(
+                    f"\n=== {size:,} profiles: bulk-indexed at {rate:,.0f} docs/s; mean cosine "
+                    f"of a copy to its source {statistics.fmean(corpus.cosines):.3f}"
+                )
+                label = f"{size:,} profiles, segments: {await segments(svc)} (as bulk-indexed)"
+                await measure(
+                    svc, corpus, queries, requests=args.requests,
+                    num_candidates=args.num_candidates, label=label,
+                )  # fmt: skip
+                merge_started = time.perf_counter()
+                await svc.es.indices.forcemerge(
+                    index=svc.specs["profiles"].read_alias, max_num_segments=1
+                )
+                merged = time.perf_counter() - merge_started
+                label = (
+                    f"{size:,} profiles, segments: {await segments(svc)} "
+                    f"(force-merged in {merged:.0f} s)"
+                )
+                await measure(
+                    svc, corpus, queries, requests=args.requests,
+                    num_candidates=args.num_candidates, label=label,
+                )  # fmt: skip
+        finally:
+            await drop_indexes(svc.es, prefix)
+    print(f"\nrun time: {time.perf_counter() - started:.0f} s; scratch indexes dropped")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profiles", default="10000,100000", help="index sizes, comma-separated")
+    parser.add_argument("--sample", type=int, default=600, help="profiles embedded for real")
+    parser.add_argument("--postings", type=int, default=50, help="distinct query postings")
+    parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
+    parser.add_argument(
+        "--num-candidates",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[50, 100, 200, 400],
+        help="kNN num_candidates values for the recall sweep",
+    )
+    parser.add_argument("--noise", type=float, default=0.015, help="per-dimension noise sigma")
+    parser.add_argument("--seed", type=int, default=11)
+    asyncio.run(main(parser.parse_args()))
