@@ -105,7 +105,20 @@ YML
   exit 1
 }
 
+listener_pid() {
+  # The Elasticsearch process listening on our port, for a node whose pid file was lost.
+  command -v ss >/dev/null || return 1
+  local pid
+  pid=$(ss -ltnpH "sport = :$ES_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
+  [ -n "$pid" ] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q org.elasticsearch \
+    && echo "$pid"
+}
+
 stop() {
+  if [ ! -f "$PID_FILE" ]; then
+    local found
+    found=$(listener_pid) && echo "$found" > "$PID_FILE"
+  fi
   if [ -f "$PID_FILE" ]; then
     local pid
     pid=$(cat "$PID_FILE")
