@@ -154,12 +154,12 @@ def score_pair(
     return round(sum(contributions.values()), 6), feats, contributions, cert_gaps + wage_gaps
 
 
-def _retrieval_scale(fused: list[tuple[str, Doc, float, dict[str, int | None]]], k: int) -> float:
-    # Rank 1 in both lists is the best possible fused score.
-    return 2 / (k + 1) if fused else 1.0
+def best_rrf(k: int) -> float:
+    """The highest fused score: rank 1 in both lists. Dividing by it maps scores to [0, 1]."""
+    return 2 / (k + 1)
 
 
-async def _rank(
+def _rank(
     svc: Services,
     *,
     fused: list[tuple[str, Doc, float, dict[str, int | None]]],
@@ -167,7 +167,7 @@ async def _rank(
 ) -> list[Scored]:
     config: MatchingConfig = svc.matching
     day = date.today()
-    best = _retrieval_scale(fused, config.rrf_k)
+    best = best_rrf(config.rrf_k)
     scored = []
     for doc_id, source, rrf, ranks in fused:
         posting, profile = pair(source)
@@ -227,7 +227,7 @@ async def matches_for_posting(
         config=svc.matching,
         mode=mode,
     )
-    ranked = await _rank(svc, fused=fused, pair=lambda source: (posting, source))
+    ranked = _rank(svc, fused=fused, pair=lambda source: (posting, source))
     return ranked, (time.perf_counter() - started) * 1000
 
 
@@ -253,7 +253,7 @@ async def matches_for_profile(
         boosts=boosts,
         config=svc.matching,
     )
-    ranked = await _rank(svc, fused=fused, pair=lambda source: (source, profile))
+    ranked = _rank(svc, fused=fused, pair=lambda source: (source, profile))
     return ranked, (time.perf_counter() - started) * 1000
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import anyio.to_thread
 
 from matcher.auth.models import Principal, Role
-from matcher.matching.service import retrieve
+from matcher.matching.service import best_rrf, retrieve
 from matcher.search.models import (
     FacetValue,
     PostingHit,
@@ -182,7 +182,7 @@ async def _search(
             boosts=[],
             config=config,
         )
-        best = 2 / (svc.matching.rrf_k + 1)
+        best = best_rrf(svc.matching.rrf_k)
         hits: list[tuple[str, Doc, float | None]] = [
             (doc_id, source, round(min(rrf / best, 1.0), 4)) for doc_id, source, rrf, _ in fused
         ]
