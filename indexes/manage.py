@@ -218,7 +218,9 @@ async def migrate(
         )
         batch = []
 
-    async for hit in async_scan(es, index=source, size=batch_size, query={"sort": ["_doc"]}):
+    # Vectors are not in _source by default: ask for them, or the copy would lose them.
+    query = {"sort": ["_doc"], "_source": {"exclude_vectors": False}}
+    async for hit in async_scan(es, index=source, size=batch_size, query=query):
         batch.append(hit)
         if len(batch) >= batch_size:
             await flush()

@@ -16,7 +16,7 @@ DATE: dict[str, Any] = {"type": "date"}
 
 @dataclass(frozen=True)
 class IndexSpec:
-    """One logical index. Bump ``mapping_version`` whenever ``mappings`` change."""
+    """One logical index. Bump ``mapping_version`` when its mappings or settings change."""
 
     name: str
     prefix: str
@@ -48,9 +48,9 @@ class IndexSpec:
             "settings": {
                 "number_of_shards": 1,
                 "number_of_replicas": 0,
-                # ES 9 leaves vectors out of _source by default; migrations copy _source, so
-                # keep them (reads that do not need them exclude "embedding" explicitly).
-                "index.mapping.exclude_source_vectors": False,
+                # Vectors stay out of _source (ES 9's default): searches never fetch them;
+                # the reads that need one (matching's query record, migration copies) ask.
+                "index.mapping.exclude_source_vectors": True,
                 **self.settings,
             },
             "mappings": {"_meta": self.meta(), "dynamic": "strict", **self.mappings},
@@ -213,8 +213,8 @@ def occupations_mappings() -> dict[str, Any]:
 def build_specs(prefix: str, *, dims: int, embedding_model: str) -> dict[str, IndexSpec]:
     """All logical indexes of the service, keyed by logical name."""
     specs = [
-        IndexSpec("profiles", prefix, 3, profiles_mappings(dims), embedding_model=embedding_model),
-        IndexSpec("postings", prefix, 3, postings_mappings(dims), embedding_model=embedding_model),
+        IndexSpec("profiles", prefix, 4, profiles_mappings(dims), embedding_model=embedding_model),
+        IndexSpec("postings", prefix, 4, postings_mappings(dims), embedding_model=embedding_model),
         IndexSpec("tokens", prefix, 1, tokens_mappings()),
         IndexSpec("occupations", prefix, 1, occupations_mappings()),
     ]

@@ -73,10 +73,16 @@ async def bulk_write(
     return errors
 
 
-async def load_source(svc: Services, kind: str, record_id: str) -> dict[str, Any] | None:
-    """The stored document of a profile or posting, or None."""
+async def load_source(
+    svc: Services, kind: str, record_id: str, *, with_vector: bool = False
+) -> dict[str, Any] | None:
+    """The stored document of a profile or posting, or None. Its embedding only on request:
+    vectors are kept out of ``_source`` (ES 9's default), which keeps every search's fetch
+    phase from reading and parsing kilobytes of floats per hit."""
     try:
-        found = await svc.es.get(index=svc.specs[kind].read_alias, id=record_id)
+        found = await svc.es.get(
+            index=svc.specs[kind].read_alias, id=record_id, source_exclude_vectors=not with_vector
+        )
     except NotFoundError:
         return None
     source: dict[str, Any] = found["_source"]

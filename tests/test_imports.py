@@ -177,7 +177,8 @@ async def test_csv_import_stores_valid_rows_and_reports_invalid_ones(
     assert first["willing_to_relocate"] is True
     assert first["contact"] == {"name": "张三", "phone": "13800000011", "email": None}
     assert stored[f"{prefix}-6"]["occupation_codes"] == ["6-18-02-04"]
-    assert len(first["embedding"]) == embedder.dims
+    with_vector = await es.get(index=alias, id=f"{prefix}-1", source_exclude_vectors=False)
+    assert len(with_vector["_source"]["embedding"]) == embedder.dims
 
 
 async def test_reimporting_the_same_file_rewrites_not_duplicates(

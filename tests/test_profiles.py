@@ -50,7 +50,8 @@ async def test_stored_record_is_segmented_embedded_and_tagged_with_its_model(
     seeker = await make_token(Role.SEEKER, "seeker-doc")
     pid = new_id()
     await client.put(f"/v1/profiles/{pid}", headers=seeker, json=profile_body())
-    doc = (await es.get(index=services.specs["profiles"].read_alias, id=pid))["_source"]
+    alias = services.specs["profiles"].read_alias
+    doc = (await es.get(index=alias, id=pid, source_exclude_vectors=False))["_source"]
     assert "氩弧焊" in doc["search_text"].split()
     assert "焊工" in doc["search_text"].split()  # occupation name added
     assert len(doc["embedding"]) == services.embedder.dims

@@ -50,7 +50,9 @@ async def test_model_change_is_not_ready_until_migrated_with_re_embedding(
     assert report.copied == 1
     assert await check_indexes(es, [current]) == "ok"
     assert not (await index_status(es, current)).needs_migration
-    stored = (await es.get(index=current.read_alias, id="p-old"))["_source"]
+    stored = (await es.get(index=current.read_alias, id="p-old", source_exclude_vectors=False))[
+        "_source"
+    ]
     assert stored["embedding_model"] == services.embedder.model_id
     expected = services.embedder.embed_passages([embedding_text(services, "profiles", stored)])[0]
     assert np.allclose(stored["embedding"], expected, atol=1e-5)

@@ -205,7 +205,7 @@ async def matches_for_posting(
 ) -> tuple[list[Scored], float]:
     """Ranked candidate profiles for a posting (its enterprise, offices of its region, admin)."""
     started = time.perf_counter()
-    posting = await postings.load(svc, posting_id)
+    posting = await postings.load(svc, posting_id, with_vector=True)
     if posting is None or not _may_match_posting(principal, posting, svc.taxonomy.regions):
         raise NotFound(f"No posting {posting_id}")
     if not postings.is_matchable(posting):
@@ -236,7 +236,7 @@ async def matches_for_profile(
 ) -> tuple[list[Scored], float]:
     """Ranked postings for a profile (its seeker, offices of its region, admin)."""
     started = time.perf_counter()
-    profile = await profiles.load(svc, profile_id)
+    profile = await profiles.load(svc, profile_id, with_vector=True)
     if profile is None or not _may_match_profile(principal, profile, svc.taxonomy.regions):
         raise NotFound(f"No profile {profile_id}")
     if profile.get("status") != "active":
@@ -261,10 +261,10 @@ async def explain_pair(
     svc: Services, *, principal: Principal, profile_id: str, posting_id: str
 ) -> Scored:
     """Why a posting is or is not among a profile's matches (PIPL art. 24)."""
-    profile = await profiles.load(svc, profile_id)
+    profile = await profiles.load(svc, profile_id, with_vector=True)
     if profile is None or not _may_match_profile(principal, profile, svc.taxonomy.regions):
         raise NotFound(f"No profile {profile_id}")
-    posting = await postings.load(svc, posting_id)
+    posting = await postings.load(svc, posting_id, with_vector=True)
     if posting is None or (posting.get("status") != "active" and principal.role is Role.SEEKER):
         raise NotFound(f"No posting {posting_id}")
     day = date.today()

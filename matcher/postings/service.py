@@ -99,8 +99,10 @@ def to_out(source: Mapping[str, Any]) -> PostingOut:
     return PostingOut.model_validate({**fields, "matchable": is_matchable(source)})
 
 
-async def load(svc: Services, record_id: str) -> dict[str, Any] | None:
-    return await indexing.load_source(svc, "postings", record_id)
+async def load(
+    svc: Services, record_id: str, *, with_vector: bool = False
+) -> dict[str, Any] | None:
+    return await indexing.load_source(svc, "postings", record_id, with_vector=with_vector)
 
 
 def with_owner(body: PostingIn, principal: Principal) -> PostingIn:

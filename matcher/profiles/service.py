@@ -108,8 +108,10 @@ def to_out(source: Mapping[str, Any]) -> ProfileOut:
     return ProfileOut.model_validate({**fields, "matchable": is_matchable(source)})
 
 
-async def load(svc: Services, record_id: str) -> dict[str, Any] | None:
-    return await indexing.load_source(svc, "profiles", record_id)
+async def load(
+    svc: Services, record_id: str, *, with_vector: bool = False
+) -> dict[str, Any] | None:
+    return await indexing.load_source(svc, "profiles", record_id, with_vector=with_vector)
 
 
 async def put_profile(
