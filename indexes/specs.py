@@ -76,6 +76,8 @@ def _certificate() -> dict[str, Any]:
             "type": KEYWORD,
             "name": KEYWORD,
             "key": KEYWORD,
+            # The requirement keys it meets: its own, lower licence classes, its category.
+            "covers": KEYWORD,
             "occupation_code": KEYWORD,
             "level": {"type": "byte"},
             "number": STORED_ONLY,

@@ -94,7 +94,9 @@ def api_fields(source: Mapping[str, Any], model: type[BaseModel], nested: str) -
     certificate ``key`` added inside the ``nested`` certificate list."""
     fields = {k: v for k, v in source.items() if k in model.model_fields}
     if nested in fields:
-        fields[nested] = [{k: v for k, v in c.items() if k != "key"} for c in fields[nested]]
+        fields[nested] = [
+            {k: v for k, v in c.items() if k not in ("key", "covers")} for c in fields[nested]
+        ]
     return fields
 
 

@@ -352,3 +352,80 @@ async def test_award_holders_count_one_grade_up_and_it_is_explained(
     grade = next(r for r in match["explanation"]["rules"] if r["rule"] == "grade")
     assert grade["passed"]
     assert "破格" in grade["detail"]
+
+
+async def test_implied_certificates_meet_requirements_through_the_api(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+) -> None:
+    """An A1 licence meets a B2 requirement (not a C1 one the other way round), an item meets
+    its category (高处作业), and a forklift N1 meets the crane/forklift access rule."""
+    ent = await make_token(Role.ENTERPRISE, f"ent-implied-{TAG}")
+
+    def licence(name: str) -> list[dict[str, Any]]:
+        return [{"type": "other", "name": name, "expires_on": "2031-01-01"}]
+
+    cases = {
+        "truck": (
+            posting_body(
+                title="重型货车司机",
+                description="跑长途干线运输。",
+                occupation_code="4-02-02-02",
+                required_level=None,
+                required_certificates=[{"type": "other", "name": "B2驾照", "mandatory": True}],
+            ),
+            {"a1": licence("机动车驾驶证（A1）"), "c1": licence("驾驶证C1")},
+            {"a1"},
+        ),
+        "height": (
+            posting_body(
+                title="架子工",
+                occupation_code="6-29-01-05",
+                required_level=None,
+                required_certificates=[{"type": "special_operation", "name": "高处作业"}],
+            ),
+            {
+                "item": [{"type": "special_operation", "name": "高处安装、维护、拆除作业"}],
+                "other": [{"type": "special_operation", "name": "低压电工作业"}],
+            },
+            {"item"},
+        ),
+        "forklift": (
+            posting_body(
+                title="叉车司机",
+                occupation_code="6-30-05-01",
+                required_level=None,
+                required_certificates=[],
+            ),
+            {
+                "n1": [{"type": "special_equipment", "name": "N1叉车证"}],
+                "g1": [{"type": "special_equipment", "name": "工业锅炉司炉（G1）"}],
+            },
+            {"n1"},
+        ),
+    }
+    for case, (posting, holders, eligible) in cases.items():
+        posting_id = f"{TAG}-implied-{case}"
+        assert (
+            await client.put(f"/v1/postings/{posting_id}", headers=ent, json=posting)
+        ).status_code in (200, 201)
+        for name, certificates in holders.items():
+            resp = await client.put(
+                f"/v1/profiles/{TAG}-implied-{case}-{name}",
+                headers=admin_headers,
+                json=profile_body(
+                    title=posting["title"],
+                    occupation_codes=[posting["occupation_code"]],
+                    certificates=certificates,
+                ),
+            )
+            assert resp.status_code in (200, 201), resp.text
+        resp = await client.get(f"/v1/postings/{posting_id}/matches?limit=50", headers=ent)
+        assert resp.status_code == 200, resp.text
+        found = {
+            m["profile_id"].removeprefix(f"{TAG}-implied-{case}-")
+            for m in resp.json()["matches"]
+            if m["profile_id"].startswith(f"{TAG}-implied-{case}-")
+        }
+        assert found == eligible, case

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from matcher.certificates import certificate_key, is_valid_on
+from matcher.certificates import certificate_key, covered_keys, is_valid_on
 from matcher.taxonomy.grades import SkillGrade
 from matcher.taxonomy.occupations import OccupationCatalog
 
@@ -51,11 +51,13 @@ def _not_expired(field: str, day: date) -> Query:
 
 
 def valid_cert_keys(profile: Mapping[str, Any], day: date) -> list[str]:
+    """The requirement keys the profile's valid certificates meet (see ``covered_keys``)."""
     return sorted(
         {
-            c.get("key") or certificate_key(c["name"])
+            key
             for c in profile.get("certificates", [])
             if is_valid_on(c, day)
+            for key in (c.get("covers") or covered_keys(c["name"]))
         }
     )
 
@@ -95,7 +97,7 @@ def profile_filters(posting: Mapping[str, Any], day: date) -> list[Query]:
                         "query": {
                             "bool": {
                                 "filter": [
-                                    {"term": {"certificates.key": key}},
+                                    {"term": {"certificates.covers": key}},
                                     _not_expired("certificates.expires_on", day),
                                 ]
                             }
@@ -194,7 +196,7 @@ def check(
             RuleResult(
                 "employment_access",
                 passed,
-                f"就业准入职业：须持有效的{rule.certificate_name}",
+                f"就业准入职业：须持有效的{rule.all_names}",
                 None if passed else rule.how_to_obtain,
             )
         )

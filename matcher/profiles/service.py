@@ -9,7 +9,7 @@ from indexes import delete_document
 from matcher import indexing
 from matcher.access import may_read_profile, may_write_profile
 from matcher.auth.models import Principal, Role
-from matcher.certificates import certificate_key, permits
+from matcher.certificates import certificate_key, covered_keys, permits
 from matcher.indexing import group_prefixes, normalise_titles
 from matcher.problems import Forbidden, NotFound, ValidationFailed
 from matcher.profiles.models import OccupationGuess, ProfileIn, ProfileOut, ProfileStatus
@@ -88,6 +88,7 @@ async def prepare(
         doc["title_tokens"] = segment(body.title)
         for cert in doc["certificates"]:
             cert["key"] = certificate_key(cert["name"])
+            cert["covers"] = covered_keys(cert["name"])
         doc["permits"] = permits(doc["certificates"], taxonomy.occupations.access_rules())
         doc["award_bonus"] = award_bonus_applies(body.awards)
         if body.skill_level is not None:

@@ -101,6 +101,13 @@ class AccessRule:
     certificate_name: str
     how_to_obtain: str
     basis: str
+    # Other certificate items that meet the rule as well (叉车司机（N1） for 起重装卸机械操作工).
+    accepted_names: tuple[str, ...] = ()
+
+    @property
+    def all_names(self) -> str:
+        """The certificate(s) that meet the rule, for people: "起重机司机（Q2）或叉车司机（N1）"."""
+        return "或".join((self.certificate_name, *self.accepted_names))
 
 
 def _split_name(raw: str) -> tuple[str, frozenset[str]]:
@@ -186,7 +193,15 @@ def _parse_csv(text: str) -> list[Occupation]:
 
 
 _RULE_KEYS: Final = frozenset(
-    {"code", "occupation", "certificate_type", "certificate_name", "how_to_obtain", "basis"}
+    {
+        "code",
+        "occupation",
+        "certificate_type",
+        "certificate_name",
+        "accepted_names",
+        "how_to_obtain",
+        "basis",
+    }
 )
 
 
@@ -239,7 +254,12 @@ def parse_access_rules(
         if code in seen:
             raise AccessRulesError(f"{where}: listed twice")
         seen.add(code)
-        rules.append(AccessRule(**values))
+        accepted = item.get("accepted_names", [])
+        if not isinstance(accepted, list) or not all(
+            isinstance(a, str) and a.strip() for a in accepted
+        ):
+            raise AccessRulesError(f"{where}: 'accepted_names' must be a list of names")
+        rules.append(AccessRule(**values, accepted_names=tuple(a.strip() for a in accepted)))
     return rules
 
 

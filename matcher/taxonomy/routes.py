@@ -33,6 +33,7 @@ class OccupationList(BaseModel):
 class AccessRuleOut(BaseModel):
     certificate_type: str
     certificate_name: str
+    accepted_names: list[str]
     how_to_obtain: str
     basis: str
 
@@ -165,6 +166,7 @@ async def get_occupation(call: Call[None]) -> Response:
             access_rule=AccessRuleOut(
                 certificate_type=rule.certificate_type,
                 certificate_name=rule.certificate_name,
+                accepted_names=list(rule.accepted_names),
                 how_to_obtain=rule.how_to_obtain,
                 basis=rule.basis,
             )
