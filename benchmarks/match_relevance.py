@@ -236,9 +236,9 @@ async def rank_all(svc: Services, cases: Sequence[Case], docs: Mapping[str, Doc]
     """Fill every case's three rankings; returns retrieved ids that break a hard rule."""
     today, violations = date.today(), []
     for case in cases:
-        posting = await postings.load(svc, case.posting_id)
-        if posting is None:
-            raise LookupError(f"posting {case.posting_id} was not indexed")
+        posting = await postings.load(svc, case.posting_id, with_vector=True)
+        if posting is None or not posting.get("embedding"):
+            raise LookupError(f"posting {case.posting_id} was not indexed with its vector")
         # The same filters and boost as matches_for_posting.
         code = posting.get("occupation_code")
         common: dict[str, Any] = {
