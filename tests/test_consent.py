@@ -307,3 +307,13 @@ async def test_answers_need_a_known_request(
     resp = await client.post(f"/v1/contact-requests/not-a-request/{decision}", headers=seeker)
     assert resp.status_code == 404
     assert resp.headers["content-type"] == "application/problem+json"
+
+
+async def test_audit_filters_are_checked(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    bad = await client.get("/v1/audit?action=everything&profile_id=a%20b", headers=admin_headers)
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"action", "profile_id"}
+    deep = await client.get("/v1/audit?offset=9990&limit=50", headers=admin_headers)
+    assert deep.status_code == 422

@@ -5,6 +5,7 @@ from __future__ import annotations
 from matcher.auth.models import Principal, Role
 from matcher.privacy.projection import (
     View,
+    feature_detail,
     redact_profile,
     redacted_fields,
     region_filter_error,
@@ -77,3 +78,10 @@ def test_enterprises_filter_candidates_by_city_or_province_only() -> None:
     assert region_filter_error(ent, "150200", regions) is None
     assert region_filter_error(ent, "150000", regions) is None
     assert region_filter_error(office, "150203", regions) is None
+
+
+def test_match_explanations_do_not_name_the_county_to_enterprises() -> None:
+    assert feature_detail("location", "同一旗县区", View.CANDIDATE) == "同一盟市"
+    assert feature_detail("location", "相距约120公里", View.CANDIDATE) == "异地"
+    assert feature_detail("location", "相距约120公里", View.FULL) == "相距约120公里"
+    assert feature_detail("skills", "同一旗县区", View.CANDIDATE) == "同一旗县区"

@@ -17,7 +17,13 @@ from matcher.matching.service import (
     matches_for_profile,
 )
 from matcher.privacy.limits import CANDIDATE_VIEWS, charge
-from matcher.privacy.projection import redact_profile, region_filter_error, view_for
+from matcher.privacy.projection import (
+    View,
+    feature_detail,
+    redact_profile,
+    region_filter_error,
+    view_for,
+)
 from matcher.problems import ValidationFailed
 
 MAX_DEPTH = 100  # offset + limit (= rerank_depth): nobody pages through the candidate base
@@ -109,7 +115,7 @@ class PostingMatches(BaseModel):
     took_ms: float
 
 
-def explanation(scored: Scored, weights: dict[str, float]) -> Explanation:
+def explanation(scored: Scored, weights: dict[str, float], view: View = View.FULL) -> Explanation:
     return Explanation(
         score=scored.score,
         features={
@@ -117,7 +123,7 @@ def explanation(scored: Scored, weights: dict[str, float]) -> Explanation:
                 value=round(feat.value, 4),
                 weight=round(weights[name], 4),
                 contribution=scored.contributions[name],
-                detail=feat.detail,
+                detail=feature_detail(name, feat.detail, view),
             )
             for name, feat in scored.features.items()
         },
@@ -214,7 +220,7 @@ async def posting_matches(call: Call[None]) -> Response:
                         "willing_to_relocate": bool(source.get("willing_to_relocate")),
                     }
                 ),
-                explanation=explanation(s, weights),
+                explanation=explanation(s, weights, view),
                 incentives=[],
                 contact_request=requests.get(s.record_id),
             )

@@ -89,6 +89,16 @@ def redact_profile(source: Mapping[str, Any], view: View) -> dict[str, Any]:
     return out
 
 
+def feature_detail(name: str, detail: str, view: View) -> str:
+    """A match explanation's wording as ``view`` may read it: the location feature names the
+    county or a distance between county centres, which would undo the coarsened region."""
+    if view is not View.CANDIDATE or name != "location":
+        return detail
+    if detail == "同一旗县区":
+        return "同一盟市"
+    return "异地" if detail.startswith("相距约") else detail
+
+
 def region_filter_error(
     principal: Principal, code: str | None, regions: RegionCatalog
 ) -> str | None:

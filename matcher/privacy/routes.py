@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import get_args
+
 from starlette.responses import Response
 
 from matcher.auth.models import ADMIN_ONLY, Role
@@ -9,6 +12,9 @@ from matcher.http import ApiRoute, Call, QueryParam, json_response
 from matcher.privacy import audit, retention
 from matcher.problems import NotFound, ValidationFailed
 from matcher.profiles import service as profiles
+from matcher.records import RECORD_ID_PATTERN
+
+RECORD_ID = re.compile(RECORD_ID_PATTERN)
 
 
 def _paging(call: Call[None], *, default: int, most: int, depth: int) -> tuple[int, int]:
@@ -28,6 +34,15 @@ async def audit_log(call: Call[None]) -> Response:
     any of ``profile_id``, ``posting_id``, ``enterprise_id``, ``action``. Ids only."""
     limit, offset = _paging(call, default=50, most=100, depth=audit.MAX_AUDIT_DEPTH)
     params = call.request.query_params
+    errors = [
+        {"field": name, "message": "not a record id"}
+        for name in ("profile_id", "posting_id", "enterprise_id")
+        if params.get(name) is not None and not RECORD_ID.match(params[name])
+    ]
+    if params.get("action") is not None and params["action"] not in get_args(audit.Action):
+        errors.append({"field": "action", "message": ", ".join(get_args(audit.Action))})
+    if errors:
+        raise ValidationFailed("Invalid filter", errors)
     page = await audit.query(
         call.services,
         profile_id=params.get("profile_id"),
