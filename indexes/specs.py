@@ -212,6 +212,50 @@ def occupations_mappings() -> dict[str, Any]:
     }
 
 
+def contact_requests_mappings() -> dict[str, Any]:
+    # An enterprise's request to contact a seeker about one posting, and its consent state.
+    return {
+        "properties": {
+            "id": KEYWORD,
+            "posting_id": KEYWORD,
+            "profile_id": KEYWORD,
+            "enterprise_id": KEYWORD,
+            "enterprise_name": KEYWORD,
+            "posting_title": STORED_ONLY,
+            "purpose": STORED_ONLY,
+            "status": KEYWORD,
+            "method": KEYWORD,
+            "requested_by": KEYWORD,
+            "decided_by": KEYWORD,
+            "recorded_by": KEYWORD,
+            "note": STORED_ONLY,
+            "created_at": DATE,
+            "updated_at": DATE,
+            "decided_at": DATE,
+            "indexed_at": DATE,
+        }
+    }
+
+
+def audit_mappings() -> dict[str, Any]:
+    # Ids and actions only: the audit log never holds contact details or free text.
+    return {
+        "properties": {
+            "id": KEYWORD,
+            "at": DATE,
+            "action": KEYWORD,
+            "actor_role": KEYWORD,
+            "actor_id": KEYWORD,
+            "token_id": KEYWORD,
+            "profile_id": KEYWORD,
+            "posting_id": KEYWORD,
+            "enterprise_id": KEYWORD,
+            "request_id": KEYWORD,
+            "indexed_at": DATE,
+        }
+    }
+
+
 def build_specs(prefix: str, *, dims: int, embedding_model: str) -> dict[str, IndexSpec]:
     """All logical indexes of the service, keyed by logical name."""
     specs = [
@@ -219,5 +263,7 @@ def build_specs(prefix: str, *, dims: int, embedding_model: str) -> dict[str, In
         IndexSpec("postings", prefix, 4, postings_mappings(dims), embedding_model=embedding_model),
         IndexSpec("tokens", prefix, 1, tokens_mappings()),
         IndexSpec("occupations", prefix, 1, occupations_mappings()),
+        IndexSpec("contact_requests", prefix, 1, contact_requests_mappings()),
+        IndexSpec("audit", prefix, 1, audit_mappings()),
     ]
     return {spec.name: spec for spec in specs}

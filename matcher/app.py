@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from matcher import __version__
 from matcher.auth.routes import ROUTES as AUTH_ROUTES
+from matcher.consent.routes import ROUTES as CONSENT_ROUTES
 from matcher.embeddings import build_embedder
 from matcher.health.routes import ROUTES as HEALTH_ROUTES
 from matcher.http import ApiRoute
@@ -26,6 +27,7 @@ from matcher.matching.routes import ROUTES as MATCHING_ROUTES
 from matcher.middleware import RequestContextMiddleware
 from matcher.openapi import build_openapi, render_docs
 from matcher.postings.routes import ROUTES as POSTING_ROUTES
+from matcher.privacy.routes import ROUTES as PRIVACY_ROUTES
 from matcher.problems import EXCEPTION_HANDLERS
 from matcher.profiles.routes import ROUTES as PROFILE_ROUTES
 from matcher.search.routes import ROUTES as SEARCH_ROUTES
@@ -44,6 +46,8 @@ API_ROUTES: list[ApiRoute] = [
     *IMPORT_ROUTES,
     *MATCHING_ROUTES,
     *SEARCH_ROUTES,
+    *CONSENT_ROUTES,
+    *PRIVACY_ROUTES,
 ]
 
 

@@ -316,6 +316,27 @@ def list_tokens_cmd(include_revoked: bool) -> None:
     _with_services(work)
 
 
+@cli.command("retention-report")
+@click.option("--days", type=int, default=None, help="Override MATCHER_RETENTION_DAYS")
+@click.option("--limit", type=int, default=1000, show_default=True)
+def retention_report(days: int | None, limit: int) -> None:
+    """List profiles not updated within the retention period (ids only), oldest first."""
+    from matcher.auth.models import Principal, Role
+    from matcher.privacy.retention import stale_profiles
+
+    async def work(svc: Services) -> None:
+        admin = Principal(token_id="cli", role=Role.ADMIN, subject="cli")  # noqa: S106
+        found = await stale_profiles(svc, principal=admin, days=days, limit=min(limit, 10_000))
+        click.echo(
+            f"{found.total} profiles not updated since {found.cutoff:%Y-%m-%d} "
+            f"({found.retention_days} days)"
+        )
+        for p in found.profiles:
+            click.echo(f"{p.profile_id} {p.region_code} {p.status:9} {p.updated_at:%Y-%m-%d}")
+
+    _with_services(work)
+
+
 @cli.command()
 @click.option(
     "--serve/--no-serve",

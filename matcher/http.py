@@ -98,6 +98,16 @@ class ApiRoute:
             if principal.role not in self.roles:
                 allowed = ", ".join(sorted(r.value for r in self.roles))
                 raise Forbidden(f"This operation needs one of the roles: {allowed}")
+            if principal.role is not Role.ADMIN:
+                from matcher.privacy.limits import REQUESTS, charge
+
+                await charge(
+                    svc,
+                    principal,
+                    REQUESTS,
+                    allowed=svc.settings.rate_limit_per_minute,
+                    client_host=request.client.host if request.client else None,
+                )
         for name in self.id_params:
             if not _RECORD_ID.match(request.path_params[name]):
                 raise ValidationFailed(

@@ -10,6 +10,7 @@ Hierarchy (each domain package subclasses these; one handler maps them all)::
     ├── Conflict                 409 the request contradicts stored state
     ├── PayloadTooLarge          413 body above the configured bound
     ├── ValidationFailed         422 body parsed but invalid; ``errors`` names each field
+    ├── TooManyRequests          429 a rate limit or daily quota is spent; ``Retry-After`` set
     └── ServiceUnavailable       503 a dependency (Elasticsearch, Redis) is down
 """
 
@@ -91,6 +92,14 @@ class ValidationFailed(Problem):
         return cls(f"Invalid value for: {fields}", errors)
 
 
+class TooManyRequests(Problem):
+    status, slug, title = 429, "too-many-requests", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int, limit: str) -> None:
+        super().__init__(detail, retry_after_s=retry_after_s, limit=limit)
+        self.retry_after_s = retry_after_s
+
+
 class ServiceUnavailable(Problem):
     status, slug, title = 503, "service-unavailable", "Service unavailable"
 
@@ -105,6 +114,8 @@ async def handle_problem(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, Problem):
         raise exc
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     return problem_response(exc, headers)
 
 

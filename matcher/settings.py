@@ -39,6 +39,12 @@ class Settings:
     import_dir: str
     matching_file: str
     max_import_bytes: int
+    # Abuse limits (matcher/privacy/limits.py); 0 switches one off.
+    rate_limit_per_minute: int = 600
+    candidate_views_per_day: int = 1000
+    contact_requests_per_day: int = 50
+    enterprise_max_depth: int = 100
+    retention_days: int = 730
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -82,4 +88,19 @@ class Settings:
             remote_areas_file=config("MATCHER_REMOTE_AREAS_FILE", default=""),
             import_dir=config("MATCHER_IMPORT_DIR", default="/var/tmp/matcher/imports"),  # noqa: S108
             max_import_bytes=config("MATCHER_MAX_IMPORT_BYTES", cast=int, default=209_715_200),
+            rate_limit_per_minute=_non_negative(config, "MATCHER_RATE_LIMIT_PER_MINUTE", 600),
+            candidate_views_per_day=_non_negative(config, "MATCHER_CANDIDATE_VIEWS_PER_DAY", 1000),
+            contact_requests_per_day=_non_negative(config, "MATCHER_CONTACT_REQUESTS_PER_DAY", 50),
+            enterprise_max_depth=_non_negative(config, "MATCHER_ENTERPRISE_MAX_DEPTH", 100),
+            retention_days=_non_negative(config, "MATCHER_RETENTION_DAYS", 730),
         )
+
+
+def _non_negative(config: Config, name: str, default: int) -> int:
+    try:
+        value = config(name, cast=int, default=default)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number") from None
+    if value < 0:
+        raise SettingsError(f"{name} may not be negative")
+    return int(value)

@@ -26,6 +26,7 @@ COMMANDS = [
     "list-tokens",
     "demo",
     "import",
+    "retention-report",
 ]
 
 
@@ -98,3 +99,9 @@ async def test_import_command_stores_rows_and_reports_errors(
     assert "row 3: wage_max" in result.output
     stored = await client.get(f"/v1/postings/{prefix}-2", headers=admin_headers)
     assert stored.json()["title"] == "电工"
+
+
+async def test_retention_report_lists_profiles_past_the_period(app: object) -> None:
+    result = await invoke("retention-report", "--days", "0")
+    assert result.exit_code == 0, result.output
+    assert "profiles not updated since" in result.output

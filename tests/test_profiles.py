@@ -170,8 +170,10 @@ async def test_object_level_authorisation(
     # Reads: owner, offices covering 150203, admin. Others see nothing (404, not 403).
     for headers in (owner, baotou, region, admin_headers):
         assert (await client.get(url, headers=headers)).status_code == 200
-    for headers in (other, hohhot, enterprise):
+    for headers in (other, hohhot):
         assert (await client.get(url, headers=headers)).status_code == 404
+    # An enterprise reads candidates only through one of its postings (tests/test_privacy*).
+    assert (await client.get(url, headers=enterprise)).status_code == 422
 
     # Writes.
     assert (await client.put(url, headers=other, json=profile_body())).status_code == 403

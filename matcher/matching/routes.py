@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from matcher.auth.models import Role
+from matcher.consent import store as consents
 from matcher.http import ApiRoute, Call, QueryParam, json_response
 from matcher.matching.service import (
     Scored,
     explain_pair,
     matches_for_posting,
     matches_for_profile,
+)
+from matcher.privacy.limits import CANDIDATE_VIEWS, charge
+from matcher.privacy.projection import (
+    View,
+    feature_detail,
+    redact_profile,
+    region_filter_error,
+    view_for,
 )
 from matcher.problems import ValidationFailed
 
@@ -49,7 +58,8 @@ class Explanation(BaseModel):
 
 
 class ProfileSummary(BaseModel):
-    """What a match shows of a candidate: never contact details or certificate numbers."""
+    """What a match shows of a candidate: never contact details or certificate numbers; for
+    an enterprise, ``region_code`` is the league-city (``matcher.privacy.projection``)."""
 
     title: str
     occupation_codes: list[str]
@@ -78,6 +88,11 @@ class ProfileMatch(BaseModel):
     profile: ProfileSummary
     explanation: Explanation
     incentives: list[dict[str, Any]]
+    contact_request: str | None = Field(
+        default=None,
+        description="For the posting's enterprise: the state of its contact request "
+        "(pending, granted, declined, withdrawn), if it made one",
+    )
 
 
 class PostingMatch(BaseModel):
@@ -100,7 +115,7 @@ class PostingMatches(BaseModel):
     took_ms: float
 
 
-def explanation(scored: Scored, weights: dict[str, float]) -> Explanation:
+def explanation(scored: Scored, weights: dict[str, float], view: View = View.FULL) -> Explanation:
     return Explanation(
         score=scored.score,
         features={
@@ -108,7 +123,7 @@ def explanation(scored: Scored, weights: dict[str, float]) -> Explanation:
                 value=round(feat.value, 4),
                 weight=round(weights[name], 4),
                 contribution=scored.contributions[name],
-                detail=feat.detail,
+                detail=feature_detail(name, feat.detail, view),
             )
             for name, feat in scored.features.items()
         },
@@ -123,18 +138,28 @@ def _page(call: Call[None]) -> tuple[int, int]:
     limit, offset = params.get("limit", "20"), params.get("offset", "0")
     if not (limit.isdigit() and offset.isdigit() and 1 <= int(limit) <= 50):
         raise ValidationFailed("Invalid paging", [{"field": "limit", "message": "1–50"}])
-    if int(offset) + int(limit) > MAX_DEPTH:
+    depth = MAX_DEPTH
+    if (
+        call.require_principal().role is Role.ENTERPRISE
+        and call.services.settings.enterprise_max_depth
+    ):
+        depth = min(depth, call.services.settings.enterprise_max_depth)
+    if int(offset) + int(limit) > depth:
         raise ValidationFailed(
             "Paging too deep",
-            [{"field": "offset", "message": f"offset + limit may be at most {MAX_DEPTH}"}],
+            [{"field": "offset", "message": f"offset + limit may be at most {depth}"}],
         )
     return int(limit), int(offset)
 
 
 def _region(call: Call[None]) -> str | None:
     region = call.request.query_params.get("region")
-    if region and not call.services.taxonomy.regions.is_valid(region):
+    regions = call.services.taxonomy.regions
+    if region and not regions.is_valid(region):
         raise ValidationFailed("Unknown region", [{"field": "region", "message": region}])
+    refused = region_filter_error(call.require_principal(), region, regions)
+    if refused:
+        raise ValidationFailed("Region too narrow", [{"field": "region", "message": refused}])
     return region
 
 
@@ -151,32 +176,55 @@ async def posting_matches(call: Call[None]) -> Response:
     """Ranked candidates for a posting: hard rules (grade, employment access, mandatory
     certificates) filter in Elasticsearch; BM25 and embedding candidates are fused and
     re-ranked; each match explains its score."""
+    principal = call.require_principal()
     limit, offset = _page(call)
+    posting_id = call.path["posting_id"]
     ranked, took = await matches_for_posting(
         call.services,
-        principal=call.require_principal(),
-        posting_id=call.path["posting_id"],
+        principal=principal,
+        posting_id=posting_id,
         region=_region(call),
         min_level=_min_level(call),
     )
     weights = call.services.matching.weights
-    page = [
-        ProfileMatch(
-            profile_id=s.record_id,
-            score=s.score,
-            profile=ProfileSummary.model_validate(
-                {k: s.source.get(k) for k in ProfileSummary.model_fields}
-                | {
-                    "occupation_codes": s.source.get("occupation_codes") or [],
-                    "skills": s.source.get("skills") or [],
-                    "willing_to_relocate": bool(s.source.get("willing_to_relocate")),
-                }
-            ),
-            explanation=explanation(s, weights),
-            incentives=[],
+    shown = ranked[offset : offset + limit]
+    view = view_for(principal)
+    requests: dict[str, str] = {}
+    if principal.role is Role.ENTERPRISE:
+        # Every candidate shown counts against the enterprise's daily quota.
+        await charge(
+            call.services,
+            principal,
+            CANDIDATE_VIEWS,
+            allowed=call.services.settings.candidate_views_per_day,
+            amount=len(shown),
         )
-        for s in ranked[offset : offset + limit]
-    ]
+        requests = await consents.statuses(
+            call.services,
+            posting_id=posting_id,
+            enterprise_id=principal.subject,
+            profile_ids=[s.record_id for s in shown],
+        )
+    page = []
+    for s in shown:
+        source = redact_profile(s.source, view)
+        page.append(
+            ProfileMatch(
+                profile_id=s.record_id,
+                score=s.score,
+                profile=ProfileSummary.model_validate(
+                    {k: source.get(k) for k in ProfileSummary.model_fields}
+                    | {
+                        "occupation_codes": source.get("occupation_codes") or [],
+                        "skills": source.get("skills") or [],
+                        "willing_to_relocate": bool(source.get("willing_to_relocate")),
+                    }
+                ),
+                explanation=explanation(s, weights, view),
+                incentives=[],
+                contact_request=requests.get(s.record_id),
+            )
+        )
     return json_response(ProfileMatches(matches=page, total=len(ranked), took_ms=round(took, 1)))
 
 

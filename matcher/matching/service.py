@@ -212,6 +212,9 @@ async def matches_for_posting(
         # Paused, closed, filled or outside its dates: it matches nobody.
         return [], (time.perf_counter() - started) * 1000
     filters = profile_filters(posting, date.today()) + _region_filter(region)
+    if principal.role is Role.OFFICE:
+        # An office's scope bounds the candidates in the query itself, like search does.
+        filters += _region_filter(principal.region_code or "000000")
     if min_level:
         filters.append({"range": {"effective_level": {"lte": min_level}}})
     code = posting.get("occupation_code")

@@ -104,3 +104,11 @@ class ProfileOut(ProfileIn):
     created_at: datetime
     updated_at: datetime
     matchable: bool = Field(description="Active and visible to matching now")
+    view: str = Field(
+        default="full",
+        description="full (seeker, office, admin), candidate (an enterprise without consent) "
+        "or consented (an enterprise the seeker consented to, for the posting asked about)",
+    )
+    redacted: list[str] = Field(
+        default_factory=list, description="Fields this view leaves out or coarsens"
+    )

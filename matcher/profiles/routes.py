@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.responses import Response
 
 from matcher.auth.models import ALL_ROLES, Role
 from matcher.fairness import field_errors
-from matcher.http import ApiRoute, Call, json_response
+from matcher.http import ApiRoute, Call, QueryParam, json_response
+from matcher.problems import ValidationFailed
 from matcher.profiles import service
 from matcher.profiles.models import ProfileIn, ProfileOut
+from matcher.records import RECORD_ID_PATTERN
+
+RECORD_ID = re.compile(RECORD_ID_PATTERN)
 
 WRITERS = frozenset({Role.SEEKER, Role.OFFICE, Role.ADMIN})
 
@@ -33,9 +38,21 @@ async def put_profile(call: Call[ProfileIn]) -> Response:
 
 
 async def get_profile(call: Call[None]) -> Response:
-    """A profile, for its seeker, offices of its region and admins."""
+    """A profile: whole for its seeker, offices of its region and admins. An enterprise reads
+    an active candidate through one of its postings (``?posting_id=``), without name, phone,
+    e-mail, certificate numbers, exact region, summary or awards until the seeker consents to
+    contact for that posting (``view``, ``redacted``); each read counts against its daily
+    candidate-view quota and every release of contact details is audited."""
+    posting_id = call.request.query_params.get("posting_id")
+    if posting_id is not None and not RECORD_ID.match(posting_id):
+        raise ValidationFailed(
+            "Invalid posting_id", [{"field": "posting_id", "message": "not a record id"}]
+        )
     profile = await service.get_profile(
-        call.services, principal=call.require_principal(), profile_id=call.path["profile_id"]
+        call.services,
+        principal=call.require_principal(),
+        profile_id=call.path["profile_id"],
+        posting_id=posting_id,
     )
     return json_response(profile)
 
@@ -71,6 +88,9 @@ ROUTES = [
         "profiles",
         response=ProfileOut,
         id_params=("profile_id",),
+        query=[
+            QueryParam("posting_id", {"type": "string"}, "Enterprises: the posting you read it for")
+        ],
     ),
     ApiRoute(
         PATH,

@@ -10,7 +10,11 @@ from matcher import indexing
 from matcher.access import may_read_profile, may_write_profile
 from matcher.auth.models import Principal, Role
 from matcher.certificates import certificate_key, covered_keys, permits
+from matcher.consent import store as consents
 from matcher.indexing import group_prefixes, normalise_titles
+from matcher.privacy import audit
+from matcher.privacy.limits import CANDIDATE_VIEWS, charge
+from matcher.privacy.projection import View, redact_profile, redacted_fields
 from matcher.problems import Forbidden, NotFound, ValidationFailed
 from matcher.profiles.models import OccupationGuess, ProfileIn, ProfileOut, ProfileStatus
 from matcher.services import Services
@@ -104,9 +108,17 @@ def api_fields(source: Mapping[str, Any], model: type[ProfileIn] = ProfileIn) ->
     return indexing.api_fields(source, model, "certificates")
 
 
-def to_out(source: Mapping[str, Any]) -> ProfileOut:
-    fields = api_fields(source, ProfileOut)
-    return ProfileOut.model_validate({**fields, "matchable": is_matchable(source)})
+def to_out(source: Mapping[str, Any], view: View = View.FULL) -> ProfileOut:
+    """The API's profile as ``view`` may see it (``matcher.privacy.projection``)."""
+    fields = api_fields(redact_profile(source, view), ProfileOut)
+    return ProfileOut.model_validate(
+        {
+            **fields,
+            "matchable": is_matchable(source),
+            "view": view.value,
+            "redacted": redacted_fields(view),
+        }
+    )
 
 
 async def load(
@@ -145,11 +157,50 @@ async def put_profile(
     return to_out(doc), stored is None
 
 
-async def get_profile(svc: Services, *, principal: Principal, profile_id: str) -> ProfileOut:
+async def get_profile(
+    svc: Services, *, principal: Principal, profile_id: str, posting_id: str | None = None
+) -> ProfileOut:
+    """The seeker, offices of the region and admins read the whole profile; an enterprise
+    reads a candidate through one of its postings (``posting_id``)."""
+    if principal.role is Role.ENTERPRISE:
+        return await _candidate(svc, principal, profile_id, posting_id)
     stored = await load(svc, profile_id)
     if stored is None or not may_read_profile(principal, stored, svc.taxonomy.regions):
         raise NotFound(f"No profile {profile_id}")
     return to_out(stored)
+
+
+async def _candidate(
+    svc: Services, principal: Principal, profile_id: str, posting_id: str | None
+) -> ProfileOut:
+    """An enterprise's view of an active candidate: redacted unless the seeker consented to
+    contact for this posting; each read counts against the daily candidate-view quota, and
+    every release of contact details is audited before it is answered."""
+    if posting_id is None:
+        raise ValidationFailed(
+            "Enterprises read candidates through one of their postings",
+            [{"field": "posting_id", "message": "required: the id of your posting"}],
+        )
+    posting = await indexing.load_source(svc, "postings", posting_id)
+    if posting is None or posting.get("enterprise_id") != principal.subject:
+        raise NotFound(f"No posting {posting_id}")
+    stored = await load(svc, profile_id)
+    released = stored is not None and await consents.is_released(
+        svc, enterprise_id=principal.subject, posting_id=posting_id, profile_id=profile_id
+    )
+    if stored is None or not (released or is_matchable(stored)):
+        raise NotFound(f"No profile {profile_id}")
+    await charge(svc, principal, CANDIDATE_VIEWS, allowed=svc.settings.candidate_views_per_day)
+    if released:
+        await audit.record(
+            svc,
+            action="contact.released",
+            principal=principal,
+            profile_id=profile_id,
+            posting_id=posting_id,
+            enterprise_id=principal.subject,
+        )
+    return to_out(stored, View.CONSENTED if released else View.CANDIDATE)
 
 
 async def delete_profile(svc: Services, *, principal: Principal, profile_id: str) -> None:
@@ -158,3 +209,6 @@ async def delete_profile(svc: Services, *, principal: Principal, profile_id: str
     if stored is None or not may_read_profile(principal, stored, svc.taxonomy.regions):
         raise NotFound(f"No profile {profile_id}")
     await delete_document(svc.es, svc.specs["profiles"], profile_id)
+    # Consent records go with it; the audit keeps only the ids (PIPL art. 47).
+    await consents.forget_profile(svc, profile_id=profile_id)
+    await audit.record(svc, action="profile.deleted", principal=principal, profile_id=profile_id)

@@ -9,6 +9,9 @@ from starlette.responses import Response
 from matcher.auth.models import Role
 from matcher.fairness import field_errors
 from matcher.http import ApiRoute, Call, json_response
+from matcher.privacy.limits import CANDIDATE_VIEWS, charge
+from matcher.privacy.projection import region_filter_error
+from matcher.problems import ValidationFailed
 from matcher.search.models import PostingResults, PostingSearch, ProfileResults, ProfileSearch
 from matcher.search.service import search_postings, search_profiles
 
@@ -30,8 +33,35 @@ async def postings(call: Call[PostingSearch]) -> Response:
 
 async def profiles(call: Call[ProfileSearch]) -> Response:
     """Search active candidates by text and filters. Offices search inside their region;
-    results never carry contact details or certificate numbers."""
-    found = await search_profiles(call.services, principal=call.require_principal(), body=call.body)
+    results never carry contact details or certificate numbers. Enterprises see the
+    league-city only, filter by league-city or province, page at most
+    ``MATCHER_ENTERPRISE_MAX_DEPTH`` deep, and every candidate shown counts against their
+    daily candidate-view quota."""
+    principal = call.require_principal()
+    settings = call.services.settings
+    if principal.role is Role.ENTERPRISE:
+        depth = settings.enterprise_max_depth
+        if depth and call.body.offset + call.body.limit > depth:
+            raise ValidationFailed(
+                "Paging too deep",
+                [{"field": "offset", "message": f"offset + limit may be at most {depth}"}],
+            )
+        refused = region_filter_error(
+            principal, call.body.region_code, call.services.taxonomy.regions
+        )
+        if refused:
+            raise ValidationFailed(
+                "Region too narrow", [{"field": "region_code", "message": refused}]
+            )
+    found = await search_profiles(call.services, principal=principal, body=call.body)
+    if principal.role is Role.ENTERPRISE:
+        await charge(
+            call.services,
+            principal,
+            CANDIDATE_VIEWS,
+            allowed=settings.candidate_views_per_day,
+            amount=len(found.results),
+        )
     return json_response(found)
 
 

@@ -14,6 +14,7 @@ import anyio.to_thread
 
 from matcher.auth.models import Principal, Role
 from matcher.matching.service import best_rrf, retrieve
+from matcher.privacy.projection import redact_profile, view_for
 from matcher.search.models import (
     FacetValue,
     PostingHit,
@@ -239,18 +240,21 @@ async def search_profiles(
         limit=body.limit,
         sort=[{"updated_at": "desc"}, {"id": "asc"}],
     )
-    results = [
-        ProfileHit.model_validate(
-            {k: source.get(k) for k in ProfileHit.model_fields}
-            | {
-                "profile_id": i,
-                "score": s,
-                "occupation_codes": source.get("occupation_codes") or [],
-                "skills": source.get("skills") or [],
-                "willing_to_relocate": bool(source.get("willing_to_relocate")),
-            }
+    view = view_for(principal)
+    results = []
+    for i, stored, s in hits:
+        source = redact_profile(stored, view)
+        results.append(
+            ProfileHit.model_validate(
+                {k: source.get(k) for k in ProfileHit.model_fields}
+                | {
+                    "profile_id": i,
+                    "score": s,
+                    "occupation_codes": source.get("occupation_codes") or [],
+                    "skills": source.get("skills") or [],
+                    "willing_to_relocate": bool(source.get("willing_to_relocate")),
+                }
+            )
         )
-        for i, source, s in hits
-    ]
     took = (time.perf_counter() - started) * 1000
     return ProfileResults(results=results, total=total, facets=facets, took_ms=round(took, 1))

@@ -1,0 +1,1 @@
+"""Consent to contact (PIPL art. 23): an enterprise's contact requests and the seeker's grants."""
