@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from matcher.auth.models import Role
 from matcher.http import ApiRoute, Call, QueryParam, json_response
+from matcher.incentives.models import Grant, IncentiveTotals
 from matcher.matching.service import (
     Scored,
     explain_pair,
@@ -72,12 +73,20 @@ class PostingSummary(BaseModel):
     key_project: dict[str, Any] | None
 
 
+class PairExplanation(Explanation):
+    incentives: list[Grant]
+    incentive_totals: IncentiveTotals
+
+
 class ProfileMatch(BaseModel):
     profile_id: str
     score: float
     profile: ProfileSummary
     explanation: Explanation
-    incentives: list[dict[str, Any]]
+    incentives: list[Grant] = Field(
+        description="What this candidate would receive for this posting, each with its rule"
+    )
+    incentive_totals: IncentiveTotals
 
 
 class PostingMatch(BaseModel):
@@ -85,7 +94,10 @@ class PostingMatch(BaseModel):
     score: float
     posting: PostingSummary
     explanation: Explanation
-    incentives: list[dict[str, Any]]
+    incentives: list[Grant] = Field(
+        description="What this candidate would receive for this posting, each with its rule"
+    )
+    incentive_totals: IncentiveTotals
 
 
 class ProfileMatches(BaseModel):
@@ -115,6 +127,13 @@ def explanation(scored: Scored, weights: dict[str, float]) -> Explanation:
         rules=[RuleOut(**vars(r)) for r in scored.rules],
         gaps=[GapOut(**vars(g)) for g in scored.gaps],
         retrieval_ranks=dict(scored.ranks),
+    )
+
+
+def incentive_totals(granted: list[Grant]) -> IncentiveTotals:
+    return IncentiveTotals(
+        monthly=sum(g.monthly_total for g in granted),
+        one_off=sum(g.one_off_total for g in granted),
     )
 
 
@@ -173,7 +192,8 @@ async def posting_matches(call: Call[None]) -> Response:
                 }
             ),
             explanation=explanation(s, weights),
-            incentives=[],
+            incentives=s.grants,
+            incentive_totals=incentive_totals(s.grants),
         )
         for s in ranked[offset : offset + limit]
     ]
@@ -198,7 +218,8 @@ async def profile_matches(call: Call[None]) -> Response:
                 {k: s.source.get(k) for k in PostingSummary.model_fields}
             ),
             explanation=explanation(s, weights),
-            incentives=[],
+            incentives=s.grants,
+            incentive_totals=incentive_totals(s.grants),
         )
         for s in ranked[offset : offset + limit]
     ]
@@ -214,7 +235,14 @@ async def pair_explanation(call: Call[None]) -> Response:
         profile_id=call.path["profile_id"],
         posting_id=call.path["posting_id"],
     )
-    return json_response(explanation(scored, call.services.matching.weights))
+    base = explanation(scored, call.services.matching.weights)
+    return json_response(
+        PairExplanation(
+            **dict(base),
+            incentives=scored.grants,
+            incentive_totals=incentive_totals(scored.grants),
+        )
+    )
 
 
 PAGING = [
@@ -252,7 +280,7 @@ ROUTES = [
         "Why a posting is or is not a match",
         frozenset({Role.SEEKER, Role.OFFICE, Role.ADMIN}),
         "matching",
-        response=Explanation,
+        response=PairExplanation,
         id_params=("profile_id", "posting_id"),
     ),
 ]
