@@ -22,7 +22,10 @@ class PolicyVersions(BaseModel):
 async def _after_change(svc: Services, policy: Policy) -> None:
     """Postings carry the ids of the policies whose posting-side rule they meet: a changed
     rule re-flags them in the worker (job id per version, so a replay is a no-op)."""
-    await svc.arq.enqueue_job("reflag_incentives", _job_id=service.reflag_job_id([policy]))
+    await svc.arq.enqueue_job(
+        "reflag_incentives",
+        _job_id=service.reflag_job_id(svc.settings.index_prefix, policy.policy_id, policy.version),
+    )
 
 
 async def list_policies(call: Call[None]) -> Response:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
@@ -67,7 +66,8 @@ def rule_errors(content: PolicyContent, taxonomy: Taxonomy) -> list[dict[str, st
                 }
             )
     for i, code in enumerate(rule.occupation_codes):
-        if taxonomy.occupations.get(code) is None:
+        # The catalog holds groups under padded codes: 6-18 is 6-18-00-00.
+        if taxonomy.occupations.get(code + "-00" * (3 - code.count("-"))) is None:
             errors.append(
                 {
                     "field": f"eligibility.occupation_codes.{i}",
@@ -77,6 +77,10 @@ def rule_errors(content: PolicyContent, taxonomy: Taxonomy) -> list[dict[str, st
     if rule.area is Area.CONFIGURED_REMOTE and not taxonomy.regions.remote_area_codes:
         errors.append({"field": "eligibility.area", "message": "no remote areas are configured"})
     return errors
+
+
+def _policy(source: dict[str, Any]) -> Policy:
+    return Policy.model_validate({k: v for k, v in source.items() if k != "indexed_at"})
 
 
 def to_out(policy: Policy, day: date | None = None) -> PolicyOut:
@@ -102,7 +106,7 @@ async def current_policies(svc: Services, *, include_retired: bool = False) -> l
         sort=[{"version": "desc"}],
         size=MAX_POLICIES,
     )
-    policies = [Policy.model_validate(h["_source"]) for h in resp["hits"]["hits"]]
+    policies = [_policy(h["_source"]) for h in resp["hits"]["hits"]]
     if not include_retired:
         policies = [p for p in policies if p.status is PolicyStatus.ACTIVE]
     return sorted(policies, key=lambda p: p.policy_id)
@@ -120,7 +124,7 @@ async def versions(svc: Services, *, policy_id: str) -> list[Policy]:
         sort=[{"version": "asc"}],
         size=MAX_VERSIONS,
     )
-    found = [Policy.model_validate(h["_source"]) for h in resp["hits"]["hits"]]
+    found = [_policy(h["_source"]) for h in resp["hits"]["hits"]]
     if not found:
         raise NotFound(f"No incentive policy {policy_id}")
     return found
@@ -133,7 +137,7 @@ async def get_version(svc: Services, *, policy_id: str, version: int) -> Policy:
         )
     except NotFoundError:
         raise NotFound(f"No version {version} of incentive policy {policy_id}") from None
-    return Policy.model_validate(found["_source"])
+    return _policy(found["_source"])
 
 
 async def latest(svc: Services, *, policy_id: str) -> Policy | None:
@@ -144,7 +148,7 @@ async def latest(svc: Services, *, policy_id: str) -> Policy | None:
         size=1,
     )
     hits = resp["hits"]["hits"]
-    return Policy.model_validate(hits[0]["_source"]) if hits else None
+    return _policy(hits[0]["_source"]) if hits else None
 
 
 async def _write_version(
@@ -366,6 +370,7 @@ async def reflag_postings(svc: Services, *, batch_size: int = 500) -> dict[str, 
     return {"scanned": scanned, "changed": changed - skipped, "skipped": skipped}
 
 
-def reflag_job_id(policies: Sequence[Policy]) -> str:
-    """One job per set of new versions: a replay of the same change is a no-op."""
-    return "reflag-incentives:" + ",".join(doc_id(p.policy_id, p.version) for p in policies)
+def reflag_job_id(index_prefix: str, policy_id: str, version: int) -> str:
+    """One job per new version (a replay of the same change is a no-op), per deployment
+    (two deployments sharing a Redis never swallow each other's jobs)."""
+    return f"reflag-incentives:{index_prefix}:{doc_id(policy_id, version)}"
