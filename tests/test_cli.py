@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 
 from matcher.cli import cli
 from tests.conftest import make_environ
-from tests.factories import posting_body
+from tests.factories import policy_body, posting_body
 
 pytestmark = pytest.mark.integration
 
@@ -26,6 +26,8 @@ COMMANDS = [
     "list-tokens",
     "demo",
     "import",
+    "load-incentives",
+    "reflag-incentives",
 ]
 
 
@@ -98,3 +100,33 @@ async def test_import_command_stores_rows_and_reports_errors(
     assert "row 3: wage_max" in result.output
     stored = await client.get(f"/v1/postings/{prefix}-2", headers=admin_headers)
     assert stored.json()["title"] == "电工"
+
+
+async def test_load_incentives_command_loads_a_file_whole_or_not_at_all(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], tmp_path: Path
+) -> None:
+    policy_id = f"cli-{uuid.uuid4().hex[:6]}"
+    rule = {"area": "listed", "county_codes": ["152923"], "occupation_codes": ["6-18-02-04"]}
+    bad = tmp_path / "bad.yaml"
+    entries = [
+        {"id": policy_id, **policy_body(eligibility=rule)},
+        {"id": policy_id + "-x", **policy_body(eligibility={**rule, "county_codes": ["150200"]})},
+    ]
+    await asyncio.to_thread(bad.write_text, json.dumps({"policies": entries}), "utf-8")
+    refused = await invoke("load-incentives", str(bad))
+    assert refused.exit_code == 1
+    assert "policies.1.eligibility.county_codes.0" in refused.output
+    assert (
+        await client.get(f"/v1/incentives/{policy_id}", headers=admin_headers)
+    ).status_code == 404
+
+    good = tmp_path / "good.json"
+    await asyncio.to_thread(good.write_text, json.dumps({"policies": entries[:1]}), "utf-8")
+    loaded = await invoke("load-incentives", str(good))
+    assert loaded.exit_code == 0, loaded.output
+    assert f"1 new versions ({policy_id})" in loaded.output
+    again = await invoke("load-incentives", str(good))
+    assert "0 new versions (-), 1 unchanged" in again.output
+    versions = await client.get(f"/v1/incentives/{policy_id}/versions", headers=admin_headers)
+    assert [v["recorded_by"] for v in versions.json()["versions"]] == ["cli"]
+    await client.delete(f"/v1/incentives/{policy_id}", headers=admin_headers)
