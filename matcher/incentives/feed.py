@@ -22,7 +22,7 @@ from matcher.incentives.models import Grant, IncentiveTotals
 from matcher.incentives.service import in_force_policies
 from matcher.matching.routes import Explanation, PostingSummary, explanation, incentive_totals
 from matcher.matching.rules import posting_filters
-from matcher.matching.service import _EXCLUDE, may_match_profile, rank_pairs, retrieve
+from matcher.matching.service import MATCH_EXCLUDES, may_match_profile, rank_pairs, retrieve
 from matcher.problems import NotFound
 from matcher.profiles import service as profiles
 from matcher.services import Services
@@ -95,7 +95,7 @@ async def opportunities(
         query={"bool": {"filter": filters, "must_not": must_not}},
         size=FEED_DEPTH,
         sort=[{"updated_at": "desc"}, {"id": "asc"}],
-        source_excludes=_EXCLUDE,
+        source_excludes=MATCH_EXCLUDES,
     )
     fused += [
         (hit["_id"], hit["_source"], 0.0, {"bm25": None, "knn": None})

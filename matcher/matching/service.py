@@ -28,7 +28,7 @@ from matcher.taxonomy.regions import RegionCatalog
 Doc = Mapping[str, Any]
 Mode = Literal["hybrid", "bm25", "knn"]
 # Never returned by a match: vectors are large, contact details are personal.
-_EXCLUDE = ["embedding", "contact", "certificates.number", "search_text", "title_tokens"]
+MATCH_EXCLUDES = ["embedding", "contact", "certificates.number", "search_text", "title_tokens"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ async def retrieve(
                         "rescore_vector": {"oversample": 2.0},
                     },
                     size=config.knn_k,
-                    source_excludes=_EXCLUDE,
+                    source_excludes=MATCH_EXCLUDES,
                 ),
             )
         )
@@ -123,7 +123,7 @@ def _bm25(
             }
         },
         size=config.bm25_size,
-        source_excludes=_EXCLUDE,
+        source_excludes=MATCH_EXCLUDES,
     )
 
 
