@@ -1,7 +1,7 @@
 """What incentives cost: reading the policies, evaluating pairs, re-flagging postings, and
 the opportunities feed — on generated data in a scratch index prefix.
 
-    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/incentives_overhead.py --postings 2000
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python -u benchmarks/incentives_overhead.py --postings 1000
 
 Loads the packaged seed policies, indexes N generated postings and M generated profiles
 (matcher.demo.generate, through the API's preparation: normalise, segment, embed), then
@@ -10,7 +10,9 @@ prints:
 2. the evaluator alone: grants() over every posting × profile pair, pairs/s;
 3. a full re-flag pass (``reflag_postings``) with nothing to change, and one after a new
    policy version that changes the flags of every remote key-project posting;
-4. the opportunities feed for willing profiles, p50/p95 (its matching part included).
+4. the opportunities feed for willing profiles, p50/p95 (its matching part included);
+5. posting → candidates matching for the remote key-project postings with the policies in
+   force and again after retiring them all (same data, same run): what incentives add.
 Deletes its indexes at the end. Needs the local ES node (scripts/services.sh start).
 """
 
@@ -36,16 +38,19 @@ from matcher.auth.models import Principal, Role
 from matcher.demo.generate import generate_postings, generate_profiles
 from matcher.imports.service import KINDS
 from matcher.incentives import feed
-from matcher.incentives.evaluator import grants
+from matcher.incentives.evaluator import applicable, grants
 from matcher.incentives.models import PolicyIn
 from matcher.incentives.service import (
+    current_policies,
     in_force_policies,
     load_policy_file,
     put_policy,
     reflag_postings,
+    retire_policy,
     seed_policy_text,
 )
 from matcher.indexing import bulk_write
+from matcher.matching.service import matches_for_posting
 from matcher.services import Services, open_services
 from matcher.settings import Settings
 
@@ -125,9 +130,17 @@ async def main(n_postings: int, n_profiles: int, seed: int) -> None:
                     granted += bool(grants(policies, posting, profile, day=today, regions=regions))
             took = time.perf_counter() - t
             pairs = len(postings) * len(profiles)
+            t = time.perf_counter()
+            for posting in postings:
+                # As ranking does it: the posting side once per posting.
+                mine = applicable(policies, posting, day=today, regions=regions)
+                for profile in profiles:
+                    grants(mine, posting, profile, day=today, regions=regions)
+            ranked = time.perf_counter() - t
             print(
-                f"2. evaluator: {pairs} pairs × {len(policies)} policies in {took:.2f} s = "
-                f"{pairs / took:,.0f} pairs/s ({granted} pairs granted something)"
+                f"2. evaluator: {pairs} pairs × {len(policies)} policies: grants() per pair "
+                f"{pairs / took:,.0f} pairs/s; posting side once per posting "
+                f"{pairs / ranked:,.0f} pairs/s ({granted} pairs granted something)"
             )
 
             t = time.perf_counter()
@@ -167,6 +180,30 @@ async def main(n_postings: int, n_profiles: int, seed: int) -> None:
                 f"p95 {pct(times, 0.95):.1f} ms, mean {statistics.fmean(times):.1f} ms; "
                 f"{non_empty} non-empty"
             )
+            remote = [
+                h["_id"]
+                async for h in _scan(svc, "postings", ["incentive_policy_ids"])
+                if h["_source"].get("incentive_policy_ids")
+            ][:50]
+
+            async def match_times() -> list[float]:
+                out = []
+                for _ in range(2):
+                    for posting_id in remote:
+                        t = time.perf_counter()
+                        await matches_for_posting(svc, principal=ADMIN, posting_id=posting_id)
+                        out.append((time.perf_counter() - t) * 1000)
+                return out
+
+            with_policies = await match_times()
+            for policy in await current_policies(svc):
+                await retire_policy(svc, policy_id=policy.policy_id, recorded_by="bench")
+            without = await match_times()
+            print(
+                f"5. matches for {len(remote)} incentive postings ×2: with policies p50 "
+                f"{pct(with_policies, 0.5):.1f} / p95 {pct(with_policies, 0.95):.1f} ms; "
+                f"all retired p50 {pct(without, 0.5):.1f} / p95 {pct(without, 0.95):.1f} ms"
+            )
         finally:
             await drop_indexes(svc.es, prefix)
     print(
@@ -187,7 +224,7 @@ async def _scan(svc: Services, kind: str, fields: list[str]) -> AsyncIterator[di
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--postings", type=int, default=2000)
+    parser.add_argument("--postings", type=int, default=1000)
     parser.add_argument("--profiles", type=int, default=300)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()

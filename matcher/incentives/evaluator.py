@@ -201,6 +201,18 @@ def indexed_policy_ids(
     return sorted(p.policy_id for p in policies if posting_applies(p, posting, regions))
 
 
+def applicable(
+    policies: Sequence[Policy], posting: Doc, *, day: date, regions: RegionCatalog
+) -> list[Policy]:
+    """The policies in force whose posting side this posting meets: computed once per
+    posting, it spares ranking the posting checks for every candidate of that posting."""
+    return [
+        p
+        for p in policies
+        if in_force(p, day) and all(c.passed for c in posting_checks(p, posting, regions))
+    ]
+
+
 def posting_flags(
     policies: Sequence[Policy], posting: Doc, *, day: date, regions: RegionCatalog
 ) -> list[PostingIncentive]:
@@ -245,10 +257,16 @@ def evaluate(
 def grants(
     policies: Sequence[Policy], posting: Doc, profile: Doc, *, day: date, regions: RegionCatalog
 ) -> list[Grant]:
-    """The incentives this candidate would receive for this posting, each with its rule."""
+    """The incentives this candidate would receive for this posting, each with its rule.
+    Same verdicts as ``evaluate``; stops at the first failing side (it runs per ranked pair)."""
     out = []
     for policy in policies:
-        checks = evaluate(policy, posting, profile, day=day, regions=regions)
+        if not in_force(policy, day):
+            continue
+        checks = posting_checks(policy, posting, regions)
+        if not all(c.passed for c in checks):
+            continue
+        checks += candidate_checks(policy, posting, profile, regions)
         if not all(c.passed for c in checks):
             continue
         monthly, once = totals(policy)
@@ -261,7 +279,7 @@ def grants(
                 benefits=policy.benefits,
                 monthly_total=monthly,
                 one_off_total=once,
-                granted_by=[c.out() for c in checks],
+                granted_by=[c.out() for c in [_in_force_check(policy, day), *checks]],
                 conditions=conditions(policy),
                 valid_until=policy.valid_until,
             )

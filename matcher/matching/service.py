@@ -13,6 +13,7 @@ from elasticsearch import AsyncElasticsearch
 
 from matcher.access import in_scope
 from matcher.auth.models import Principal, Role
+from matcher.incentives.evaluator import applicable
 from matcher.incentives.evaluator import grants as incentive_grants
 from matcher.incentives.models import Grant, Policy
 from matcher.incentives.service import in_force_policies
@@ -177,9 +178,15 @@ def rank_pairs(
     best = best_rrf(config.rrf_k)
     regions = svc.taxonomy.regions
     scored = []
+    by_posting: dict[str, list[Policy]] = {}
     for doc_id, source, rrf, ranks in fused:
         posting, profile = pair(source)
-        granted = incentive_grants(policies, posting, profile, day=day, regions=regions)
+        posting_key = str(posting.get("id"))
+        if posting_key not in by_posting:
+            by_posting[posting_key] = applicable(policies, posting, day=day, regions=regions)
+        granted = incentive_grants(
+            by_posting[posting_key], posting, profile, day=day, regions=regions
+        )
         score, feats, contributions, gaps = score_pair(
             posting,
             profile,
@@ -228,23 +235,22 @@ async def matches_for_posting(
         filters.append({"range": {"effective_level": {"lte": min_level}}})
     code = posting.get("occupation_code")
     boosts = [{"term": {"occupation_codes": {"value": code, "boost": 3}}}] if code else []
-    fused = await retrieve(
-        svc.es,
-        svc.specs["profiles"].read_alias,
-        text=posting.get("search_text", ""),
-        vector=posting.get("embedding"),
-        filters=filters,
-        must_not=[],
-        boosts=boosts,
-        config=svc.matching,
-        mode=mode,
+    # The policies are read while the candidates are retrieved: no added wait.
+    fused, policies = await asyncio.gather(
+        retrieve(
+            svc.es,
+            svc.specs["profiles"].read_alias,
+            text=posting.get("search_text", ""),
+            vector=posting.get("embedding"),
+            filters=filters,
+            must_not=[],
+            boosts=boosts,
+            config=svc.matching,
+            mode=mode,
+        ),
+        in_force_policies(svc),
     )
-    ranked = rank_pairs(
-        svc,
-        fused=fused,
-        pair=lambda source: (posting, source),
-        policies=await in_force_policies(svc),
-    )
+    ranked = rank_pairs(svc, fused=fused, pair=lambda source: (posting, source), policies=policies)
     return ranked, (time.perf_counter() - started) * 1000
 
 
@@ -260,22 +266,20 @@ async def matches_for_profile(
         return [], (time.perf_counter() - started) * 1000
     filters, must_not = posting_filters(profile, date.today())
     boosts = [{"terms": {"occupation_code": profile.get("occupation_codes") or [], "boost": 3}}]
-    fused = await retrieve(
-        svc.es,
-        svc.specs["postings"].read_alias,
-        text=profile.get("search_text", ""),
-        vector=profile.get("embedding"),
-        filters=filters + _region_filter(region),
-        must_not=must_not,
-        boosts=boosts,
-        config=svc.matching,
+    fused, policies = await asyncio.gather(
+        retrieve(
+            svc.es,
+            svc.specs["postings"].read_alias,
+            text=profile.get("search_text", ""),
+            vector=profile.get("embedding"),
+            filters=filters + _region_filter(region),
+            must_not=must_not,
+            boosts=boosts,
+            config=svc.matching,
+        ),
+        in_force_policies(svc),
     )
-    ranked = rank_pairs(
-        svc,
-        fused=fused,
-        pair=lambda source: (source, profile),
-        policies=await in_force_policies(svc),
-    )
+    ranked = rank_pairs(svc, fused=fused, pair=lambda source: (source, profile), policies=policies)
     return ranked, (time.perf_counter() - started) * 1000
 
 
