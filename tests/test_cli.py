@@ -130,3 +130,40 @@ async def test_load_incentives_command_loads_a_file_whole_or_not_at_all(
     versions = await client.get(f"/v1/incentives/{policy_id}/versions", headers=admin_headers)
     assert [v["recorded_by"] for v in versions.json()["versions"]] == ["cli"]
     await client.delete(f"/v1/incentives/{policy_id}", headers=admin_headers)
+
+
+async def test_migrating_postings_reflags_them(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    tag = f"mig-{uuid.uuid4().hex[:6]}"
+    posting_id = f"{tag}-p"
+    body = posting_body(
+        enterprise_id="ent-mig",
+        region_code="152922",
+        key_project={"name": f"{tag}项目", "remote": True},
+        occupation_code="6-18-02-02",
+    )
+    assert (
+        await client.put(f"/v1/postings/{posting_id}", headers=admin_headers, json=body)
+    ).status_code == 201
+    # The policy comes after the posting and no worker runs: the posting is not flagged yet.
+    rule = {"area": "listed", "county_codes": ["152922"], "occupation_codes": ["6-18-02-02"]}
+    policy = await client.put(
+        f"/v1/incentives/{tag}", headers=admin_headers, json=policy_body(eligibility=rule)
+    )
+    assert policy.status_code == 201
+
+    async def flagged() -> bool:
+        found = await client.post(
+            "/v1/search/postings",
+            headers=admin_headers,
+            json={"remote_incentives_only": True, "region_code": "152922", "limit": 50},
+        )
+        return posting_id in [r["posting_id"] for r in found.json()["results"]]
+
+    assert not await flagged()
+    result = await invoke("migrate", "postings")
+    assert result.exit_code == 0, result.output
+    assert "incentive flags:" in result.output
+    assert await flagged()
+    await client.delete(f"/v1/incentives/{tag}", headers=admin_headers)
