@@ -339,6 +339,13 @@ async def test_the_feed_respects_willingness_grade_and_certificates(
     assert all(r["passed"] for r in top["explanation"]["rules"])
     scores = [o["score"] for o in welder["opportunities"]]
     assert scores == sorted(scores, reverse=True)
+    # The order mixes match quality and what moving pays, as documented.
+    best = max(o["incentive_value"] for o in welder["opportunities"])
+    for o in welder["opportunities"]:
+        assert o["incentive_score"] == pytest.approx(o["incentive_value"] / best, abs=1e-4)
+        assert o["score"] == pytest.approx(
+            0.7 * o["match_score"] + 0.3 * o["incentive_score"], abs=1e-4
+        )
 
     stay = await feed("stay")
     assert stay["opportunities"] == []
