@@ -166,6 +166,11 @@ def postings_mappings(dims: int) -> dict[str, Any]:
             "wage_max": {"type": "integer"},
             "industry": KEYWORD,
             "key_project": {"properties": {"name": KEYWORD, "remote": {"type": "boolean"}}},
+            # Service period in months (合同/服务期); incentive rules may ask for a minimum.
+            "contract_months": {"type": "short"},
+            # Policies whose posting-side rule this posting meets (matcher/incentives), kept
+            # current by the re-flag job; queries keep only the ones in force on the day.
+            "incentive_policy_ids": KEYWORD,
             "valid_from": DATE,
             "valid_until": DATE,
         }
@@ -256,14 +261,38 @@ def audit_mappings() -> dict[str, Any]:
     }
 
 
+def incentives_mappings() -> dict[str, Any]:
+    """Policy versions: one document per version, never rewritten (``_id`` policy@version)."""
+    return {
+        "properties": {
+            "policy_id": KEYWORD,
+            "version": {"type": "integer"},
+            "status": KEYWORD,
+            "name": KEYWORD,
+            "authority": KEYWORD,
+            "description": STORED_ONLY,
+            "valid_from": DATE,
+            "valid_until": DATE,
+            # Read back whole by the evaluator; never queried.
+            "benefits": {"type": "object", "enabled": False},
+            "eligibility": {"type": "object", "enabled": False},
+            "recorded_at": DATE,
+            "recorded_by": KEYWORD,
+            "note": STORED_ONLY,
+            "indexed_at": DATE,
+        }
+    }
+
+
 def build_specs(prefix: str, *, dims: int, embedding_model: str) -> dict[str, IndexSpec]:
     """All logical indexes of the service, keyed by logical name."""
     specs = [
         IndexSpec("profiles", prefix, 4, profiles_mappings(dims), embedding_model=embedding_model),
-        IndexSpec("postings", prefix, 4, postings_mappings(dims), embedding_model=embedding_model),
+        IndexSpec("postings", prefix, 5, postings_mappings(dims), embedding_model=embedding_model),
         IndexSpec("tokens", prefix, 1, tokens_mappings()),
         IndexSpec("occupations", prefix, 1, occupations_mappings()),
         IndexSpec("contact_requests", prefix, 1, contact_requests_mappings()),
         IndexSpec("audit", prefix, 1, audit_mappings()),
+        IndexSpec("incentives", prefix, 1, incentives_mappings()),
     ]
     return {spec.name: spec for spec in specs}

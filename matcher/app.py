@@ -22,6 +22,7 @@ from matcher.embeddings import build_embedder
 from matcher.health.routes import ROUTES as HEALTH_ROUTES
 from matcher.http import ApiRoute
 from matcher.imports.routes import ROUTES as IMPORT_ROUTES
+from matcher.incentives.routes import ROUTES as INCENTIVE_ROUTES
 from matcher.logs import configure_logging
 from matcher.matching.routes import ROUTES as MATCHING_ROUTES
 from matcher.middleware import RequestContextMiddleware
@@ -48,6 +49,7 @@ API_ROUTES: list[ApiRoute] = [
     *SEARCH_ROUTES,
     *CONSENT_ROUTES,
     *PRIVACY_ROUTES,
+    *INCENTIVE_ROUTES,
 ]
 
 

@@ -133,6 +133,7 @@ def migrate(name: str, delete_source: bool, batch_size: int) -> None:
     from indexes import index_status
     from indexes import migrate as run_migration
     from indexes.manage import MigrationError
+    from matcher.incentives.service import reflag_postings
     from matcher.reembed import reembed
 
     async def work(svc: Services) -> None:
@@ -158,8 +159,58 @@ def migrate(name: str, delete_source: bool, batch_size: int) -> None:
             f"{name}: {report.source} → {report.target}; copied {report.copied}, "
             f"kept {report.skipped_newer} newer, removed {report.removed_deleted} deleted"
         )
+        if name == "postings":
+            # Copies keep the flags of the old mapping's time; recompute them once.
+            flagged = await reflag_postings(svc)
+            click.echo(f"incentive flags: {flagged['changed']} postings re-flagged")
 
     _with_services(work)
+
+
+@cli.command("load-incentives")
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def load_incentives_cmd(file: Path | None) -> None:
+    """Load incentive policies from a YAML/JSON FILE (default: the packaged seed policies).
+
+    The whole file is checked first; a bad entry changes nothing. Changed policies become
+    new versions (history kept); then every posting's incentive flags are recomputed."""
+    from matcher.incentives.service import load_policy_file, reflag_postings, seed_policy_text
+    from matcher.problems import ValidationFailed
+
+    text = file.read_text("utf-8") if file else seed_policy_text()
+    source = file.name if file else "seed_policies.yaml"
+
+    async def work(svc: Services) -> None:
+        from indexes import ensure_indexes
+
+        await ensure_indexes(svc.es, [svc.specs["incentives"]])
+        try:
+            report = await load_policy_file(svc, text=text, source=source, recorded_by="cli")
+        except ValidationFailed as exc:
+            errors = "; ".join(f"{e['field']}: {e['message']}" for e in exc.extra["errors"][:10])
+            raise click.ClickException(f"{exc.detail} — {errors}") from None
+        flagged = await reflag_postings(svc)
+        click.echo(
+            f"{source}: {len(report.written)} new versions ({', '.join(report.written) or '-'}), "
+            f"{len(report.unchanged)} unchanged; {flagged['changed']} postings re-flagged"
+        )
+
+    _with_services(work)
+
+
+@cli.command("reflag-incentives")
+def reflag_incentives_cmd() -> None:
+    """Recompute which incentive policies every posting carries (the worker does this after
+    each policy change; run it by hand after restoring policies from a backup)."""
+    from matcher.incentives.service import reflag_postings
+
+    async def work(svc: Services) -> dict[str, int]:
+        return await reflag_postings(svc)
+
+    found = _with_services(work)
+    click.echo(f"scanned {found['scanned']}, re-flagged {found['changed']}")
 
 
 @cli.command("import")
@@ -351,6 +402,7 @@ def demo(serve_after: bool, host: str, port: int) -> None:
     """Create the indexes, load the demo data, print demo tokens, then serve API and worker."""
     from indexes import ensure_indexes, index_status, migrate
     from matcher.demo import demo_tokens, load_demo
+    from matcher.incentives.service import load_policy_file, reflag_postings, seed_policy_text
     from matcher.reembed import reembed
     from matcher.taxonomy.search import sync_occupations
 
@@ -367,7 +419,17 @@ def demo(serve_after: bool, host: str, port: int) -> None:
                     transform=reembed(svc, spec.name) if spec.embedding_model else None,
                 )
         await sync_occupations(svc.es, svc.specs["occupations"], svc.taxonomy.occupations)
-        return await load_demo(svc), await demo_tokens(svc)
+        # Policies first: postings are flagged with the policies they carry as they are written.
+        loaded = await load_policy_file(
+            svc, text=seed_policy_text(), source="seed_policies.yaml", recorded_by="demo"
+        )
+        click.echo(
+            f"incentive policies: {len(loaded.written)} new versions, "
+            f"{len(loaded.unchanged)} unchanged"
+        )
+        counts = await load_demo(svc)
+        await reflag_postings(svc)
+        return counts, await demo_tokens(svc)
 
     counts, tokens = _with_services(work)
     settings = _settings()

@@ -50,3 +50,27 @@ def posting_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def policy_body(**overrides: Any) -> dict[str, Any]:
+    """An incentive policy; tests narrow its rule (listed counties, occupations) so that it
+    never touches other tests' postings, and retire it when done."""
+    body: dict[str, Any] = {
+        "name": "边远地区重点项目技能人才津贴（测试）",
+        "authority": "自治区人力资源和社会保障厅",
+        "valid_from": "2026-01-01",
+        "valid_until": "2030-12-31",
+        "benefits": [
+            {"kind": "monthly_allowance", "unit": "yuan_per_month", "amount": 1500},
+            {"kind": "relocation_subsidy", "unit": "yuan_once", "amount": 20000},
+        ],
+        "eligibility": {
+            "key_project": True,
+            "area": "listed",
+            "county_codes": ["152923"],
+            "min_grade": 3,
+            "moving_from": "other_city",
+        },
+    }
+    body.update(overrides)
+    return body

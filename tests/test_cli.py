@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 
 from matcher.cli import cli
 from tests.conftest import make_environ
-from tests.factories import posting_body
+from tests.factories import policy_body, posting_body
 
 pytestmark = pytest.mark.integration
 
@@ -27,6 +27,8 @@ COMMANDS = [
     "demo",
     "import",
     "retention-report",
+    "load-incentives",
+    "reflag-incentives",
 ]
 
 
@@ -105,3 +107,70 @@ async def test_retention_report_lists_profiles_past_the_period(app: object) -> N
     result = await invoke("retention-report", "--days", "0")
     assert result.exit_code == 0, result.output
     assert "profiles not updated since" in result.output
+
+
+async def test_load_incentives_command_loads_a_file_whole_or_not_at_all(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], tmp_path: Path
+) -> None:
+    policy_id = f"cli-{uuid.uuid4().hex[:6]}"
+    rule = {"area": "listed", "county_codes": ["152923"], "occupation_codes": ["6-18-02-04"]}
+    bad = tmp_path / "bad.yaml"
+    entries = [
+        {"id": policy_id, **policy_body(eligibility=rule)},
+        {"id": policy_id + "-x", **policy_body(eligibility={**rule, "county_codes": ["150200"]})},
+    ]
+    await asyncio.to_thread(bad.write_text, json.dumps({"policies": entries}), "utf-8")
+    refused = await invoke("load-incentives", str(bad))
+    assert refused.exit_code == 1
+    assert "policies.1.eligibility.county_codes.0" in refused.output
+    assert (
+        await client.get(f"/v1/incentives/{policy_id}", headers=admin_headers)
+    ).status_code == 404
+
+    good = tmp_path / "good.json"
+    await asyncio.to_thread(good.write_text, json.dumps({"policies": entries[:1]}), "utf-8")
+    loaded = await invoke("load-incentives", str(good))
+    assert loaded.exit_code == 0, loaded.output
+    assert f"1 new versions ({policy_id})" in loaded.output
+    again = await invoke("load-incentives", str(good))
+    assert "0 new versions (-), 1 unchanged" in again.output
+    versions = await client.get(f"/v1/incentives/{policy_id}/versions", headers=admin_headers)
+    assert [v["recorded_by"] for v in versions.json()["versions"]] == ["cli"]
+    await client.delete(f"/v1/incentives/{policy_id}", headers=admin_headers)
+
+
+async def test_migrating_postings_reflags_them(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    tag = f"mig-{uuid.uuid4().hex[:6]}"
+    posting_id = f"{tag}-p"
+    body = posting_body(
+        enterprise_id="ent-mig",
+        region_code="152922",
+        key_project={"name": f"{tag}项目", "remote": True},
+        occupation_code="6-18-02-02",
+    )
+    assert (
+        await client.put(f"/v1/postings/{posting_id}", headers=admin_headers, json=body)
+    ).status_code == 201
+    # The policy comes after the posting and no worker runs: the posting is not flagged yet.
+    rule = {"area": "listed", "county_codes": ["152922"], "occupation_codes": ["6-18-02-02"]}
+    policy = await client.put(
+        f"/v1/incentives/{tag}", headers=admin_headers, json=policy_body(eligibility=rule)
+    )
+    assert policy.status_code == 201
+
+    async def flagged() -> bool:
+        found = await client.post(
+            "/v1/search/postings",
+            headers=admin_headers,
+            json={"remote_incentives_only": True, "region_code": "152922", "limit": 50},
+        )
+        return posting_id in [r["posting_id"] for r in found.json()["results"]]
+
+    assert not await flagged()
+    result = await invoke("migrate", "postings")
+    assert result.exit_code == 0, result.output
+    assert "incentive flags:" in result.output
+    assert await flagged()
+    await client.delete(f"/v1/incentives/{tag}", headers=admin_headers)

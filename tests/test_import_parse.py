@@ -104,3 +104,9 @@ def test_jsonl_lines(tmp_path: Path) -> None:
     assert rows[0].body == {"title": "焊工"}
     assert [(r.number, r.error.field) for r in rows if r.error] == [(2, "line"), (3, "id")]
     assert count_rows(path, "jsonl") == 3
+
+
+def test_service_period_column_names_contract_months(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "s.csv", [["id", "服务期（月）"], ["a", "24"]], "utf-8")
+    (row,) = read_rows(path, "csv", "postings")
+    assert row.body == {"contract_months": "24"}

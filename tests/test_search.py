@@ -1,6 +1,7 @@
 """Search with filters and facets, for seekers (and the public token) and for offices."""
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -8,7 +9,7 @@ import pytest
 
 from matcher.auth.models import Role
 from tests.conftest import PUBLIC_TOKEN, TokenFactory
-from tests.factories import posting_body, profile_body
+from tests.factories import policy_body, posting_body, profile_body
 
 pytestmark = pytest.mark.integration
 
@@ -17,7 +18,26 @@ PUBLIC = {"Authorization": f"Bearer {PUBLIC_TOKEN}"}
 
 
 @pytest.fixture(scope="module")
-async def records(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> dict[str, str]:
+async def policy(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> AsyncIterator[str]:
+    """A policy in force for wind-turbine work in 额济纳旗 (retired afterwards)."""
+    policy_id = f"{TAG}-wind"
+    body = policy_body(
+        eligibility={
+            "area": "listed",
+            "county_codes": ["152923"],
+            "occupation_codes": ["6-28-01-12"],
+        }
+    )
+    resp = await client.put(f"/v1/incentives/{policy_id}", headers=admin_headers, json=body)
+    assert resp.status_code == 201, resp.text
+    yield policy_id
+    await client.delete(f"/v1/incentives/{policy_id}", headers=admin_headers)
+
+
+@pytest.fixture(scope="module")
+async def records(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], policy: str
+) -> dict[str, str]:
     postings = {
         "weld": posting_body(enterprise_id="e1", title="高级焊工（压力容器）"),
         "remote": posting_body(
@@ -115,6 +135,7 @@ async def test_posting_filters(client: httpx.AsyncClient, records: dict[str, str
     remote = await ids(remote_incentives_only=True)
     assert records["remote"] in remote
     assert records["weld"] not in remote
+    assert records["dairy"] not in remote
     assert records["remote"] in await ids(wage_floor=15000)
     assert records["weld"] not in await ids(wage_floor=15000)
     near = await ids(near={"lat": 41.9, "lon": 101.0, "radius_km": 50})

@@ -62,3 +62,16 @@ async def test_a_job_id_deduplicates_enqueues(
     ).info()
     assert isinstance(info, JobResult)
     assert info.success
+
+
+async def test_the_reflag_job_runs_in_the_worker(
+    services: Services, settings: Settings, embedder: Embedder
+) -> None:
+    job = await services.arq.enqueue_job("reflag_incentives", _job_id=f"reflag-{RUN_ID}")
+    assert job is not None
+    await run_burst(settings, embedder)
+    result = await job.result(timeout=10)
+    assert set(result) == {"scanned", "changed", "skipped"}
+    # It read every posting of this deployment's index.
+    count = await services.es.count(index=services.specs["postings"].read_alias)
+    assert result["scanned"] == count["count"]

@@ -9,6 +9,7 @@ from typing import Any
 from matcher import __version__
 from matcher.health.service import readiness
 from matcher.imports.service import run_import as import_rows
+from matcher.incentives.service import reflag_postings
 from matcher.services import Services
 
 
@@ -30,3 +31,9 @@ async def run_import(ctx: dict[str, Any], import_id: str) -> dict[str, Any]:
     """Import the file uploaded as ``import_id`` (see ``matcher.imports``)."""
     svc: Services = ctx["services"]
     return await import_rows(svc, import_id=import_id)
+
+
+async def reflag_incentives(ctx: dict[str, Any]) -> dict[str, int]:
+    """Recompute which policies each posting carries, after a policy changed."""
+    svc: Services = ctx["services"]
+    return await reflag_postings(svc)

@@ -19,7 +19,7 @@ from matcher.embeddings import Embedder, build_embedder
 from matcher.logs import configure_logging
 from matcher.services import Services, build_services, job_deserializer, job_serializer
 from matcher.settings import Settings
-from workers.jobs import health_check, run_import
+from workers.jobs import health_check, reflag_incentives, run_import
 
 MAX_TRIES = 3
 JOB_TIMEOUT_S = 600
@@ -30,6 +30,8 @@ FUNCTIONS = [
     # An import is not retried automatically: a half-done retry would redo finished rows
     # (harmless, ids are stable) but report them twice. A failed import is re-submitted.
     func(run_import, name="run_import", timeout=3 * 3600, max_tries=1),
+    # Idempotent (recomputes every posting's flags from the current policies): safe to retry.
+    func(reflag_incentives, name="reflag_incentives", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
 ]
 
 

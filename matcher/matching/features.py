@@ -6,12 +6,13 @@ fairness test changes only such data and checks that no feature moves.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from matcher.certificates import certificate_key
+from matcher.incentives.models import Grant
 from matcher.matching.rules import is_hard, valid_cert_keys
 from matcher.taxonomy.regions import RegionCatalog
 
@@ -137,8 +138,11 @@ def location(posting: Doc, profile: Doc, regions: RegionCatalog) -> Feature:
     return Feature(near, label)
 
 
-def mobility_incentive(posting: Doc, profile: Doc) -> Feature:
-    project = posting.get("key_project") or {}
-    if project.get("remote") and profile.get("willing_to_relocate"):
-        return Feature(1.0, f"愿意流动，岗位属边远地区重点项目：{project.get('name', '')}")
-    return Feature(0.0, "不适用")
+def mobility_incentive(profile: Doc, granted: Sequence[Grant]) -> Feature:
+    """A willing mover who would receive incentives here (the same grants the match lists)."""
+    if not granted:
+        return Feature(0.0, "无适用的流动激励政策")
+    names = "、".join(g.name for g in granted)
+    if profile.get("willing_to_relocate"):
+        return Feature(1.0, f"愿意流动，可享受：{names}")
+    return Feature(0.0, f"可享受{names}，但未表示愿意流动")

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from matcher.auth.models import Role
 from matcher.consent import store as consents
 from matcher.http import ApiRoute, Call, QueryParam, json_response
+from matcher.incentives.models import Grant, IncentiveTotals
 from matcher.matching.service import (
     Scored,
     explain_pair,
@@ -82,12 +83,20 @@ class PostingSummary(BaseModel):
     key_project: dict[str, Any] | None
 
 
+class PairExplanation(Explanation):
+    incentives: list[Grant]
+    incentive_totals: IncentiveTotals
+
+
 class ProfileMatch(BaseModel):
     profile_id: str
     score: float
     profile: ProfileSummary
     explanation: Explanation
-    incentives: list[dict[str, Any]]
+    incentives: list[Grant] = Field(
+        description="What this candidate would receive for this posting, each with its rule"
+    )
+    incentive_totals: IncentiveTotals
     contact_request: str | None = Field(
         default=None,
         description="For the posting's enterprise: the state of its contact request "
@@ -100,7 +109,10 @@ class PostingMatch(BaseModel):
     score: float
     posting: PostingSummary
     explanation: Explanation
-    incentives: list[dict[str, Any]]
+    incentives: list[Grant] = Field(
+        description="What this candidate would receive for this posting, each with its rule"
+    )
+    incentive_totals: IncentiveTotals
 
 
 class ProfileMatches(BaseModel):
@@ -130,6 +142,13 @@ def explanation(scored: Scored, weights: dict[str, float], view: View = View.FUL
         rules=[RuleOut(**vars(r)) for r in scored.rules],
         gaps=[GapOut(**vars(g)) for g in scored.gaps],
         retrieval_ranks=dict(scored.ranks),
+    )
+
+
+def incentive_totals(granted: list[Grant]) -> IncentiveTotals:
+    return IncentiveTotals(
+        monthly=sum(g.monthly_total for g in granted),
+        one_off=sum(g.one_off_total for g in granted),
     )
 
 
@@ -221,7 +240,8 @@ async def posting_matches(call: Call[None]) -> Response:
                     }
                 ),
                 explanation=explanation(s, weights, view),
-                incentives=[],
+                incentives=s.grants,
+                incentive_totals=incentive_totals(s.grants),
                 contact_request=requests.get(s.record_id),
             )
         )
@@ -246,7 +266,8 @@ async def profile_matches(call: Call[None]) -> Response:
                 {k: s.source.get(k) for k in PostingSummary.model_fields}
             ),
             explanation=explanation(s, weights),
-            incentives=[],
+            incentives=s.grants,
+            incentive_totals=incentive_totals(s.grants),
         )
         for s in ranked[offset : offset + limit]
     ]
@@ -262,7 +283,14 @@ async def pair_explanation(call: Call[None]) -> Response:
         profile_id=call.path["profile_id"],
         posting_id=call.path["posting_id"],
     )
-    return json_response(explanation(scored, call.services.matching.weights))
+    base = explanation(scored, call.services.matching.weights)
+    return json_response(
+        PairExplanation(
+            **dict(base),
+            incentives=scored.grants,
+            incentive_totals=incentive_totals(scored.grants),
+        )
+    )
 
 
 PAGING = [
@@ -300,7 +328,7 @@ ROUTES = [
         "Why a posting is or is not a match",
         frozenset({Role.SEEKER, Role.OFFICE, Role.ADMIN}),
         "matching",
-        response=Explanation,
+        response=PairExplanation,
         id_params=("profile_id", "posting_id"),
     ),
 ]

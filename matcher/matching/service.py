@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -13,6 +13,10 @@ from elasticsearch import AsyncElasticsearch
 
 from matcher.access import in_scope
 from matcher.auth.models import Principal, Role
+from matcher.incentives.evaluator import applicable
+from matcher.incentives.evaluator import grants as incentive_grants
+from matcher.incentives.models import Grant, Policy
+from matcher.incentives.service import in_force_policies
 from matcher.matching import features as f
 from matcher.matching.config import MatchingConfig
 from matcher.matching.rules import RuleResult, check, posting_filters, profile_filters
@@ -25,7 +29,7 @@ from matcher.taxonomy.regions import RegionCatalog
 Doc = Mapping[str, Any]
 Mode = Literal["hybrid", "bm25", "knn"]
 # Never returned by a match: vectors are large, contact details are personal.
-_EXCLUDE = ["embedding", "contact", "certificates.number", "search_text", "title_tokens"]
+MATCH_EXCLUDES = ["embedding", "contact", "certificates.number", "search_text", "title_tokens"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Scored:
     rules: list[RuleResult]
     source: Doc
     ranks: dict[str, int | None] = field(default_factory=dict)
+    grants: list[Grant] = field(default_factory=list)
 
 
 async def retrieve(
@@ -74,7 +79,7 @@ async def retrieve(
                         "rescore_vector": {"oversample": 2.0},
                     },
                     size=config.knn_k,
-                    source_excludes=_EXCLUDE,
+                    source_excludes=MATCH_EXCLUDES,
                 ),
             )
         )
@@ -119,7 +124,7 @@ def _bm25(
             }
         },
         size=config.bm25_size,
-        source_excludes=_EXCLUDE,
+        source_excludes=MATCH_EXCLUDES,
     )
 
 
@@ -135,8 +140,10 @@ def score_pair(
     day: date,
     regions: RegionCatalog,
     config: MatchingConfig,
+    grants: Sequence[Grant] = (),
 ) -> tuple[float, dict[str, f.Feature], dict[str, float], list[f.Gap]]:
-    """The weighted score of a pair, its features, their contributions and the gaps."""
+    """The weighted score of a pair, its features, their contributions and the gaps.
+    ``grants`` are the pair's incentives (``matcher.incentives.evaluator.grants``)."""
     cert_feature, cert_gaps = f.certificates(posting, profile, day)
     wage_feature, wage_gaps = f.wage(posting, profile)
     feats = {
@@ -148,7 +155,7 @@ def score_pair(
         "experience": f.experience(profile),
         "wage": wage_feature,
         "location": f.location(posting, profile, regions),
-        "mobility_incentive": f.mobility_incentive(posting, profile),
+        "mobility_incentive": f.mobility_incentive(profile, grants),
     }
     contributions = {k: round(config.weights[k] * v.value, 6) for k, v in feats.items()}
     return round(sum(contributions.values()), 6), feats, contributions, cert_gaps + wage_gaps
@@ -159,28 +166,40 @@ def best_rrf(k: int) -> float:
     return 2 / (k + 1)
 
 
-def _rank(
+def rank_pairs(
     svc: Services,
     *,
     fused: list[tuple[str, Doc, float, dict[str, int | None]]],
     pair: Any,
+    policies: Sequence[Policy],
 ) -> list[Scored]:
     config: MatchingConfig = svc.matching
     day = date.today()
     best = best_rrf(config.rrf_k)
+    regions = svc.taxonomy.regions
     scored = []
+    by_posting: dict[str, list[Policy]] = {}
     for doc_id, source, rrf, ranks in fused:
         posting, profile = pair(source)
+        posting_key = str(posting.get("id"))
+        if posting_key not in by_posting:
+            by_posting[posting_key] = applicable(policies, posting, day=day, regions=regions)
+        granted = incentive_grants(
+            by_posting[posting_key], posting, profile, day=day, regions=regions
+        )
         score, feats, contributions, gaps = score_pair(
             posting,
             profile,
             retrieval=min(rrf / best, 1.0),
             day=day,
-            regions=svc.taxonomy.regions,
+            regions=regions,
             config=config,
+            grants=granted,
         )
         rules = check(posting, profile, day, svc.taxonomy.occupations)
-        scored.append(Scored(doc_id, score, feats, contributions, gaps, rules, source, ranks))
+        scored.append(
+            Scored(doc_id, score, feats, contributions, gaps, rules, source, ranks, granted)
+        )
     scored.sort(key=lambda s: (-s.score, s.record_id))
     return scored
 
@@ -219,18 +238,22 @@ async def matches_for_posting(
         filters.append({"range": {"effective_level": {"lte": min_level}}})
     code = posting.get("occupation_code")
     boosts = [{"term": {"occupation_codes": {"value": code, "boost": 3}}}] if code else []
-    fused = await retrieve(
-        svc.es,
-        svc.specs["profiles"].read_alias,
-        text=posting.get("search_text", ""),
-        vector=posting.get("embedding"),
-        filters=filters,
-        must_not=[],
-        boosts=boosts,
-        config=svc.matching,
-        mode=mode,
+    # The policies are read while the candidates are retrieved: no added wait.
+    fused, policies = await asyncio.gather(
+        retrieve(
+            svc.es,
+            svc.specs["profiles"].read_alias,
+            text=posting.get("search_text", ""),
+            vector=posting.get("embedding"),
+            filters=filters,
+            must_not=[],
+            boosts=boosts,
+            config=svc.matching,
+            mode=mode,
+        ),
+        in_force_policies(svc),
     )
-    ranked = _rank(svc, fused=fused, pair=lambda source: (posting, source))
+    ranked = rank_pairs(svc, fused=fused, pair=lambda source: (posting, source), policies=policies)
     return ranked, (time.perf_counter() - started) * 1000
 
 
@@ -240,23 +263,26 @@ async def matches_for_profile(
     """Ranked postings for a profile (its seeker, offices of its region, admin)."""
     started = time.perf_counter()
     profile = await profiles.load(svc, profile_id, with_vector=True)
-    if profile is None or not _may_match_profile(principal, profile, svc.taxonomy.regions):
+    if profile is None or not may_match_profile(principal, profile, svc.taxonomy.regions):
         raise NotFound(f"No profile {profile_id}")
     if profile.get("status") != "active":
         return [], (time.perf_counter() - started) * 1000
     filters, must_not = posting_filters(profile, date.today())
     boosts = [{"terms": {"occupation_code": profile.get("occupation_codes") or [], "boost": 3}}]
-    fused = await retrieve(
-        svc.es,
-        svc.specs["postings"].read_alias,
-        text=profile.get("search_text", ""),
-        vector=profile.get("embedding"),
-        filters=filters + _region_filter(region),
-        must_not=must_not,
-        boosts=boosts,
-        config=svc.matching,
+    fused, policies = await asyncio.gather(
+        retrieve(
+            svc.es,
+            svc.specs["postings"].read_alias,
+            text=profile.get("search_text", ""),
+            vector=profile.get("embedding"),
+            filters=filters + _region_filter(region),
+            must_not=must_not,
+            boosts=boosts,
+            config=svc.matching,
+        ),
+        in_force_policies(svc),
     )
-    ranked = _rank(svc, fused=fused, pair=lambda source: (source, profile))
+    ranked = rank_pairs(svc, fused=fused, pair=lambda source: (source, profile), policies=policies)
     return ranked, (time.perf_counter() - started) * 1000
 
 
@@ -265,22 +291,27 @@ async def explain_pair(
 ) -> Scored:
     """Why a posting is or is not among a profile's matches (PIPL art. 24)."""
     profile = await profiles.load(svc, profile_id, with_vector=True)
-    if profile is None or not _may_match_profile(principal, profile, svc.taxonomy.regions):
+    if profile is None or not may_match_profile(principal, profile, svc.taxonomy.regions):
         raise NotFound(f"No profile {profile_id}")
     posting = await postings.load(svc, posting_id, with_vector=True)
     if posting is None or (posting.get("status") != "active" and principal.role is Role.SEEKER):
         raise NotFound(f"No posting {posting_id}")
     day = date.today()
+    regions = svc.taxonomy.regions
+    granted = incentive_grants(
+        await in_force_policies(svc), posting, profile, day=day, regions=regions
+    )
     score, feats, contributions, gaps = score_pair(
         posting,
         profile,
         retrieval=0.0,
         day=day,
-        regions=svc.taxonomy.regions,
+        regions=regions,
         config=svc.matching,
+        grants=granted,
     )
     rules = check(posting, profile, day, svc.taxonomy.occupations)
-    return Scored(posting_id, score, feats, contributions, gaps, rules, posting)
+    return Scored(posting_id, score, feats, contributions, gaps, rules, posting, grants=granted)
 
 
 def _may_match_posting(principal: Principal, posting: Doc, regions: RegionCatalog) -> bool:
@@ -291,7 +322,7 @@ def _may_match_posting(principal: Principal, posting: Doc, regions: RegionCatalo
     return in_scope(principal, posting.get("region_code"), regions)
 
 
-def _may_match_profile(principal: Principal, profile: Doc, regions: RegionCatalog) -> bool:
+def may_match_profile(principal: Principal, profile: Doc, regions: RegionCatalog) -> bool:
     if principal.role is Role.SEEKER:
         return profile.get("owner_id") == principal.subject
     if principal.role is Role.ENTERPRISE:

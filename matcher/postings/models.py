@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
+from matcher.incentives.models import PostingIncentive
 from matcher.profiles.models import CertificateType, OccupationGuess
 from matcher.records import (
     MonthlyWage,
@@ -66,6 +67,9 @@ class PostingIn(Strict):
     location: GeoPoint | None = None
     industry: Word | None = None
     key_project: KeyProject | None = None
+    contract_months: int | None = Field(
+        default=None, ge=1, le=120, description="Service period offered (合同/服务期), months"
+    )
     valid_from: date | None = None
     valid_until: date | None = None
     status: PostingStatus = PostingStatus.ACTIVE
@@ -95,3 +99,7 @@ class PostingOut(PostingIn):
     created_at: datetime
     updated_at: datetime
     matchable: bool = Field(description="Active, valid today, open headcount")
+    incentives: list[PostingIncentive] = Field(
+        default_factory=list,
+        description="Incentive policies in force that apply to this posting, and for whom",
+    )

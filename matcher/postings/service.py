@@ -11,11 +11,15 @@ from matcher import indexing
 from matcher.access import may_read_posting, may_write_posting
 from matcher.auth.models import Principal, Role
 from matcher.certificates import certificate_key
+from matcher.incentives.evaluator import indexed_policy_ids, posting_flags
+from matcher.incentives.models import Policy
+from matcher.incentives.service import current_policies
 from matcher.indexing import group_prefixes, normalise_titles
 from matcher.postings.models import PostingIn, PostingOut, PostingStatus
 from matcher.problems import Forbidden, NotFound, ValidationFailed
 from matcher.profiles.models import OccupationGuess
 from matcher.services import Services
+from matcher.taxonomy.regions import RegionCatalog
 from matcher.taxonomy.service import Taxonomy
 from matcher.text import segment
 
@@ -56,6 +60,7 @@ async def prepare(
 ) -> list[dict[str, Any]]:
     """ES documents for ``(id, body, stored)`` items: normalised, segmented, embedded."""
     taxonomy = svc.taxonomy
+    policies = await current_policies(svc)
     guesses = iter(
         await normalise_titles(svc, [b.title for _, b, _ in items if not b.occupation_code])
     )
@@ -84,6 +89,7 @@ async def prepare(
         )
         for cert in doc.get("required_certificates", []):
             cert["key"] = certificate_key(cert["name"])
+        doc["incentive_policy_ids"] = indexed_policy_ids(policies, doc, taxonomy.regions)
         docs.append(doc)
         texts.append(embedding_text(body, name))
     return await indexing.finish_documents(svc, docs, texts, [s for _, _, s in items])
@@ -94,9 +100,16 @@ def api_fields(source: Mapping[str, Any], model: type[PostingIn] = PostingIn) ->
     return indexing.api_fields(source, model, "required_certificates")
 
 
-def to_out(source: Mapping[str, Any]) -> PostingOut:
+def to_out(
+    source: Mapping[str, Any], *, policies: Sequence[Policy], regions: RegionCatalog
+) -> PostingOut:
+    """The API view, with the incentives in force evaluated now (never stale flags)."""
     fields = api_fields(source, PostingOut)
-    return PostingOut.model_validate({**fields, "matchable": is_matchable(source)})
+    fields.pop("incentives", None)
+    flags = posting_flags(policies, source, day=date.today(), regions=regions)
+    return PostingOut.model_validate(
+        {**fields, "matchable": is_matchable(source), "incentives": flags}
+    )
 
 
 async def load(
@@ -139,14 +152,15 @@ async def put_posting(
     await svc.es.index(
         index=svc.specs["postings"].write_alias, id=posting_id, document=doc, refresh="wait_for"
     )
-    return to_out(doc), stored is None
+    policies = await current_policies(svc)
+    return to_out(doc, policies=policies, regions=svc.taxonomy.regions), stored is None
 
 
 async def get_posting(svc: Services, *, principal: Principal, posting_id: str) -> PostingOut:
     stored = await load(svc, posting_id)
     if stored is None or not may_read_posting(principal, stored, svc.taxonomy.regions):
         raise NotFound(f"No posting {posting_id}")
-    return to_out(stored)
+    return to_out(stored, policies=await current_policies(svc), regions=svc.taxonomy.regions)
 
 
 async def delete_posting(svc: Services, *, principal: Principal, posting_id: str) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from matcher.incentives.models import PostingIncentive
 from matcher.records import MonthlyWage, OccupationCode, RegionCode, Strict
 from matcher.taxonomy.grades import GradeField
 
@@ -44,7 +45,8 @@ class PostingSearch(Paging):
     )
     industry: Annotated[str, StringConstraints(max_length=50)] | None = None
     remote_incentives_only: bool = Field(
-        default=False, description="Only key projects in remote areas (mobility incentives)"
+        default=False,
+        description="Only postings that carry an incentive policy in force (matcher/incentives)",
     )
 
 
@@ -73,6 +75,7 @@ class PostingHit(BaseModel):
     wage_max: int | None
     industry: str | None
     key_project: dict[str, Any] | None
+    incentives: list[PostingIncentive]
 
 
 class ProfileHit(BaseModel):

@@ -13,6 +13,8 @@ from typing import Any
 import anyio.to_thread
 
 from matcher.auth.models import Principal, Role
+from matcher.incentives.evaluator import posting_flags
+from matcher.incentives.service import in_force_policies
 from matcher.matching.service import best_rrf, retrieve
 from matcher.privacy.projection import redact_profile, view_for
 from matcher.search.models import (
@@ -37,7 +39,6 @@ POSTING_FACETS = {
     "region": ("city_code", "none"),
     "grade": ("required_level", 0),
     "industry": ("industry", "none"),
-    "incentive": ("key_project.remote", False),
 }
 PROFILE_FACETS = {
     "occupation": ("occupation_codes", "none"),
@@ -53,7 +54,11 @@ def region_prefix(code: str) -> Query:
     return {"prefix": {"region_code": significant}}
 
 
-def posting_filters(body: PostingSearch, day: date) -> list[Query]:
+def posting_filters(
+    body: PostingSearch, day: date, incentive_ids: Sequence[str] = ()
+) -> list[Query]:
+    """``incentive_ids``: the policies in force today (``remote_incentives_only`` keeps
+    postings that carry one of them)."""
     today = day.isoformat()
     filters: list[Query] = [
         {"term": {"status": "active"}},
@@ -93,7 +98,8 @@ def posting_filters(body: PostingSearch, day: date) -> list[Query]:
     if body.industry:
         filters.append({"term": {"industry": body.industry}})
     if body.remote_incentives_only:
-        filters.append({"term": {"key_project.remote": True}})
+        # An empty terms list matches nothing: no policy in force, no incentive postings.
+        filters.append({"terms": {"incentive_policy_ids": list(incentive_ids)}})
     return filters
 
 
@@ -147,13 +153,53 @@ def _aggregations(spec: Mapping[str, tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _facets_from_aggs(aggs: Mapping[str, Any]) -> dict[str, list[FacetValue]]:
-    return {
-        name: [
+    out = {}
+    for name, agg in aggs.items():
+        buckets = agg["buckets"]
+        if isinstance(buckets, Mapping):  # a keyed ``filters`` aggregation
+            values = [FacetValue(key=k, count=b["doc_count"]) for k, b in buckets.items()]
+            out[name] = sorted((v for v in values if v.count), key=lambda v: -v.count)
+            continue
+        out[name] = [
             # Booleans come back as 1/0 with "true"/"false" in key_as_string.
             FacetValue(key=_key(b.get("key_as_string", b["key"])), count=b["doc_count"])
-            for b in agg["buckets"]
+            for b in buckets
         ]
-        for name, agg in aggs.items()
+    return out
+
+
+def incentive_aggregations(incentive_ids: Sequence[str]) -> dict[str, Any]:
+    """Facets ``incentive`` (carries a policy in force: true/false) and ``incentive_policy``
+    (hits per policy in force), from the indexed policy ids restricted to today's."""
+    ids = list(incentive_ids)
+    return {
+        "incentive": {
+            "filters": {
+                "filters": {"true": {"terms": {"incentive_policy_ids": ids}}},
+                "other_bucket_key": "false",
+            }
+        },
+        "incentive_policy": {
+            # include: [] would mean "everything"; "<none>" is no valid policy id.
+            "terms": {"field": "incentive_policy_ids", "include": ids or ["<none>"], "size": 100}
+        },
+    }
+
+
+def incentive_facets(
+    sources: Sequence[Doc], incentive_ids: Sequence[str]
+) -> dict[str, list[FacetValue]]:
+    """The same two facets counted over hits already in hand (text searches)."""
+    live = set(incentive_ids)
+    flagged: Counter[str] = Counter()
+    per_policy: Counter[str] = Counter()
+    for source in sources:
+        ids = live.intersection(source.get("incentive_policy_ids") or [])
+        flagged[_key(bool(ids))] += 1
+        per_policy.update(ids)
+    return {
+        "incentive": [FacetValue(key=k, count=c) for k, c in flagged.most_common()],
+        "incentive_policy": [FacetValue(key=k, count=c) for k, c in per_policy.most_common()],
     }
 
 
@@ -167,7 +213,9 @@ async def _search(
     offset: int,
     limit: int,
     sort: list[Any],
+    incentive_ids: Sequence[str] | None = None,
 ) -> tuple[list[tuple[str, Doc, float | None]], int, dict[str, list[FacetValue]]]:
+    """``incentive_ids`` (postings only): add the incentive facets for these policies."""
     if q:
         vector = (await anyio.to_thread.run_sync(svc.embedder.embed_queries, [q]))[0]
         # kNN always returns its k nearest, relevant or not: a search's hits are the keyword
@@ -187,7 +235,14 @@ async def _search(
         hits: list[tuple[str, Doc, float | None]] = [
             (doc_id, source, round(min(rrf / best, 1.0), 4)) for doc_id, source, rrf, _ in fused
         ]
-        return hits[offset : offset + limit], len(hits), facets_of([h[1] for h in hits], facets)
+        sources = [h[1] for h in hits]
+        counted = facets_of(sources, facets)
+        if incentive_ids is not None:
+            counted |= incentive_facets(sources, incentive_ids)
+        return hits[offset : offset + limit], len(hits), counted
+    aggs = _aggregations(facets)
+    if incentive_ids is not None:
+        aggs |= incentive_aggregations(incentive_ids)
     resp = await svc.es.search(
         index=index,
         query={"bool": {"filter": filters}},
@@ -195,7 +250,7 @@ async def _search(
         size=limit,
         sort=sort,
         track_total_hits=True,
-        aggs=_aggregations(facets),
+        aggs=aggs,
         source_excludes=_LISTING_EXCLUDE,
     )
     listed: list[tuple[str, Doc, float | None]] = [
@@ -206,19 +261,29 @@ async def _search(
 
 async def search_postings(svc: Services, *, body: PostingSearch) -> PostingResults:
     started = time.perf_counter()
+    today = date.today()
+    policies = await in_force_policies(svc, today)
+    live = [p.policy_id for p in policies]
     hits, total, facets = await _search(
         svc,
         index=svc.specs["postings"].read_alias,
         q=body.q,
-        filters=posting_filters(body, date.today()),
+        filters=posting_filters(body, today, live),
         facets=POSTING_FACETS,
         offset=body.offset,
         limit=body.limit,
         sort=[{"updated_at": "desc"}, {"id": "asc"}],
+        incentive_ids=live,
     )
+    regions = svc.taxonomy.regions
     results = [
         PostingHit.model_validate(
-            {k: source.get(k) for k in PostingHit.model_fields} | {"posting_id": i, "score": s}
+            {k: source.get(k) for k in PostingHit.model_fields}
+            | {
+                "posting_id": i,
+                "score": s,
+                "incentives": posting_flags(policies, source, day=today, regions=regions),
+            }
         )
         for i, source, s in hits
     ]

@@ -1,0 +1,376 @@
+"""Policy versions in Elasticsearch (keyword-only service functions, shared by API, CLI and
+jobs), the policy file loader, and re-flagging postings when policies change.
+
+History is never rewritten: every change, including a retirement, is a new document
+``<policy_id>@<version>`` written with ``op_type=create``; two writers racing for the same
+version get a 409 instead of overwriting each other.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, date, datetime
+from importlib import resources
+from typing import Any
+
+import yaml
+from elasticsearch import ConflictError, NotFoundError
+from elasticsearch.helpers import async_bulk, async_scan
+from pydantic import BaseModel, Field, ValidationError
+
+from matcher.incentives.errors import VersionConflict
+from matcher.incentives.evaluator import covers_in_words, in_force, indexed_policy_ids
+from matcher.incentives.models import (
+    Area,
+    Policy,
+    PolicyContent,
+    PolicyIn,
+    PolicyOut,
+    PolicyStatus,
+)
+from matcher.problems import NotFound, ValidationFailed
+from matcher.records import RecordId, Strict
+from matcher.services import Services
+from matcher.taxonomy.service import Taxonomy
+
+logger = logging.getLogger("matcher.incentives")
+
+MAX_POLICIES = 1000  # current policies read per request; a region has a few dozen
+MAX_VERSIONS = 1000
+MAX_FILE_BYTES = 1_000_000
+_POLICY_SOURCE = [
+    "region_code",
+    "occupation_code",
+    "key_project",
+    "contract_months",
+    "incentive_policy_ids",
+]
+
+
+def doc_id(policy_id: str, version: int) -> str:
+    return f"{policy_id}@{version}"
+
+
+def rule_errors(content: PolicyContent, taxonomy: Taxonomy) -> list[dict[str, str]]:
+    """Codes in the rule that the catalogs do not know (the model checks only their shape)."""
+    errors = []
+    rule = content.eligibility
+    for i, code in enumerate(rule.county_codes):
+        region = taxonomy.regions.get(code)
+        if region is None or region.level != "county":
+            errors.append(
+                {
+                    "field": f"eligibility.county_codes.{i}",
+                    "message": f"{code} is not a county-level GB/T 2260 code",
+                }
+            )
+    for i, code in enumerate(rule.occupation_codes):
+        # The catalog holds groups under padded codes: 6-18 is 6-18-00-00.
+        if taxonomy.occupations.get(code + "-00" * (3 - code.count("-"))) is None:
+            errors.append(
+                {
+                    "field": f"eligibility.occupation_codes.{i}",
+                    "message": f"unknown CSCO 2022 occupation or group {code}",
+                }
+            )
+    if rule.area is Area.CONFIGURED_REMOTE and not taxonomy.regions.remote_area_codes:
+        errors.append({"field": "eligibility.area", "message": "no remote areas are configured"})
+    return errors
+
+
+def _policy(source: dict[str, Any]) -> Policy:
+    return Policy.model_validate({k: v for k, v in source.items() if k != "indexed_at"})
+
+
+def to_out(policy: Policy, day: date | None = None) -> PolicyOut:
+    return PolicyOut(
+        **policy.model_dump(),
+        in_force=in_force(policy, day or date.today()),
+        covers=covers_in_words(policy),
+    )
+
+
+def _content(policy: PolicyContent) -> dict[str, Any]:
+    return PolicyContent.model_validate(
+        policy.model_dump(include=set(PolicyContent.model_fields))
+    ).model_dump(mode="json")
+
+
+async def current_policies(svc: Services, *, include_retired: bool = False) -> list[Policy]:
+    """The latest version of every policy (retired ones only when asked), by id."""
+    resp = await svc.es.search(
+        index=svc.specs["incentives"].read_alias,
+        query={"match_all": {}},
+        collapse={"field": "policy_id"},
+        sort=[{"version": "desc"}],
+        size=MAX_POLICIES,
+    )
+    policies = [_policy(h["_source"]) for h in resp["hits"]["hits"]]
+    if not include_retired:
+        policies = [p for p in policies if p.status is PolicyStatus.ACTIVE]
+    return sorted(policies, key=lambda p: p.policy_id)
+
+
+async def in_force_policies(svc: Services, day: date | None = None) -> list[Policy]:
+    today = day or date.today()
+    return [p for p in await current_policies(svc) if in_force(p, today)]
+
+
+async def versions(svc: Services, *, policy_id: str) -> list[Policy]:
+    resp = await svc.es.search(
+        index=svc.specs["incentives"].read_alias,
+        query={"term": {"policy_id": policy_id}},
+        sort=[{"version": "asc"}],
+        size=MAX_VERSIONS,
+    )
+    found = [_policy(h["_source"]) for h in resp["hits"]["hits"]]
+    if not found:
+        raise NotFound(f"No incentive policy {policy_id}")
+    return found
+
+
+async def get_version(svc: Services, *, policy_id: str, version: int) -> Policy:
+    try:
+        found = await svc.es.get(
+            index=svc.specs["incentives"].read_alias, id=doc_id(policy_id, version)
+        )
+    except NotFoundError:
+        raise NotFound(f"No version {version} of incentive policy {policy_id}") from None
+    return _policy(found["_source"])
+
+
+async def latest(svc: Services, *, policy_id: str) -> Policy | None:
+    resp = await svc.es.search(
+        index=svc.specs["incentives"].read_alias,
+        query={"term": {"policy_id": policy_id}},
+        sort=[{"version": "desc"}],
+        size=1,
+    )
+    hits = resp["hits"]["hits"]
+    return _policy(hits[0]["_source"]) if hits else None
+
+
+async def _write_version(
+    svc: Services,
+    *,
+    policy_id: str,
+    content: dict[str, Any],
+    status: PolicyStatus,
+    version: int,
+    recorded_by: str,
+    note: str,
+) -> Policy:
+    now = datetime.now(UTC)
+    policy = Policy.model_validate(
+        {
+            **content,
+            "policy_id": policy_id,
+            "version": version,
+            "status": status,
+            "recorded_at": now,
+            "recorded_by": recorded_by,
+            "note": note,
+        }
+    )
+    document = {**policy.model_dump(mode="json"), "indexed_at": now.isoformat()}
+    try:
+        await svc.es.create(
+            index=svc.specs["incentives"].write_alias,
+            id=doc_id(policy_id, version),
+            document=document,
+            refresh="wait_for",
+        )
+    except ConflictError:
+        raise VersionConflict(
+            f"Version {version} of {policy_id} was written by someone else meanwhile; "
+            "read the policy again and retry",
+            current_version=version,
+        ) from None
+    logger.info("incentive policy version", extra={"policy_id": policy_id, "version": version})
+    return policy
+
+
+async def put_policy(
+    svc: Services, *, policy_id: str, body: PolicyIn, recorded_by: str
+) -> tuple[Policy, bool]:
+    """Record ``body`` as the next version of ``policy_id`` (version 1 when new); returns it
+    and whether a version was written. A body equal to the current version writes nothing,
+    so replaying a request or a policy file is harmless. A retired policy is revived by a
+    new active version."""
+    errors = rule_errors(body, svc.taxonomy)
+    if errors:
+        raise ValidationFailed("Unknown codes in the eligibility rule", errors)
+    current = await latest(svc, policy_id=policy_id)
+    current_version = current.version if current else 0
+    if body.expected_version is not None and body.expected_version != current_version:
+        raise VersionConflict(
+            f"{policy_id} is at version {current_version}, not {body.expected_version}",
+            current_version=current_version,
+        )
+    content = _content(body)
+    if (
+        current is not None
+        and current.status is PolicyStatus.ACTIVE
+        and _content(current) == content
+    ):
+        return current, False
+    policy = await _write_version(
+        svc,
+        policy_id=policy_id,
+        content=content,
+        status=PolicyStatus.ACTIVE,
+        version=current_version + 1,
+        recorded_by=recorded_by,
+        note=body.note,
+    )
+    return policy, True
+
+
+async def retire_policy(
+    svc: Services, *, policy_id: str, recorded_by: str, note: str = ""
+) -> Policy:
+    """Retire a policy: a new version with status ``retired``; earlier versions stay."""
+    current = await latest(svc, policy_id=policy_id)
+    if current is None:
+        raise NotFound(f"No incentive policy {policy_id}")
+    if current.status is PolicyStatus.RETIRED:
+        return current
+    return await _write_version(
+        svc,
+        policy_id=policy_id,
+        content=_content(current),
+        status=PolicyStatus.RETIRED,
+        version=current.version + 1,
+        recorded_by=recorded_by,
+        note=note or "retired",
+    )
+
+
+class PolicyFileEntry(PolicyIn):
+    id: RecordId
+
+
+class PolicyFile(Strict):
+    """A policy file (YAML or JSON): ``policies: [{id: ..., name: ..., ...}]``."""
+
+    policies: list[PolicyFileEntry] = Field(min_length=1, max_length=MAX_POLICIES)
+
+
+class LoadReport(BaseModel):
+    written: list[str]
+    unchanged: list[str]
+
+
+def seed_policy_text() -> str:
+    """The packaged example policies (``data/seed_policies.yaml``)."""
+    return (
+        resources.files("matcher.incentives").joinpath("data/seed_policies.yaml").read_text("utf-8")
+    )
+
+
+def parse_policy_file(text: str, *, source: str, taxonomy: Taxonomy) -> PolicyFile:
+    """Every policy of the file, validated as a whole before anything is written, so a file
+    with one bad entry changes nothing."""
+    if len(text.encode()) > MAX_FILE_BYTES:
+        raise ValidationFailed(
+            f"{source} is larger than {MAX_FILE_BYTES} bytes",
+            [{"field": "file", "message": "too large"}],
+        )
+    try:
+        raw = json.loads(text) if source.endswith(".json") else yaml.safe_load(text)
+        parsed = PolicyFile.model_validate(raw)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise ValidationFailed(
+            f"{source} is not valid YAML/JSON", [{"field": "file", "message": str(exc)[:300]}]
+        ) from None
+    except ValidationError as exc:
+        raise ValidationFailed.from_pydantic(exc) from None
+    errors = []
+    seen: set[str] = set()
+    for i, entry in enumerate(parsed.policies):
+        if entry.id in seen:
+            errors.append({"field": f"policies.{i}.id", "message": f"{entry.id} appears twice"})
+        seen.add(entry.id)
+        errors += [
+            {**e, "field": f"policies.{i}.{e['field']}"} for e in rule_errors(entry, taxonomy)
+        ]
+    if errors:
+        raise ValidationFailed(f"{source}: invalid policies", errors)
+    return parsed
+
+
+async def load_policy_file(
+    svc: Services, *, text: str, source: str, recorded_by: str
+) -> LoadReport:
+    """Write each policy of a file (its ``text``) as a new version where it changed. The
+    caller re-flags postings afterwards (``reflag_postings``)."""
+    parsed = parse_policy_file(text, source=source, taxonomy=svc.taxonomy)
+    report = LoadReport(written=[], unchanged=[])
+    for entry in parsed.policies:
+        body = PolicyIn.model_validate(entry.model_dump(exclude={"id"}))
+        _, written = await put_policy(svc, policy_id=entry.id, body=body, recorded_by=recorded_by)
+        (report.written if written else report.unchanged).append(entry.id)
+    return report
+
+
+async def reflag_postings(svc: Services, *, batch_size: int = 500) -> dict[str, int]:
+    """Recompute ``incentive_policy_ids`` of every posting from the current policies, writing
+    only the postings whose set changed. A posting rewritten meanwhile (its sequence number
+    moved) is skipped: its write computed the flags from the same or newer policies."""
+    policies = await current_policies(svc)
+    regions = svc.taxonomy.regions
+    index = svc.specs["postings"].write_alias
+    scanned = changed = skipped = 0
+    actions: list[dict[str, Any]] = []
+
+    async def flush() -> None:
+        nonlocal skipped, actions
+        if not actions:
+            return
+        _, failed = await async_bulk(svc.es, actions, raise_on_error=False, stats_only=False)
+        errors = failed if isinstance(failed, list) else []
+        conflicts = [e for e in errors if next(iter(e.values())).get("status") in (404, 409)]
+        if len(conflicts) != len(errors):
+            raise RuntimeError(f"re-flagging postings failed: {errors[:3]}")
+        skipped += len(conflicts)
+        actions = []
+
+    async for hit in async_scan(
+        svc.es,
+        index=index,
+        size=batch_size,
+        query={"sort": ["_doc"]},
+        _source_includes=_POLICY_SOURCE,
+        seq_no_primary_term=True,
+    ):
+        scanned += 1
+        source = hit["_source"]
+        ids = indexed_policy_ids(policies, source, regions)
+        if ids == sorted(source.get("incentive_policy_ids") or []):
+            continue
+        changed += 1
+        actions.append(
+            {
+                "_op_type": "update",
+                "_index": index,
+                "_id": hit["_id"],
+                "if_seq_no": hit["_seq_no"],
+                "if_primary_term": hit["_primary_term"],
+                "doc": {"incentive_policy_ids": ids},
+            }
+        )
+        if len(actions) >= batch_size:
+            await flush()
+    await flush()
+    await svc.es.indices.refresh(index=index)
+    logger.info(
+        "postings re-flagged", extra={"scanned": scanned, "changed": changed, "skipped": skipped}
+    )
+    return {"scanned": scanned, "changed": changed - skipped, "skipped": skipped}
+
+
+def reflag_job_id(index_prefix: str, policy_id: str, version: int) -> str:
+    """One job per new version (a replay of the same change is a no-op), per deployment
+    (two deployments sharing a Redis never swallow each other's jobs)."""
+    return f"reflag-incentives:{index_prefix}:{doc_id(policy_id, version)}"
