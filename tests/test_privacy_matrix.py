@@ -131,6 +131,8 @@ def endpoints(w: World, pid: str) -> dict[str, tuple[str, str, dict[str, Any] | 
         "posting": ("GET", f"/v1/postings/{own}", None),
         "posting_search": ("POST", "/v1/search/postings", {"q": MARK}),
         "me": ("GET", "/v1/me", None),
+        "opportunities": ("GET", f"/v1/profiles/{pid}/opportunities", None),
+        "incentive_report": ("GET", "/v1/reports/incentives", None),
     }
 
 
