@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from matcher import __version__
 from matcher.auth.routes import ROUTES as AUTH_ROUTES
+from matcher.bulletins.routes import ROUTES as BULLETIN_ROUTES
 from matcher.embeddings import build_embedder
 from matcher.health.routes import ROUTES as HEALTH_ROUTES
 from matcher.http import ApiRoute
@@ -44,6 +45,7 @@ API_ROUTES: list[ApiRoute] = [
     *IMPORT_ROUTES,
     *MATCHING_ROUTES,
     *SEARCH_ROUTES,
+    *BULLETIN_ROUTES,
 ]
 
 

@@ -7,6 +7,8 @@ import os
 from typing import Any
 
 from matcher import __version__
+from matcher.bulletins.schedule import publish_due
+from matcher.bulletins.service import today
 from matcher.health.service import readiness
 from matcher.imports.service import run_import as import_rows
 from matcher.services import Services
@@ -30,3 +32,10 @@ async def run_import(ctx: dict[str, Any], import_id: str) -> dict[str, Any]:
     """Import the file uploaded as ``import_id`` (see ``matcher.imports``)."""
     svc: Services = ctx["services"]
     return await import_rows(svc, import_id=import_id)
+
+
+async def publish_bulletins(ctx: dict[str, Any]) -> dict[str, Any]:
+    """The scheduled publication: the last ended period's bulletins, where still missing."""
+    svc: Services = ctx["services"]
+    written = await publish_due(svc, today=today(svc))
+    return {"published": written}

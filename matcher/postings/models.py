@@ -14,6 +14,7 @@ from matcher.records import (
     OccupationCode,
     RecordId,
     RegionCode,
+    RegisteredOn,
     ShortText,
     Strict,
     Word,
@@ -69,6 +70,7 @@ class PostingIn(Strict):
     valid_from: date | None = None
     valid_until: date | None = None
     status: PostingStatus = PostingStatus.ACTIVE
+    registered_on: RegisteredOn | None = None
 
     # Field validators (not a model validator) so the error names the offending field.
     @field_validator("wage_max")
