@@ -13,14 +13,15 @@ major groups 4 and 6 instead (more cells, more work for the aggregations).
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from elasticsearch import AsyncElasticsearch
-from elasticsearch.helpers import async_streaming_bulk
+from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 
 from matcher.demo.generate import generate_postings, generate_profiles
 from matcher.indexing import group_prefixes
@@ -31,6 +32,8 @@ from matcher.taxonomy.regions import RegionCatalog
 FIRST_DAY = date(2024, 1, 1)
 DAYS = (date(2026, 9, 30) - FIRST_DAY).days + 1
 SPREAD_SHARE = 0.2
+CHUNK = 5000
+T = TypeVar("T")
 STATUSES = ("active",) * 8 + ("paused", "withdrawn")
 
 
@@ -114,15 +117,47 @@ def profiles(n: int, seed: int, regions: RegionCatalog) -> Iterator[dict[str, An
         yield doc
 
 
+async def wait_for_node(es: AsyncElasticsearch, limit_s: float = 300) -> None:
+    """The shared development node is restarted now and then (the readiness test stops it);
+    wait until it answers again."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        try:
+            await es.cluster.health(wait_for_status="yellow", timeout="5s")
+            return
+        except (TransportError, ApiError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(2)
+
+
+async def retrying(es: AsyncElasticsearch, make: Callable[[], Awaitable[T]]) -> tuple[T, int]:
+    """``make()``, repeated after a lost connection; also returns how many tries failed."""
+    failed = 0
+    while True:
+        try:
+            return await make(), failed
+        except TransportError:
+            failed += 1
+            if failed > 5:
+                raise
+            await wait_for_node(es)
+
+
 async def load(es: AsyncElasticsearch, index: str, docs: Iterator[dict[str, Any]]) -> float:
-    """Bulk-write ``docs`` into ``index`` (refresh off meanwhile); returns documents per second."""
+    """Bulk-write ``docs`` into ``index`` (refresh off meanwhile); returns documents per second.
+    A chunk cut off by a node restart is sent again (ids are stable, so nothing doubles)."""
+    await wait_for_node(es)
     await es.indices.put_settings(index=index, settings={"index": {"refresh_interval": "-1"}})
     started, count = time.perf_counter(), 0
-    actions = ({"_index": index, "_id": d["id"], "_source": d} for d in docs)
-    async for ok, _item in async_streaming_bulk(
-        es, actions, chunk_size=5000, max_chunk_bytes=20_000_000, raise_on_error=True
-    ):
-        count += ok
+    while chunk := list(itertools.islice(docs, CHUNK)):
+        body: list[dict[str, Any]] = []
+        for d in chunk:
+            body += [{"index": {"_index": index, "_id": d["id"]}}, d]
+        resp, _ = await retrying(es, lambda b=body: es.bulk(operations=b))
+        if resp["errors"]:
+            raise RuntimeError(f"bulk errors: {resp['items'][:2]}")
+        count += len(chunk)
     await es.indices.put_settings(index=index, settings={"index": {"refresh_interval": "1s"}})
     await es.indices.refresh(index=index)
     return count / (time.perf_counter() - started)

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import bulletin_data
+from elasticsearch import TransportError
 
 from indexes import drop_indexes, ensure_indexes
 from matcher.bulletins.models import Bulletin
@@ -38,13 +39,18 @@ async def timed(
 ) -> tuple[list[float], float, Bulletin]:
     times = []
     bulletin = None
-    for _ in range(runs):
+    while len(times) < runs:
+        await bulletin_data.wait_for_node(svc.es)
         await svc.es.indices.clear_cache(index=f"{svc.settings.index_prefix}-*", request=True)
         started = time.perf_counter()
-        bulletin = await make()
+        try:
+            bulletin = await make()
+        except TransportError:
+            print("  (a run was cut off by a node restart; repeated)")
+            continue
         times.append(time.perf_counter() - started)
     started = time.perf_counter()
-    await make()  # identical requests again: answered from the request cache
+    await bulletin_data.retrying(svc.es, make)  # same requests again: from the request cache
     cached = time.perf_counter() - started
     assert bulletin is not None
     return times, cached, bulletin
@@ -59,13 +65,14 @@ def report(label: str, times: list[float], cached: float, detail: str) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    prefix = f"bench-bulletins-{os.getpid()}"
+    prefix = args.reuse or f"bench-bulletins-{os.getpid()}"
     settings = Settings.from_env({**os.environ, "MATCHER_INDEX_PREFIX": prefix})
     started = time.perf_counter()
     async with open_services(settings) as svc:
         svc.es = svc.es.options(request_timeout=600)
         try:
             specs = [svc.specs["postings"], svc.specs["profiles"]]
+            fresh = not args.reuse
             await ensure_indexes(svc.es, specs)
             nodes = await svc.es.nodes.info(metric="jvm")
             node = next(iter(nodes["nodes"].values()))
@@ -76,18 +83,14 @@ async def main(args: argparse.Namespace) -> None:
                 "local node"
             )
             regions = svc.taxonomy.regions
-            rate = await bulletin_data.load(
-                svc.es,
-                svc.specs["postings"].write_alias,
-                bulletin_data.postings(args.postings, args.seed, regions),
-            )
-            print(f"postings: {args.postings:,} bulk-written at {rate:,.0f} docs/s")
-            rate = await bulletin_data.load(
-                svc.es,
-                svc.specs["profiles"].write_alias,
-                bulletin_data.profiles(args.profiles, args.seed, regions),
-            )
-            print(f"profiles: {args.profiles:,} bulk-written at {rate:,.0f} docs/s")
+            if fresh:
+                for kind, n, make in (
+                    ("postings", args.postings, bulletin_data.postings),
+                    ("profiles", args.profiles, bulletin_data.profiles),
+                ):
+                    docs = make(n, args.seed, regions)
+                    rate = await bulletin_data.load(svc.es, svc.specs[kind].write_alias, docs)
+                    print(f"{kind}: {n:,} bulk-written at {rate:,.0f} docs/s")
             stats = await svc.es.indices.stats(index=f"{prefix}-*", metric="segments")
             segments = {k: v["primaries"]["segments"]["count"] for k, v in stats["indices"].items()}
             print(f"segments as bulk-written: {segments}")
@@ -98,7 +101,7 @@ async def main(args: argparse.Namespace) -> None:
                     svc, args.runs, lambda s=scope: supply_demand(svc, period=period, scope=s)
                 )
                 assert b.totals is not None
-                cells = sum(len(v) for p in b.counts.values() for v in p.values())
+                cells = sum(len(v["value"]) for p in b.counts.values() for v in p.values())
                 report(
                     f"supply-demand {scope.name} {period.label}",
                     times,
@@ -119,7 +122,9 @@ async def main(args: argparse.Namespace) -> None:
                     f"sample {b.wages[0].sample_size:,} postings",
                 )
         finally:
-            await drop_indexes(svc.es, prefix)
+            await bulletin_data.wait_for_node(svc.es)
+            if not args.keep:
+                await drop_indexes(svc.es, prefix)
     print(f"run time: {time.perf_counter() - started:.0f} s; scratch indexes dropped")
 
 
@@ -131,4 +136,6 @@ if __name__ == "__main__":
     parser.add_argument("--period", default="2026Q2")
     parser.add_argument("--scopes", default="150000,150200", help="region codes, comma-separated")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--keep", action="store_true", help="keep the indexes (development)")
+    parser.add_argument("--reuse", help="time against a kept PREFIX instead of loading")
     asyncio.run(main(parser.parse_args()))

@@ -121,6 +121,7 @@ async def main(args: argparse.Namespace) -> None:
                 print(f"{name} (aggregations {time.perf_counter() - started:.2f} s):")
                 compare(exact, got)
         finally:
+            await bulletin_data.wait_for_node(es)
             await drop_indexes(es, prefix)
 
 

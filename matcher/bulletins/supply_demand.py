@@ -9,7 +9,8 @@ shares are of the bulletin's total. The shortage ranking orders occupations by d
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from typing import Any
 
 from matcher.bulletins.counts import Cell, PeriodCounts
 from matcher.bulletins.models import Measure, Ratio, ShortageRow, SupplyDemandRow
@@ -39,28 +40,26 @@ def _pct(now: int, before: int) -> float | None:
     return round((now - before) / before, 4) if before else None
 
 
-def _sum_by(counts: dict[Cell, int], key: Callable[[Cell], Iterable[str]]) -> dict[str, int]:
+def _collapse(counts: dict[Cell, int], position: int) -> dict[str, int]:
+    """Counts summed over every cell dimension but one (None keys become "")."""
     out: dict[str, int] = defaultdict(int)
     for cell, value in counts.items():
-        for k in key(cell):
-            out[k] += value
-    return dict(out)
+        key = cell[position]
+        out["" if key is None else str(key)] += value
+    return out
 
 
-def _occupation_keys(cell: Cell) -> list[str]:
-    code = cell[0]
-    if code is None:
-        return [""]
-    parts = code.split("-")
-    return ["-".join(parts[:n]) for n in range(1, len(parts) + 1)]
-
-
-def _grade_key(cell: Cell) -> list[str]:
-    return [str(cell[1]) if cell[1] is not None else ""]
-
-
-def _region_key(cell: Cell) -> list[str]:
-    return [cell[2] or ""]
+def _with_groups(by_code: dict[str, int]) -> dict[str, int]:
+    """Occupation counts plus their major, middle and minor groups' sums."""
+    out: dict[str, int] = defaultdict(int)
+    for code, value in by_code.items():
+        if not code:
+            out[""] += value
+            continue
+        parts = code.split("-")
+        for n in range(1, len(parts) + 1):
+            out["-".join(parts[:n])] += value
+    return out
 
 
 def _measures(
@@ -104,8 +103,24 @@ def _row(
     )
 
 
-def _totals(counts: PeriodCounts, key: Callable[[Cell], Iterable[str]]) -> Totals:
-    return {"demand": _sum_by(counts.demand, key), "supply": _sum_by(counts.supply, key)}
+def _totals(counts: PeriodCounts, key: Callable[[dict[Cell, int]], dict[str, int]]) -> Totals:
+    return {"demand": key(counts.demand), "supply": key(counts.supply)}
+
+
+def _everything(counts: dict[Cell, int]) -> dict[str, int]:
+    return {"": sum(counts.values())}
+
+
+def _by_occupation(counts: dict[Cell, int]) -> dict[str, int]:
+    return _with_groups(_collapse(counts, 0))
+
+
+def _by_grade(counts: dict[Cell, int]) -> dict[str, int]:
+    return _collapse(counts, 1)
+
+
+def _by_region(counts: dict[Cell, int]) -> dict[str, int]:
+    return _collapse(counts, 2)
 
 
 def build_rows(
@@ -118,16 +133,12 @@ def build_rows(
 ) -> tuple[SupplyDemandRow, list[SupplyDemandRow]]:
     """The total row and the occupation, grade and region rows."""
     periods = (current, previous, year_ago)
-
-    def everything(_: Cell) -> list[str]:
-        return [""]
-
-    total_t = tuple(_totals(c, everything) for c in periods)
+    total_t = tuple(_totals(c, _everything) for c in periods)
     grand = {m: total_t[0][m].get("", 0) for m in MEASURES}
     totals = _row("total", "total", "", "合计", (total_t[0], total_t[1], total_t[2]), grand)
 
     rows: list[SupplyDemandRow] = []
-    occ = tuple(_totals(c, _occupation_keys) for c in periods)
+    occ = tuple(_totals(c, _by_occupation) for c in periods)
     occ_t = (occ[0], occ[1], occ[2])
     keys = {k for t in occ for m in MEASURES for k in t[m]}
     # Group before its members: "6" < "6-18" < "6-18-02" < "6-18-02-04"; unclassified last.
@@ -136,7 +147,7 @@ def build_rows(
         name = taxonomy.occupation_name(key) if key else NO_OCCUPATION
         rows.append(_row("occupation", level, key, name, occ_t, grand))
 
-    grades = tuple(_totals(c, _grade_key) for c in periods)
+    grades = tuple(_totals(c, _by_grade) for c in periods)
     for grade in [*(str(g.value) for g in sorted(SkillGrade, reverse=True)), ""]:
         if grade or any(t[m].get("", 0) for t in grades for m in MEASURES):
             name = grade_name(int(grade) if grade else None)
@@ -144,7 +155,7 @@ def build_rows(
                 _row("grade", "grade", grade, name, (grades[0], grades[1], grades[2]), grand)
             )
 
-    regions = tuple(_totals(c, _region_key) for c in periods)
+    regions = tuple(_totals(c, _by_region) for c in periods)
     region_codes = [r.code for r in taxonomy.regions.children(scope.code)]
     seen = {k for t in regions for m in MEASURES for k in t[m]}
     extra = sorted(seen - set(region_codes))  # records on the scope itself, or unplaced
@@ -159,9 +170,8 @@ def build_rows(
 
 def _ranking(counts: PeriodCounts) -> list[tuple[str, int, int]]:
     """(occupation, demand, supply) of ranked occupations, best rank first."""
-    demand = _sum_by(counts.demand, lambda c: [c[0]] if c[0] else [])
-    supply = _sum_by(counts.supply, lambda c: [c[0]] if c[0] else [])
-    codes = set(demand) | set(supply)
+    demand, supply = _collapse(counts.demand, 0), _collapse(counts.supply, 0)
+    codes = (set(demand) | set(supply)) - {""}
     items = [(code, demand.get(code, 0), supply.get(code, 0)) for code in codes]
     items = [i for i in items if i[1] or i[2]]
     return sorted(items, key=lambda i: (-(i[1] - i[2]), -i[1], i[0]))
@@ -201,14 +211,23 @@ def shortage_ranking(
     ]
 
 
-def raw_counts(counts: PeriodCounts) -> dict[str, list[list[object]]]:
-    """The cells as stored with a bulletin: [occupation, grade, region, value]."""
+def raw_counts(counts: PeriodCounts) -> dict[str, dict[str, list[Any]]]:
+    """The cells as stored with a bulletin, column-wise (occupation, grade, region, value):
+    compact, and quick to write for the tens of thousands of cells of a whole region."""
 
-    def rows(values: dict[Cell, int]) -> list[list[object]]:
-        return [[*cell, n] for cell, n in sorted(values.items(), key=lambda i: str(i[0]))]
+    def columns(values: dict[Cell, int]) -> dict[str, list[Any]]:
+        if not values:
+            return {"occupation": [], "grade": [], "region": [], "value": []}
+        occupation, grade, region = (list(c) for c in zip(*values, strict=True))
+        return {
+            "occupation": occupation,
+            "grade": grade,
+            "region": region,
+            "value": list(values.values()),
+        }
 
     return {
-        "demand": rows(counts.demand),
-        "postings": rows(counts.postings),
-        "supply": rows(counts.supply),
+        "demand": columns(counts.demand),
+        "postings": columns(counts.postings),
+        "supply": columns(counts.supply),
     }
