@@ -125,7 +125,8 @@ async def main(args: argparse.Namespace) -> None:
             await bulletin_data.wait_for_node(svc.es)
             if not args.keep:
                 await drop_indexes(svc.es, prefix)
-    print(f"run time: {time.perf_counter() - started:.0f} s; scratch indexes dropped")
+    kept = f"indexes kept under {prefix}" if args.keep else "scratch indexes dropped"
+    print(f"run time: {time.perf_counter() - started:.0f} s; {kept}")
 
 
 if __name__ == "__main__":

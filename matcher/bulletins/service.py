@@ -9,6 +9,7 @@ replaces. The schedule publishes only what is missing, so a replayed job changes
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -82,6 +83,12 @@ async def supply_demand(svc: Services, *, period: Period, scope: Scope) -> Bulle
     )
 
 
+def _columns(names: tuple[str, ...], sizes: Mapping[tuple[Any, ...], int]) -> dict[str, list[Any]]:
+    """Sample sizes per cell, stored column-wise like the supply-demand counts."""
+    keys = list(zip(*sizes, strict=True)) if sizes else [() for _ in names]
+    return {**{n: list(k) for n, k in zip(names, keys, strict=True)}, "n": list(sizes.values())}
+
+
 async def wage_guidance(svc: Services, *, period: Period, scope: Scope) -> Bulletin:
     """The wage-guidance figures of ``period``, computed now."""
     min_sample = svc.settings.wage_min_sample
@@ -99,13 +106,15 @@ async def wage_guidance(svc: Services, *, period: Period, scope: Scope) -> Bulle
         },
         wages=cells,
         counts={
-            "sample_sizes": [
-                [code, grade, stats.n] for (code, grade), stats in stats.occupations.items()
-            ],
-            "group_sample_sizes": [
-                [code, grade, stats.n] for (code, grade), stats in stats.groups.items()
-            ],
-            "region_sample_sizes": [[*cell, s.n] for cell, s in stats.regions.items()],
+            "sample_sizes": _columns(
+                ("occupation", "grade"), {k: v.n for k, v in stats.occupations.items()}
+            ),
+            "group_sample_sizes": _columns(
+                ("group", "grade"), {k: v.n for k, v in stats.groups.items()}
+            ),
+            "region_sample_sizes": _columns(
+                ("occupation", "grade", "region"), {k: v.n for k, v in stats.regions.items()}
+            ),
         },
         notes=[
             "岗位月工资取其工资区间的中点（只写一端的取该端），每个岗位计一个样本；单位：元/月，"

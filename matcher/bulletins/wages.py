@@ -62,8 +62,10 @@ def build_cells(
         cell = _cell("all", None, grade, stats, min_sample=min_sample, taxonomy=taxonomy)
         cells.append(cell.model_copy(update={"occupation_name": "全部职业"}))
 
-    def order(key: tuple[str | None, int | None]) -> tuple[list[str], int]:
-        return ((key[0] or "9").split("-"), -(key[1] or 6))
+    def order(key: tuple[str | None, int | None]) -> tuple[str, int]:
+        # CSCO codes sort as strings in catalog order ("6" < "6-18" < "6-18-02" < "6-18-02-04"):
+        # each level after the first has two digits. Unclassified last; grades high to low.
+        return (key[0] or "~", -(key[1] or 6))
 
     for (code, grade), stats in sorted(counts.groups.items(), key=lambda i: order(i[0])):
         if code is None:
