@@ -13,7 +13,9 @@ from matcher.bulletins.schedule import ScheduleError, parse_schedule
 from matcher.bulletins.scope import scope_for
 from matcher.bulletins.supply_demand import ratio
 from matcher.postings.service import monthly_wage
+from matcher.settings import Settings, SettingsError
 from matcher.taxonomy.regions import RegionCatalog
+from workers.settings import cron_jobs
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +107,24 @@ def test_offices_get_their_own_region_or_a_city_inside_it(regions: RegionCatalog
         scope_for(admin, "150203", default="150000", regions=regions)
     with pytest.raises(InvalidScope, match="unknown"):
         scope_for(admin, "159999", default="150000", regions=regions)
+
+
+def test_worker_runs_the_publication_on_the_configured_schedule() -> None:
+    settings = Settings.from_env({"MATCHER_BULLETIN_CRON": "15 3 1 1,4,7,10"})
+    (job,) = cron_jobs(settings)
+    assert job.name == "publish_bulletins"
+    assert (job.minute, job.hour, job.day, job.month) == ({15}, {3}, {1}, {1, 4, 7, 10})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MATCHER_TIMEZONE", "Mars/Olympus"),
+        ("MATCHER_BULLETIN_REGION", "15"),
+        ("MATCHER_BULLETIN_PERIOD", "week"),
+        ("MATCHER_WAGE_MIN_SAMPLE", "0"),
+    ],
+)
+def test_bulletin_settings_are_checked(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
