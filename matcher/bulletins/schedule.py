@@ -8,51 +8,16 @@ up on the next run, because publishing skips what already exists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
+from matcher.bulletins.cron import Schedule, ScheduleError, parse_schedule
 from matcher.bulletins.models import Kind
 from matcher.bulletins.periods import last_ended
 from matcher.bulletins.scope import Scope, resolve_scope
 from matcher.bulletins.service import publish
 from matcher.services import Services
 
-FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day", 1, 31), ("month", 1, 12))
-
-
-class ScheduleError(ValueError):
-    """MATCHER_BULLETIN_CRON cannot be read."""
-
-
-@dataclass(frozen=True)
-class Schedule:
-    minute: set[int] | None
-    hour: set[int] | None
-    day: set[int] | None
-    month: set[int] | None
-
-
-def _field(text: str, name: str, low: int, high: int) -> set[int] | None:
-    if text == "*":
-        return None
-    values: set[int] = set()
-    for part in text.split(","):
-        first, _, last = part.partition("-")
-        if not first.isdigit() or (last and not last.isdigit()):
-            raise ScheduleError(f"MATCHER_BULLETIN_CRON: {name} {part!r} is not a number")
-        a, b = int(first), int(last or first)
-        if not low <= a <= b <= high:
-            raise ScheduleError(f"MATCHER_BULLETIN_CRON: {name} must lie in {low}..{high}")
-        values.update(range(a, b + 1))
-    return values
-
-
-def parse_schedule(text: str) -> Schedule:
-    parts = text.split()
-    if len(parts) != len(FIELDS):
-        raise ScheduleError("MATCHER_BULLETIN_CRON needs four fields: minute hour day month")
-    sets = [_field(p, n, lo, hi) for p, (n, lo, hi) in zip(parts, FIELDS, strict=True)]
-    return Schedule(*sets)
+__all__ = ["Schedule", "ScheduleError", "parse_schedule", "publish_due", "scheduled_scopes"]
 
 
 def scheduled_scopes(svc: Services) -> list[Scope]:
