@@ -168,7 +168,7 @@ async def test_supply_demand_figures_match_the_hand_count(dataset: Services) -> 
     # A seeker with two occupations counts once, under the first.
     assert occ[ELECTRICIAN].measures["supply"].value == 1
     # Groups are the sums of their occupations.
-    assert occ["6-18-02"].level == "minor"
+    assert (occ["6-18-02"].level, occ["6-18-02"].name) == ("minor", "机械热加工人员")
     assert occ["6-18-02"].measures["demand"].value == 13
     assert occ["6"].measures["demand"].value == 16
 
@@ -226,7 +226,7 @@ async def test_wage_guidance_percentiles_rollups_and_suppression(dataset: Servic
     assert ("occupation", ELECTRICIAN, 4, None) not in cells
     assert [k for k in cells if k[3] is not None] == [("occupation", WELDER, 3, "152921")]
     assert cells[("occupation", WELDER, 3, "152921")].sample_size == 3
-    overall = cells[("all", "", None, None)]
+    overall = cells[("total", "", None, None)]
     assert overall.sample_size == 8
     assert overall.basis == "own"
 

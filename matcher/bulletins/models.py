@@ -72,7 +72,10 @@ class WageCell(BaseModel):
     ``own`` (the cell's sample), ``rolled_up`` (the group named by ``basis_code``, because the
     cell's sample is below the minimum) or ``suppressed`` (no figures published)."""
 
-    level: str = Field(description="occupation, minor, middle, major or all")
+    level: str = Field(
+        description="occupation, minor, middle, major; all (every occupation, per grade); "
+        "total (every occupation and grade)"
+    )
     occupation_code: str
     occupation_name: str
     grade: int | None

@@ -27,6 +27,15 @@ NO_REGION = "未注明地区"
 Totals = dict[str, dict[str, int]]  # measure → key → count
 
 
+def occupation_name(code: str, taxonomy: Taxonomy) -> str:
+    """The name of an occupation or of a group given by its prefix ("6-18" is catalogued as
+    "6-18-00-00")."""
+    if not code:
+        return NO_OCCUPATION
+    parts = code.split("-")
+    return taxonomy.occupation_name("-".join(parts + ["00"] * (4 - len(parts))))
+
+
 def grade_name(grade: int | None) -> str:
     return SkillGrade(grade).zh_name if grade is not None else NO_GRADE
 
@@ -144,7 +153,7 @@ def build_rows(
     # Group before its members: "6" < "6-18" < "6-18-02" < "6-18-02-04"; unclassified last.
     for key in sorted(keys, key=lambda k: (k == "", k.split("-"))):
         level = GROUP_LEVELS[len(key.split("-"))] if key else "occupation"
-        name = taxonomy.occupation_name(key) if key else NO_OCCUPATION
+        name = occupation_name(key, taxonomy)
         rows.append(_row("occupation", level, key, name, occ_t, grand))
 
     grades = tuple(_totals(c, _by_grade) for c in periods)

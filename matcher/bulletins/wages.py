@@ -14,7 +14,7 @@ from __future__ import annotations
 from matcher.bulletins.counts import WageCounts, WageStats
 from matcher.bulletins.models import WageCell
 from matcher.bulletins.scope import Scope
-from matcher.bulletins.supply_demand import GROUP_LEVELS, NO_OCCUPATION, grade_name
+from matcher.bulletins.supply_demand import GROUP_LEVELS, grade_name, occupation_name
 from matcher.taxonomy.service import Taxonomy
 
 OWN, ROLLED_UP, SUPPRESSED = "own", "rolled_up", "suppressed"
@@ -42,7 +42,7 @@ def _cell(
     return WageCell(
         level=level,
         occupation_code=code or "",
-        occupation_name=taxonomy.occupation_name(code) if code else NO_OCCUPATION,
+        occupation_name=occupation_name(code or "", taxonomy),
         grade=grade,
         grade_name=grade_name(grade),
         sample_size=stats.n,
@@ -56,8 +56,9 @@ def build_cells(
 ) -> tuple[list[WageCell], list[str]]:
     """Every published cell, in reading order, and notes on what was left out."""
     cells: list[WageCell] = []
-    overall = _cell("all", None, None, counts.overall, min_sample=min_sample, taxonomy=taxonomy)
-    cells.append(overall.model_copy(update={"occupation_name": "全部职业"}))
+    overall = _cell("total", None, None, counts.overall, min_sample=min_sample, taxonomy=taxonomy)
+    names = {"occupation_name": "全部职业", "grade_name": "全部等级"}
+    cells.append(overall.model_copy(update=names))
     for grade, stats in sorted(counts.grades.items(), key=lambda i: -(i[0] or 6)):
         cell = _cell("all", None, grade, stats, min_sample=min_sample, taxonomy=taxonomy)
         cells.append(cell.model_copy(update={"occupation_name": "全部职业"}))
