@@ -100,6 +100,9 @@ def _record_common(dims: int) -> dict[str, Any]:
         "status": KEYWORD,
         "created_at": DATE,
         "updated_at": DATE,
+        # 登记日期: the day the record was registered with an office (bulletin periods count
+        # by it); given on import for historic records, else the day it was first stored.
+        "registered_on": DATE,
         # Set on every write by the service; migrations use it to tell copies from new writes.
         "indexed_at": DATE,
         "embedding": _embedding(dims),
@@ -114,6 +117,8 @@ def profiles_mappings(dims: int) -> dict[str, Any]:
             "summary": STORED_ONLY,
             "skills": KEYWORD,
             "occupation_codes": KEYWORD,
+            # The first of occupation_codes: supply is counted once, under the main intention.
+            "primary_occupation": KEYWORD,
             "occupation_groups": KEYWORD,
             "skill_level": {"type": "byte"},
             # skill_level, one grade higher for holders of a recognised award (破格).
@@ -164,6 +169,9 @@ def postings_mappings(dims: int) -> dict[str, Any]:
             "access_controlled": {"type": "boolean"},
             "wage_min": {"type": "integer"},
             "wage_max": {"type": "integer"},
+            # The monthly wage a posting offers, for wage guidance: the midpoint of the range,
+            # or its one stated end (no scripts on the minimal node, so it is stored).
+            "wage_monthly": {"type": "integer"},
             "industry": KEYWORD,
             "key_project": {"properties": {"name": KEYWORD, "remote": {"type": "boolean"}}},
             # Service period in months (合同/服务期); incentive rules may ask for a minimum.
@@ -284,15 +292,38 @@ def incentives_mappings() -> dict[str, Any]:
     }
 
 
+def bulletins_mappings() -> dict[str, Any]:
+    # Published bulletins: searchable by what lists them; the figures and the counts they were
+    # computed from are kept whole in _source (written once with op_type=create, never updated).
+    return {
+        "properties": {
+            "id": KEYWORD,
+            "kind": KEYWORD,
+            "period": KEYWORD,
+            "period_start": DATE,
+            "period_end": DATE,
+            "scope": KEYWORD,
+            "version": {"type": "integer"},
+            "replaces": KEYWORD,
+            "generated_at": DATE,
+            "trigger": KEYWORD,
+            "published_by": KEYWORD,
+            "software_version": KEYWORD,
+            "content": {"type": "object", "enabled": False},
+        }
+    }
+
+
 def build_specs(prefix: str, *, dims: int, embedding_model: str) -> dict[str, IndexSpec]:
     """All logical indexes of the service, keyed by logical name."""
     specs = [
-        IndexSpec("profiles", prefix, 4, profiles_mappings(dims), embedding_model=embedding_model),
-        IndexSpec("postings", prefix, 5, postings_mappings(dims), embedding_model=embedding_model),
+        IndexSpec("profiles", prefix, 5, profiles_mappings(dims), embedding_model=embedding_model),
+        IndexSpec("postings", prefix, 6, postings_mappings(dims), embedding_model=embedding_model),
         IndexSpec("tokens", prefix, 1, tokens_mappings()),
         IndexSpec("occupations", prefix, 1, occupations_mappings()),
         IndexSpec("contact_requests", prefix, 1, contact_requests_mappings()),
         IndexSpec("audit", prefix, 1, audit_mappings()),
         IndexSpec("incentives", prefix, 1, incentives_mappings()),
+        IndexSpec("bulletins", prefix, 1, bulletins_mappings()),
     ]
     return {spec.name: spec for spec in specs}

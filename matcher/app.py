@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from matcher import __version__
 from matcher.auth.routes import ROUTES as AUTH_ROUTES
+from matcher.bulletins.routes import ROUTES as BULLETIN_ROUTES
 from matcher.consent.routes import ROUTES as CONSENT_ROUTES
 from matcher.embeddings import build_embedder
 from matcher.health.routes import ROUTES as HEALTH_ROUTES
@@ -50,6 +51,7 @@ API_ROUTES: list[ApiRoute] = [
     *CONSENT_ROUTES,
     *PRIVACY_ROUTES,
     *INCENTIVE_ROUTES,
+    *BULLETIN_ROUTES,
 ]
 
 

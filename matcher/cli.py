@@ -133,6 +133,7 @@ def migrate(name: str, delete_source: bool, batch_size: int) -> None:
     from indexes import index_status
     from indexes import migrate as run_migration
     from indexes.manage import MigrationError
+    from matcher.backfill import backfill
     from matcher.incentives.service import reflag_postings
     from matcher.reembed import reembed
 
@@ -145,6 +146,7 @@ def migrate(name: str, delete_source: bool, batch_size: int) -> None:
         if spec.embedding_model and status.embedding_model != spec.embedding_model:
             click.echo(f"re-embedding {name}: {status.embedding_model} → {spec.embedding_model}")
             transform = reembed(svc, name)
+        transform = backfill(name, transform)
         try:
             report = await run_migration(
                 svc.es,
@@ -401,6 +403,7 @@ def retention_report(days: int | None, limit: int) -> None:
 def demo(serve_after: bool, host: str, port: int) -> None:
     """Create the indexes, load the demo data, print demo tokens, then serve API and worker."""
     from indexes import ensure_indexes, index_status, migrate
+    from matcher.backfill import backfill
     from matcher.demo import demo_tokens, load_demo
     from matcher.incentives.service import load_policy_file, reflag_postings, seed_policy_text
     from matcher.reembed import reembed
@@ -416,7 +419,9 @@ def demo(serve_after: bool, host: str, port: int) -> None:
                     svc.es,
                     spec,
                     delete_source=True,
-                    transform=reembed(svc, spec.name) if spec.embedding_model else None,
+                    transform=backfill(
+                        spec.name, reembed(svc, spec.name) if spec.embedding_model else None
+                    ),
                 )
         await sync_occupations(svc.es, svc.specs["occupations"], svc.taxonomy.occupations)
         # Policies first: postings are flagged with the policies they carry as they are written.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from elasticsearch import AsyncElasticsearch, NotFoundError
@@ -26,6 +27,11 @@ MIN_NORMALISED_SCORE = 0.35
 
 def utc_now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def local_today(timezone: str) -> str:
+    """Today's date where the offices are (registration days and bulletin periods use it)."""
+    return datetime.now(ZoneInfo(timezone)).date().isoformat()
 
 
 def group_prefixes(codes: Iterable[str]) -> list[str]:
@@ -108,8 +114,12 @@ async def finish_documents(
 ) -> list[dict[str, Any]]:
     """Timestamps (creation kept from the stored record), the model id and the embeddings."""
     now = utc_now()
+    today = local_today(svc.settings.timezone)
     for doc, previous in zip(docs, stored, strict=True):
         doc["created_at"] = (previous or {}).get("created_at", now)
+        doc["registered_on"] = (
+            doc.get("registered_on") or (previous or {}).get("registered_on") or today
+        )
         doc["updated_at"] = doc["indexed_at"] = now
         doc["embedding_model"] = svc.embedder.model_id
     for doc, vector in zip(docs, await embed_passages(svc, texts), strict=True):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 RECORD_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 
@@ -20,6 +21,23 @@ OccupationCode = Annotated[
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 MonthlyWage = Annotated[int, Field(ge=0, le=500_000, description="CNY per month")]
+
+
+def _not_in_future(value: date) -> date:
+    # A day of slack: the caller's "today" may be ahead of ours across time zones.
+    if value > date.today() + timedelta(days=1):
+        raise ValueError("a registration date cannot be in the future")
+    return value
+
+
+RegisteredOn = Annotated[
+    date,
+    AfterValidator(_not_in_future),
+    Field(
+        description="登记日期: when the record was registered with an office (bulletins count "
+        "by it); defaults to the day it was first stored, and is kept on later updates"
+    ),
+]
 
 
 class Strict(BaseModel):

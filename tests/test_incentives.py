@@ -62,7 +62,9 @@ async def put(client: httpx.AsyncClient, path: str, headers: dict[str, str], bod
 
 
 @pytest.fixture(scope="module")
-async def policy(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> AsyncIterator[str]:
+async def policy(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], services: Services
+) -> AsyncIterator[str]:
     policy_id = f"{TAG}-allowance"
     resp = await client.put(
         f"/v1/incentives/{policy_id}",
@@ -70,6 +72,9 @@ async def policy(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> As
         json=policy_body(eligibility=RULE),
     )
     assert resp.status_code == 201, resp.text
+    # What the worker's reflag job does (no worker runs here): postings that other tests
+    # stored before this policy existed carry it in search too.
+    await reflag_postings(services)
     yield policy_id
     await client.delete(f"/v1/incentives/{policy_id}", headers=admin_headers)
 

@@ -7,6 +7,8 @@ import os
 from typing import Any
 
 from matcher import __version__
+from matcher.bulletins.schedule import publish_due
+from matcher.bulletins.service import today
 from matcher.health.service import readiness
 from matcher.imports.service import run_import as import_rows
 from matcher.incentives.service import reflag_postings
@@ -37,3 +39,10 @@ async def reflag_incentives(ctx: dict[str, Any]) -> dict[str, int]:
     """Recompute which policies each posting carries, after a policy changed."""
     svc: Services = ctx["services"]
     return await reflag_postings(svc)
+
+
+async def publish_bulletins(ctx: dict[str, Any]) -> dict[str, Any]:
+    """The scheduled publication: the last ended period's bulletins, where still missing."""
+    svc: Services = ctx["services"]
+    written = await publish_due(svc, today=today(svc))
+    return {"published": written}

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from arq.connections import RedisSettings
+from arq.cron import CronJob, cron
 from arq.worker import Worker, func
 
+from matcher.bulletins.schedule import parse_schedule
 from matcher.embeddings import Embedder, build_embedder
 from matcher.logs import configure_logging
 from matcher.services import Services, build_services, job_deserializer, job_serializer
 from matcher.settings import Settings
-from workers.jobs import health_check, reflag_incentives, run_import
+from workers.jobs import health_check, publish_bulletins, reflag_incentives, run_import
 
 MAX_TRIES = 3
 JOB_TIMEOUT_S = 600
@@ -32,7 +35,26 @@ FUNCTIONS = [
     func(run_import, name="run_import", timeout=3 * 3600, max_tries=1),
     # Idempotent (recomputes every posting's flags from the current policies): safe to retry.
     func(reflag_incentives, name="reflag_incentives", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
+    func(publish_bulletins, name="publish_bulletins", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
 ]
+
+
+def cron_jobs(settings: Settings) -> list[CronJob]:
+    """The bulletin publication on ``MATCHER_BULLETIN_CRON`` (see matcher.bulletins.schedule);
+    ``unique`` keeps two workers from running it at the same moment."""
+    when = parse_schedule(settings.bulletin_cron)
+    return [
+        cron(
+            publish_bulletins,
+            name="publish_bulletins",
+            minute=when.minute,
+            hour=when.hour,
+            day=when.day,
+            month=when.month,
+            timeout=JOB_TIMEOUT_S,
+            unique=True,
+        )
+    ]
 
 
 def create_worker(
@@ -55,6 +77,10 @@ def create_worker(
 
     return Worker(
         functions=FUNCTIONS,
+        cron_jobs=cron_jobs(settings),
+        # arq types this as a fixed offset but only passes it to datetime.now(tz=...), where
+        # any tzinfo works; a ZoneInfo keeps daylight-saving regions right.
+        timezone=cast(Any, ZoneInfo(settings.timezone)),
         queue_name=settings.queue_name,
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         on_startup=startup,

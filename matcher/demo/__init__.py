@@ -6,12 +6,13 @@ The records are fictional; phone numbers use the reserved-looking 138000000xx ra
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from importlib import resources
 from typing import Any
 
 from matcher.auth.models import Role, TokenCreate
 from matcher.auth.service import create_token
-from matcher.indexing import bulk_write
+from matcher.indexing import bulk_write, local_today
 from matcher.services import Services
 
 
@@ -19,6 +20,18 @@ def read_records(kind: str) -> list[dict[str, Any]]:
     """The demo ``profiles`` or ``postings`` as dicts."""
     text = resources.files("matcher.demo").joinpath(f"{kind}.jsonl").read_text("utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def with_registration(record: dict[str, Any], index: int, today: date) -> dict[str, Any]:
+    """A generated record with a registration day in the past, so the demo's bulletins have
+    earlier periods to compare with: a posting is registered when it opens (its
+    ``valid_from``, if already past), a seeker on a day spread over the last 400 days."""
+    if record.get("registered_on"):
+        return record
+    day = today - timedelta(days=(index * 37) % 400)
+    if record.get("valid_from"):
+        day = min(date.fromisoformat(record["valid_from"]), today)
+    return {**record, "registered_on": day.isoformat()}
 
 
 async def load_demo(
@@ -34,8 +47,10 @@ async def load_demo(
         "postings": generate_postings(generated_postings, seed),
     }
     counts = {}
+    today = date.fromisoformat(local_today(svc.settings.timezone))
     for kind in ("postings", "profiles"):
-        records = read_records(kind) + generated[kind]
+        records = [with_registration(r, i, today) for i, r in enumerate(generated[kind])]
+        records = read_records(kind) + records
         spec = KINDS[kind]
         stored = 0
         for start in range(0, len(records), 128):

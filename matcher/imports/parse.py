@@ -107,6 +107,8 @@ _HEADERS: dict[str, str] = {
     "开始日期": "valid_from",
     "有效期至": "valid_until",
     "截止日期": "valid_until",
+    "登记日期": "registered_on",
+    "登记时间": "registered_on",
 }
 _LISTS = {"skills", "occupation_codes", "preferred_region_codes", "awards"}
 _JSON = {"certificates", "required_certificates", "contact", "key_project", "location"}

@@ -15,6 +15,7 @@ from matcher.records import (
     OccupationCode,
     RecordId,
     RegionCode,
+    RegisteredOn,
     ShortText,
     Strict,
     Word,
@@ -73,6 +74,7 @@ class PostingIn(Strict):
     valid_from: date | None = None
     valid_until: date | None = None
     status: PostingStatus = PostingStatus.ACTIVE
+    registered_on: RegisteredOn | None = None
 
     # Field validators (not a model validator) so the error names the offending field.
     @field_validator("wage_max")

@@ -38,6 +38,14 @@ def catalog_errors(body: PostingIn, taxonomy: Taxonomy) -> FieldErrors:
     return errors
 
 
+def monthly_wage(low: int | None, high: int | None) -> int | None:
+    """What a posting offers per month for wage guidance: the midpoint of its range (rounded
+    half up to the yuan), or the one end it states; None when it states no pay."""
+    if low is not None and high is not None:
+        return (low + high + 1) // 2
+    return low if low is not None else high
+
+
 def embedding_text(body: PostingIn, occupation_name: str | None) -> str:
     parts = [body.title, occupation_name or "", body.description]
     return "。".join(p for p in parts if p)
@@ -84,6 +92,9 @@ async def prepare(
         doc["title_tokens"] = segment(body.title)
         doc["filled"] = int((stored or {}).get("filled", 0))
         doc["open_headcount"] = max(body.headcount - doc["filled"], 0)
+        wage = monthly_wage(body.wage_min, body.wage_max)
+        if wage is not None:
+            doc["wage_monthly"] = wage
         doc["access_controlled"] = code is not None and (
             taxonomy.occupations.access_rule(code) is not None
         )

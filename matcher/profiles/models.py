@@ -13,6 +13,7 @@ from matcher.records import (
     OccupationCode,
     RecordId,
     RegionCode,
+    RegisteredOn,
     ShortText,
     Strict,
     Word,
@@ -88,6 +89,7 @@ class ProfileIn(Strict):
     awards: list[Word] = Field(default_factory=list, max_length=20)
     contact: Contact | None = None
     status: ProfileStatus = ProfileStatus.ACTIVE
+    registered_on: RegisteredOn | None = None
 
 
 class OccupationGuess(BaseModel):

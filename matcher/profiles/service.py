@@ -81,6 +81,8 @@ async def prepare(
                 ).model_dump()
         names = [taxonomy.occupation_name(c) for c in doc["occupation_codes"]]
         doc["occupation_groups"] = group_prefixes(doc["occupation_codes"])
+        if doc["occupation_codes"]:
+            doc["primary_occupation"] = doc["occupation_codes"][0]
         doc["city_code"] = taxonomy.regions.city_of(body.region_code)
         doc["search_text"] = segment(
             body.title,

@@ -1,0 +1,117 @@
+"""CSV of a bulletin, one table per file, for Excel: UTF-8 with a byte-order mark (without it
+Excel reads UTF-8 as the local code page and garbles Chinese), CRLF line ends, Chinese headers.
+
+Undefined figures (a ratio without supply, a suppressed wage) are empty cells. Shares and
+percent changes are fractions (0.125 = 12.5 %), exactly as in the JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from matcher.bulletins.models import Bulletin, Kind
+
+BOM = "\ufeff"
+MEASURE_NAMES = {"demand": "需求人数", "supply": "求职人数"}
+MEASURE_FIELDS = (
+    ("value", ""),
+    ("share", "占比"),
+    ("previous", "上期"),
+    ("change", "环比增减"),
+    ("change_pct", "环比增幅"),
+    ("year_ago", "上年同期"),
+    ("change_yoy", "同比增减"),
+    ("change_yoy_pct", "同比增幅"),
+)
+RATIO_COLUMNS = ("求人倍率", "上期求人倍率", "上年同期求人倍率")
+SHORTAGE_COLUMNS = (
+    "排名",
+    "上期排名",
+    "职业代码",
+    "职业名称",
+    "需求人数",
+    "求职人数",
+    "缺口",
+    "求人倍率",
+)
+WAGE_COLUMNS = (
+    ("level", "层级"),
+    ("occupation_code", "职业代码"),
+    ("occupation_name", "职业名称"),
+    ("grade", "等级"),
+    ("grade_name", "等级名称"),
+    ("region_code", "地区代码"),
+    ("region_name", "地区名称"),
+    ("sample_size", "样本数"),
+    ("basis", "依据"),
+    ("basis_code", "依据职业类别"),
+    ("basis_sample_size", "依据样本数"),
+    ("p10", "低位数(P10)"),
+    ("p25", "下四分位数(P25)"),
+    ("p50", "中位数(P50)"),
+    ("p75", "上四分位数(P75)"),
+    ("p90", "高位数(P90)"),
+    ("mean", "平均数"),
+)
+TABLES = {Kind.SUPPLY_DEMAND: ("rows", "shortage"), Kind.WAGES: ("wages",)}
+
+
+def _cell(value: object) -> object:
+    return "" if value is None else value
+
+
+def _write(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    return BOM + out.getvalue()
+
+
+def measure_header(measure: str) -> list[str]:
+    name = MEASURE_NAMES.get(measure, measure)
+    return [f"{name}{suffix}" for _, suffix in MEASURE_FIELDS]
+
+
+def supply_demand_csv(bulletin: Bulletin) -> str:
+    rows = [r for r in [bulletin.totals, *bulletin.rows] if r is not None]
+    measures = list(rows[0].measures) if rows else []
+    header = ["维度", "层级", "代码", "名称"]
+    for m in measures:
+        header += measure_header(m)
+    header += list(RATIO_COLUMNS)
+    lines = []
+    for row in rows:
+        line: list[object] = [row.dimension, row.level, row.key, row.name]
+        for m in measures:
+            figures = row.measures[m].model_dump()
+            line += [figures[field] for field, _ in MEASURE_FIELDS]
+        line += [row.ratio.value, row.ratio.previous, row.ratio.year_ago]
+        lines.append(line)
+    return _write(header, lines)
+
+
+def shortage_csv(bulletin: Bulletin) -> str:
+    return _write(
+        SHORTAGE_COLUMNS,
+        (
+            [r.rank, r.previous_rank, r.occupation_code, r.name, r.demand, r.supply, r.gap, r.ratio]
+            for r in bulletin.shortage
+        ),
+    )
+
+
+def wages_csv(bulletin: Bulletin) -> str:
+    return _write(
+        [title for _, title in WAGE_COLUMNS],
+        ([getattr(cell, field) for field, _ in WAGE_COLUMNS] for cell in bulletin.wages),
+    )
+
+
+def to_csv(bulletin: Bulletin, table: str | None) -> str:
+    """``table``: rows (default) or shortage for supply-demand; wages for wage guidance."""
+    if bulletin.kind is Kind.WAGES:
+        return wages_csv(bulletin)
+    return shortage_csv(bulletin) if table == "shortage" else supply_demand_csv(bulletin)

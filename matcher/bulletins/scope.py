@@ -1,0 +1,63 @@
+"""Which records a bulletin covers: a whole province-level region or one league-city.
+
+An office publishes and sees live figures only for its own region or a league-city inside it;
+administrators for any. The region breakdown of a bulletin is one level down from its scope:
+league-cities for a province, counties (旗、县、区) for a league-city.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from matcher.access import in_scope
+from matcher.auth.models import Principal, Role
+from matcher.bulletins.problems import InvalidScope, ScopeNotAllowed
+from matcher.taxonomy.regions import RegionCatalog
+
+
+@dataclass(frozen=True)
+class Scope:
+    code: str
+    name: str
+    level: str  # "province" or "city"
+
+    @property
+    def prefix(self) -> str:
+        """The code prefix every region inside the scope shares (GB/T 2260 is positional)."""
+        return self.code[:2] if self.level == "province" else self.code[:4]
+
+    @property
+    def region_field(self) -> str:
+        """The indexed field that breaks the scope down one level."""
+        return "city_code" if self.level == "province" else "region_code"
+
+    def es_filter(self) -> dict[str, Any]:
+        return {"prefix": {"region_code": self.prefix}}
+
+
+def resolve_scope(code: str, regions: RegionCatalog) -> Scope:
+    region = regions.get(code)
+    if region is None:
+        raise InvalidScope(f"unknown region code {code!r}")
+    if region.level not in ("province", "city"):
+        raise InvalidScope(
+            f"{code} ({region.name}) is a county; bulletins cover a province-level region "
+            "or one league-city"
+        )
+    return Scope(region.code, region.name, region.level)
+
+
+def scope_for(
+    principal: Principal, requested: str | None, *, default: str, regions: RegionCatalog
+) -> Scope:
+    """The scope a principal asks for (an office's own region when it names none), checked
+    against what the principal may see."""
+    code = requested or (principal.region_code if principal.role is Role.OFFICE else None)
+    scope = resolve_scope(code or default, regions)
+    if principal.role is Role.OFFICE and not in_scope(principal, scope.code, regions):
+        raise ScopeNotAllowed(
+            f"region {scope.code} ({scope.name}) is outside your office's region "
+            f"{principal.region_code}"
+        )
+    return scope
