@@ -28,6 +28,7 @@ from matcher.openapi import build_openapi, render_docs
 from matcher.postings.routes import ROUTES as POSTING_ROUTES
 from matcher.problems import EXCEPTION_HANDLERS
 from matcher.profiles.routes import ROUTES as PROFILE_ROUTES
+from matcher.referrals.routes import ROUTES as REFERRAL_ROUTES
 from matcher.search.routes import ROUTES as SEARCH_ROUTES
 from matcher.services import EmbedderFactory, open_services
 from matcher.settings import Settings
@@ -44,6 +45,7 @@ API_ROUTES: list[ApiRoute] = [
     *IMPORT_ROUTES,
     *MATCHING_ROUTES,
     *SEARCH_ROUTES,
+    *REFERRAL_ROUTES,
 ]
 
 
