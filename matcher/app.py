@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from matcher import __version__
 from matcher.auth.routes import ROUTES as AUTH_ROUTES
+from matcher.desk.routes import desk_mount
 from matcher.embeddings import build_embedder
 from matcher.health.routes import ROUTES as HEALTH_ROUTES
 from matcher.http import ApiRoute
@@ -82,6 +83,7 @@ def create_app(
         *(r.route() for r in API_ROUTES),
         Route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False),
         Route("/docs", docs, methods=["GET"], include_in_schema=False),
+        desk_mount(),
     ]
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
     app.add_middleware(RequestContextMiddleware)

@@ -1,0 +1,157 @@
+"""The desk pages through the ASGI app (no browser): sign-in and its cookie, CSRF, region
+scope, the core flows without JavaScript, and Chinese error pages instead of stack traces."""
+
+import re
+import uuid
+
+import httpx
+import pytest
+
+from matcher.auth.models import Role
+from tests.conftest import TokenFactory
+from tests.factories import posting_body, profile_body
+
+pytestmark = pytest.mark.integration
+
+
+def uid(label: str) -> str:
+    return f"{label}-{uuid.uuid4().hex[:8]}"
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+async def sign_in(app_client: httpx.AsyncClient, token: str, staff: str = "王经办") -> None:
+    form = await app_client.get("/desk/login")
+    assert form.status_code == 200
+    resp = await app_client.post(
+        "/desk/login", data={"token": token, "staff": staff, "csrf": csrf_of(form.text)}
+    )
+    assert resp.status_code == 303, resp.text
+    cookie = resp.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
+
+
+async def new_client(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """A client with its own cookie jar on the same app."""
+    return httpx.AsyncClient(transport=client._transport, base_url="http://matcher.test")
+
+
+async def test_pages_need_a_desk_session(client: httpx.AsyncClient) -> None:
+    async with await new_client(client) as anon:
+        resp = await anon.get("/desk/candidates?posting=x")
+        assert resp.status_code == 303
+        assert resp.headers["location"].startswith("/desk/login?next=")
+        page = await anon.get("/desk/login")
+        assert "登录匹配服务窗口" in page.text
+        assert "htmx.min.js" in page.text
+        assert (await anon.get("/desk/static/htmx.min.js")).status_code == 200
+
+
+async def test_sign_in_refuses_bad_tokens_and_other_roles(
+    client: httpx.AsyncClient, make_token: TokenFactory
+) -> None:
+    seeker = (await make_token(Role.SEEKER, uid("seeker")))["Authorization"].split()[1]
+    async with await new_client(client) as anon:
+        form = await anon.get("/desk/login")
+        wrong = await anon.post(
+            "/desk/login", data={"token": "mt_nope", "staff": "王", "csrf": csrf_of(form.text)}
+        )
+        assert wrong.status_code == 401
+        assert "令牌无效" in wrong.text
+        form = await anon.get("/desk/login")
+        other = await anon.post(
+            "/desk/login", data={"token": seeker, "staff": "王", "csrf": csrf_of(form.text)}
+        )
+        assert "只有就业服务机构和管理员" in other.text
+        # Without the login form's CSRF cookie value the post is refused.
+        forged = await anon.post("/desk/login", data={"token": seeker, "staff": "王", "csrf": "x"})
+        assert forged.status_code == 403
+        assert "表单已过期" in forged.text
+        assert "Traceback" not in forged.text
+
+
+async def test_flows_without_javascript(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office"), region_code="150200")
+    token = office["Authorization"].split()[1]
+    posting_id, profile_id = uid("posting"), uid("profile")
+    await client.put(
+        f"/v1/postings/{posting_id}",
+        json=posting_body(enterprise_id="ent-1", headcount=2),
+        headers=admin_headers,
+    )
+    await client.put(f"/v1/profiles/{profile_id}", json=profile_body(), headers=admin_headers)
+    async with await new_client(client) as desk:
+        await sign_in(desk, token)
+        # Typing a name instead of an id offers a pick list.
+        picks = await desk.get("/desk/candidates", params={"posting": "焊工"})
+        assert picks.status_code == 200
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        assert profile_id in page.text
+        assert "已核对" in page.text
+        assert "剩余名额" in page.text
+        csrf = csrf_of(page.text)
+        # A post without the session's CSRF value changes nothing.
+        forged = await desk.post(
+            "/desk/referrals",
+            data={"posting_id": posting_id, "profile_id": profile_id, "csrf": "forged"},
+        )
+        assert forged.status_code == 403
+        proposed = await desk.post(
+            "/desk/referrals",
+            data={
+                "posting_id": posting_id,
+                "profile_id": profile_id,
+                "csrf": csrf,
+                "back": f"/desk/candidates?posting={posting_id}",
+            },
+        )
+        assert proposed.status_code == 303
+        assert "msg=proposed" in proposed.headers["location"]
+        board = await desk.get("/desk/referrals")
+        assert profile_id in board.text
+        assert "王经办" in board.text
+        rid = re.search(r'data-referral="([^"]+)"', board.text)
+        assert rid
+        bad = await desk.post(
+            f"/desk/referrals/{rid.group(1)}/status", data={"status": "hired", "csrf": csrf}
+        )
+        assert bad.status_code == 409
+        assert "不能从“已推荐”改为“已录用”" in bad.text
+        assert "Traceback" not in bad.text
+        walkin = await desk.get(
+            "/desk/walkin", params={"q": "干了十年电焊，有特种作业证", "grade": "3"}
+        )
+        assert walkin.status_code == 200
+        assert "请核验证书原件" in walkin.text
+        bad_grade = await desk.get("/desk/walkin", params={"q": "电焊", "grade": "9"})
+        assert bad_grade.status_code == 422
+        assert "填写的内容有误" in bad_grade.text
+        bulletins = await desk.get("/desk/bulletins")
+        assert "公报功能尚未启用" in bulletins.text
+        logout = await desk.post("/desk/logout", data={"csrf": csrf})
+        assert logout.status_code == 303
+        assert (await desk.get("/desk/referrals")).status_code == 303
+
+
+async def test_an_office_cannot_work_on_another_regions_posting(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    hohhot = await make_token(Role.OFFICE, uid("office"), region_code="150100")
+    posting_id = uid("posting")
+    await client.put(
+        f"/v1/postings/{posting_id}",
+        json=posting_body(enterprise_id="ent-1"),
+        headers=admin_headers,
+    )
+    async with await new_client(client) as desk:
+        await sign_in(desk, hohhot["Authorization"].split()[1])
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        assert page.status_code == 200
+        assert 'data-profile="' not in page.text
