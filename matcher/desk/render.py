@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -61,9 +62,18 @@ def build_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["local"] = local_time
     env.globals["status_names"] = {s.value: n for s, n in ZH_NAMES.items()}
     env.globals["grade_names"] = {int(g): g.zh_name for g in SkillGrade}
     return env
+
+
+# Offices read Beijing time (China has one time zone and no daylight saving).
+BEIJING = timezone(timedelta(hours=8))
+
+
+def local_time(value: datetime) -> str:
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 class Desk:
