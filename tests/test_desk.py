@@ -155,3 +155,27 @@ async def test_an_office_cannot_work_on_another_regions_posting(
         page = await desk.get("/desk/candidates", params={"posting": posting_id})
         assert page.status_code == 200
         assert 'data-profile="' not in page.text
+
+
+async def test_an_admin_records_referrals_under_their_own_name(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    posting_id, profile_id = uid("posting"), uid("profile")
+    await client.put(
+        f"/v1/postings/{posting_id}",
+        json=posting_body(enterprise_id="ent-1"),
+        headers=admin_headers,
+    )
+    await client.put(f"/v1/profiles/{profile_id}", json=profile_body(), headers=admin_headers)
+    async with await new_client(client) as desk:
+        await sign_in(desk, admin_headers["Authorization"].split()[1], staff="管理员甲")
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        resp = await desk.post(
+            "/desk/referrals",
+            data={"posting_id": posting_id, "profile_id": profile_id, "csrf": csrf_of(page.text)},
+        )
+        assert resp.status_code == 303
+    listed = await client.get(f"/v1/referrals?posting_id={posting_id}", headers=admin_headers)
+    (referral,) = listed.json()["referrals"]
+    assert referral["office_id"] == "bootstrap"
+    assert referral["staff"] == "管理员甲"

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from matcher.auth.models import Principal
+from matcher.auth.models import Principal, Role
 from matcher.desk import session
 from matcher.desk.bulletins import latest_bulletins
 from matcher.desk.explain import badges, explain, incentives_of
@@ -157,6 +157,10 @@ def build_pages(desk: Desk) -> dict[str, Any]:
                 profile_id=form.get("profile_id", ""),
                 staff=ctx["staff"],
                 note=form.get("note", ""),
+                # An administrator at the desk records the referral under their own subject.
+                office_id=None
+                if ctx["principal"].role is Role.OFFICE
+                else ctx["principal"].subject,
             )
         except ValidationError as exc:
             raise ValidationFailed.from_pydantic(exc) from None
@@ -174,7 +178,7 @@ def build_pages(desk: Desk) -> dict[str, Any]:
         except ValueError:
             raise ValidationFailed("status", [{"field": "status", "message": "unknown"}]) from None
         period = params.get("period", "").strip() or None
-        everyone = params.get("scope") == "region" or principal.role.value == "admin"
+        everyone = params.get("scope") == "region" or principal.role is Role.ADMIN
         listed = await referrals.list_referrals(
             svc,
             principal=principal,
