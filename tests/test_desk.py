@@ -179,3 +179,18 @@ async def test_an_admin_records_referrals_under_their_own_name(
     (referral,) = listed.json()["referrals"]
     assert referral["office_id"] == "bootstrap"
     assert referral["staff"] == "管理员甲"
+
+
+async def test_pages_are_not_cached_framed_or_open_to_other_origins(
+    client: httpx.AsyncClient,
+) -> None:
+    async with await new_client(client) as anon:
+        root = await anon.get("/desk", follow_redirects=True)
+        assert root.url.path == "/desk/login"
+        headers = root.headers
+        assert headers["cache-control"] == "no-store"
+        assert "default-src 'self'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "DENY"
+        # A redirect after sign-in never leaves the desk.
+        form = await anon.get("/desk/login", params={"next": "https://evil.example/"})
+        assert 'name="next" value="/desk/candidates"' in form.text

@@ -114,12 +114,15 @@ async def browser(chromium_path: str) -> AsyncIterator[Browser]:
 
 
 async def open_page(browser: Browser, base: str) -> tuple[Page, list[str]]:
-    """A 1366×768 page that records any request leaving the app (there must be none)."""
+    """A 1366×768 page that records any request leaving the app and any console error
+    (a script failing or blocked by the content security policy); there must be none."""
     context = await browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     page = await context.new_page()
-    outside: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(base) else outside.append(r.url))
-    return page, outside
+    problems: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(base) else problems.append(r.url))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    return page, problems
 
 
 async def shot(page: Page, name: str) -> None:
@@ -221,6 +224,7 @@ async def test_desk_end_to_end(
     await expect(page.get_by_text("公报功能尚未启用")).to_be_visible()
     await shot(page, "bulletins")
 
+    assert outside == []
     # Errors are Chinese pages, never a stack trace.
     await page.goto(f"{server}/desk/walkin?q=x&grade=9")
     await expect(page.get_by_role("alert")).to_contain_text("填写的内容有误")
@@ -229,5 +233,4 @@ async def test_desk_end_to_end(
     await page.get_by_role("link", name="回到首页").click()
     await page.get_by_role("button", name="退出登录").click()
     await expect(page.get_by_text("已退出登录")).to_be_visible()
-    assert outside == []
     await page.context.close()

@@ -121,7 +121,17 @@ class Desk:
         return self.render("error.html", status=status, message=message, back=back, nav=None)
 
 
-_NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+# Pages hold personal data: never cached, never framed, nothing loaded from elsewhere.
+_NO_STORE = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
 
 
 def chinese(problem: Problem) -> str:

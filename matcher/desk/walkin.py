@@ -8,6 +8,7 @@ worker lacks shows the certificate and where to obtain it instead of silently di
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -90,8 +91,10 @@ async def postings_for_walkin(
         region_code=walkin.city if walkin.city and not walkin.willing_to_relocate else None,
         limit=limit,
     )
-    found = await search_postings(svc, body=body)
-    guesses = await normalise_titles(svc, [walkin.text[:200]]) if walkin.text else [None]
+    # The occupation guess (for the occupation feature) runs beside the search, not after it.
+    found, guesses = await asyncio.gather(
+        search_postings(svc, body=body), normalise_titles(svc, [walkin.text[:200]])
+    )
     codes = [guesses[0].code] if guesses and guesses[0] is not None else []
     profile = transient_profile(svc, walkin, codes)
     ids = [hit.posting_id for hit in found.results]

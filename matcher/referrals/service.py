@@ -188,8 +188,8 @@ async def create_referral(
         raise ReferralRefused("该岗位已关闭、已过有效期或已招满，不能再推荐")
     if not profiles.is_matchable(profile):
         raise ReferralRefused("该求职者目前未在求职（档案已暂停或撤回），不能推荐")
-    failed = [r for r in check(posting, profile, date.today(), svc.taxonomy.occupations)]
-    failed = [r for r in failed if not r.passed]
+    rules = check(posting, profile, date.today(), svc.taxonomy.occupations)
+    failed = [r for r in rules if not r.passed]
     if failed:
         raise ReferralRefused(
             "不符合岗位的硬性条件，不能介绍：" + "；".join(r.detail for r in failed),
