@@ -227,7 +227,7 @@ async def test_desk_end_to_end(
     assert outside == []
     # Errors are Chinese pages, never a stack trace.
     await page.goto(f"{server}/desk/walkin?q=x&grade=9")
-    await expect(page.get_by_role("alert")).to_contain_text("填写的内容有误")
+    await expect(page.get_by_role("alert")).to_contain_text("填写的内容有误，请检查：技能等级")
     await shot(page, "error")
 
     await page.get_by_role("link", name="回到首页").click()

@@ -50,6 +50,10 @@ FIELD_NAMES = {
     "note": "备注",
     "status": "状态",
     "q": "求职者描述",
+    "grade": "技能等级",
+    "city": "盟市",
+    "period": "时期",
+    "certs": "已持证书",
 }
 
 Page = Callable[[Request, Services], Awaitable[Response]]
@@ -118,7 +122,7 @@ class Desk:
 
     def error(self, request: Request, status: int, message: str) -> HTMLResponse:
         back = safe_back(request.headers.get("referer", ""), request) or "/desk/candidates"
-        return self.render("error.html", status=status, message=message, back=back, nav=None)
+        return self.render("error.html", status=status, error_message=message, back=back, nav=None)
 
 
 # Pages hold personal data: never cached, never framed, nothing loaded from elsewhere.
