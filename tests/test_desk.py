@@ -4,10 +4,17 @@ scope, the core flows without JavaScript, and Chinese error pages instead of sta
 import re
 import uuid
 
+import elastic_transport
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from matcher.auth.models import Role
+from matcher.desk.render import Desk
+from matcher.services import Services
 from tests.conftest import TokenFactory
 from tests.factories import posting_body, profile_body
 
@@ -194,3 +201,31 @@ async def test_pages_are_not_cached_framed_or_open_to_other_origins(
         # A redirect after sign-in never leaves the desk.
         form = await anon.get("/desk/login", params={"next": "https://evil.example/"})
         assert 'name="next" value="/desk/candidates"' in form.text
+
+
+async def test_failures_are_chinese_pages_never_stack_traces(services: Services) -> None:
+    desk = Desk()
+
+    async def broken(request: Request, svc: Services) -> Response:
+        raise RuntimeError("secret internals")
+
+    async def search_down(request: Request, svc: Services) -> Response:
+        raise elastic_transport.ConnectionError("connection refused")
+
+    app = Starlette(
+        routes=[
+            Route("/desk/broken", desk.page(broken)),
+            Route("/desk/down", desk.page(search_down)),
+        ]
+    )
+    app.state.services = services
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://desk.test") as c:
+        failed = await c.get("/desk/broken")
+        assert failed.status_code == 500
+        assert "系统处理出错" in failed.text
+        assert "secret internals" not in failed.text
+        assert "Traceback" not in failed.text
+        down = await c.get("/desk/down")
+        assert down.status_code == 503
+        assert "搜索服务暂时不可用" in down.text
