@@ -166,6 +166,8 @@ def postings_mappings(dims: int) -> dict[str, Any]:
             "filled": {"type": "integer"},
             # headcount - filled: a posting with none left stops matching.
             "open_headcount": {"type": "integer"},
+            # Referrals whose hire took a place: makes closing headcount idempotent.
+            "hired_referral_ids": KEYWORD,
             "access_controlled": {"type": "boolean"},
             "wage_min": {"type": "integer"},
             "wage_max": {"type": "integer"},
@@ -181,6 +183,50 @@ def postings_mappings(dims: int) -> dict[str, Any]:
             "incentive_policy_ids": KEYWORD,
             "valid_from": DATE,
             "valid_until": DATE,
+        }
+    }
+
+
+def referrals_mappings() -> dict[str, Any]:
+    """Introductions (职业介绍) and their outcomes. The posting's occupation, grade and region
+    are copied in at creation so bulletins (placements per occupation) and incentive reports
+    count referrals without joining; no personal data of the seeker is stored here."""
+    return {
+        "properties": {
+            "id": KEYWORD,
+            "posting_id": KEYWORD,
+            "profile_id": KEYWORD,
+            "office_id": KEYWORD,
+            "office_region_code": KEYWORD,
+            "staff": KEYWORD,
+            "note": STORED_ONLY,
+            "status": KEYWORD,
+            "occupation_code": KEYWORD,
+            "occupation_groups": KEYWORD,
+            "required_level": {"type": "byte"},
+            "profile_level": {"type": "byte"},
+            "posting_region_code": KEYWORD,
+            "posting_city_code": KEYWORD,
+            "profile_region_code": KEYWORD,
+            "profile_city_code": KEYWORD,
+            "enterprise_id": KEYWORD,
+            "enterprise_name": STORED_ONLY,
+            "posting_title": STORED_ONLY,
+            "profile_title": STORED_ONLY,
+            "key_project_name": KEYWORD,
+            "key_project_remote": {"type": "boolean"},
+            # One timestamp per step reached, for counts by period.
+            "proposed_at": DATE,
+            "contacted_at": DATE,
+            "interviewed_at": DATE,
+            "hired_at": DATE,
+            "declined_at": DATE,
+            "no_show_at": DATE,
+            "closed_at": DATE,
+            "updated_at": DATE,
+            "indexed_at": DATE,
+            # Every step: status, at, by (token subject), staff, note.
+            "history": {"type": "object", "enabled": False},
         }
     }
 
@@ -325,5 +371,6 @@ def build_specs(prefix: str, *, dims: int, embedding_model: str) -> dict[str, In
         IndexSpec("audit", prefix, 1, audit_mappings()),
         IndexSpec("incentives", prefix, 1, incentives_mappings()),
         IndexSpec("bulletins", prefix, 1, bulletins_mappings()),
+        IndexSpec("referrals", prefix, 1, referrals_mappings()),
     ]
     return {spec.name: spec for spec in specs}

@@ -19,6 +19,7 @@ from matcher import __version__
 from matcher.auth.routes import ROUTES as AUTH_ROUTES
 from matcher.bulletins.routes import ROUTES as BULLETIN_ROUTES
 from matcher.consent.routes import ROUTES as CONSENT_ROUTES
+from matcher.desk.routes import desk_mount
 from matcher.embeddings import build_embedder
 from matcher.health.routes import ROUTES as HEALTH_ROUTES
 from matcher.http import ApiRoute
@@ -32,6 +33,7 @@ from matcher.postings.routes import ROUTES as POSTING_ROUTES
 from matcher.privacy.routes import ROUTES as PRIVACY_ROUTES
 from matcher.problems import EXCEPTION_HANDLERS
 from matcher.profiles.routes import ROUTES as PROFILE_ROUTES
+from matcher.referrals.routes import ROUTES as REFERRAL_ROUTES
 from matcher.search.routes import ROUTES as SEARCH_ROUTES
 from matcher.services import EmbedderFactory, open_services
 from matcher.settings import Settings
@@ -52,6 +54,7 @@ API_ROUTES: list[ApiRoute] = [
     *PRIVACY_ROUTES,
     *INCENTIVE_ROUTES,
     *BULLETIN_ROUTES,
+    *REFERRAL_ROUTES,
 ]
 
 
@@ -88,6 +91,7 @@ def create_app(
         *(r.route() for r in API_ROUTES),
         Route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False),
         Route("/docs", docs, methods=["GET"], include_in_schema=False),
+        desk_mount(),
     ]
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
     app.add_middleware(RequestContextMiddleware)

@@ -95,6 +95,21 @@ async def load_source(
     return source
 
 
+async def load_versioned(
+    svc: Services, kind: str, record_id: str
+) -> tuple[dict[str, Any], int, int] | None:
+    """The stored document with its ``_seq_no`` and ``_primary_term``, read through the write
+    alias so a conditional write (``if_seq_no``) goes to the same concrete index. With its
+    embedding: a conditional write rewrites the whole document, which must keep the vector."""
+    try:
+        found = await svc.es.get(
+            index=svc.specs[kind].write_alias, id=record_id, source_exclude_vectors=False
+        )
+    except NotFoundError:
+        return None
+    return found["_source"], int(found["_seq_no"]), int(found["_primary_term"])
+
+
 def api_fields(source: Mapping[str, Any], model: type[BaseModel], nested: str) -> dict[str, Any]:
     """A stored document's fields as ``model`` has them: derived fields dropped, including the
     certificate ``key`` added inside the ``nested`` certificate list."""

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv and install the project with its development tools. Idempotent: pip only
-# installs what is missing or out of range. MATCHER_EXTRAS picks the extras (default: dev).
+# installs what is missing or out of range. MATCHER_EXTRAS picks the extras (default: dev); with
+# dev it also installs Debian's chromium for the desk's end-to-end test (scripts/browser.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTRAS=${MATCHER_EXTRAS:-dev}
@@ -17,3 +18,6 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+case ",$EXTRAS," in
+  *,dev,*) scripts/browser.sh ;;
+esac

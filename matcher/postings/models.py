@@ -97,7 +97,8 @@ class PostingIn(Strict):
 class PostingOut(PostingIn):
     id: str
     occupation_normalized: OccupationGuess | None = None
-    filled: int = 0
+    filled: int = Field(default=0, description="Places taken by hired referrals")
+    open_headcount: int = Field(default=0, description="headcount - filled; 0 stops matching")
     created_at: datetime
     updated_at: datetime
     matchable: bool = Field(description="Active, valid today, open headcount")

@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from elasticsearch import ConflictError
+
 from indexes import delete_document
 from matcher import indexing
 from matcher.access import may_read_posting, may_write_posting
@@ -16,7 +18,7 @@ from matcher.incentives.models import Policy
 from matcher.incentives.service import current_policies
 from matcher.indexing import group_prefixes, normalise_titles
 from matcher.postings.models import PostingIn, PostingOut, PostingStatus
-from matcher.problems import Forbidden, NotFound, ValidationFailed
+from matcher.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from matcher.profiles.models import OccupationGuess
 from matcher.services import Services
 from matcher.taxonomy.regions import RegionCatalog
@@ -24,6 +26,8 @@ from matcher.taxonomy.service import Taxonomy
 from matcher.text import segment
 
 FieldErrors = list[dict[str, str]]
+# Conditional writes retried on a version conflict before answering 409.
+MAX_WRITE_TRIES = 5
 
 
 def catalog_errors(body: PostingIn, taxonomy: Taxonomy) -> FieldErrors:
@@ -90,8 +94,7 @@ async def prepare(
         doc["city_code"] = taxonomy.regions.city_of(body.region_code)
         doc["search_text"] = segment(body.title, body.description, name or "")
         doc["title_tokens"] = segment(body.title)
-        doc["filled"] = int((stored or {}).get("filled", 0))
-        doc["open_headcount"] = max(body.headcount - doc["filled"], 0)
+        keep_headcount(doc, stored)
         wage = monthly_wage(body.wage_min, body.wage_max)
         if wage is not None:
             doc["wage_monthly"] = wage
@@ -104,6 +107,14 @@ async def prepare(
         docs.append(doc)
         texts.append(embedding_text(body, name))
     return await indexing.finish_documents(svc, docs, texts, [s for _, _, s in items])
+
+
+def keep_headcount(doc: dict[str, Any], stored: Mapping[str, Any] | None) -> None:
+    """Places already filled (by hired referrals) survive a rewrite of the posting."""
+    previous = stored or {}
+    doc["filled"] = int(previous.get("filled", 0))
+    doc["hired_referral_ids"] = list(previous.get("hired_referral_ids", []))
+    doc["open_headcount"] = max(int(doc["headcount"]) - doc["filled"], 0)
 
 
 def api_fields(source: Mapping[str, Any], model: type[PostingIn] = PostingIn) -> dict[str, Any]:
@@ -144,8 +155,12 @@ def with_owner(body: PostingIn, principal: Principal) -> PostingIn:
 async def put_posting(
     svc: Services, *, principal: Principal, posting_id: str, body: PostingIn
 ) -> tuple[PostingOut, bool]:
-    """Create or replace a posting; returns it and whether it was created. Durable on return."""
-    stored = await load(svc, posting_id)
+    """Create or replace a posting; returns it and whether it was created. Durable on return.
+
+    The write is conditional on the version read (``if_seq_no``): a referral hired meanwhile
+    changes ``filled``, and the rewrite is then redone on top of it instead of undoing it."""
+    versioned = await indexing.load_versioned(svc, "postings", posting_id)
+    stored = versioned[0] if versioned else await load(svc, posting_id)
     reason = may_write_posting(
         principal,
         stored=stored,
@@ -160,11 +175,31 @@ async def put_posting(
     if errors:
         raise ValidationFailed("Unknown codes in the posting", errors)
     (doc,) = await prepare(svc, [(posting_id, body, stored)])
-    await svc.es.index(
-        index=svc.specs["postings"].write_alias, id=posting_id, document=doc, refresh="wait_for"
-    )
-    policies = await current_policies(svc)
-    return to_out(doc, policies=policies, regions=svc.taxonomy.regions), stored is None
+    index = svc.specs["postings"].write_alias
+    for _ in range(MAX_WRITE_TRIES):
+        try:
+            if versioned is None:
+                # Absent from the write index (new, or not yet copied by a migration): create,
+                # so a concurrent writer's document is never silently replaced.
+                await svc.es.create(index=index, id=posting_id, document=doc, refresh="wait_for")
+            else:
+                _, seq_no, term = versioned
+                await svc.es.index(
+                    index=index,
+                    id=posting_id,
+                    document=doc,
+                    if_seq_no=seq_no,
+                    if_primary_term=term,
+                    refresh="wait_for",
+                )
+            policies = await current_policies(svc)
+            return to_out(doc, policies=policies, regions=svc.taxonomy.regions), stored is None
+        except ConflictError:
+            versioned = await indexing.load_versioned(svc, "postings", posting_id)
+            if versioned is not None:
+                keep_headcount(doc, versioned[0])
+                doc["created_at"] = versioned[0].get("created_at", doc["created_at"])
+    raise Conflict(f"Posting {posting_id} is being changed by someone else; try again")
 
 
 async def get_posting(svc: Services, *, principal: Principal, posting_id: str) -> PostingOut:

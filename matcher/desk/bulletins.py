@@ -1,0 +1,48 @@
+"""The desk's bulletin links: the newest published bulletins of the office's scope (its
+region, which is the whole region or one league-city), current versions only, each linking to
+its page with tables and charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matcher.auth.models import Principal, Role
+from matcher.bulletins.service import list_bulletins
+from matcher.services import Services
+
+LATEST = 10
+
+
+@dataclass(frozen=True)
+class BulletinLink:
+    title: str
+    scope_name: str
+    period: str
+    version: int
+    generated_at: str
+    href: str
+
+
+async def latest_bulletins(svc: Services, *, principal: Principal) -> list[BulletinLink]:
+    """Newest bulletins of the office's scope (admins: all scopes), corrections replacing the
+    versions they correct."""
+    scope = principal.region_code if principal.role is Role.OFFICE else None
+    region = svc.taxonomy.regions.get(scope) if scope else None
+    if region is not None and region.level == "county":
+        scope = svc.taxonomy.regions.city_of(region.code)  # bulletins stop at league-cities
+    # Superseded versions are listed too (history); ask for a few more and drop them.
+    found = await list_bulletins(
+        svc, kind=None, period=None, scope=scope, limit=LATEST * 3, offset=0
+    )
+    return [
+        BulletinLink(
+            title=item.title,
+            scope_name=item.scope_name,
+            period=item.period,
+            version=item.version,
+            generated_at=item.generated_at.date().isoformat(),
+            href=f"/bulletins/{item.id}",
+        )
+        for item in found.items
+        if item.superseded_by is None
+    ][:LATEST]

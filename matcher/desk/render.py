@@ -1,0 +1,263 @@
+"""Rendering and error handling shared by the desk pages: every failure becomes a Chinese
+message page, never a stack trace; only same-site desk paths are followed after a post."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from matcher.access import in_scope
+from matcher.auth.models import Principal, Role
+from matcher.desk import session
+from matcher.postings import service as postings
+from matcher.problems import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Problem,
+    ServiceUnavailable,
+    Unauthorized,
+    ValidationFailed,
+)
+from matcher.records import RECORD_ID_PATTERN
+from matcher.referrals import service as referrals
+from matcher.referrals.models import ZH_NAMES
+from matcher.services import Services, services
+from matcher.taxonomy.grades import SkillGrade
+
+logger = logging.getLogger("matcher.desk")
+TEMPLATES = Path(__file__).parent / "templates"
+CANDIDATES_SHOWN = 20
+_RECORD_ID = re.compile(RECORD_ID_PATTERN)
+MESSAGES = {
+    "proposed": "已记录推荐（状态：已推荐）。可在“推荐台账”中跟进。",
+    "existing": "该求职者此前已推荐到这个岗位，未重复记录；请在“推荐台账”中查看。",
+    "advanced": "推荐状态已更新。",
+    "consented": "已登记求职者现场同意：该岗位的招聘单位现在可以看到其联系方式"
+    "（此操作已记入审计日志）。",
+}
+FIELD_NAMES = {
+    "posting_id": "岗位",
+    "profile_id": "求职者",
+    "staff": "经办人",
+    "note": "备注",
+    "method": "同意方式",
+    "status": "状态",
+    "q": "求职者描述",
+    "grade": "技能等级",
+    "city": "盟市",
+    "period": "时期",
+    "certs": "已持证书",
+}
+
+Page = Callable[[Request, Services], Awaitable[Response]]
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["local"] = local_time
+    env.globals["status_names"] = {s.value: n for s, n in ZH_NAMES.items()}
+    env.globals["grade_names"] = {int(g): g.zh_name for g in SkillGrade}
+    return env
+
+
+# Offices read Beijing time (China has one time zone and no daylight saving).
+BEIJING = timezone(timedelta(hours=8))
+
+
+def local_time(value: datetime) -> str:
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+class Desk:
+    """Renders pages; one per app, built by ``create_app`` (no I/O beyond reading templates)."""
+
+    def __init__(self) -> None:
+        self.env = build_environment()
+
+    def render(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = self.env.get_template(name).render(**context)
+        return HTMLResponse(html, status_code=status, headers=_NO_STORE)
+
+    def page(self, handler: Page) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            svc = services(request)
+            try:
+                return await handler(request, svc)
+            except session.LoginRequired:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                if request.method != "GET":
+                    target = "/desk/"
+                return RedirectResponse(f"/desk/login?next={quote(target)}", status_code=303)
+            except Problem as problem:
+                return self.error(request, problem.status, chinese(problem))
+            except Exception as exc:
+                if type(exc).__module__.startswith(("elasticsearch", "elastic_transport")):
+                    logger.warning(
+                        "desk: search service error", extra={"error": type(exc).__name__}
+                    )
+                    return self.error(
+                        request,
+                        503,
+                        "搜索服务暂时不可用，请稍后再试。如持续出现，请联系系统管理员。",
+                    )
+                logger.exception("desk: unhandled error", extra={"error_type": type(exc).__name__})
+                return self.error(
+                    request, 500, "系统处理出错，已记录日志。请稍后重试或联系系统管理员。"
+                )
+
+        endpoint.__name__ = handler.__name__
+        return endpoint
+
+    def error(self, request: Request, status: int, message: str) -> HTMLResponse:
+        back = safe_back(request.headers.get("referer", ""), request) or "/desk/candidates"
+        return self.render("error.html", status=status, error_message=message, back=back, nav=None)
+
+
+# Pages hold personal data: never cached, never framed, nothing loaded from elsewhere.
+_NO_STORE = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+
+
+def chinese(problem: Problem) -> str:
+    """A staff-readable Chinese message for a problem (referral problems already are)."""
+    if isinstance(
+        problem, referrals.ReferralRefused | referrals.InvalidTransition | referrals.PostingFull
+    ):
+        return problem.detail
+    if isinstance(problem, session.CsrfFailed):
+        return "表单已过期或来源不正确，请刷新页面后重新提交。"
+    if isinstance(problem, NotFound):
+        return "找不到该记录，或它不在本机构的服务范围内。"
+    if isinstance(problem, Forbidden):
+        return "没有权限进行此操作：只有本辖区的就业服务机构或管理员可以操作。"
+    if isinstance(problem, Unauthorized):
+        return "登录已失效，请重新登录。"
+    if isinstance(problem, ValidationFailed):
+        fields = [e.get("field", "") for e in problem.extra.get("errors", [])]
+        names = "、".join(dict.fromkeys(FIELD_NAMES.get(f.split(".")[0], f) for f in fields))
+        return f"填写的内容有误，请检查：{names or '表单'}。"
+    if isinstance(problem, Conflict):
+        return "数据刚被其他人修改，请刷新页面后重试。"
+    if isinstance(problem, ServiceUnavailable):
+        return "服务暂时不可用，请稍后再试。"
+    return "请求未能完成，请稍后重试。"
+
+
+def safe_back(url: str, request: Request) -> str | None:
+    """Only same-site desk paths are followed after a post (no open redirects)."""
+    base = f"{request.url.scheme}://{request.url.netloc}"
+    path = url[len(base) :] if url.startswith(base) else url
+    if path.startswith("/desk/") and "//" not in path and "\\" not in path:
+        return path
+    return None
+
+
+def with_message(path: str, code: str) -> str:
+    path = re.sub(r"([?&])msg=[a-z]+&?", r"\1", path).rstrip("?&")
+    return f"{path}{'&' if '?' in path else '?'}msg={code}"
+
+
+def grade_param(raw: str | None) -> SkillGrade | None:
+    if not raw:
+        return None
+    if raw not in {"1", "2", "3", "4", "5"}:
+        raise ValidationFailed("grade", [{"field": "grade", "message": "1-5"}])
+    return SkillGrade(int(raw))
+
+
+def city_param(svc: Services, raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if not svc.taxonomy.regions.is_valid(raw):
+        raise ValidationFailed("city", [{"field": "city", "message": "unknown region"}])
+    return raw
+
+
+def region_name(svc: Services, code: str | None) -> str:
+    if not code:
+        return "—"
+    regions = svc.taxonomy.regions
+    region = regions.get(code)
+    if region is None:
+        return code
+    city = (
+        regions.get(region.parent_code) if region.level == "county" and region.parent_code else None
+    )
+    return f"{city.name}{region.name}" if city else region.name
+
+
+def city_options(svc: Services, principal: Principal) -> list[tuple[str, list[tuple[str, str]]]]:
+    """League-cities to filter by: the office's province, or every province for an admin."""
+    regions = svc.taxonomy.regions
+    if principal.region_code:
+        provinces = [regions.province_of(principal.region_code)]
+    else:
+        provinces = [p.code for p in regions.children(None)]
+    groups = []
+    for code in provinces:
+        province = regions.get(code) if code else None
+        if province is None:
+            continue
+        cities = [(c.code, c.name) for c in regions.children(code) if c.level == "city"]
+        groups.append((province.name, cities))
+    return groups
+
+
+async def base_context(request: Request, svc: Services, nav: str) -> dict[str, Any]:
+    principal, staff, csrf = await session.current(request, svc)
+    return {
+        "principal": principal,
+        "staff": staff,
+        "csrf": csrf,
+        "nav": nav,
+        "office_region": region_name(svc, principal.region_code)
+        if principal.region_code
+        else "全部地区（管理员）",
+        "message": MESSAGES.get(request.query_params.get("msg", "")),
+        "region_name": lambda code: region_name(svc, code),
+        "occupation_name": lambda code: svc.taxonomy.occupation_name(code) if code else "—",
+        "cities": city_options(svc, principal),
+    }
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    form = await request.form(max_files=0, max_fields=20)
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def office_scope(principal: Principal) -> str | None:
+    return principal.region_code if principal.role is Role.OFFICE else None
+
+
+async def visible_posting(
+    svc: Services, principal: Principal, text: str
+) -> Mapping[str, Any] | None:
+    if not _RECORD_ID.match(text):
+        return None
+    stored = await postings.load(svc, text)
+    if stored is None or not in_scope(principal, stored.get("region_code"), svc.taxonomy.regions):
+        return None
+    return stored

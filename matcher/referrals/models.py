@@ -1,0 +1,128 @@
+"""A referral's life cycle, and the API's request and response bodies.
+
+``proposed → contacted → interviewed → hired``; ``declined`` and ``no_show`` close a referral
+from any open step where they make sense. Closed referrals (hired, declined, no_show) never
+change again: a correction is a new referral.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from matcher.records import RecordId, Strict
+
+
+class ReferralStatus(StrEnum):
+    PROPOSED = "proposed"  # 已推荐
+    CONTACTED = "contacted"  # 已联系
+    INTERVIEWED = "interviewed"  # 已面试
+    HIRED = "hired"  # 已录用
+    DECLINED = "declined"  # 未录用 / 放弃
+    NO_SHOW = "no_show"  # 未到场
+
+    @property
+    def zh_name(self) -> str:
+        return ZH_NAMES[self]
+
+    @property
+    def is_closed(self) -> bool:
+        return not TRANSITIONS[self]
+
+
+ZH_NAMES = {
+    ReferralStatus.PROPOSED: "已推荐",
+    ReferralStatus.CONTACTED: "已联系",
+    ReferralStatus.INTERVIEWED: "已面试",
+    ReferralStatus.HIRED: "已录用",
+    ReferralStatus.DECLINED: "未录用/放弃",
+    ReferralStatus.NO_SHOW: "未到场",
+}
+
+# Where each step may go next. A seeker who never answers is "declined" after "proposed";
+# "no_show" means they did not come to an arranged interview or first day at work.
+TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
+    ReferralStatus.PROPOSED: frozenset({ReferralStatus.CONTACTED, ReferralStatus.DECLINED}),
+    ReferralStatus.CONTACTED: frozenset(
+        {ReferralStatus.INTERVIEWED, ReferralStatus.DECLINED, ReferralStatus.NO_SHOW}
+    ),
+    ReferralStatus.INTERVIEWED: frozenset(
+        {ReferralStatus.HIRED, ReferralStatus.DECLINED, ReferralStatus.NO_SHOW}
+    ),
+    ReferralStatus.HIRED: frozenset(),
+    ReferralStatus.DECLINED: frozenset(),
+    ReferralStatus.NO_SHOW: frozenset(),
+}
+
+Staff = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
+    Field(description="The staff member who did this step (name or staff number)"),
+]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class ReferralCreate(Strict):
+    posting_id: RecordId
+    profile_id: RecordId
+    staff: Staff
+    note: Note = ""
+    office_id: RecordId | None = Field(
+        default=None, description="Admins only: the office this referral is recorded for"
+    )
+
+
+class ReferralAdvance(Strict):
+    status: ReferralStatus
+    staff: Staff
+    note: Note = ""
+
+
+class Step(BaseModel):
+    status: ReferralStatus
+    at: datetime
+    by: str = Field(description="The token subject (office id) that recorded the step")
+    staff: str
+    note: str = ""
+
+
+class ReferralOut(BaseModel):
+    id: str
+    posting_id: str
+    profile_id: str
+    office_id: str
+    office_region_code: str | None
+    status: ReferralStatus
+    staff: str
+    note: str
+    occupation_code: str | None
+    required_level: int | None
+    profile_level: int | None
+    posting_region_code: str
+    posting_city_code: str | None
+    profile_region_code: str | None
+    profile_city_code: str | None
+    enterprise_name: str | None
+    posting_title: str | None
+    profile_title: str | None
+    key_project_name: str | None
+    key_project_remote: bool
+    proposed_at: datetime
+    contacted_at: datetime | None = None
+    interviewed_at: datetime | None = None
+    hired_at: datetime | None = None
+    declined_at: datetime | None = None
+    no_show_at: datetime | None = None
+    closed_at: datetime | None = None
+    updated_at: datetime
+    history: list[Step]
+    next_statuses: list[ReferralStatus]
+
+
+class ReferralList(BaseModel):
+    referrals: list[ReferralOut]
+    total: int
+    by_status: dict[str, int] = Field(description="Counts of the same query by status")
