@@ -133,6 +133,8 @@ def endpoints(w: World, pid: str) -> dict[str, tuple[str, str, dict[str, Any] | 
         "me": ("GET", "/v1/me", None),
         "opportunities": ("GET", f"/v1/profiles/{pid}/opportunities", None),
         "incentive_report": ("GET", "/v1/reports/incentives", None),
+        "referrals": ("GET", f"/v1/referrals?profile_id={pid}", None),
+        "bulletins": ("GET", "/v1/bulletins", None),
     }
 
 
