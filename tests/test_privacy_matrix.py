@@ -344,3 +344,19 @@ async def test_imports_respect_roles(client: httpx.AsyncClient, world: World) ->
             content=row,
         )
         assert resp.status_code == 403
+
+
+async def test_an_import_is_visible_only_to_whoever_started_it(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    row = '{"id": "imp-x", "title": "焊工", "enterprise_name": "x", "region_code": "150203"}\n'
+    started = await client.post(
+        "/v1/imports?kind=postings",
+        headers=world.headers["ent"] | {"content-type": "application/x-ndjson"},
+        content=row.encode(),
+    )
+    assert started.status_code == 202
+    url = f"/v1/imports/{started.json()['id']}"
+    assert (await client.get(url, headers=world.headers["ent"])).status_code == 200
+    for principal in ("ent_other", "office_bt", "seeker_bt"):
+        assert (await client.get(url, headers=world.headers[principal])).status_code in (403, 404)
