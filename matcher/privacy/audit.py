@@ -4,9 +4,10 @@ Stored durably in its own index (``<prefix>-audit``), one document per event, wr
 the action it records takes effect for the caller (a release is not answered when its record
 could not be written). An acknowledged write is durable (ES syncs its translog per request);
 it is not refreshed then — that would add up to a second to every release — but a query
-refreshes the index first, so it always sees every event written before it. An event holds ids and the action only —
-never contact details, names or free text — so it may outlive the profile it names (PIPL
-art. 47: the deleted profile's data is gone, the record that something happened stays).
+refreshes the index first, so it always sees every event written before it. An event holds
+ids and the action only — never contact details, names or free text — so it may outlive the
+profile it names (PIPL art. 47: the deleted profile's data is gone, the record that something
+happened stays).
 
 Actions: ``contact_request.created``, ``consent.granted``, ``consent.declined``,
 ``consent.withdrawn``, ``consent.recorded`` (given in person at an office), ``contact.released``
