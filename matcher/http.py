@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from matcher.auth.models import Principal, Role
+from matcher.privacy.limits import REQUESTS, charge
 from matcher.problems import BadRequest, Forbidden, PayloadTooLarge, Problem, ValidationFailed
 from matcher.records import RECORD_ID_PATTERN
 from matcher.services import Services, services
@@ -99,8 +100,6 @@ class ApiRoute:
                 allowed = ", ".join(sorted(r.value for r in self.roles))
                 raise Forbidden(f"This operation needs one of the roles: {allowed}")
             if principal.role is not Role.ADMIN:
-                from matcher.privacy.limits import REQUESTS, charge
-
                 await charge(
                     svc,
                     principal,

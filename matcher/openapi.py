@@ -100,6 +100,9 @@ def build_openapi(routes: Sequence[ApiRoute]) -> dict[str, Any]:
             op["x-roles"] = sorted(role.value for role in r.roles)
             op["responses"]["401"] = _problem("Missing, invalid, expired or revoked token")
             op["responses"]["403"] = _problem("The token's role may not do this")
+            op["responses"]["429"] = _problem(
+                "A rate limit or daily quota is spent; see the Retry-After header"
+            )
         if r.body is not None:
             op["responses"]["413"] = _problem("Body larger than the configured bound")
             op["responses"]["422"] = _problem("Invalid body; `errors` names each field")

@@ -317,3 +317,25 @@ async def test_audit_filters_are_checked(
     assert {e["field"] for e in bad.json()["errors"]} == {"action", "profile_id"}
     deep = await client.get("/v1/audit?offset=9990&limit=50", headers=admin_headers)
     assert deep.status_code == 422
+
+
+async def test_a_change_whose_audit_event_fails_is_undone(
+    client: httpx.AsyncClient, make_token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matcher.privacy import audit
+
+    seeker, ent, pid, jid = await _setup(client, make_token, "undo")
+    rid = (await _ask(client, ent, jid, pid)).json()["id"]
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("audit store down")
+
+    monkeypatch.setattr(audit, "record", broken)
+    failed = await client.post(f"/v1/contact-requests/{rid}/grant", headers=seeker)
+    assert failed.status_code == 500
+    monkeypatch.undo()
+    (request,) = (await client.get(f"/v1/profiles/{pid}/contact-requests", headers=seeker)).json()[
+        "requests"
+    ]
+    assert request["status"] == "pending"
+    assert PHONE not in (await client.get(f"/v1/profiles/{pid}?posting_id={jid}", headers=ent)).text

@@ -24,6 +24,8 @@ def test_admin_token_is_secret_in_repr() -> None:
         ({"MATCHER_EMBEDDER": "sentence-transformers"}, "MATCHER_EMBEDDING_MODEL"),
         ({"MATCHER_INDEX_PREFIX": "Bad Prefix"}, "MATCHER_INDEX_PREFIX"),
         ({"MATCHER_ADMIN_TOKEN": "short"}, "at least 16"),
+        ({"MATCHER_RATE_LIMIT_PER_MINUTE": "-1"}, "MATCHER_RATE_LIMIT_PER_MINUTE may not"),
+        ({"MATCHER_CANDIDATE_VIEWS_PER_DAY": "many"}, "MATCHER_CANDIDATE_VIEWS_PER_DAY must"),
     ],
 )
 def test_bad_configuration_is_refused_with_the_variable_named(
@@ -31,3 +33,10 @@ def test_bad_configuration_is_refused_with_the_variable_named(
 ) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+def test_privacy_limits_are_configurable() -> None:
+    s = Settings.from_env({"MATCHER_CONTACT_REQUESTS_PER_DAY": "3", "MATCHER_RETENTION_DAYS": "90"})
+    assert s.contact_requests_per_day == 3
+    assert s.retention_days == 90
+    assert Settings.from_env({}).candidate_views_per_day == 1000

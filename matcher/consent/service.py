@@ -4,7 +4,8 @@ One request per (posting, profile): its id is derived from the pair, so asking t
 the same request and an enterprise cannot pester a seeker who declined by asking again.
 A grant releases the seeker's contact details to the posting's enterprise, for that posting
 only (``is_released``); a withdrawal hides them again at once. State changes use ES optimistic
-concurrency, so two answers racing never both apply. Every change is audited.
+concurrency, so two answers racing never both apply. Every change is audited right after it is
+written, and undone if its event cannot be written.
 """
 
 from __future__ import annotations
@@ -81,6 +82,39 @@ async def _write(
         raise Conflict("The request changed meanwhile; read it again and retry") from None
 
 
+async def _audited(
+    svc: Services,
+    *,
+    undo: dict[str, Any] | None,
+    rid: str,
+    action: audit.Action,
+    principal: Principal,
+    profile_id: str,
+    posting_id: str,
+    enterprise_id: str,
+) -> None:
+    """Audit a state change just written; if the event cannot be written, put the previous
+    state back (``undo``; None: the request was new, remove it) and fail. So the log holds
+    every change and no change that a lost race or an outage undid."""
+    try:
+        await audit.record(
+            svc,
+            action=action,
+            principal=principal,
+            profile_id=profile_id,
+            posting_id=posting_id,
+            enterprise_id=enterprise_id,
+            request_id=rid,
+        )
+    except Exception:
+        index = svc.specs["contact_requests"].write_alias
+        if undo is None:
+            await svc.es.delete(index=index, id=rid, refresh="wait_for")
+        else:
+            await svc.es.index(index=index, id=rid, document=undo, refresh="wait_for")
+        raise
+
+
 async def _own_posting(svc: Services, principal: Principal, posting_id: str) -> dict[str, Any]:
     posting = await postings.load(svc, posting_id)
     if posting is None or posting.get("enterprise_id") != principal.subject:
@@ -129,15 +163,6 @@ async def create_request(
         "decided_at": None,
         "indexed_at": now,
     }
-    await audit.record(
-        svc,
-        action="contact_request.created",
-        principal=principal,
-        profile_id=body.profile_id,
-        posting_id=posting_id,
-        enterprise_id=principal.subject,
-        request_id=rid,
-    )
     try:
         await _write(svc, doc, seq=None, create=True)
     except Conflict:
@@ -146,6 +171,16 @@ async def create_request(
         if found is None:
             raise
         return to_out(found[0], principal), False
+    await _audited(
+        svc,
+        undo=None,
+        rid=rid,
+        action="contact_request.created",
+        principal=principal,
+        profile_id=body.profile_id,
+        posting_id=posting_id,
+        enterprise_id=principal.subject,
+    )
     return to_out(doc, principal), True
 
 
@@ -174,6 +209,7 @@ async def decide(
     if current not in starts:
         raise Conflict(f"A {current.value} request cannot be {target.value}")
     now = utc_now()
+    previous = dict(source)
     source.update(
         status=target.value,
         decided_at=now,
@@ -182,16 +218,17 @@ async def decide(
         indexed_at=now,
         method=Method.ONLINE.value if principal.role is Role.SEEKER else source["method"],
     )
-    await audit.record(
+    await _write(svc, source, seq=(seq_no, term))
+    await _audited(
         svc,
+        undo=previous,
+        rid=rid,
         action=action,
         principal=principal,
         profile_id=source["profile_id"],
         posting_id=source["posting_id"],
         enterprise_id=source["enterprise_id"],
-        request_id=rid,
     )
-    await _write(svc, source, seq=(seq_no, term))
     return to_out(source, principal)
 
 
@@ -223,6 +260,7 @@ async def record_in_person(
         seq = None
     else:
         source, seq = found[0], (found[1], found[2])
+    previous = dict(source) if found is not None else None
     source.update(
         status=RequestStatus.GRANTED.value,
         method=Method.IN_PERSON.value,
@@ -233,16 +271,17 @@ async def record_in_person(
         updated_at=now,
         indexed_at=now,
     )
-    await audit.record(
+    await _write(svc, source, seq=seq, create=seq is None)
+    await _audited(
         svc,
+        undo=previous,
+        rid=rid,
         action="consent.recorded",
         principal=principal,
         profile_id=profile_id,
         posting_id=body.posting_id,
         enterprise_id=source["enterprise_id"],
-        request_id=rid,
     )
-    await _write(svc, source, seq=seq, create=seq is None)
     return to_out(source, principal), found is None
 
 

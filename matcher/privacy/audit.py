@@ -1,10 +1,13 @@
 """The audit log: every release of contact details and every consent change.
 
-Stored durably in its own index (``<prefix>-audit``), one document per event, written with
-``refresh=wait_for`` *before* the action it records takes effect for the caller (a release is
-not answered when its record could not be written). An event holds ids and the action only —
-never contact details, names or free text — so it may outlive the profile it names (PIPL
-art. 47: the deleted profile's data is gone, the record that something happened stays).
+Stored durably in its own index (``<prefix>-audit``), one document per event, written *before*
+the action it records takes effect for the caller (a release is not answered when its record
+could not be written). An acknowledged write is durable (ES syncs its translog per request);
+it is not refreshed then — that would add up to a second to every release — but a query
+refreshes the index first, so it always sees every event written before it. An event holds
+ids and the action only — never contact details, names or free text — so it may outlive the
+profile it names (PIPL art. 47: the deleted profile's data is gone, the record that something
+happened stays).
 
 Actions: ``contact_request.created``, ``consent.granted``, ``consent.declined``,
 ``consent.withdrawn``, ``consent.recorded`` (given in person at an office), ``contact.released``
@@ -63,7 +66,7 @@ async def record(
     enterprise_id: str | None = None,
     request_id: str | None = None,
 ) -> AuditEvent:
-    """Write one event; returns once it is durable and searchable."""
+    """Write one event; returns once it is durable."""
     now = utc_now()
     event = AuditEvent(
         id=uuid.uuid4().hex,
@@ -78,9 +81,7 @@ async def record(
         request_id=request_id,
     )
     doc = event.model_dump(mode="json") | {"indexed_at": now}
-    await svc.es.index(
-        index=svc.specs["audit"].write_alias, id=event.id, document=doc, refresh="wait_for"
-    )
+    await svc.es.index(index=svc.specs["audit"].write_alias, id=event.id, document=doc)
     return event
 
 
@@ -105,6 +106,8 @@ async def query(
         )
         if value
     ]
+    # Audit reads are rare; a refresh makes every acknowledged event visible to them.
+    await svc.es.indices.refresh(index=svc.specs["audit"].read_alias)
     resp = await svc.es.search(
         index=svc.specs["audit"].read_alias,
         query={"bool": {"filter": filters}},
