@@ -168,7 +168,8 @@ async def test_desk_end_to_end(
     assert await page.evaluate("document.activeElement.textContent") == "跳到主要内容"
 
     # Typeahead (htmx, vendored): typing part of the title offers the posting.
-    await page.get_by_label("岗位（编号或名称）").press_sequentially("压力容器焊工", delay=30)
+    # (The title's unique tail: other tests leave many welding postings in the same index.)
+    await page.get_by_label("岗位（编号或名称）").press_sequentially(f"压力容器焊工{TAG}", delay=30)
     await expect(page.locator(f'#posting-options option[value="{posting_id}"]')).to_have_count(
         1, timeout=10_000
     )
