@@ -71,7 +71,7 @@ async def main(args: argparse.Namespace) -> None:
     async with open_services(settings) as svc:
         svc.es = svc.es.options(request_timeout=600)
         try:
-            specs = [svc.specs["postings"], svc.specs["profiles"]]
+            specs = [svc.specs[n] for n in ("postings", "profiles", "referrals")]
             fresh = not args.reuse
             await ensure_indexes(svc.es, specs)
             nodes = await svc.es.nodes.info(metric="jvm")

@@ -215,6 +215,10 @@ def referrals_mappings() -> dict[str, Any]:
             "profile_title": STORED_ONLY,
             "key_project_name": KEYWORD,
             "key_project_remote": {"type": "boolean"},
+            # v2: the incentive policies in force that the posting carried when the seeker was
+            # proposed, and those this seeker would receive (the incentive report counts both).
+            "incentive_policy_ids": KEYWORD,
+            "incentive_grant_ids": KEYWORD,
             # One timestamp per step reached, for counts by period.
             "proposed_at": DATE,
             "contacted_at": DATE,
@@ -371,6 +375,6 @@ def build_specs(prefix: str, *, dims: int, embedding_model: str) -> dict[str, In
         IndexSpec("audit", prefix, 1, audit_mappings()),
         IndexSpec("incentives", prefix, 1, incentives_mappings()),
         IndexSpec("bulletins", prefix, 1, bulletins_mappings()),
-        IndexSpec("referrals", prefix, 1, referrals_mappings()),
+        IndexSpec("referrals", prefix, 2, referrals_mappings()),
     ]
     return {spec.name: spec for spec in specs}

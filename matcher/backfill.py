@@ -2,17 +2,23 @@
 
 Profiles and postings v4 added ``registered_on`` (taken from ``created_at`` for records stored
 before it existed), ``primary_occupation`` (profiles) and ``wage_monthly`` (postings), which the
-bulletins aggregate on. The transform leaves records that have them untouched, and can wrap
-another transform (the re-embedding of a model change).
+bulletins aggregate on. Referrals v2 added ``incentive_policy_ids`` and
+``incentive_grant_ids``; a referral stored before them gets them from its posting and seeker
+as they are at the migration, against the policies in force that day (the record of the day
+of the introduction is not kept anywhere else). The transform leaves records that have them
+untouched, and can wrap another transform (the re-embedding of a model change).
 """
 
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from datetime import date
 from typing import Any
 
 from indexes.manage import Transform
+from matcher.indexing import local_today
 from matcher.postings.service import monthly_wage
+from matcher.services import Services
 
 
 def fill_derived(kind: str, source: MutableMapping[str, Any]) -> None:
@@ -28,8 +34,48 @@ def fill_derived(kind: str, source: MutableMapping[str, Any]) -> None:
             source["wage_monthly"] = wage
 
 
-def backfill(kind: str, then: Transform | None = None) -> Transform | None:
-    """A migration transform for ``kind`` (None for indexes without derived record fields)."""
+async def _sources(svc: Services, kind: str, ids: set[str]) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    resp = await svc.es.mget(index=svc.specs[kind].read_alias, ids=sorted(ids))
+    return {d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")}
+
+
+async def fill_referrals(svc: Services, batch: list[dict[str, Any]]) -> None:
+    """Give referrals stored before v2 their incentive fields (see the module's note)."""
+    from matcher.incentives.service import in_force_policies
+    from matcher.referrals.service import incentive_fields
+
+    missing = [h["_source"] for h in batch if "incentive_policy_ids" not in h["_source"]]
+    if not missing:
+        return
+    day = date.fromisoformat(local_today(svc.settings.timezone))
+    policies = await in_force_policies(svc, day)
+    posts = await _sources(svc, "postings", {r["posting_id"] for r in missing})
+    seekers = await _sources(svc, "profiles", {r["profile_id"] for r in missing})
+    for referral in missing:
+        posting, profile = posts.get(referral["posting_id"]), seekers.get(referral["profile_id"])
+        if posting is None or profile is None:  # deleted since: nothing left to judge by
+            referral.update(incentive_policy_ids=[], incentive_grant_ids=[])
+            continue
+        referral.update(
+            incentive_fields(policies, posting, profile, day=day, regions=svc.taxonomy.regions)
+        )
+
+
+def backfill(
+    kind: str, then: Transform | None = None, svc: Services | None = None
+) -> Transform | None:
+    """A migration transform for ``kind`` (None for indexes without derived record fields).
+    Referrals need ``svc`` to read their postings and seekers."""
+    if kind == "referrals" and svc is not None:
+        services = svc
+
+        async def referrals(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            await fill_referrals(services, batch)
+            return await then(batch) if then else batch
+
+        return referrals
     if kind not in ("profiles", "postings"):
         return then
 

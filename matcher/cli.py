@@ -146,7 +146,7 @@ def migrate(name: str, delete_source: bool, batch_size: int) -> None:
         if spec.embedding_model and status.embedding_model != spec.embedding_model:
             click.echo(f"re-embedding {name}: {status.embedding_model} → {spec.embedding_model}")
             transform = reembed(svc, name)
-        transform = backfill(name, transform)
+        transform = backfill(name, transform, svc)
         try:
             report = await run_migration(
                 svc.es,
@@ -420,7 +420,7 @@ def demo(serve_after: bool, host: str, port: int) -> None:
                     spec,
                     delete_source=True,
                     transform=backfill(
-                        spec.name, reembed(svc, spec.name) if spec.embedding_model else None
+                        spec.name, reembed(svc, spec.name) if spec.embedding_model else None, svc
                     ),
                 )
         await sync_occupations(svc.es, svc.specs["occupations"], svc.taxonomy.occupations)

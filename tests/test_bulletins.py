@@ -9,6 +9,11 @@ Left out: a posting registered 2025-07-01 (after the boundary), one expired befo
 one in 包头 (another scope). Supply in 2025Q2: 焊工 2 (active + paused; the withdrawn one and
 the one registered 2025-07-01 are not counted), 电工 1 (first of its two occupations), 锻造工 0.
 Previous quarter: 焊工 demand 4, supply 1. A year earlier: 焊工 demand 2, supply 0.
+
+Placements (hired referrals) in 2025Q2, by the day in Beijing time: 焊工 1 (hired 00:30 on
+1 April Beijing time, still 31 March in UTC), 电工 1. Left out: one hired at 01:00 on 1 July
+Beijing time (30 June in UTC: next quarter), one only interviewed, one in 包头. Previous
+quarter: 焊工 1.
 """
 
 from __future__ import annotations
@@ -118,6 +123,36 @@ PROFILES = [
 ]
 
 
+def referral(
+    key: str, occupation: str, grade: int, region: str, hired_at: str | None, status: str = "hired"
+) -> dict[str, Any]:
+    """A referral as the referrals index stores it (only what the bulletin counts on)."""
+    return {
+        "id": f"{TAG}-{key}",
+        "posting_id": f"{TAG}-posting-{key}",
+        "profile_id": f"{TAG}-profile-{key}",
+        "office_id": "office-152900",
+        "status": status,
+        "occupation_code": occupation,
+        "required_level": grade,
+        "posting_region_code": region,
+        "posting_city_code": region[:4] + "00",
+        "proposed_at": "2025-01-15T09:00:00+08:00",
+        "hired_at": hired_at,
+        "updated_at": hired_at or "2025-01-15T09:00:00+08:00",
+    }
+
+
+REFERRALS = [
+    referral("r1", WELDER, 3, "152921", "2025-03-31T16:30:00Z"),  # 1 April, 00:30 Beijing
+    referral("r2", WELDER, 3, "152922", "2025-06-30T17:00:00Z"),  # 1 July, 01:00 Beijing
+    referral("r3", WELDER, 3, "152921", None, status="interviewed"),
+    referral("r4", ELECTRICIAN, 4, "152923", "2025-05-10T10:00:00+08:00"),
+    referral("r5", WELDER, 3, "150203", "2025-05-10T10:00:00+08:00"),  # 包头: other scope
+    referral("r6", WELDER, 3, "152921", "2025-02-10T10:00:00+08:00"),  # previous quarter
+]
+
+
 async def index_records(svc: Services, kind: str, records: list[dict[str, Any]]) -> None:
     spec = KINDS[kind]
     items = [
@@ -136,6 +171,13 @@ async def dataset(services: Services) -> Services:
     """The hand-checked records, and services whose minimum wage sample is 3."""
     await index_records(services, "postings", POSTINGS)
     await index_records(services, "profiles", PROFILES)
+    written = await bulk_write(
+        services.es,
+        services.specs["referrals"].write_alias,
+        [(r["id"], {k: v for k, v in r.items() if v is not None}) for r in REFERRALS],
+        refresh="wait_for",
+    )
+    assert written == {}
     settings = dataclasses.replace(services.settings, wage_min_sample=3)
     return dataclasses.replace(services, settings=settings)
 
@@ -185,6 +227,16 @@ async def test_supply_demand_figures_match_the_hand_count(dataset: Services) -> 
     assert [r.measures["demand"].value for r in regions.values()] == [9, 4, 3]
     assert [r.measures["supply"].value for r in regions.values()] == [2, 0, 1]
 
+    # Placements: hired referrals, by their posting's occupation, grade and county.
+    assert b.totals.measures["placements"].value == 2
+    assert occ[WELDER].measures["placements"].value == 1
+    assert occ[WELDER].measures["placements"].previous == 1
+    assert occ[ELECTRICIAN].measures["placements"].value == 1
+    assert occ["6-18-02"].measures["placements"].value == 1
+    assert [grades[g].measures["placements"].value for g in "12345"] == [0, 0, 1, 1, 0]
+    assert [r.measures["placements"].value for r in regions.values()] == [1, 0, 1]
+    assert b.counts["current"]["placements"]["value"] == [1, 1]
+
     ranking = [(r.occupation_code, r.rank, r.previous_rank, r.gap) for r in b.shortage]
     assert ranking == [(WELDER, 1, 1, 9), (ELECTRICIAN, 2, None, 2), (FORGER, 2, None, 2)]
     assert b.counts["current"]["demand"]  # the counts it was computed from are kept
@@ -197,6 +249,7 @@ async def test_period_boundary_moves_records_to_the_next_quarter(dataset: Servic
     assert b.totals is not None
     assert b.totals.measures["demand"].value == 100  # p3, registered 2025-07-01
     assert b.totals.measures["supply"].value == 1  # s4
+    assert b.totals.measures["placements"].value == 1  # r2, hired 1 July Beijing time
     assert b.totals.measures["demand"].previous == 16
 
 

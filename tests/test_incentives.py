@@ -12,6 +12,7 @@ import pytest
 from arq.jobs import Job, JobStatus
 
 from matcher.auth.models import Role
+from matcher.backfill import fill_referrals
 from matcher.incentives.service import (
     load_policy_file,
     reflag_job_id,
@@ -378,26 +379,93 @@ async def test_the_report_counts_inside_the_office_scope(
     client: httpx.AsyncClient, make_token: TokenFactory, records: dict[str, str], policy: str
 ) -> None:
     alxa = await make_token(Role.OFFICE, "office-152900", "152900")
-    resp = await client.get("/v1/reports/incentives", headers=alxa)
-    assert resp.status_code == 200, resp.text
-    body = resp.json()
-    assert body["scope"] == "152900"
-    (row,) = [r for r in body["by_project"] if r["project"] == PROJECT]
+
+    async def project_row(query: str = "") -> dict[str, Any]:
+        resp = await client.get(f"/v1/reports/incentives{query}", headers=alxa)
+        assert resp.status_code == 200, resp.text
+        body: dict[str, Any] = resp.json()
+        assert body["scope"] == "152900"
+        assert {r["city_code"] for r in body["by_city"]} <= {"152900"}
+        row: dict[str, Any]
+        (row,) = [r for r in body["by_project"] if r["project"] == PROJECT]
+        (by_policy,) = [r for r in body["by_policy"] if r["policy_id"] == policy]
+        assert by_policy["postings"] >= 2
+        row["policy"] = by_policy
+        return row
+
+    row = await project_row()
     # remote (3 open) and remote_tech (3 open); the short-contract one carries nothing.
     assert (row["postings"], row["open_headcount"], row["city_code"]) == (2, 6, "152900")
-    assert row["referrals"] is None
-    assert body["referrals_counted"] is False
-    assert {r["city_code"] for r in body["by_city"]} <= {"152900"}
-    assert any(r["policy_id"] == policy and r["postings"] >= 2 for r in body["by_policy"])
+    assert (row["referrals"], row["referrals_eligible"], row["placements"]) == (0, 0, 0)
+
+    # The office introduces a mover from 包头 (the policy is for them) and a local seeker (it
+    # is not) to the remote posting, and the mover is hired.
+    referred = {}
+    for name in ("welder", "local"):
+        resp = await client.post(
+            "/v1/referrals",
+            json={
+                "posting_id": records["remote"],
+                "profile_id": records[f"p-{name}"],
+                "staff": "王",
+            },
+            headers=alxa,
+        )
+        assert resp.status_code == 201, resp.text
+        referred[name] = resp.json()
+    assert referred["welder"]["incentive_grant_ids"] == [policy]
+    assert referred["local"]["incentive_policy_ids"] == [policy]
+    assert referred["local"]["incentive_grant_ids"] == []
+    for step in ("contacted", "interviewed", "hired"):
+        resp = await client.post(
+            f"/v1/referrals/{referred['welder']['id']}/status",
+            json={"status": step, "staff": "王"},
+            headers=alxa,
+        )
+        assert resp.status_code == 200, resp.text
+
+    row = await project_row()
+    assert (row["postings"], row["open_headcount"]) == (2, 5)  # the hire took a place
+    assert (row["referrals"], row["referrals_eligible"], row["placements"]) == (2, 1, 1)
+    counts = row["policy"]
+    assert (counts["referrals"], counts["referrals_eligible"], counts["placements"]) == (2, 1, 1)
+    # Referrals count by the day they were proposed: none in a past quarter.
+    earlier = await project_row("?period=2020-Q1")
+    assert (earlier["referrals"], earlier["postings"]) == (0, 2)
+    bad = await client.get("/v1/reports/incentives?period=someday", headers=alxa)
+    assert bad.status_code == 422
 
     baotou = await make_token(Role.OFFICE, "office-150200", "150200")
     theirs = (await client.get("/v1/reports/incentives", headers=baotou)).json()
+    # The referrals counted where their posting lies: 阿拉善盟, not 包头 (the mover's home).
     assert PROJECT not in [r["project"] for r in theirs["by_project"]]
     assert {r["city_code"] for r in theirs["by_city"]} <= {"150200"}
     outside = await client.get("/v1/reports/incentives?region=152923", headers=baotou)
     assert outside.status_code == 403
     seeker = await make_token(Role.SEEKER, f"{TAG}-s")
     assert (await client.get("/v1/reports/incentives", headers=seeker)).status_code == 403
+
+
+async def test_referrals_from_before_v2_get_their_incentive_fields_on_migration(
+    services: Services, records: dict[str, str], policy: str
+) -> None:
+    def stored(
+        profile: str, posting: str = records["remote"], **extra: list[str]
+    ) -> dict[str, Any]:
+        return {"_source": {"posting_id": posting, "profile_id": records[profile], **extra}}
+
+    kept = {"incentive_policy_ids": ["old"], "incentive_grant_ids": []}
+    batch = [
+        stored("p-welder"),
+        stored("p-local"),
+        stored("p-welder", posting=f"{TAG}-gone"),
+        stored("p-welder", records["remote"], **kept),
+    ]
+    await fill_referrals(services, batch)
+    fields = [
+        (h["_source"]["incentive_policy_ids"], h["_source"]["incentive_grant_ids"]) for h in batch
+    ]
+    assert fields == [([policy], [policy]), ([policy], []), ([], []), (["old"], [])]
 
 
 async def test_policy_files_load_whole_or_not_at_all(services: Services, tmp_path: Path) -> None:

@@ -127,6 +127,32 @@ async def test_life_cycle_to_hired_closes_headcount(
     assert (rewritten.json()["filled"], rewritten.json()["open_headcount"]) == (1, 1)
 
 
+async def test_a_hire_is_a_placement_in_the_live_supply_demand_bulletin(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-bt"), region_code="150200")
+    posting = await put(client, admin_headers, "postings", headcount=2)
+    profile = await put(client, admin_headers, "profiles")
+
+    async def placements() -> tuple[int, int]:
+        resp = await client.get("/v1/bulletins/live?kind=supply-demand", headers=office)
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        assert body["scope"] == "150200"
+        (welders,) = [r for r in body["rows"] if r["key"] == "6-18-02-04"]
+        return body["totals"]["measures"]["placements"]["value"], welders["measures"]["placements"][
+            "value"
+        ]
+
+    before = await placements()
+    rid = (await propose(client, office, posting, profile)).json()["id"]
+    for status in ("contacted", "interviewed"):
+        assert (await advance(client, office, rid, status)).status_code == 200
+    assert await placements() == before  # only a hire is a placement
+    assert (await advance(client, office, rid, "hired")).status_code == 200
+    assert await placements() == (before[0] + 1, before[1] + 1)
+
+
 async def test_bad_requests_are_clear(
     client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
 ) -> None:

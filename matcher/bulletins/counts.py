@@ -6,6 +6,9 @@
   demand in its period.
 - Supply (求职人数): seekers registered in the period whose profile is active or paused —
   withdrawn seekers have left the market — counted once, under their first occupation.
+- Placements (介绍成功人数): referrals (职业介绍) hired in the period (``hired_at``, a day of
+  the service's time zone), counted under their posting's occupation, required grade and
+  region — the office's introductions that ended in a job.
 - Wage samples: the same postings as demand, where they state pay (``wage_monthly``).
 
 Each is one composite aggregation over (occupation, grade, region), paged with ``after_key``.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch
@@ -40,12 +44,22 @@ Cell = tuple[str | None, int | None, str | None]
 
 
 @dataclass(frozen=True)
+class Indexes:
+    """The read aliases a supply-demand bulletin counts over."""
+
+    postings: str
+    profiles: str
+    referrals: str
+
+
+@dataclass(frozen=True)
 class PeriodCounts:
     """Demand and supply per cell for one period."""
 
     demand: dict[Cell, int]
     postings: dict[Cell, int]
     supply: dict[Cell, int]
+    placements: dict[Cell, int]
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,23 @@ def profiles_filter(period: Period, scope: Scope) -> list[dict[str, Any]]:
         },
         {"terms": {"status": list(SUPPLY_STATUSES)}},
         scope.es_filter(),
+    ]
+
+
+def placements_filter(period: Period, scope: Scope, timezone: str) -> list[dict[str, Any]]:
+    day_after = period.end + timedelta(days=1)
+    return [
+        {"term": {"status": "hired"}},
+        {
+            "range": {
+                "hired_at": {
+                    "gte": period.start.isoformat(),
+                    "lt": day_after.isoformat(),
+                    "time_zone": timezone,
+                }
+            }
+        },
+        scope.es_filter("posting_region_code"),
     ]
 
 
@@ -166,29 +197,46 @@ def _cell(key: dict[str, Any]) -> Cell:
 
 
 async def period_counts(
-    es: AsyncElasticsearch, *, postings: str, profiles: str, period: Period, scope: Scope
+    es: AsyncElasticsearch,
+    *,
+    indexes: Indexes,
+    period: Period,
+    scope: Scope,
+    timezone: str,
 ) -> PeriodCounts:
-    """Demand, posting count and supply per (occupation, grade, region) for one period."""
+    """Demand, posting count, supply and placements per (occupation, grade, region) for one
+    period."""
     region = scope.region_field
-    demand_buckets, supply_buckets = await asyncio.gather(
+    demand_buckets, supply_buckets, placement_buckets = await asyncio.gather(
         composite(
             es,
-            postings,
+            indexes.postings,
             postings_filter(period, scope),
             [("occupation", "occupation_code"), ("grade", "required_level"), ("region", region)],
             {"headcount": {"sum": {"field": "headcount"}}},
         ),
         composite(
             es,
-            profiles,
+            indexes.profiles,
             profiles_filter(period, scope),
             [("occupation", "primary_occupation"), ("grade", "skill_level"), ("region", region)],
+        ),
+        composite(
+            es,
+            indexes.referrals,
+            placements_filter(period, scope, timezone),
+            [
+                ("occupation", "occupation_code"),
+                ("grade", "required_level"),
+                ("region", f"posting_{region}"),
+            ],
         ),
     )
     return PeriodCounts(
         demand={_cell(b["key"]): int(b["headcount"]["value"]) for b in demand_buckets},
         postings={_cell(b["key"]): int(b["doc_count"]) for b in demand_buckets},
         supply={_cell(b["key"]): int(b["doc_count"]) for b in supply_buckets},
+        placements={_cell(b["key"]): int(b["doc_count"]) for b in placement_buckets},
     )
 
 

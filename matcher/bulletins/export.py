@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from matcher.bulletins.models import Bulletin, Kind
 
 BOM = "\ufeff"
-MEASURE_NAMES = {"demand": "需求人数", "supply": "求职人数"}
+MEASURE_NAMES = {"demand": "需求人数", "supply": "求职人数", "placements": "介绍成功人数"}
 MEASURE_FIELDS = (
     ("value", ""),
     ("share", "占比"),

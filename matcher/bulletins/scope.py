@@ -32,8 +32,8 @@ class Scope:
         """The indexed field that breaks the scope down one level."""
         return "city_code" if self.level == "province" else "region_code"
 
-    def es_filter(self) -> dict[str, Any]:
-        return {"prefix": {"region_code": self.prefix}}
+    def es_filter(self, field: str = "region_code") -> dict[str, Any]:
+        return {"prefix": {field: self.prefix}}
 
 
 def resolve_scope(code: str, regions: RegionCatalog) -> Scope:

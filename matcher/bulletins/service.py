@@ -51,12 +51,15 @@ def _header(kind: Kind, period: Period, scope: Scope) -> dict[str, Any]:
 
 async def supply_demand(svc: Services, *, period: Period, scope: Scope) -> Bulletin:
     """The supply-demand figures of ``period`` with its comparisons, computed now."""
-    es = svc.es
-    postings, profiles = svc.specs["postings"].read_alias, svc.specs["profiles"].read_alias
+    indexes = agg.Indexes(
+        *(svc.specs[name].read_alias for name in ("postings", "profiles", "referrals"))
+    )
     previous, year_ago = period.previous(), period.year_ago()
     now, before, ago = await asyncio.gather(
         *(
-            agg.period_counts(es, postings=postings, profiles=profiles, period=p, scope=scope)
+            agg.period_counts(
+                svc.es, indexes=indexes, period=p, scope=scope, timezone=svc.settings.timezone
+            )
             for p in (period, previous, year_ago)
         )
     )
@@ -79,6 +82,7 @@ async def supply_demand(svc: Services, *, period: Period, scope: Scope) -> Bulle
             "需求人数：本期登记且在本期有效的岗位招聘人数；求职人数：本期登记的有效求职者"
             "（在册、暂停），按第一求职意向职业计。",
             "求人倍率 = 需求人数 ÷ 求职人数；求职人数为 0 时无定义，记为“—”。",
+            "介绍成功人数：本期经职业介绍录用的人数，按所录用岗位的职业、等级和地区计。",
         ],
     )
 

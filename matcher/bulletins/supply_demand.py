@@ -18,7 +18,7 @@ from matcher.bulletins.scope import Scope
 from matcher.taxonomy.grades import SkillGrade
 from matcher.taxonomy.service import Taxonomy
 
-MEASURES = ("demand", "supply")
+MEASURES = ("demand", "supply", "placements")
 GROUP_LEVELS = {1: "major", 2: "middle", 3: "minor", 4: "occupation"}
 NO_GRADE = "不限/未评定"
 NO_OCCUPATION = "未分类"
@@ -113,7 +113,7 @@ def _row(
 
 
 def _totals(counts: PeriodCounts, key: Callable[[dict[Cell, int]], dict[str, int]]) -> Totals:
-    return {"demand": key(counts.demand), "supply": key(counts.supply)}
+    return {m: key(getattr(counts, m)) for m in MEASURES}
 
 
 def _everything(counts: dict[Cell, int]) -> dict[str, int]:
@@ -239,4 +239,5 @@ def raw_counts(counts: PeriodCounts) -> dict[str, dict[str, list[Any]]]:
         "demand": columns(counts.demand),
         "postings": columns(counts.postings),
         "supply": columns(counts.supply),
+        "placements": columns(counts.placements),
     }

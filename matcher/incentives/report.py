@@ -2,20 +2,27 @@
 league-city, per key project and per policy, inside the office's region.
 
 The office's scope is a filter of the Elasticsearch query itself, never a cut of the results.
-Each row has a ``referrals`` slot: referrals (职业介绍) live in their own index, built
-separately; until it is wired in, the slot is null and ``referrals_counted`` says so.
+Each row also counts the referrals (职业介绍) to postings that carried such a policy when the
+seeker was proposed — the referral keeps the ids, so a posting filled or closed since still
+counts its referrals — how many of those seekers would receive the incentive (the movers the
+policy is for), and how many were hired. Referrals count where their posting lies, optionally
+only those proposed in a period.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from matcher.auth.models import Principal, Role
-from matcher.incentives.service import in_force_policies
+from matcher.incentives.service import current_policies, in_force_policies
+from matcher.indexing import local_today
 from matcher.problems import Forbidden
+from matcher.referrals.service import period_filter
 from matcher.search.service import region_prefix
 from matcher.services import Services
 
@@ -24,9 +31,15 @@ NO_PROJECT = "（非重点建设项目）"
 
 
 class Row(BaseModel):
-    postings: int
+    postings: int = Field(description="Open, valid postings carrying a policy in force")
     open_headcount: int
-    referrals: int | None = Field(default=None, description="null until referrals are counted")
+    referrals: int = Field(
+        default=0, description="Referrals to postings that carried a policy in force"
+    )
+    referrals_eligible: int = Field(
+        default=0, description="Of those, referrals of seekers who would receive the incentive"
+    )
+    placements: int = Field(default=0, description="Of the referrals, those hired")
 
 
 class CityRow(Row):
@@ -52,7 +65,9 @@ class IncentiveReport(BaseModel):
     by_city: list[CityRow]
     by_project: list[ProjectRow]
     by_policy: list[PolicyRow]
-    referrals_counted: bool = False
+    referrals_period: str | None = Field(
+        default=None, description="Referrals proposed in this period only (None: all)"
+    )
 
 
 def _scope(principal: Principal, region: str | None, svc: Services) -> str | None:
@@ -73,14 +88,19 @@ def _headcount(bucket: dict[str, Any]) -> int:
     return int(bucket["open_headcount"]["value"] or 0)
 
 
-async def incentive_report(
-    svc: Services, *, principal: Principal, region: str | None = None
-) -> IncentiveReport:
-    today = date.today()
-    scope = _scope(principal, region, svc)
-    policies = await in_force_policies(svc, today)
-    ids = [p.policy_id for p in policies]
-    day = today.isoformat()
+OUTCOMES: dict[str, Any] = {
+    "eligible": {"filter": {"exists": {"field": "incentive_grant_ids"}}},
+    "hired": {"filter": {"term": {"status": "hired"}}},
+}
+
+
+def _by_key(
+    buckets: list[dict[str, Any]], counts: Callable[[dict[str, Any]], dict[str, int]]
+) -> dict[str, dict[str, int]]:
+    return {str(b["key"]): counts(b) for b in buckets}
+
+
+async def _postings(svc: Services, scope: str | None, ids: list[str], day: str) -> dict[str, Any]:
     filters: list[dict[str, Any]] = [
         {"term": {"status": "active"}},
         {"range": {"open_headcount": {"gt": 0}}},
@@ -119,52 +139,148 @@ async def incentive_report(
             },
         },
     )
-    aggs = resp["aggregations"]
+    aggs: dict[str, Any] = resp["aggregations"]
+    aggs["total"] = int(resp["hits"]["total"]["value"])
+    return aggs
+
+
+async def _referrals(
+    svc: Services, scope: str | None, period: tuple[date, date] | None
+) -> dict[str, Any]:
+    filters: list[dict[str, Any]] = [{"exists": {"field": "incentive_policy_ids"}}]
+    if scope:
+        filters.append(region_prefix(scope, "posting_region_code"))
+    if period:
+        filters.append(period_filter("proposed_at", period, svc.settings.timezone))
+    resp = await svc.es.search(
+        index=svc.specs["referrals"].read_alias,
+        query={"bool": {"filter": filters}},
+        size=0,
+        track_total_hits=True,
+        aggs={
+            **OUTCOMES,
+            "by_city": {
+                "terms": {"field": "posting_city_code", "size": MAX_ROWS, "missing": "none"},
+                "aggs": OUTCOMES,
+            },
+            "by_project": {
+                "terms": {"field": "key_project_name", "size": MAX_ROWS, "missing": NO_PROJECT},
+                "aggs": {
+                    **OUTCOMES,
+                    "city": {
+                        "terms": {"field": "posting_city_code", "size": MAX_ROWS, "missing": "none"}
+                    },
+                },
+            },
+            # Per policy, "eligible" means this policy was granted, not any policy.
+            "by_policy": {
+                "terms": {"field": "incentive_policy_ids", "size": MAX_ROWS},
+                "aggs": {"hired": OUTCOMES["hired"]},
+            },
+            "by_grant": {"terms": {"field": "incentive_grant_ids", "size": MAX_ROWS}},
+        },
+    )
+    aggs: dict[str, Any] = resp["aggregations"]
+    aggs["total"] = int(resp["hits"]["total"]["value"])
+    return aggs
+
+
+def _outcomes(bucket: dict[str, Any]) -> dict[str, int]:
+    return {
+        "referrals": int(bucket["doc_count"]),
+        "referrals_eligible": int(bucket["eligible"]["doc_count"]),
+        "placements": int(bucket["hired"]["doc_count"]),
+    }
+
+
+def _posting_counts(bucket: dict[str, Any]) -> dict[str, int]:
+    return {"postings": int(bucket["doc_count"]), "open_headcount": _headcount(bucket)}
+
+
+def _main_city(bucket: dict[str, Any]) -> str:
+    """A project's postings are normally in one league-city; the largest share names it."""
+    cities = bucket["city"]["buckets"]
+    return str(cities[0]["key"]) if cities else "none"
+
+
+async def incentive_report(
+    svc: Services,
+    *,
+    principal: Principal,
+    region: str | None = None,
+    period: tuple[date, date] | None = None,
+    period_label: str | None = None,
+) -> IncentiveReport:
+    today = date.fromisoformat(local_today(svc.settings.timezone))
+    scope = _scope(principal, region, svc)
+    policies = await in_force_policies(svc, today)
+    ids = [p.policy_id for p in policies]
+    posts, refs = await asyncio.gather(
+        _postings(svc, scope, ids, today.isoformat()), _referrals(svc, scope, period)
+    )
     regions = svc.taxonomy.regions
 
     def city_name(code: str) -> str:
         found = regions.get(code)
         return found.name if found else code
 
-    names = {p.policy_id: p.name for p in policies}
-    projects = []
-    for bucket in aggs["by_project"]["buckets"]:
-        # A project's postings are normally in one league-city; the largest share names it.
-        cities = bucket["city"]["buckets"]
-        code = str(cities[0]["key"]) if cities else "none"
-        projects.append(
+    names = {p.policy_id: p.name for p in await current_policies(svc, include_retired=True)}
+
+    city_posts = _by_key(posts["by_city"]["buckets"], _posting_counts)
+    city_refs = _by_key(refs["by_city"]["buckets"], _outcomes)
+    by_city = [
+        CityRow(
+            city_code=code,
+            city_name=city_name(code),
+            **city_posts.get(code, {"postings": 0, "open_headcount": 0}),
+            **city_refs.get(code, {}),
+        )
+        for code in sorted(set(city_posts) | set(city_refs))
+    ]
+
+    project_posts = {str(b["key"]): b for b in posts["by_project"]["buckets"]}
+    project_refs = {str(b["key"]): b for b in refs["by_project"]["buckets"]}
+    by_project = []
+    for name in sorted(set(project_posts) | set(project_refs)):
+        posted, referred = project_posts.get(name), project_refs.get(name)
+        code = _main_city(posted or referred or {"city": {"buckets": []}})
+        by_project.append(
             ProjectRow(
-                project=str(bucket["key"]),
+                project=name,
                 city_code=code,
                 city_name=city_name(code),
-                postings=bucket["doc_count"],
-                open_headcount=_headcount(bucket),
+                **(_posting_counts(posted) if posted else {"postings": 0, "open_headcount": 0}),
+                **(_outcomes(referred) if referred else {}),
+            )
+        )
+    by_project.sort(key=lambda r: (-r.postings, -r.referrals, r.project))
+
+    policy_posts = _by_key(posts["by_policy"]["buckets"], _posting_counts)
+    policy_refs = {str(b["key"]): b for b in refs["by_policy"]["buckets"]}
+    granted = {str(b["key"]): int(b["doc_count"]) for b in refs["by_grant"]["buckets"]}
+    by_policy = []
+    for pid in sorted(set(policy_posts) | set(policy_refs)):
+        referred = policy_refs.get(pid)
+        by_policy.append(
+            PolicyRow(
+                policy_id=pid,
+                name=names.get(pid, pid),
+                **policy_posts.get(pid, {"postings": 0, "open_headcount": 0}),
+                referrals=int(referred["doc_count"]) if referred else 0,
+                referrals_eligible=granted.get(pid, 0),
+                placements=int(referred["hired"]["doc_count"]) if referred else 0,
             )
         )
     return IncentiveReport(
         as_of=today,
         scope=scope,
         totals=Row(
-            postings=int(resp["hits"]["total"]["value"]),
-            open_headcount=int(aggs["open_headcount"]["value"] or 0),
+            postings=posts["total"],
+            open_headcount=int(posts["open_headcount"]["value"] or 0),
+            **_outcomes({"doc_count": refs["total"], **refs}),
         ),
-        by_city=[
-            CityRow(
-                city_code=str(b["key"]),
-                city_name=city_name(str(b["key"])),
-                postings=b["doc_count"],
-                open_headcount=_headcount(b),
-            )
-            for b in aggs["by_city"]["buckets"]
-        ],
-        by_project=projects,
-        by_policy=[
-            PolicyRow(
-                policy_id=str(b["key"]),
-                name=names.get(str(b["key"]), str(b["key"])),
-                postings=b["doc_count"],
-                open_headcount=_headcount(b),
-            )
-            for b in aggs["by_policy"]["buckets"]
-        ],
+        by_city=by_city,
+        by_project=by_project,
+        by_policy=by_policy,
+        referrals_period=period_label,
     )

@@ -11,6 +11,7 @@ from matcher.http import ApiRoute, Call, QueryParam, json_response
 from matcher.incentives import feed, report, service
 from matcher.incentives.models import Policy, PolicyIn, PolicyList, PolicyOut
 from matcher.problems import NotFound, ValidationFailed
+from matcher.referrals.service import parse_period
 from matcher.services import Services
 
 
@@ -112,12 +113,19 @@ async def opportunities(call: Call[None]) -> Response:
 
 async def incentive_report(call: Call[None]) -> Response:
     """Incentive-eligible open postings (and their open headcount) per league-city, per key
-    project and per policy, inside the office's region (enforced in the query)."""
+    project and per policy, inside the office's region (enforced in the query), with the
+    referrals to such postings, how many of those seekers qualify for the incentive and how
+    many were hired (``period``: referrals proposed in a year, quarter or month only)."""
     region = call.request.query_params.get("region")
     if region and not call.services.taxonomy.regions.is_valid(region):
         raise ValidationFailed("Unknown region", [{"field": "region", "message": region}])
+    period = call.request.query_params.get("period")
     found = await report.incentive_report(
-        call.services, principal=call.require_principal(), region=region
+        call.services,
+        principal=call.require_principal(),
+        region=region,
+        period=parse_period(period) if period else None,
+        period_label=period,
     )
     return json_response(found)
 
@@ -204,6 +212,13 @@ ROUTES = [
         frozenset({Role.OFFICE, Role.ADMIN}),
         "incentives",
         response=report.IncentiveReport,
-        query=[QueryParam("region", {"type": "string"}, "Narrow to a region inside your scope")],
+        query=[
+            QueryParam("region", {"type": "string"}, "Narrow to a region inside your scope"),
+            QueryParam(
+                "period",
+                {"type": "string"},
+                "Referrals proposed in this year (2026), quarter (2026-Q3) or month (2026-11)",
+            ),
+        ],
     ),
 ]

@@ -110,6 +110,14 @@ class ReferralOut(BaseModel):
     profile_title: str | None
     key_project_name: str | None
     key_project_remote: bool
+    incentive_policy_ids: list[str] = Field(
+        default_factory=list,
+        description="Incentive policies in force that the posting carried when proposed",
+    )
+    incentive_grant_ids: list[str] = Field(
+        default_factory=list,
+        description="Of those, the ones this seeker would receive for this posting",
+    )
     proposed_at: datetime
     contacted_at: datetime | None = None
     interviewed_at: datetime | None = None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -31,6 +31,9 @@ from elasticsearch import ConflictError, NotFoundError
 from matcher import indexing
 from matcher.access import in_scope
 from matcher.auth.models import Principal, Role
+from matcher.incentives.evaluator import applicable, grants
+from matcher.incentives.models import Policy
+from matcher.incentives.service import in_force_policies
 from matcher.matching.rules import check
 from matcher.postings import service as postings
 from matcher.problems import Conflict, Forbidden, NotFound, ValidationFailed
@@ -43,6 +46,7 @@ from matcher.referrals.models import (
     ReferralOut,
     ReferralStatus,
 )
+from matcher.search.service import region_prefix
 from matcher.services import Services
 from matcher.taxonomy.regions import RegionCatalog
 
@@ -90,13 +94,16 @@ def parse_period(text: str) -> tuple[date, date]:
     return start, date(year + index // 12, index % 12 + 1, 1)
 
 
+def period_filter(field: str, period: tuple[date, date], timezone: str) -> dict[str, Any]:
+    """``field`` (a timestamp) inside [start, end) as days of the service's time zone."""
+    start, end = period
+    return {
+        "range": {field: {"gte": start.isoformat(), "lt": end.isoformat(), "time_zone": timezone}}
+    }
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-def _prefix(field: str, code: str) -> dict[str, Any]:
-    significant = code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
-    return {"prefix": {field: significant}}
 
 
 def scope_filter(principal: Principal) -> list[dict[str, Any]]:
@@ -111,8 +118,8 @@ def scope_filter(principal: Principal) -> list[dict[str, Any]]:
             "bool": {
                 "should": [
                     {"term": {"office_id": principal.subject}},
-                    _prefix("posting_region_code", principal.region_code),
-                    _prefix("profile_region_code", principal.region_code),
+                    region_prefix(principal.region_code, "posting_region_code"),
+                    region_prefix(principal.region_code, "profile_region_code"),
                 ],
                 "minimum_should_match": 1,
             }
@@ -140,6 +147,19 @@ def to_out(source: Doc) -> ReferralOut:
     return ReferralOut.model_validate(
         {**fields, "next_statuses": sorted(TRANSITIONS[status], key=list(ReferralStatus).index)}
     )
+
+
+def incentive_fields(
+    policies: Sequence[Policy], posting: Doc, profile: Doc, *, day: date, regions: RegionCatalog
+) -> dict[str, list[str]]:
+    """What a referral keeps of the incentives at the time of the introduction: the policies
+    in force that the posting carried, and those this seeker would receive for it."""
+    carried = applicable(policies, posting, day=day, regions=regions)
+    granted = grants(carried, posting, profile, day=day, regions=regions)
+    return {
+        "incentive_policy_ids": sorted(p.policy_id for p in carried),
+        "incentive_grant_ids": sorted(g.policy_id for g in granted),
+    }
 
 
 def _office_of(principal: Principal, body: ReferralCreate) -> tuple[str, str | None]:
@@ -188,7 +208,8 @@ async def create_referral(
         raise ReferralRefused("该岗位已关闭、已过有效期或已招满，不能再推荐")
     if not profiles.is_matchable(profile):
         raise ReferralRefused("该求职者目前未在求职（档案已暂停或撤回），不能推荐")
-    rules = check(posting, profile, date.today(), svc.taxonomy.occupations)
+    today = date.fromisoformat(indexing.local_today(svc.settings.timezone))
+    rules = check(posting, profile, today, svc.taxonomy.occupations)
     failed = [r for r in rules if not r.passed]
     if failed:
         raise ReferralRefused(
@@ -222,6 +243,9 @@ async def create_referral(
         "profile_title": profile.get("title"),
         "key_project_name": project.get("name"),
         "key_project_remote": bool(project.get("remote")),
+        **incentive_fields(
+            await in_force_policies(svc, today), posting, profile, day=today, regions=regions
+        ),
         "proposed_at": now,
         "updated_at": now,
         "indexed_at": now,
@@ -392,9 +416,7 @@ async def list_referrals(
         filters.append({"term": {"profile_id": profile_id}})
     if period:
         start, end = parse_period(period)
-        filters.append(
-            {"range": {"proposed_at": {"gte": start.isoformat(), "lt": end.isoformat()}}}
-        )
+        filters.append(period_filter("proposed_at", (start, end), svc.settings.timezone))
     status_filter = {"terms": {"status": [s.value for s in statuses]}} if statuses else None
     resp = await svc.es.search(
         index=svc.specs["referrals"].read_alias,

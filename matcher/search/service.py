@@ -48,10 +48,10 @@ PROFILE_FACETS = {
 }
 
 
-def region_prefix(code: str) -> Query:
+def region_prefix(code: str, field: str = "region_code") -> Query:
     """Records inside a GB/T 2260 region: 15 (province), 1502 (city), 150203 (county)."""
     significant = code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
-    return {"prefix": {"region_code": significant}}
+    return {"prefix": {field: significant}}
 
 
 def posting_filters(
