@@ -4,14 +4,14 @@ region scoping in the list query, and the period filter."""
 
 import asyncio
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from matcher.auth.models import Role
-from matcher.referrals.service import parse_period
+from matcher.referrals.service import claim_place, parse_period, reconcile_places
 from matcher.services import Services
 from tests.conftest import TokenFactory
 from tests.factories import posting_body, profile_body
@@ -151,6 +151,44 @@ async def test_a_hire_is_a_placement_in_the_live_supply_demand_bulletin(
     assert await placements() == before  # only a hire is a placement
     assert (await advance(client, office, rid, "hired")).status_code == 200
     assert await placements() == (before[0] + 1, before[1] + 1)
+
+
+async def test_places_held_by_unrecorded_hires_are_given_back(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    services: Services,
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-bt"), region_code="150200")
+    posting = await put(client, admin_headers, "postings", headcount=3)
+    hired = await put(client, admin_headers, "profiles")
+    crashed = await put(client, admin_headers, "profiles")
+    ids = {}
+    for name, profile in (("hired", hired), ("crashed", crashed)):
+        ids[name] = (await propose(client, office, posting, profile)).json()["id"]
+        for status in ("contacted", "interviewed"):
+            assert (await advance(client, office, ids[name], status)).status_code == 200
+    assert (await advance(client, office, ids["hired"], "hired")).status_code == 200
+    # A worker died after taking the place and before writing the referral as hired.
+    await claim_place(services, posting_id=posting, referral_id=ids["crashed"])
+
+    async def places() -> tuple[int, int]:
+        body = (await client.get(f"/v1/postings/{posting}", headers=office)).json()
+        return body["filled"], body["open_headcount"]
+
+    assert await places() == (2, 1)
+    # Within the grace period a hire may still be in flight: nothing is touched.
+    await reconcile_places(services)
+    assert await places() == (2, 1)
+    report = await reconcile_places(services, grace=timedelta(0))
+    assert report["released"] >= 1
+    assert await places() == (1, 2)  # the recorded hire keeps its place
+    again = await reconcile_places(services, grace=timedelta(0))
+    assert again["released"] == 0
+    assert await places() == (1, 2)
+    # The interrupted referral can still be hired properly.
+    assert (await advance(client, office, ids["crashed"], "hired")).status_code == 200
+    assert await places() == (2, 1)
 
 
 async def test_bad_requests_are_clear(

@@ -12,6 +12,7 @@ from matcher.bulletins.service import today
 from matcher.health.service import readiness
 from matcher.imports.service import run_import as import_rows
 from matcher.incentives.service import reflag_postings
+from matcher.referrals.service import reconcile_places as release_unrecorded_places
 from matcher.services import Services
 
 
@@ -46,3 +47,9 @@ async def publish_bulletins(ctx: dict[str, Any]) -> dict[str, Any]:
     svc: Services = ctx["services"]
     written = await publish_due(svc, today=today(svc))
     return {"published": written}
+
+
+async def reconcile_places(ctx: dict[str, Any]) -> dict[str, int]:
+    """Give back posting places held by hires that were never recorded (a crash mid-hire)."""
+    svc: Services = ctx["services"]
+    return await release_unrecorded_places(svc)

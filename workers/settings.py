@@ -22,7 +22,13 @@ from matcher.embeddings import Embedder, build_embedder
 from matcher.logs import configure_logging
 from matcher.services import Services, build_services, job_deserializer, job_serializer
 from matcher.settings import Settings
-from workers.jobs import health_check, publish_bulletins, reflag_incentives, run_import
+from workers.jobs import (
+    health_check,
+    publish_bulletins,
+    reconcile_places,
+    reflag_incentives,
+    run_import,
+)
 
 MAX_TRIES = 3
 JOB_TIMEOUT_S = 600
@@ -36,12 +42,14 @@ FUNCTIONS = [
     # Idempotent (recomputes every posting's flags from the current policies): safe to retry.
     func(reflag_incentives, name="reflag_incentives", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     func(publish_bulletins, name="publish_bulletins", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
+    func(reconcile_places, name="reconcile_places", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
 ]
 
 
 def cron_jobs(settings: Settings) -> list[CronJob]:
-    """The bulletin publication on ``MATCHER_BULLETIN_CRON`` (see matcher.bulletins.schedule);
-    ``unique`` keeps two workers from running it at the same moment."""
+    """The bulletin publication on ``MATCHER_BULLETIN_CRON`` (see matcher.bulletins.schedule),
+    and the hourly check for posting places held by unrecorded hires; ``unique`` keeps two
+    workers from running a job at the same moment."""
     when = parse_schedule(settings.bulletin_cron)
     return [
         cron(
@@ -53,7 +61,14 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
             month=when.month,
             timeout=JOB_TIMEOUT_S,
             unique=True,
-        )
+        ),
+        cron(
+            reconcile_places,
+            name="reconcile_places",
+            minute=17,
+            timeout=JOB_TIMEOUT_S,
+            unique=True,
+        ),
     ]
 
 

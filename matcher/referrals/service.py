@@ -23,10 +23,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from elasticsearch import ConflictError, NotFoundError
+from elasticsearch.helpers import async_scan
 
 from matcher import indexing
 from matcher.access import in_scope
@@ -390,6 +391,47 @@ async def claim_place(svc: Services, *, posting_id: str, referral_id: str) -> No
 async def release_place(svc: Services, *, posting_id: str, referral_id: str) -> None:
     """Give back the place this referral took (when its hire did not get recorded)."""
     await _update_places(svc, posting_id=posting_id, referral_id=referral_id, take=False)
+
+
+async def reconcile_places(
+    svc: Services, *, grace: timedelta = timedelta(minutes=10)
+) -> dict[str, int]:
+    """Give back places that hires took but never recorded.
+
+    A hire takes the place first and then writes the referral; a process that dies between
+    the two leaves a place held by a referral that is not hired. Every posting listing such a
+    referral, unchanged for ``grace`` (so a hire in flight is left alone), gets the place back.
+    Idempotent; run by the worker every hour."""
+    cutoff = (datetime.now(UTC) - grace).isoformat()
+    held: dict[str, list[str]] = {}
+    async for hit in async_scan(
+        svc.es,
+        index=svc.specs["postings"].read_alias,
+        query={
+            "query": {
+                "bool": {
+                    "filter": [
+                        {"exists": {"field": "hired_referral_ids"}},
+                        {"range": {"indexed_at": {"lt": cutoff}}},
+                    ]
+                }
+            }
+        },
+        _source_includes=["hired_referral_ids"],
+    ):
+        held[hit["_id"]] = list(hit["_source"]["hired_referral_ids"])
+    checked = released = 0
+    for posting_id, referral_ids in held.items():
+        resp = await svc.es.mget(
+            index=svc.specs["referrals"].read_alias, ids=referral_ids, source=["status"]
+        )
+        for doc in resp["docs"]:
+            checked += 1
+            if doc.get("found") and doc["_source"].get("status") == ReferralStatus.HIRED.value:
+                continue
+            await release_place(svc, posting_id=posting_id, referral_id=doc["_id"])
+            released += 1
+    return {"postings": len(held), "places_checked": checked, "released": released}
 
 
 async def list_referrals(
