@@ -1,19 +1,22 @@
 """Incentive policies through the API against the real node: versioning, flags on postings,
 in search and in both match directions, re-flagging, the opportunities feed, the report."""
 
+import dataclasses
 import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 from arq.jobs import Job, JobStatus
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from matcher.auth.models import Role
 from matcher.backfill import fill_referrals
 from matcher.incentives.service import (
+    active_policies,
     load_policy_file,
     reflag_job_id,
     reflag_postings,
@@ -466,6 +469,35 @@ async def test_referrals_from_before_v2_get_their_incentive_fields_on_migration(
         (h["_source"]["incentive_policy_ids"], h["_source"]["incentive_grant_ids"]) for h in batch
     ]
     assert fields == [([policy], [policy]), ([policy], []), ([], []), (["old"], [])]
+
+
+async def test_active_policies_are_cached_until_any_process_writes_one(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], services: Services, policy: str
+) -> None:
+    first = await active_policies(services)
+    assert policy in [p.policy_id for p in first]
+    assert await active_policies(services) is first  # no write since: the same list
+    # A write through the API (another Services, same process) is seen at once.
+    path = f"/v1/incentives/{TAG}-cached"
+    assert (await client.put(path, headers=admin_headers, json=policy_body())).status_code == 201
+    after_write = await active_policies(services)
+    assert f"{TAG}-cached" in [p.policy_id for p in after_write]
+    assert (await client.delete(path, headers=admin_headers)).status_code == 200
+    after_retire = await active_policies(services)
+    assert f"{TAG}-cached" not in [p.policy_id for p in after_retire]
+    # A write by another process renews the generation in Redis: this process reads again.
+    await services.arq.set(f"{services.settings.index_prefix}:incentives:generation", "other")
+    assert await active_policies(services) is not after_retire
+
+    class Unreachable:
+        async def get(self, key: str) -> None:
+            raise RedisConnectionError("down")
+
+    # Without Redis nothing is cached: every call reads Elasticsearch.
+    offline = dataclasses.replace(services, arq=cast(Any, Unreachable()))
+    one, two = await active_policies(offline), await active_policies(offline)
+    assert one is not two
+    assert [p.policy_id for p in one] == [p.policy_id for p in two]
 
 
 async def test_policy_files_load_whole_or_not_at_all(services: Services, tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
@@ -18,6 +20,7 @@ import yaml
 from elasticsearch import ConflictError, NotFoundError
 from elasticsearch.helpers import async_bulk, async_scan
 from pydantic import BaseModel, Field, ValidationError
+from redis.exceptions import RedisError
 
 from matcher.incentives.errors import VersionConflict
 from matcher.incentives.evaluator import covers_in_words, in_force, indexed_policy_ids
@@ -112,9 +115,65 @@ async def current_policies(svc: Services, *, include_retired: bool = False) -> l
     return sorted(policies, key=lambda p: p.policy_id)
 
 
+@dataclass(frozen=True)
+class _Cached:
+    generation: str
+    policies: list[Policy]
+
+
+# The active policies per incentives index, with the generation they were read at. Every
+# match and search needs them, and reading them from Elasticsearch measured a quarter of a
+# match's time on two cores (benchmarks/match_latency.py); a Redis GET is cheap.
+_cache: dict[str, _Cached] = {}
+
+
+def _generation_key(svc: Services) -> str:
+    return f"{svc.settings.index_prefix}:incentives:generation"
+
+
+async def _generation(svc: Services) -> str | None:
+    """The policies' generation, renewed in Redis by every policy write (None: Redis is
+    unreachable, so nothing is cached)."""
+    try:
+        raw = await svc.arq.get(_generation_key(svc))
+    except (RedisError, OSError):
+        return None
+    return raw.decode() if isinstance(raw, bytes) else str(raw or "none")
+
+
+async def active_policies(svc: Services) -> list[Policy]:
+    """The latest active version of every policy, cached in this process until a policy write
+    (in any process: the generation lives in Redis) renews the generation."""
+    alias = svc.specs["incentives"].read_alias
+    generation = await _generation(svc)  # read before the policies: a write meanwhile re-reads
+    cached = _cache.get(alias)
+    if generation is not None and cached is not None and cached.generation == generation:
+        return cached.policies
+    policies = await current_policies(svc)
+    if generation is not None:
+        _cache[alias] = _Cached(generation, policies)
+    return policies
+
+
+def clear_policy_cache() -> None:
+    """Forget every cached policy list (benchmarks compare with and without the cache)."""
+    _cache.clear()
+
+
+async def _policies_changed(svc: Services) -> None:
+    _cache.pop(svc.specs["incentives"].read_alias, None)
+    try:
+        # A fresh random value, not a counter: a Redis that lost its data can never bring an
+        # old generation back.
+        await svc.arq.set(_generation_key(svc), uuid.uuid4().hex)
+    except (RedisError, OSError):
+        # Other processes keep their copy until Redis is back and the next write bumps it.
+        logger.warning("incentive policy generation not renewed: Redis unreachable")
+
+
 async def in_force_policies(svc: Services, day: date | None = None) -> list[Policy]:
     today = day or date.today()
-    return [p for p in await current_policies(svc) if in_force(p, today)]
+    return [p for p in await active_policies(svc) if in_force(p, today)]
 
 
 async def versions(svc: Services, *, policy_id: str) -> list[Policy]:
@@ -187,6 +246,7 @@ async def _write_version(
             "read the policy again and retry",
             current_version=version,
         ) from None
+    await _policies_changed(svc)
     logger.info("incentive policy version", extra={"policy_id": policy_id, "version": version})
     return policy
 
