@@ -20,6 +20,7 @@ from matcher.taxonomy.normalize import Candidate
 # aiohttp writes bodies over 1 MiB in one blocking call (and warns); smaller bulk requests
 # keep the event loop responsive while vectors are indexed.
 MAX_BULK_BYTES = 900_000
+MAX_WRITE_TRIES = 5  # conditional writes that keep meeting a newer version give up
 
 # Below this score the title says too little to name an occupation; the record keeps none.
 MIN_NORMALISED_SCORE = 0.35
@@ -77,6 +78,37 @@ async def bulk_write(
         info = next(iter(item.values()))
         errors[str(info.get("_id"))] = str(info.get("error", {}).get("reason", "index failed"))
     return errors
+
+
+async def conditional_bulk_write(
+    es: AsyncElasticsearch,
+    index: str,
+    docs: Sequence[tuple[str, dict[str, Any], tuple[int, int] | None]],
+    errors: dict[str, str],
+) -> set[str]:
+    """Index ``(id, source, version)`` triples, each only over that version
+    (``(seq_no, primary_term)``) or, without one, only if the id is still new. Returns the ids
+    that conflicted (changed or created meanwhile); other failures go into ``errors``."""
+    actions: list[dict[str, Any]] = []
+    for doc_id, source, version in docs:
+        action: dict[str, Any] = {"_index": index, "_id": doc_id, "_source": source}
+        if version is None:
+            action["_op_type"] = "create"
+        else:
+            action["if_seq_no"], action["if_primary_term"] = version
+        actions.append(action)
+    _, failed = await async_bulk(
+        es, actions, raise_on_error=False, stats_only=False, max_chunk_bytes=MAX_BULK_BYTES
+    )
+    conflicts: set[str] = set()
+    for item in failed if isinstance(failed, list) else []:
+        info = next(iter(item.values()))
+        doc_id = str(info.get("_id"))
+        if info.get("status") == 409:
+            conflicts.add(doc_id)
+        else:
+            errors[doc_id] = str(info.get("error", {}).get("reason", "index failed"))
+    return conflicts
 
 
 async def load_source(

@@ -111,9 +111,13 @@ def test_offices_get_their_own_region_or_a_city_inside_it(regions: RegionCatalog
 
 def test_worker_runs_the_publication_on_the_configured_schedule() -> None:
     settings = Settings.from_env({"MATCHER_BULLETIN_CRON": "15 3 1 1,4,7,10"})
-    (job,) = cron_jobs(settings)
-    assert job.name == "publish_bulletins"
+    jobs = {job.name: job for job in cron_jobs(settings)}
+    job = jobs["publish_bulletins"]
     assert (job.minute, job.hour, job.day, job.month) == ({15}, {3}, {1}, {1, 4, 7, 10})
+    assert job.unique
+    # The hourly check for places held by unrecorded hires runs beside it.
+    places = jobs["reconcile_places"]
+    assert (places.minute, places.hour, places.unique) == (17, None, True)
 
 
 @pytest.mark.parametrize(

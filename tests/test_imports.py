@@ -13,8 +13,12 @@ import httpx
 import pytest
 from elasticsearch import AsyncElasticsearch
 
-from matcher.auth.models import Role
+from matcher.auth.models import Principal, Role
 from matcher.embeddings import Embedder
+from matcher.imports.parse import Row
+from matcher.imports.service import prepare_rows, write_rows
+from matcher.postings.models import PostingIn
+from matcher.referrals.service import claim_place
 from matcher.services import Services
 from matcher.settings import Settings
 from tests.conftest import TokenFactory
@@ -336,3 +340,45 @@ async def test_oversized_upload_is_413_and_leaves_no_file(
     assert resp.json()["max_bytes"] == 1_000_000
     leftovers = await asyncio.to_thread(lambda: list(Path(settings.import_dir).glob("*")))
     assert leftovers == []
+
+
+async def test_an_import_never_undoes_what_changed_while_it_ran(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], services: Services
+) -> None:
+    """The rows are prepared on the stored records; a hire and a new record written before the
+    batch is stored are kept, and the rows are written on top of them."""
+    admin = Principal("t-admin", Role.ADMIN, "admin")
+    posting_id, new_id = f"imp-{uuid.uuid4().hex[:8]}", f"imp-{uuid.uuid4().hex[:8]}"
+    resp = await client.put(
+        f"/v1/postings/{posting_id}",
+        headers=admin_headers,
+        json=posting_body(enterprise_id="ent-1", headcount=3),
+    )
+    assert resp.status_code == 201, resp.text
+
+    def row(number: int, record_id: str, title: str) -> tuple[Row, Any]:
+        body = PostingIn.model_validate(
+            posting_body(enterprise_id="ent-1", headcount=3, title=title)
+        )
+        return Row(number, record_id, {}), body
+
+    valid = [row(1, posting_id, "导入后的焊工岗位"), row(2, new_id, "导入的新岗位")]
+    items, docs, versions, refused = await prepare_rows(services, admin, "postings", valid)
+    assert refused == []
+    assert set(versions) == {posting_id}
+    # Meanwhile a desk hires someone for the posting, and someone stores the new id.
+    await claim_place(services, posting_id=posting_id, referral_id="ref-meanwhile")
+    created = await client.put(
+        f"/v1/postings/{new_id}",
+        headers=admin_headers,
+        json=posting_body(enterprise_id="ent-1", headcount=3),
+    )
+    assert created.status_code == 201
+    await claim_place(services, posting_id=new_id, referral_id="ref-new")
+
+    errors = await write_rows(services, admin, "postings", items, docs, versions)
+    assert errors == {}
+    for record_id, title in ((posting_id, "导入后的焊工岗位"), (new_id, "导入的新岗位")):
+        stored = (await client.get(f"/v1/postings/{record_id}", headers=admin_headers)).json()
+        assert stored["title"] == title  # the import's content
+        assert (stored["filled"], stored["open_headcount"]) == (1, 2)  # the hire survived

@@ -3,7 +3,9 @@
 The same ``import_file`` runs in the arq job (progress in Redis, read by the API) and in
 ``matcher import FILE`` (progress bar). Each row is validated completely before anything is
 written, so a row is either stored whole or reported with its errors; re-running an import
-rewrites the same ids.
+rewrites the same ids. Each write is conditional on the stored version the row was prepared
+on, so what changed meanwhile (places taken by hires, a record created by someone else) is
+kept and the row is prepared again on top of it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from matcher.auth.models import Principal, Role
 from matcher.fairness import field_errors
 from matcher.imports.models import ImportStatus, RowProblem
 from matcher.imports.parse import Format, Kind, Row, count_rows, read_rows
-from matcher.indexing import bulk_write, utc_now
+from matcher.indexing import MAX_WRITE_TRIES, conditional_bulk_write, utc_now
 from matcher.postings import service as postings
 from matcher.postings.models import PostingIn
 from matcher.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, Problem
@@ -187,30 +189,13 @@ async def import_file(
             errors += row_errors
             if body is not None:
                 valid.append((row, body))
-        stored = await _stored(svc, kind, [r.record_id for r, _ in valid if r.record_id])
-        items = []
-        for row, body in valid:
-            try:
-                owned, reason = _authorise(
-                    svc, principal, kind, body, stored.get(row.record_id or "")
-                )
-            except Problem as exc:
-                errors.append(RowProblem(row=row.number, field="row", message=exc.detail))
-                continue
-            if reason:
-                errors.append(RowProblem(row=row.number, field="id", message=reason))
-                continue
-            items.append((row, owned))
-        docs = await KINDS[kind].prepare(
-            svc, [(row.record_id, body, stored.get(row.record_id or "")) for row, body in items]
-        )
+        items, docs, versions, refused = await prepare_rows(svc, principal, kind, valid)
+        errors += refused
         await finish_pending()
         pending_rows = {row.record_id or "": row.number for row, _ in items}
         pending_count = len(items)
         # Writing this batch overlaps with preparing (embedding) the next one.
-        pending = asyncio.create_task(
-            bulk_write(svc.es, spec.write_alias, [(d["id"], d) for d in docs])
-        )
+        pending = asyncio.create_task(write_rows(svc, principal, kind, items, docs, versions))
         done += len(batch)
         failed += len({e.row for e in errors})  # a row may have several errors
         await reporter.errors(errors)
@@ -221,11 +206,82 @@ async def import_file(
     return ok, failed
 
 
-async def _stored(svc: Services, kind: Kind, ids: list[str]) -> dict[str, dict[str, Any]]:
+Version = tuple[int, int]  # (_seq_no, _primary_term) of the stored record a row was prepared on
+Valid = list[tuple[Row, Any]]
+
+
+async def _stored(
+    svc: Services, kind: Kind, ids: list[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, Version]]:
     if not ids:
-        return {}
+        return {}, {}
     resp = await svc.es.mget(index=svc.specs[kind].read_alias, ids=ids)
-    return {d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")}
+    found = [d for d in resp["docs"] if d.get("found")]
+    return (
+        {d["_id"]: d["_source"] for d in found},
+        {d["_id"]: (d["_seq_no"], d["_primary_term"]) for d in found},
+    )
+
+
+async def prepare_rows(
+    svc: Services, principal: Principal, kind: Kind, valid: Valid
+) -> tuple[Valid, list[dict[str, Any]], dict[str, Version], list[RowProblem]]:
+    """Authorise valid rows against what is stored and prepare their documents (normalise,
+    segment, embed); returns the rows kept, their documents, the stored versions they were
+    prepared on, and the rows refused."""
+    stored, versions = await _stored(svc, kind, [r.record_id for r, _ in valid if r.record_id])
+    items: Valid = []
+    errors: list[RowProblem] = []
+    for row, body in valid:
+        try:
+            owned, reason = _authorise(svc, principal, kind, body, stored.get(row.record_id or ""))
+        except Problem as exc:
+            errors.append(RowProblem(row=row.number, field="row", message=exc.detail))
+            continue
+        if reason:
+            errors.append(RowProblem(row=row.number, field="id", message=reason))
+            continue
+        items.append((row, owned))
+    docs = await KINDS[kind].prepare(
+        svc, [(row.record_id, body, stored.get(row.record_id or "")) for row, body in items]
+    )
+    return items, docs, versions, errors
+
+
+async def write_rows(
+    svc: Services,
+    principal: Principal,
+    kind: Kind,
+    items: Valid,
+    docs: list[dict[str, Any]],
+    versions: dict[str, Version],
+) -> dict[str, str]:
+    """Write prepared documents, each only over the version it was prepared on (a new record
+    only if it is still new), so nothing stored meanwhile is lost — a hire that took a place
+    on the posting, a seeker's own edit. Rows whose record changed are prepared again on the
+    new version and retried; returns id → error for rows not written."""
+    alias = svc.specs[kind].write_alias
+    errors: dict[str, str] = {}
+    for _ in range(MAX_WRITE_TRIES):
+        conflicts = await conditional_bulk_write(
+            svc.es, alias, [(d["id"], d, versions.get(d["id"])) for d in docs], errors
+        )
+        if not conflicts:
+            return errors
+        # The last row of a repeated id wins, as without conflicts.
+        retry = list(
+            {
+                row.record_id: (row, body) for row, body in items if row.record_id in conflicts
+            }.values()
+        )
+        items, docs, versions, refused = await prepare_rows(svc, principal, kind, retry)
+        for problem in refused:
+            errors[next(r.record_id or "" for r, _ in retry if r.number == problem.row)] = (
+                problem.message
+            )
+    for doc in docs:
+        errors[doc["id"]] = "the record kept changing while it was imported; import the row again"
+    return errors
 
 
 class RedisReporter:

@@ -27,7 +27,6 @@ from matcher.text import segment
 
 FieldErrors = list[dict[str, str]]
 # Conditional writes retried on a version conflict before answering 409.
-MAX_WRITE_TRIES = 5
 
 
 def catalog_errors(body: PostingIn, taxonomy: Taxonomy) -> FieldErrors:
@@ -176,7 +175,7 @@ async def put_posting(
         raise ValidationFailed("Unknown codes in the posting", errors)
     (doc,) = await prepare(svc, [(posting_id, body, stored)])
     index = svc.specs["postings"].write_alias
-    for _ in range(MAX_WRITE_TRIES):
+    for _ in range(indexing.MAX_WRITE_TRIES):
         try:
             if versioned is None:
                 # Absent from the write index (new, or not yet copied by a migration): create,

@@ -52,7 +52,6 @@ from matcher.services import Services
 from matcher.taxonomy.regions import RegionCatalog
 
 Doc = Mapping[str, Any]
-MAX_WRITE_TRIES = 5
 MAX_PAGE = 200
 _PERIOD = re.compile(r"^(\d{4})(?:-?Q([1-4])|-(0[1-9]|1[0-2]))?$")
 
@@ -288,7 +287,7 @@ async def advance_referral(
     posting first; if the referral changed meanwhile the place is given back and the step is
     re-checked against the referral's new status."""
     spec = svc.specs["referrals"]
-    for _ in range(MAX_WRITE_TRIES):
+    for _ in range(indexing.MAX_WRITE_TRIES):
         versioned = await indexing.load_versioned(svc, "referrals", referral_id)
         if versioned is None or not may_see(principal, versioned[0], svc.taxonomy.regions):
             raise NotFound(f"No referral {referral_id}")
@@ -341,7 +340,7 @@ async def advance_referral(
 
 
 async def _update_places(svc: Services, *, posting_id: str, referral_id: str, take: bool) -> None:
-    for _ in range(MAX_WRITE_TRIES):
+    for _ in range(indexing.MAX_WRITE_TRIES):
         versioned = await indexing.load_versioned(svc, "postings", posting_id)
         if versioned is None:
             if take:
