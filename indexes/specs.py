@@ -201,6 +201,10 @@ def referrals_mappings() -> dict[str, Any]:
             "staff": KEYWORD,
             "note": STORED_ONLY,
             "status": KEYWORD,
+            # v2: the n-th introduction of this seeker to this posting (after a decline or
+            # no-show), and the referral it follows.
+            "attempt": {"type": "short"},
+            "previous_id": KEYWORD,
             "occupation_code": KEYWORD,
             "occupation_groups": KEYWORD,
             "required_level": {"type": "byte"},

@@ -191,6 +191,43 @@ async def test_places_held_by_unrecorded_hires_are_given_back(
     assert await places() == (2, 1)
 
 
+async def test_a_declined_or_absent_seeker_can_be_introduced_again(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-bt"), region_code="150200")
+    posting = await put(client, admin_headers, "postings", headcount=2)
+    profile = await put(client, admin_headers, "profiles")
+
+    first = (await propose(client, office, posting, profile)).json()
+    assert (first["attempt"], first["previous_id"]) == (1, None)
+    assert (await advance(client, office, first["id"], "declined")).status_code == 200
+
+    second = await propose(client, office, posting, profile)
+    assert second.status_code == 201, second.text
+    again = second.json()
+    assert again["id"] != first["id"]
+    assert (again["attempt"], again["previous_id"], again["status"]) == (2, first["id"], "proposed")
+    # The closed referral is history: unchanged.
+    closed = (await client.get(f"/v1/referrals/{first['id']}", headers=office)).json()
+    assert closed["status"] == "declined"
+    # While the new one is in progress, proposing finds it.
+    repeat = await propose(client, office, posting, profile)
+    assert (repeat.status_code, repeat.json()["id"]) == (200, again["id"])
+    for status in ("contacted", "no_show"):
+        assert (await advance(client, office, again["id"], status)).status_code == 200
+    third = (await propose(client, office, posting, profile)).json()
+    assert (third["attempt"], third["previous_id"]) == (3, again["id"])
+    for status in ("contacted", "interviewed", "hired"):
+        assert (await advance(client, office, third["id"], status)).status_code == 200
+    # Hired: that is the referral; no fourth attempt.
+    hired = await propose(client, office, posting, profile)
+    assert (hired.status_code, hired.json()["id"]) == (200, third["id"])
+    listed = await client.get(
+        f"/v1/referrals?posting_id={posting}&profile_id={profile}", headers=office
+    )
+    assert listed.json()["total"] == 3
+
+
 async def test_bad_requests_are_clear(
     client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
 ) -> None:

@@ -96,6 +96,12 @@ class ReferralOut(BaseModel):
     office_id: str
     office_region_code: str | None
     status: ReferralStatus
+    attempt: int = Field(
+        default=1, description="The n-th introduction of this seeker to this posting"
+    )
+    previous_id: str | None = Field(
+        default=None, description="The declined or no-show referral this one follows"
+    )
     staff: str
     note: str
     occupation_code: str | None

@@ -25,8 +25,9 @@ DESK_ROLES = frozenset({Role.OFFICE, Role.ADMIN})
 async def create_referral(call: Call[ReferralCreate]) -> Response:
     """Record that an office introduced a seeker to a posting (status ``proposed``). The
     posting's hard rules are checked first: nobody is introduced to an access-controlled job
-    without the certificate (409 with ``failed_rules``). One referral per posting and seeker:
-    proposing the same pair again returns the existing referral (200)."""
+    without the certificate (409 with ``failed_rules``). Proposing the same pair again returns
+    its referral (200) while it is in progress or hired; after a decline or no-show it records
+    the next attempt (201, ``previous_id`` naming the closed one)."""
     referral, created = await service.create_referral(
         call.services, principal=call.require_principal(), body=call.body
     )

@@ -68,10 +68,36 @@ class PostingFull(Conflict):
     slug, title = "posting-full", "No open headcount"
 
 
-def referral_id(posting_id: str, profile_id: str) -> str:
-    """One referral per (posting, profile): a repeated proposal finds the same record."""
+def referral_id(posting_id: str, profile_id: str, attempt: int = 1) -> str:
+    """The id of the ``attempt``-th introduction of a seeker to a posting: derived, so two
+    desks proposing the same pair at once write the same record."""
     digest = hashlib.sha256(f"{posting_id}\n{profile_id}".encode()).hexdigest()
-    return f"ref-{digest[:24]}"
+    return f"ref-{digest[:24]}" + (f"-{attempt}" if attempt > 1 else "")
+
+
+async def latest_for_pair(svc: Services, posting_id: str, profile_id: str) -> Doc | None:
+    """The seeker's last introduction to the posting (writes refresh at once, so it is seen)."""
+    resp = await svc.es.search(
+        index=svc.specs["referrals"].read_alias,
+        query={
+            "bool": {
+                "filter": [
+                    {"term": {"posting_id": posting_id}},
+                    {"term": {"profile_id": profile_id}},
+                ]
+            }
+        },
+        sort=[{"attempt": {"order": "desc", "missing": "_last"}}, {"proposed_at": "desc"}],
+        size=1,
+    )
+    hits = resp["hits"]["hits"]
+    return hits[0]["_source"] if hits else None
+
+
+def may_propose_again(referral: Doc) -> bool:
+    """A seeker declined or absent may be introduced to the same posting again, as a new
+    referral; one still in progress or hired is the referral."""
+    return referral["status"] in (ReferralStatus.DECLINED.value, ReferralStatus.NO_SHOW.value)
 
 
 def parse_period(text: str) -> tuple[date, date]:
@@ -197,13 +223,11 @@ async def create_referral(
         or in_scope(principal, profile.get("region_code"), regions)
     ):
         raise Forbidden("Neither the posting nor the seeker is inside your office's region")
-    rid = referral_id(body.posting_id, body.profile_id)
-    try:
-        existing = (await svc.es.get(index=svc.specs["referrals"].read_alias, id=rid))["_source"]
-    except NotFoundError:
-        existing = None
-    if existing is not None:
-        return to_out(existing), False
+    latest = await latest_for_pair(svc, body.posting_id, body.profile_id)
+    if latest is not None and not may_propose_again(latest):
+        return to_out(latest), False
+    attempt = int(latest.get("attempt") or 1) + 1 if latest is not None else 1
+    rid = referral_id(body.posting_id, body.profile_id, attempt)
     if not postings.is_matchable(posting):
         raise ReferralRefused("该岗位已关闭、已过有效期或已招满，不能再推荐")
     if not profiles.is_matchable(profile):
@@ -229,6 +253,8 @@ async def create_referral(
         "staff": body.staff,
         "note": body.note,
         "status": ReferralStatus.PROPOSED.value,
+        "attempt": attempt,
+        "previous_id": latest["id"] if latest is not None else None,
         "occupation_code": posting.get("occupation_code"),
         "occupation_groups": posting.get("occupation_groups", []),
         "required_level": posting.get("required_level"),
