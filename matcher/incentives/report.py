@@ -100,6 +100,18 @@ def _by_key(
     return {str(b["key"]): counts(b) for b in buckets}
 
 
+def _breakdown(city: str, project: str, counts: dict[str, Any]) -> dict[str, Any]:
+    """``counts`` per league-city and per key project (with the project's league-cities)."""
+    cities = {"terms": {"field": city, "size": MAX_ROWS, "missing": "none"}}
+    return {
+        "by_city": {**cities, "aggs": counts},
+        "by_project": {
+            "terms": {"field": project, "size": MAX_ROWS, "missing": NO_PROJECT},
+            "aggs": {**counts, "city": cities},
+        },
+    }
+
+
 async def _postings(svc: Services, scope: str | None, ids: list[str], day: str) -> dict[str, Any]:
     filters: list[dict[str, Any]] = [
         {"term": {"status": "active"}},
@@ -118,17 +130,7 @@ async def _postings(svc: Services, scope: str | None, ids: list[str], day: str) 
         track_total_hits=True,
         aggs={
             **headcount,
-            "by_city": {
-                "terms": {"field": "city_code", "size": MAX_ROWS, "missing": "none"},
-                "aggs": headcount,
-            },
-            "by_project": {
-                "terms": {"field": "key_project.name", "size": MAX_ROWS, "missing": NO_PROJECT},
-                "aggs": {
-                    **headcount,
-                    "city": {"terms": {"field": "city_code", "size": MAX_ROWS, "missing": "none"}},
-                },
-            },
+            **_breakdown("city_code", "key_project.name", headcount),
             "by_policy": {
                 "terms": {
                     "field": "incentive_policy_ids",
@@ -159,19 +161,7 @@ async def _referrals(
         track_total_hits=True,
         aggs={
             **OUTCOMES,
-            "by_city": {
-                "terms": {"field": "posting_city_code", "size": MAX_ROWS, "missing": "none"},
-                "aggs": OUTCOMES,
-            },
-            "by_project": {
-                "terms": {"field": "key_project_name", "size": MAX_ROWS, "missing": NO_PROJECT},
-                "aggs": {
-                    **OUTCOMES,
-                    "city": {
-                        "terms": {"field": "posting_city_code", "size": MAX_ROWS, "missing": "none"}
-                    },
-                },
-            },
+            **_breakdown("posting_city_code", "key_project_name", OUTCOMES),
             # Per policy, "eligible" means this policy was granted, not any policy.
             "by_policy": {
                 "terms": {"field": "incentive_policy_ids", "size": MAX_ROWS},
