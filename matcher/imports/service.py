@@ -4,8 +4,9 @@ The same ``import_file`` runs in the arq job (progress in Redis, read by the API
 ``matcher import FILE`` (progress bar). Each row is validated completely before anything is
 written, so a row is either stored whole or reported with its errors; re-running an import
 rewrites the same ids. Each write is conditional on the stored version the row was prepared
-on, so what changed meanwhile (places taken by hires, a record created by someone else) is
-kept and the row is prepared again on top of it.
+on: when the record changed meanwhile (a hire took a place on the posting, someone stored the
+id), the row is prepared again on the new version, so what a row does not set — places taken,
+the registration day — is never undone; the row's own fields win, as any later write does.
 """
 
 from __future__ import annotations
@@ -257,9 +258,9 @@ async def write_rows(
     versions: dict[str, Version],
 ) -> dict[str, str]:
     """Write prepared documents, each only over the version it was prepared on (a new record
-    only if it is still new), so nothing stored meanwhile is lost — a hire that took a place
-    on the posting, a seeker's own edit. Rows whose record changed are prepared again on the
-    new version and retried; returns id → error for rows not written."""
+    only if it is still new). Rows whose record changed are prepared again on the new version
+    and retried, so a place a hire took meanwhile is kept; returns id → error for rows not
+    written."""
     alias = svc.specs[kind].write_alias
     errors: dict[str, str] = {}
     for _ in range(MAX_WRITE_TRIES):
