@@ -18,6 +18,13 @@ from matcher.auth.models import Principal, Role
 from matcher.taxonomy.regions import RegionCatalog
 
 
+def region_prefix(code: str, field: str = "region_code") -> dict[str, Any]:
+    """The query for records inside a GB/T 2260 region, which is positional: 15 (a province,
+    150000), 1502 (a league-city, 150200), 150203 (a county, also one like 130110)."""
+    significant = code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
+    return {"prefix": {field: significant}}
+
+
 def in_scope(principal: Principal, region_code: str | None, regions: RegionCatalog) -> bool:
     """An office's region scope covers ``region_code``."""
     if principal.role is Role.ADMIN:

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from matcher.access import region_prefix
 from matcher.taxonomy.regions import RegionCatalog, RegionDataError
 
 LEAGUE_CITIES = {
@@ -161,3 +162,13 @@ def test_a_bad_remote_areas_file_is_refused_clearly(
 def test_a_missing_remote_areas_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RegionDataError, match="No such file"):
         RegionCatalog.load(tmp_path / "absent.yaml")
+
+
+def test_region_queries_follow_the_positional_code() -> None:
+    assert region_prefix("150000") == {"prefix": {"region_code": "15"}}
+    assert region_prefix("150200") == {"prefix": {"region_code": "1502"}}
+    assert region_prefix("150203", "posting_region_code") == {
+        "prefix": {"posting_region_code": "150203"}
+    }
+    # A county whose code ends in 0 is still one county, not ten.
+    assert region_prefix("130110") == {"prefix": {"region_code": "130110"}}

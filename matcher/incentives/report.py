@@ -18,12 +18,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from matcher.access import region_prefix
 from matcher.auth.models import Principal, Role
 from matcher.incentives.service import current_policies, in_force_policies
 from matcher.indexing import local_today
 from matcher.problems import Forbidden
 from matcher.referrals.service import period_filter
-from matcher.search.service import region_prefix
 from matcher.services import Services
 
 MAX_ROWS = 500

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from elasticsearch import AsyncElasticsearch
 
-from matcher.access import in_scope
+from matcher.access import in_scope, region_prefix
 from matcher.auth.models import Principal, Role
 from matcher.incentives.evaluator import applicable
 from matcher.incentives.evaluator import grants as incentive_grants
@@ -205,12 +205,7 @@ def rank_pairs(
 
 
 def _region_filter(region: str | None) -> list[dict[str, Any]]:
-    if not region:
-        return []
-    # GB/T 2260: 15 (province), 1502 (city), 150203 (county).
-    significant = region.rstrip("0") or region
-    significant = significant[: 2 if len(significant) <= 2 else 4 if len(significant) <= 4 else 6]
-    return [{"prefix": {"region_code": significant}}]
+    return [region_prefix(region)] if region else []
 
 
 async def matches_for_posting(

@@ -30,7 +30,7 @@ from elasticsearch import ConflictError, NotFoundError
 from elasticsearch.helpers import async_scan
 
 from matcher import indexing
-from matcher.access import in_scope
+from matcher.access import in_scope, region_prefix
 from matcher.auth.models import Principal, Role
 from matcher.incentives.evaluator import applicable, grants
 from matcher.incentives.models import Policy
@@ -47,7 +47,6 @@ from matcher.referrals.models import (
     ReferralOut,
     ReferralStatus,
 )
-from matcher.search.service import region_prefix
 from matcher.services import Services
 from matcher.taxonomy.regions import RegionCatalog
 

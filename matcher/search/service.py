@@ -12,6 +12,7 @@ from typing import Any
 
 import anyio.to_thread
 
+from matcher.access import region_prefix
 from matcher.auth.models import Principal, Role
 from matcher.incentives.evaluator import posting_flags
 from matcher.incentives.service import in_force_policies
@@ -46,12 +47,6 @@ PROFILE_FACETS = {
     "grade": ("skill_level", 0),
     "willing_to_relocate": ("willing_to_relocate", False),
 }
-
-
-def region_prefix(code: str, field: str = "region_code") -> Query:
-    """Records inside a GB/T 2260 region: 15 (province), 1502 (city), 150203 (county)."""
-    significant = code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
-    return {"prefix": {field: significant}}
 
 
 def posting_filters(
