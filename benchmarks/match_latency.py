@@ -17,7 +17,9 @@ force-merge to one segment. Per state:
   with the shipped ranking configuration, then again with the in-process policy cache emptied
   before every request (the incentive policies read from Elasticsearch each time); then
   ``retrieve`` alone (both searches and the fusion) and the kNN and BM25 searches alone, as
-  ``retrieve`` sends them; p50 / p95 / p99 / mean of the client-side wall time, in ms;
+  ``retrieve`` sends them, and BM25 once more counting hits as ES does by default (what the
+  service sent before 2026-11-26), interleaved with it; p50 / p95 / p99 / mean of the
+  client-side wall time, in ms;
 - recall@50 of the filtered kNN search against exact cosine over the same filtered set (numpy
   over the vectors that were indexed; eligibility from the Python hard-rule checks, which the
   tests hold to the Elasticsearch filters), for each ``--num-candidates``, without and with
@@ -138,11 +140,15 @@ def knn_body(
         },
         "size": k if size is None else size,
         "source_excludes": EXCLUDE,
+        "track_total_hits": False,
     }
 
 
-def bm25_body(query: Query, size: int) -> dict[str, Any]:
+def bm25_body(query: Query, size: int, *, count_hits: bool = False) -> dict[str, Any]:
+    """The BM25 search as ``retrieve`` sends it; ``count_hits`` adds ES's default hit count
+    (up to 10,000), which the service sent before 2026-11-26."""
     return {
+        "track_total_hits": 10_000 if count_hits else False,
         "query": {
             "bool": {
                 "filter": query.filters,
@@ -253,9 +259,15 @@ async def pipeline(
 async def stages(svc: Services, cycle: Sequence[Query]) -> dict[str, list[float]]:
     """The retrieval stages alone, as ``retrieve`` sends them (shipped configuration)."""
     alias, config, es = svc.specs["profiles"].read_alias, svc.matching, svc.es
-    knn = f"kNN alone (k {config.knn_k}, num_candidates {config.knn_num_candidates})"
+    knn = f"kNN alone (k {config.knn_k}, num_candidates {config.knn_num_candidates}, rescore x2)"
     bm25 = f"BM25 alone (size {config.bm25_size})"
-    out: dict[str, list[float]] = {"retrieve (BM25 + kNN, fused)": [], knn: [], bm25: []}
+    counted = f"BM25 alone, counting hits (size {config.bm25_size})"
+    out: dict[str, list[float]] = {
+        "retrieve (BM25 + kNN, fused)": [],
+        knn: [],
+        bm25: [],
+        counted: [],
+    }
     for q in cycle:
         out["retrieve (BM25 + kNN, fused)"].append(
             await timed(
@@ -273,10 +285,13 @@ async def stages(svc: Services, cycle: Sequence[Query]) -> dict[str, list[float]
         )
     for q in cycle:
         body = knn_body(q, k=config.knn_k, num_candidates=config.knn_num_candidates)
+        body["knn"]["rescore_vector"] = {"oversample": 2.0}
         out[knn].append(await timed(lambda body=body: es.search(index=alias, **body)))
+    # Interleaved, so both variants see the same machine.
     for q in cycle:
-        body = bm25_body(q, config.bm25_size)
-        out[bm25].append(await timed(lambda body=body: es.search(index=alias, **body)))
+        for name, count_hits in ((bm25, False), (counted, True)):
+            body = bm25_body(q, config.bm25_size, count_hits=count_hits)
+            out[name].append(await timed(lambda body=body: es.search(index=alias, **body)))
     return out
 
 

@@ -80,6 +80,7 @@ async def retrieve(
                     },
                     size=config.knn_k,
                     source_excludes=MATCH_EXCLUDES,
+                    track_total_hits=False,
                 ),
             )
         )
@@ -125,6 +126,10 @@ def _bm25(
         },
         size=config.bm25_size,
         source_excludes=MATCH_EXCLUDES,
+        # Counting every hit (ES counts up to 10,000 by default) keeps Lucene from skipping
+        # documents that cannot reach the top: without it BM25 took about a quarter less time
+        # at 100k profiles (benchmarks/match_latency.py). Ranking needs no total.
+        track_total_hits=False,
     )
 
 
