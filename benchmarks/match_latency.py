@@ -10,7 +10,7 @@ the hard rules select the same share of copies as of the sample). The queries ar
 generated postings (made matchable: active, no validity dates), prepared and indexed the same
 way. Each size is filled into one scratch index (``bench-latency-<pid>-*``, dropped at the end,
 also on error) and measured twice: as bulk indexing leaves it (several segments) and after a
-force-merge to one segment. Per state:
+force-merge to one segment, each time once no merge is running any more. Per state:
 
 - ``--requests`` calls of ``matches_for_posting`` (the full pipeline: load the posting, BM25 and
   kNN under the hard-rule filters, RRF fusion, feature re-ranking), cycling over the postings,
@@ -234,6 +234,18 @@ async def fill(svc: Services, corpus: Corpus, stop: int) -> float:
     return (stop - begin) / (time.perf_counter() - started)
 
 
+async def settle(svc: Services, limit_s: float = 300.0) -> float:
+    """Wait until no merge runs on the profiles index (bulk indexing leaves merges going,
+    which would share the two cores with the requests measured); returns the seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit_s:
+        stats = await svc.es.indices.stats(index=svc.specs["profiles"].read_alias, metric="merge")
+        if not stats["_all"]["primaries"]["merges"]["current"]:
+            break
+        await asyncio.sleep(1.0)
+    return time.perf_counter() - started
+
+
 async def segments(svc: Services) -> int:
     stats = await svc.es.indices.stats(index=svc.specs["profiles"].read_alias, metric="segments")
     return int(stats["_all"]["primaries"]["segments"]["count"])
@@ -410,7 +422,11 @@ async def main(args: argparse.Namespace) -> None:
                     f"\n=== {size:,} profiles: bulk-indexed at {rate:,.0f} docs/s; mean cosine "
                     f"of a copy to its source {statistics.fmean(corpus.cosines):.3f}"
                 )
-                label = f"{size:,} profiles, segments: {await segments(svc)} (as bulk-indexed)"
+                waited = await settle(svc)
+                label = (
+                    f"{size:,} profiles, segments: {await segments(svc)} (as bulk-indexed; "
+                    f"merges settled after {waited:.0f} s)"
+                )
                 await measure(
                     svc, corpus, queries, requests=args.requests,
                     num_candidates=args.num_candidates, label=label,
