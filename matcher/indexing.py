@@ -4,7 +4,7 @@ segmentation, embeddings, and bulk writes. Blocking model calls run in a worker 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,6 +56,26 @@ async def normalise_titles(svc: Services, titles: Sequence[str]) -> list[Candida
     return [best[0] if best and best[0].score >= MIN_NORMALISED_SCORE else None for best in ranked]
 
 
+async def _bulk(
+    es: AsyncElasticsearch, actions: list[dict[str, Any]], refresh: bool | str = False
+) -> list[tuple[str, int, str]]:
+    """Run bulk ``actions``; returns (id, status, reason) of each that failed."""
+    _, failed = await async_bulk(
+        es,
+        actions,
+        raise_on_error=False,
+        stats_only=False,
+        refresh=refresh,
+        max_chunk_bytes=MAX_BULK_BYTES,
+    )
+    out = []
+    for item in failed if isinstance(failed, list) else []:
+        info = next(iter(item.values()))
+        reason = str(info.get("error", {}).get("reason", "index failed"))
+        out.append((str(info.get("_id")), int(info.get("status", 0)), reason))
+    return out
+
+
 async def bulk_write(
     es: AsyncElasticsearch,
     index: str,
@@ -65,19 +85,7 @@ async def bulk_write(
 ) -> dict[str, str]:
     """Index ``(id, source)`` pairs; returns id → error message for the ones that failed."""
     actions = [{"_index": index, "_id": doc_id, "_source": source} for doc_id, source in docs]
-    _, failed = await async_bulk(
-        es,
-        actions,
-        raise_on_error=False,
-        stats_only=False,
-        refresh=refresh,
-        max_chunk_bytes=MAX_BULK_BYTES,
-    )
-    errors: dict[str, str] = {}
-    for item in failed if isinstance(failed, list) else []:
-        info = next(iter(item.values()))
-        errors[str(info.get("_id"))] = str(info.get("error", {}).get("reason", "index failed"))
-    return errors
+    return {doc_id: reason for doc_id, _, reason in await _bulk(es, actions, refresh)}
 
 
 async def conditional_bulk_write(
@@ -97,18 +105,21 @@ async def conditional_bulk_write(
         else:
             action["if_seq_no"], action["if_primary_term"] = version
         actions.append(action)
-    _, failed = await async_bulk(
-        es, actions, raise_on_error=False, stats_only=False, max_chunk_bytes=MAX_BULK_BYTES
-    )
     conflicts: set[str] = set()
-    for item in failed if isinstance(failed, list) else []:
-        info = next(iter(item.values()))
-        doc_id = str(info.get("_id"))
-        if info.get("status") == 409:
+    for doc_id, status, reason in await _bulk(es, actions):
+        if status == 409:
             conflicts.add(doc_id)
         else:
-            errors[doc_id] = str(info.get("error", {}).get("reason", "index failed"))
+            errors[doc_id] = reason
     return conflicts
+
+
+def local_days(field: str, start: date, end: date, timezone: str) -> dict[str, Any]:
+    """A range query: timestamps in ``field`` on days ``start`` … ``end`` (end excluded) as
+    days of ``timezone``."""
+    return {
+        "range": {field: {"gte": start.isoformat(), "lt": end.isoformat(), "time_zone": timezone}}
+    }
 
 
 async def load_source(

@@ -26,6 +26,7 @@ from elasticsearch import AsyncElasticsearch
 
 from matcher.bulletins.periods import Period
 from matcher.bulletins.scope import Scope
+from matcher.indexing import local_days
 
 # Big enough that a whole region's quarter fits one page (each page is another pass over the
 # documents); below the node's search.max_buckets (65,536).
@@ -106,18 +107,9 @@ def profiles_filter(period: Period, scope: Scope) -> list[dict[str, Any]]:
 
 
 def placements_filter(period: Period, scope: Scope, timezone: str) -> list[dict[str, Any]]:
-    day_after = period.end + timedelta(days=1)
     return [
         {"term": {"status": "hired"}},
-        {
-            "range": {
-                "hired_at": {
-                    "gte": period.start.isoformat(),
-                    "lt": day_after.isoformat(),
-                    "time_zone": timezone,
-                }
-            }
-        },
+        local_days("hired_at", period.start, period.end + timedelta(days=1), timezone),
         scope.es_filter("posting_region_code"),
     ]
 

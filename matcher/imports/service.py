@@ -276,10 +276,8 @@ async def write_rows(
             }.values()
         )
         items, docs, versions, refused = await prepare_rows(svc, principal, kind, retry)
-        for problem in refused:
-            errors[next(r.record_id or "" for r, _ in retry if r.number == problem.row)] = (
-                problem.message
-            )
+        ids = {row.number: row.record_id or "" for row, _ in retry}
+        errors.update((ids[problem.row], problem.message) for problem in refused)
     for doc in docs:
         errors[doc["id"]] = "the record kept changing while it was imported; import the row again"
     return errors

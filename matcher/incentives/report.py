@@ -21,9 +21,8 @@ from pydantic import BaseModel, Field
 from matcher.access import region_prefix
 from matcher.auth.models import Principal, Role
 from matcher.incentives.service import current_policies, in_force_policies
-from matcher.indexing import local_today
+from matcher.indexing import local_days, local_today
 from matcher.problems import Forbidden
-from matcher.referrals.service import period_filter
 from matcher.services import Services
 
 MAX_ROWS = 500
@@ -31,8 +30,8 @@ NO_PROJECT = "（非重点建设项目）"
 
 
 class Row(BaseModel):
-    postings: int = Field(description="Open, valid postings carrying a policy in force")
-    open_headcount: int
+    postings: int = Field(default=0, description="Open, valid postings carrying a policy in force")
+    open_headcount: int = 0
     referrals: int = Field(
         default=0, description="Referrals to postings that carried a policy in force"
     )
@@ -153,7 +152,7 @@ async def _referrals(
     if scope:
         filters.append(region_prefix(scope, "posting_region_code"))
     if period:
-        filters.append(period_filter("proposed_at", period, svc.settings.timezone))
+        filters.append(local_days("proposed_at", *period, svc.settings.timezone))
     resp = await svc.es.search(
         index=svc.specs["referrals"].read_alias,
         query={"bool": {"filter": filters}},
@@ -222,7 +221,7 @@ async def incentive_report(
         CityRow(
             city_code=code,
             city_name=city_name(code),
-            **city_posts.get(code, {"postings": 0, "open_headcount": 0}),
+            **city_posts.get(code, {}),
             **city_refs.get(code, {}),
         )
         for code in sorted(set(city_posts) | set(city_refs))
@@ -239,7 +238,7 @@ async def incentive_report(
                 project=name,
                 city_code=code,
                 city_name=city_name(code),
-                **(_posting_counts(posted) if posted else {"postings": 0, "open_headcount": 0}),
+                **(_posting_counts(posted) if posted else {}),
                 **(_outcomes(referred) if referred else {}),
             )
         )
@@ -255,7 +254,7 @@ async def incentive_report(
             PolicyRow(
                 policy_id=pid,
                 name=names.get(pid, pid),
-                **policy_posts.get(pid, {"postings": 0, "open_headcount": 0}),
+                **policy_posts.get(pid, {}),
                 referrals=int(referred["doc_count"]) if referred else 0,
                 referrals_eligible=granted.get(pid, 0),
                 placements=int(referred["hired"]["doc_count"]) if referred else 0,

@@ -119,14 +119,6 @@ def parse_period(text: str) -> tuple[date, date]:
     return start, date(year + index // 12, index % 12 + 1, 1)
 
 
-def period_filter(field: str, period: tuple[date, date], timezone: str) -> dict[str, Any]:
-    """``field`` (a timestamp) inside [start, end) as days of the service's time zone."""
-    start, end = period
-    return {
-        "range": {field: {"gte": start.isoformat(), "lt": end.isoformat(), "time_zone": timezone}}
-    }
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -482,7 +474,7 @@ async def list_referrals(
         filters.append({"term": {"profile_id": profile_id}})
     if period:
         start, end = parse_period(period)
-        filters.append(period_filter("proposed_at", (start, end), svc.settings.timezone))
+        filters.append(indexing.local_days("proposed_at", start, end, svc.settings.timezone))
     status_filter = {"terms": {"status": [s.value for s in statuses]}} if statuses else None
     resp = await svc.es.search(
         index=svc.specs["referrals"].read_alias,
