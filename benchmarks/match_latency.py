@@ -10,7 +10,8 @@ the hard rules select the same share of copies as of the sample). The queries ar
 generated postings (made matchable: active, no validity dates), prepared and indexed the same
 way. Each size is filled into one scratch index (``bench-latency-<pid>-*``, dropped at the end,
 also on error) and measured twice: as bulk indexing leaves it (several segments) and after a
-force-merge to one segment, each time once no merge is running any more. Per state:
+force-merge to one segment (sizes up to ``--force-merge-max``), each time once no merge is
+running any more. Per state:
 
 - ``--requests`` calls of ``matches_for_posting`` (the full pipeline: load the posting, BM25 and
   kNN under the hard-rule filters, RRF fusion, feature re-ranking), cycling over the postings,
@@ -83,16 +84,25 @@ class Query:
 class Corpus:
     """Synthetic profiles: row i copies sample document i % len(sample) with a noisy vector."""
 
-    def __init__(self, sample: Sequence[dict[str, Any]], noise: float, seed: int) -> None:
+    def __init__(
+        self, sample: Sequence[dict[str, Any]], noise: float, seed: int, capacity: int
+    ) -> None:
         self.sample = list(sample)
         self.base = np.asarray([d["embedding"] for d in sample], dtype=np.float32)
         self.noise = noise
         self.rng = np.random.default_rng(seed)
-        self.vectors = np.zeros((0, self.base.shape[1]), dtype=np.float32)
+        # Allocated once: growing by concatenation would copy 1.5 GB per batch at 1M rows.
+        self._vectors = np.empty((capacity, self.base.shape[1]), dtype=np.float32)
+        self._size = 0
         self.cosines: list[float] = []
 
     def __len__(self) -> int:
-        return len(self.vectors)
+        return self._size
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The vectors indexed so far, row i = document ``lat-<i>``."""
+        return self._vectors[: self._size]
 
     def source_of(self, rows: np.ndarray) -> np.ndarray:
         return rows % len(self.sample)
@@ -106,7 +116,8 @@ class Corpus:
         # Six decimals keep the JSON small; exact search uses exactly what was sent.
         vectors = np.round(vectors, 6).astype(np.float32)
         self.cosines.append(float(np.mean(np.sum(vectors * base, axis=1))))
-        self.vectors = np.concatenate([self.vectors, vectors])
+        self._vectors[self._size : stop] = vectors
+        self._size = stop
         docs = []
         for row, vector in zip(rows, vectors, strict=True):
             doc = dict(self.sample[row % len(self.sample)])
@@ -234,16 +245,16 @@ async def fill(svc: Services, corpus: Corpus, stop: int) -> float:
     return (stop - begin) / (time.perf_counter() - started)
 
 
-async def settle(svc: Services, limit_s: float = 300.0) -> float:
+async def settle(svc: Services, limit_s: float = 900.0) -> str:
     """Wait until no merge runs on the profiles index (bulk indexing leaves merges going,
-    which would share the two cores with the requests measured); returns the seconds waited."""
+    which would share the two cores with the requests measured); says how long it waited."""
     started = time.perf_counter()
     while time.perf_counter() - started < limit_s:
         stats = await svc.es.indices.stats(index=svc.specs["profiles"].read_alias, metric="merge")
         if not stats["_all"]["primaries"]["merges"]["current"]:
-            break
+            return f"merges settled after {time.perf_counter() - started:.0f} s"
         await asyncio.sleep(1.0)
-    return time.perf_counter() - started
+    return f"MERGES STILL RUNNING after {limit_s:.0f} s"
 
 
 async def segments(svc: Services) -> int:
@@ -398,7 +409,7 @@ async def main(args: argparse.Namespace) -> None:
             posting_docs = await make_postings(svc, args.postings, args.seed)
             sample = await make_sample(svc, args.sample, args.seed)
             queries = queries_for(svc, posting_docs, sample)
-            corpus = Corpus(sample, args.noise, args.seed)
+            corpus = Corpus(sample, args.noise, args.seed, capacity=sizes[-1])
             shares = [float(np.mean(q.eligible)) for q in queries]
             print(
                 f"profiles: {len(sample)} generated profiles prepared with the real model; the "
@@ -425,12 +436,15 @@ async def main(args: argparse.Namespace) -> None:
                 waited = await settle(svc)
                 label = (
                     f"{size:,} profiles, segments: {await segments(svc)} (as bulk-indexed; "
-                    f"merges settled after {waited:.0f} s)"
+                    f"{waited})"
                 )
                 await measure(
                     svc, corpus, queries, requests=args.requests,
                     num_candidates=args.num_candidates, label=label,
                 )  # fmt: skip
+                if size > args.force_merge_max:
+                    print(f"  (not force-merged: above --force-merge-max {args.force_merge_max:,})")
+                    continue
                 merge_started = time.perf_counter()
                 await svc.es.indices.forcemerge(
                     index=svc.specs["profiles"].read_alias, max_num_segments=1
@@ -463,4 +477,11 @@ if __name__ == "__main__":
     )
     parser.add_argument("--noise", type=float, default=0.015, help="per-dimension noise sigma")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--force-merge-max",
+        type=int,
+        default=10**9,
+        help="force-merge and measure again only sizes up to this (merging 1M vectors into "
+        "one graph takes long on two cores)",
+    )
     asyncio.run(main(parser.parse_args()))
