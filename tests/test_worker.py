@@ -1,5 +1,6 @@
 """The arq worker runs jobs end to end through the real Redis, with JSON serialisation."""
 
+import dataclasses
 import json
 
 import pytest
@@ -75,3 +76,26 @@ async def test_the_reflag_job_runs_in_the_worker(
     # It read every posting of this deployment's index.
     count = await services.es.count(index=services.specs["postings"].read_alias)
     assert result["scanned"] == count["count"]
+
+
+async def test_the_merge_job_runs_in_the_worker(
+    services: Services, settings: Settings, embedder: Embedder
+) -> None:
+    job = await services.arq.enqueue_job("merge_segments", _job_id=f"merge-{RUN_ID}")
+    assert job is not None
+    await run_burst(settings, embedder)
+    result = await job.result(timeout=60)
+    assert result["off"] is False
+    # Every concrete index behind the matching read aliases was looked at, and each merged one
+    # is down to one segment.
+    expected = set()
+    for name in ("profiles", "postings"):
+        expected |= set(await services.es.indices.get_alias(name=services.specs[name].read_alias))
+    assert {r["index"] for r in result["merged"]} == expected
+    assert all(r["segments_after"] <= 1 for r in result["merged"] if r["skipped"] is None)
+
+    off = dataclasses.replace(settings, merge_max_mb=0)
+    job = await services.arq.enqueue_job("merge_segments", _job_id=f"merge-off-{RUN_ID}")
+    assert job is not None
+    await run_burst(off, embedder)
+    assert await job.result(timeout=10) == {"merged": [], "off": True}

@@ -4,8 +4,11 @@ service functions the API calls; arguments and results are JSON-serialisable."""
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from typing import Any
 
+from indexes.maintenance import MERGED
+from indexes.maintenance import merge_segments as merge_index_segments
 from matcher import __version__
 from matcher.bulletins.schedule import publish_due
 from matcher.bulletins.service import today
@@ -53,3 +56,17 @@ async def reconcile_places(ctx: dict[str, Any]) -> dict[str, int]:
     """Give back posting places held by hires that were never recorded (a crash mid-hire)."""
     svc: Services = ctx["services"]
     return await release_unrecorded_places(svc)
+
+
+async def merge_segments(ctx: dict[str, Any]) -> dict[str, Any]:
+    """The nightly merge of the matching indexes to one segment each (see
+    ``indexes.maintenance``); nothing when ``MATCHER_MERGE_MAX_MB`` is 0."""
+    svc: Services = ctx["services"]
+    if svc.settings.merge_max_mb == 0:
+        return {"merged": [], "off": True}
+    results = await merge_index_segments(
+        svc.es,
+        [svc.specs[name] for name in MERGED],
+        max_bytes=svc.settings.merge_max_mb * 2**20,
+    )
+    return {"merged": [asdict(r) for r in results], "off": False}

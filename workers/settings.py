@@ -17,13 +17,15 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob, cron
 from arq.worker import Worker, func
 
-from matcher.bulletins.schedule import parse_schedule
+from indexes.maintenance import MERGE_TIMEOUT_S
+from matcher.cron import parse_schedule
 from matcher.embeddings import Embedder, build_embedder
 from matcher.logs import configure_logging
 from matcher.services import Services, build_services, job_deserializer, job_serializer
 from matcher.settings import Settings
 from workers.jobs import (
     health_check,
+    merge_segments,
     publish_bulletins,
     reconcile_places,
     reflag_incentives,
@@ -43,14 +45,19 @@ FUNCTIONS = [
     func(reflag_incentives, name="reflag_incentives", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     func(publish_bulletins, name="publish_bulletins", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     func(reconcile_places, name="reconcile_places", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
+    # Idempotent (an index in one segment is skipped); Elasticsearch finishes a merge whose
+    # caller went away, and a second call waits for the running one.
+    func(merge_segments, name="merge_segments", timeout=MERGE_TIMEOUT_S, max_tries=MAX_TRIES),
 ]
 
 
 def cron_jobs(settings: Settings) -> list[CronJob]:
     """The bulletin publication on ``MATCHER_BULLETIN_CRON`` (see matcher.bulletins.schedule),
-    and the hourly check for posting places held by unrecorded hires; ``unique`` keeps two
-    workers from running a job at the same moment."""
-    when = parse_schedule(settings.bulletin_cron)
+    the hourly check for posting places held by unrecorded hires and the nightly segment merge
+    on ``MATCHER_MERGE_CRON`` (see indexes.maintenance); ``unique`` keeps two workers from
+    running a job at the same moment."""
+    when = parse_schedule(settings.bulletin_cron, "MATCHER_BULLETIN_CRON")
+    merge = parse_schedule(settings.merge_cron, "MATCHER_MERGE_CRON")
     return [
         cron(
             publish_bulletins,
@@ -67,6 +74,19 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
             name="reconcile_places",
             minute=17,
             timeout=JOB_TIMEOUT_S,
+            unique=True,
+        ),
+        # Named apart from the function: arq keys both by name, and a cron entry of the same
+        # name would take the function's place (results not kept, one try) when enqueued.
+        cron(
+            merge_segments,
+            name="merge_segments_nightly",
+            minute=merge.minute,
+            hour=merge.hour,
+            day=merge.day,
+            month=merge.month,
+            timeout=MERGE_TIMEOUT_S,
+            keep_result=KEEP_RESULT_S,
             unique=True,
         ),
     ]

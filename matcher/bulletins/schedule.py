@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from matcher.bulletins.cron import Schedule, ScheduleError, parse_schedule
 from matcher.bulletins.models import Kind
 from matcher.bulletins.periods import last_ended
 from matcher.bulletins.scope import Scope, resolve_scope
 from matcher.bulletins.service import publish
 from matcher.services import Services
-
-__all__ = ["Schedule", "ScheduleError", "parse_schedule", "publish_due", "scheduled_scopes"]
 
 
 def scheduled_scopes(svc: Services) -> list[Scope]:
