@@ -215,6 +215,34 @@ def reflag_incentives_cmd() -> None:
     click.echo(f"scanned {found['scanned']}, re-flagged {found['changed']}")
 
 
+@cli.command("merge-segments")
+@click.option(
+    "--max-mb",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Leave an index with a larger primary store alone [default: MATCHER_MERGE_MAX_MB]",
+)
+def merge_segments_cmd(max_mb: int | None) -> None:
+    """Merge the profiles and postings indexes to one segment each, now (the worker does this
+    every night): after a large import, matching is back at its one-segment speed."""
+    from indexes.maintenance import MERGED, MergeResult, merge_segments
+
+    async def work(svc: Services) -> list[MergeResult]:
+        bound = max_mb or svc.settings.merge_max_mb or 5120
+        return await merge_segments(
+            svc.es, [svc.specs[name] for name in MERGED], max_bytes=bound * 2**20
+        )
+
+    for result in _with_services(work):
+        if result.skipped:
+            click.echo(f"{result.index}: left alone, {result.skipped}")
+        else:
+            click.echo(
+                f"{result.index}: {result.segments_before} → {result.segments_after} segments "
+                f"in {result.seconds:.1f} s"
+            )
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--kind", required=True, type=click.Choice(["profiles", "postings"]))

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from matcher.cli import cli
+from matcher.services import Services
 from tests.conftest import make_environ
 from tests.factories import policy_body, posting_body
 
@@ -29,6 +30,7 @@ COMMANDS = [
     "retention-report",
     "load-incentives",
     "reflag-incentives",
+    "merge-segments",
 ]
 
 
@@ -107,6 +109,31 @@ async def test_retention_report_lists_profiles_past_the_period(app: object) -> N
     result = await invoke("retention-report", "--days", "0")
     assert result.exit_code == 0, result.output
     assert "profiles not updated since" in result.output
+
+
+async def test_merge_segments_command_reports_every_matching_index(
+    services: Services, client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    # Two writes, two refreshes: the postings index has more than one segment.
+    for _ in range(2):
+        body = posting_body(title="电工", enterprise_id="ent-cli")
+        resp = await client.put(
+            f"/v1/postings/cli-merge-{uuid.uuid4().hex[:6]}", json=body, headers=admin_headers
+        )
+        assert resp.status_code in (200, 201), resp.text
+        await services.es.indices.refresh(index=services.specs["postings"].read_alias)
+    result = await invoke("merge-segments")
+    assert result.exit_code == 0, result.output
+    postings = await services.es.indices.get_alias(name=services.specs["postings"].read_alias)
+    for index in postings:
+        assert f"{index}: " in result.output
+    stats = await services.es.indices.stats(
+        index=services.specs["postings"].read_alias, metric="segments"
+    )
+    assert stats["_all"]["primaries"]["segments"]["count"] == 1
+    refused = await invoke("merge-segments", "--max-mb", "0")
+    assert refused.exit_code == 2
+    assert "--max-mb" in refused.output
 
 
 async def test_load_incentives_command_loads_a_file_whole_or_not_at_all(
