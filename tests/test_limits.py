@@ -54,6 +54,32 @@ async def test_a_limit_trips_refuses_whole_charges_and_resets(services: Services
     assert await charge(services, who, limit, allowed=0, now=start + 64) == 0
 
 
+async def test_a_sliding_limit_holds_in_any_window_and_says_when_a_charge_fits(
+    services: Services,
+) -> None:
+    limit = Limit(f"sliding-{TAG}", window_s=60, sliding=True)
+    who = _principal(f"ent-sliding-{TAG}")
+    start = 1_800_000_000.0  # the start of a UTC-aligned minute: a fixed window would reset
+    assert await charge(services, who, limit, allowed=3, now=start + 50) == 1
+    assert await charge(services, who, limit, allowed=3, amount=2, now=start + 58) == 3
+    # Past the minute's edge the last 60 s still hold three charges: refused, until the one
+    # made at +50 leaves the window (at +110).
+    with pytest.raises(TooManyRequests) as refused:
+        await charge(services, who, limit, allowed=3, now=start + 62)
+    assert refused.value.retry_after_s == 48
+    assert "in any 60 s" in refused.value.detail
+    # Refused charges are not counted; once +50 has left, one fits, two do not (until +118,
+    # when the first of the two made at +58 leaves).
+    assert await charge(services, who, limit, allowed=3, now=start + 110.5) == 3
+    with pytest.raises(TooManyRequests) as refused:
+        await charge(services, who, limit, allowed=3, amount=2, now=start + 111)
+    assert refused.value.retry_after_s == 7
+    # A charge larger than the limit never fits; another principal has its own window.
+    with pytest.raises(TooManyRequests):
+        await charge(services, who, limit, allowed=3, amount=4, now=start + 200)
+    assert await charge(services, _principal(f"other-s-{TAG}"), limit, allowed=3, now=start) == 1
+
+
 @pytest.fixture(scope="module")
 async def small_apps(
     embedder: Embedder, app: Starlette
