@@ -19,6 +19,7 @@ from matcher.services import Services
 from matcher.settings import Settings
 from tests.conftest import TokenFactory, make_environ, shared_embedder
 from tests.factories import posting_body, profile_body
+from tests.test_desk import sign_in
 
 TAG = uuid.uuid4().hex[:8]
 SMALL = {
@@ -127,6 +128,29 @@ async def test_request_rate_holds_across_processes(
     assert (await first.get("/v1/me", headers=other)).status_code == 200
     for _ in range(14):
         assert (await first.get("/v1/me", headers=admin_headers)).status_code == 200
+
+
+async def test_desk_pages_count_against_the_request_rate(
+    small_apps: tuple[httpx.AsyncClient, httpx.AsyncClient], make_token: TokenFactory
+) -> None:
+    first, _ = small_apps
+    office = await make_token(Role.OFFICE, f"rate-desk-{TAG}", region_code="150200")
+    token = office["Authorization"].removeprefix("Bearer ")
+    async with httpx.AsyncClient(transport=first._transport, base_url=str(first.base_url)) as desk:
+        await sign_in(desk, token)
+        refused = None
+        for _ in range(26):
+            resp = await desk.get("/desk/bulletins")
+            if resp.status_code == 429:
+                refused = resp
+                break
+            assert resp.status_code == 200
+        assert refused is not None
+        assert "操作过于频繁" in refused.text
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        # The token's API calls share the allowance the desk used up.
+        api = await first.get("/v1/me", headers=office)
+        assert api.status_code == 429
 
 
 async def test_candidate_views_and_contact_requests_have_daily_quotas(

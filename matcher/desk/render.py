@@ -25,6 +25,7 @@ from matcher.problems import (
     NotFound,
     Problem,
     ServiceUnavailable,
+    TooManyRequests,
     Unauthorized,
     ValidationFailed,
 )
@@ -103,6 +104,11 @@ class Desk:
                 if request.method != "GET":
                     target = "/desk/"
                 return RedirectResponse(f"/desk/login?next={quote(target)}", status_code=303)
+            except TooManyRequests as problem:
+                retry = str(problem.retry_after_s)
+                response = self.error(request, 429, f"操作过于频繁，请 {retry} 秒后再试。")
+                response.headers["Retry-After"] = retry
+                return response
             except Problem as problem:
                 return self.error(request, problem.status, chinese(problem))
             except Exception as exc:

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from matcher.auth.models import Principal, Role
 from matcher.auth.service import principal_for_token
+from matcher.privacy.limits import REQUESTS, charge
 from matcher.problems import Forbidden, Problem, Unauthorized
 from matcher.services import Services
 
@@ -110,6 +111,9 @@ async def current(request: Request, svc: Services) -> tuple[Principal, str, str]
         principal = await resolve(svc, token)
     except (Unauthorized, Forbidden):
         raise LoginRequired("desk session no longer valid") from None
+    if principal.role is not Role.ADMIN:
+        # Desk pages draw on the same per-minute allowance as the token's API calls.
+        await charge(svc, principal, REQUESTS, allowed=svc.settings.rate_limit_per_minute)
     staff = unquote(request.cookies.get(STAFF_COOKIE, "")) or principal.subject
     return principal, staff, csrf_for(token)
 
