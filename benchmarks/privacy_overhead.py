@@ -131,11 +131,16 @@ async def run(limited: object, unlimited: object, svc: Services, n: int) -> None
     summary("GET /v1/me, rate limit off (baseline)", off[20:])
     summary("GET /v1/me, rate limit on", on[20:])
     who = Principal(token_id="b", role=Role.ENTERPRISE, subject="bench")  # noqa: S106
-    limit = Limit("bench", 60)
+    fixed, sliding = Limit("bench", 60), Limit("bench-sliding", 60, sliding=True)
     summary("Redis PING (baseline)", await timed(n, lambda: svc.arq.ping()))
     summary(
-        "limits.charge (EVAL)",
-        await timed(n, lambda: charge(svc, who, limit, allowed=10**9)),
+        "limits.charge, fixed window (daily quotas)",
+        await timed(n, lambda: charge(svc, who, fixed, allowed=10**9)),
+    )
+    # As the request rate runs: a sorted set holding up to the limit's charges of the last 60 s.
+    summary(
+        "limits.charge, sliding window (request rate)",
+        await timed(n, lambda: charge(svc, who, sliding, allowed=10**9)),
     )
     ent = await token(svc, Role.ENTERPRISE, "bench-ent")
     office = await token(svc, Role.OFFICE, "bench-office", "150200")
