@@ -262,6 +262,41 @@ async def test_profiles_differing_only_in_contact_details_rank_alike(
     assert a["explanation"] == b["explanation"]
 
 
+async def test_an_enterprise_cannot_tell_a_candidates_county_from_the_score(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+) -> None:
+    """Enterprises see a candidate's league-city only: the location feature is scored at that
+    level for them, so neither its value nor the score tells the posting's own county (150203)
+    from another county of 包头 (150207); offices see the difference."""
+    ent = await make_token(Role.ENTERPRISE, f"ent-county-{TAG}")
+    office = await make_token(Role.OFFICE, f"office-county-{TAG}", "150200")
+    posting_id = f"{TAG}-county-post"
+    await client.put(f"/v1/postings/{posting_id}", headers=ent, json=posting_body())
+    homes = {f"{TAG}-county-same": "150203", f"{TAG}-county-other": "150207"}
+    for pid, region in homes.items():
+        body = profile_body(region_code=region, preferred_region_codes=[])
+        resp = await client.put(f"/v1/profiles/{pid}", headers=admin_headers, json=body)
+        assert resp.status_code == 201, resp.text
+
+    async def location(headers: dict[str, str]) -> dict[str, tuple[float, float, float]]:
+        resp = await client.get(f"/v1/postings/{posting_id}/matches?limit=50", headers=headers)
+        assert resp.status_code == 200, resp.text
+        out = {}
+        for m in resp.json()["matches"]:
+            if m["profile_id"] in homes:
+                feat = m["explanation"]["features"]["location"]
+                out[m["profile_id"]] = (feat["value"], feat["contribution"], m["score"])
+        assert set(out) == set(homes)
+        return out
+
+    seen = await location(ent)
+    assert seen[f"{TAG}-county-same"] == seen[f"{TAG}-county-other"]
+    desk = await location(office)
+    assert desk[f"{TAG}-county-same"][0] > desk[f"{TAG}-county-other"][0]
+
+
 async def test_both_directions_and_who_may_ask(
     client: httpx.AsyncClient,
     make_token: TokenFactory,

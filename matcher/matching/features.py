@@ -138,6 +138,15 @@ def location(posting: Doc, profile: Doc, regions: RegionCatalog) -> Feature:
     return Feature(near, label)
 
 
+def at_city_level(profile: Doc, regions: RegionCatalog) -> Doc:
+    """The profile as an enterprise may place it: in its league-city. Scored this way, the
+    location feature's value no more tells the county (1.0 for the posting's own county) or
+    the distance between county centres than its wording does."""
+    home = profile.get("region_code")
+    city = profile.get("city_code") or (regions.city_of(str(home)) if home else None)
+    return {**profile, "region_code": city} if city else profile
+
+
 def mobility_incentive(profile: Doc, granted: Sequence[Grant]) -> Feature:
     """A willing mover who would receive incentives here (the same grants the match lists)."""
     if not granted:

@@ -177,7 +177,11 @@ def rank_pairs(
     fused: list[tuple[str, Doc, float, dict[str, int | None]]],
     pair: Any,
     policies: Sequence[Policy],
+    city_level: bool = False,
 ) -> list[Scored]:
+    """Score and order the fused candidates. ``city_level`` scores location with each
+    profile's league-city only (for enterprises, who may not learn the county); hard rules
+    and incentives always see the record as it is."""
     config: MatchingConfig = svc.matching
     day = date.today()
     best = best_rrf(config.rrf_k)
@@ -194,7 +198,7 @@ def rank_pairs(
         )
         score, feats, contributions, gaps = score_pair(
             posting,
-            profile,
+            f.at_city_level(profile, regions) if city_level else profile,
             retrieval=min(rrf / best, 1.0),
             day=day,
             regions=regions,
@@ -253,7 +257,13 @@ async def matches_for_posting(
         ),
         in_force_policies(svc),
     )
-    ranked = rank_pairs(svc, fused=fused, pair=lambda source: (posting, source), policies=policies)
+    ranked = rank_pairs(
+        svc,
+        fused=fused,
+        pair=lambda source: (posting, source),
+        policies=policies,
+        city_level=principal.role is Role.ENTERPRISE,
+    )
     return ranked, (time.perf_counter() - started) * 1000
 
 
