@@ -19,6 +19,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import date, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from elasticsearch import ApiError, AsyncElasticsearch, TransportError
@@ -154,7 +155,7 @@ async def load(es: AsyncElasticsearch, index: str, docs: Iterator[dict[str, Any]
         body: list[dict[str, Any]] = []
         for d in chunk:
             body += [{"index": {"_index": index, "_id": d["id"]}}, d]
-        resp, _ = await retrying(es, lambda b=body: es.bulk(operations=b))
+        resp, _ = await retrying(es, partial(es.bulk, operations=body))
         if resp["errors"]:
             raise RuntimeError(f"bulk errors: {resp['items'][:2]}")
         count += len(chunk)

@@ -21,6 +21,7 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 
 import bulletin_data
 from elasticsearch import TransportError
@@ -37,7 +38,7 @@ from matcher.settings import Settings
 async def timed(
     svc: Services, runs: int, make: Callable[[], Awaitable[Bulletin]]
 ) -> tuple[list[float], float, Bulletin]:
-    times = []
+    times: list[float] = []
     bulletin = None
     while len(times) < runs:
         await bulletin_data.wait_for_node(svc.es)
@@ -98,7 +99,7 @@ async def main(args: argparse.Namespace) -> None:
             for code in args.scopes.split(","):
                 scope = resolve_scope(code, regions)
                 times, cached, b = await timed(
-                    svc, args.runs, lambda s=scope: supply_demand(svc, period=period, scope=s)
+                    svc, args.runs, partial(supply_demand, svc, period=period, scope=scope)
                 )
                 assert b.totals is not None
                 cells = sum(len(v["value"]) for p in b.counts.values() for v in p.values())
@@ -111,7 +112,7 @@ async def main(args: argparse.Namespace) -> None:
                     f"{len(b.shortage)} ranked occupations, {cells:,} count cells",
                 )
                 times, cached, b = await timed(
-                    svc, args.runs, lambda s=scope: wage_guidance(svc, period=period, scope=s)
+                    svc, args.runs, partial(wage_guidance, svc, period=period, scope=scope)
                 )
                 own = sum(c.basis == "own" for c in b.wages)
                 report(

@@ -27,6 +27,7 @@ import re
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -157,16 +158,16 @@ async def report(
         assert resp.status_code == 200
 
     baseline = [
-        await timed(lambda p=pid: matches_for_posting(svc, principal=ADMIN, posting_id=p))
+        await timed(partial(matches_for_posting, svc, principal=ADMIN, posting_id=pid))
         for pid in cycle
     ]
-    pages = [await timed(lambda p=pid: page(p)) for pid in cycle]
+    pages = [await timed(partial(page, pid)) for pid in cycle]
     texts = [WALKINS[i % len(WALKINS)] for i in range(args.requests)]
     search = [
-        await timed(lambda t=t: search_postings(svc, body=PostingSearch(q=t, grade=3, limit=20)))
+        await timed(partial(search_postings, svc, body=PostingSearch(q=t, grade=3, limit=20)))
         for t in texts
     ]
-    walkins = [await timed(lambda t=t: walk(t)) for t in texts]
+    walkins = [await timed(partial(walk, t)) for t in texts]
     print(f"\n{args.requests} requests each, ms (client side, in-process ASGI)")
     print(f"  matches_for_posting alone (baseline) {percentiles(baseline)}")
     print(f"  /desk/candidates page                {percentiles(pages)}")
@@ -187,7 +188,7 @@ async def report(
         if not ranked:
             continue
         data = {"posting_id": pid, "profile_id": ranked[0].record_id, "csrf": csrf.group(1)}
-        ms = await timed(lambda d=data: desk.post("/desk/referrals", data=d))
+        ms = await timed(partial(desk.post, "/desk/referrals", data=data))
         steps["propose"].append(ms)
         listed = await desk.get("/desk/referrals")
         rid = re.search(r'data-referral="([^"]+)"', listed.text)
@@ -195,7 +196,7 @@ async def report(
         for status in ("contacted", "interviewed", "hired"):
             url = f"/desk/referrals/{rid.group(1)}/status"
             form = {"status": status, "csrf": csrf.group(1)}
-            steps[status].append(await timed(lambda u=url, f=form: desk.post(u, data=f)))
+            steps[status].append(await timed(partial(desk.post, url, data=form)))
         done += 1
     print(f"\n{done} referrals through the desk's forms, ms per post (redirect not followed)")
     for name, values in steps.items():

@@ -42,6 +42,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -272,9 +273,7 @@ async def pipeline(
         if not cache_policies:
             clear_policy_cache()
         times.append(
-            await timed(
-                lambda q=q: matches_for_posting(svc, principal=ADMIN, posting_id=q.posting_id)
-            )
+            await timed(partial(matches_for_posting, svc, principal=ADMIN, posting_id=q.posting_id))
         )
     return times
 
@@ -294,7 +293,8 @@ async def stages(svc: Services, cycle: Sequence[Query]) -> dict[str, list[float]
     for q in cycle:
         out["retrieve (BM25 + kNN, fused)"].append(
             await timed(
-                lambda q=q: retrieve(
+                partial(
+                    retrieve,
                     es,
                     alias,
                     text=q.text,
@@ -309,12 +309,12 @@ async def stages(svc: Services, cycle: Sequence[Query]) -> dict[str, list[float]
     for q in cycle:
         body = knn_body(q, k=config.knn_k, num_candidates=config.knn_num_candidates)
         body["knn"]["rescore_vector"] = {"oversample": 2.0}
-        out[knn].append(await timed(lambda body=body: es.search(index=alias, **body)))
+        out[knn].append(await timed(partial(es.search, index=alias, **body)))
     # Interleaved, so both variants see the same machine.
     for q in cycle:
         for name, count_hits in ((bm25, False), (counted, True)):
             body = bm25_body(q, config.bm25_size, count_hits=count_hits)
-            out[name].append(await timed(lambda body=body: es.search(index=alias, **body)))
+            out[name].append(await timed(partial(es.search, index=alias, **body)))
     return out
 
 

@@ -197,7 +197,7 @@ def ndcg(ranked: Sequence[str], labels: Mapping[str, int], k: int = 10) -> float
     if best == 0:
         return None
     got = sum((2 ** labels.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
-    return got / best
+    return float(got / best)
 
 
 def recall(ranked: Sequence[str], labels: Mapping[str, int], k: int = 50) -> float | None:
