@@ -6,7 +6,7 @@ segments at 100k profiles, answers slower than one segment (``benchmarks/match_l
 Lucene's merge policy leaves such segments alone: each is below the size of its tier. Once a
 night, at a quiet hour (``MATCHER_MERGE_CRON``), the worker merges each of these indexes to one
 segment. The merge also rewrites away deleted documents that Elasticsearch no longer keeps
-for recovery (its retention leases hold recent deletes for a short while), so a deleted
+for recovery (its retention leases hold recent deletes for a while), so a deleted
 profile's text does not linger in segment files until some later merge happens to pick it up.
 
 Elastic advises against force-merging an index that still takes writes: a merged segment above

@@ -220,7 +220,8 @@ def reflag_incentives_cmd() -> None:
     "--max-mb",
     type=click.IntRange(min=1),
     default=None,
-    help="Leave an index with a larger primary store alone [default: MATCHER_MERGE_MAX_MB]",
+    help="Leave an index with a larger primary store alone [default: MATCHER_MERGE_MAX_MB, "
+    "5120 where that is 0]",
 )
 def merge_segments_cmd(max_mb: int | None) -> None:
     """Merge the profiles and postings indexes to one segment each, now (the worker does this

@@ -15,7 +15,7 @@ from matcher.cron import ScheduleError, parse_schedule
 from matcher.postings.service import monthly_wage
 from matcher.settings import Settings, SettingsError
 from matcher.taxonomy.regions import RegionCatalog
-from workers.settings import cron_jobs
+from workers.settings import FUNCTIONS, KEEP_RESULT_S, MAX_TRIES, cron_jobs
 
 
 @pytest.fixture(scope="module")
@@ -112,11 +112,15 @@ def test_offices_get_their_own_region_or_a_city_inside_it(regions: RegionCatalog
 def test_worker_runs_the_publication_on_the_configured_schedule() -> None:
     settings = Settings.from_env({"MATCHER_BULLETIN_CRON": "15 3 1 1,4,7,10"})
     jobs = {job.name: job for job in cron_jobs(settings)}
-    job = jobs["publish_bulletins"]
+    job = jobs["publish_bulletins_scheduled"]
     assert (job.minute, job.hour, job.day, job.month) == ({15}, {3}, {1}, {1, 4, 7, 10})
     assert job.unique
+    # Named apart from the functions (arq would otherwise run an enqueued job with the cron
+    # entry's settings), with results kept and retries like the functions.
+    assert not {j.name for j in cron_jobs(settings)} & {f.name for f in FUNCTIONS}
+    assert (job.keep_result_s, job.max_tries) == (KEEP_RESULT_S, MAX_TRIES)
     # The hourly check for places held by unrecorded hires runs beside it.
-    places = jobs["reconcile_places"]
+    places = jobs["reconcile_places_hourly"]
     assert (places.minute, places.hour, places.unique) == (17, None, True)
     # The nightly merge of the matching indexes, at its default quiet hour unless configured.
     merge = jobs["merge_segments_nightly"]

@@ -240,7 +240,7 @@ async def test_the_nightly_merge_leaves_one_segment_and_the_same_documents(
     results = await merge_segments(es, [profiles, postings], max_bytes=2**30)
 
     # Deleted documents go with the merge once Elasticsearch no longer keeps them for recovery
-    # (retention leases advance within a minute); seconds after the delete they may stay.
+    # (its retention leases hold recent deletes for a while); seconds after the delete they stay.
     assert (await segment_stats(es, profiles))[:2] == (1, 3)
     by_index = {r.index: r for r in results}
     merged = by_index[str((await index_status(es, profiles)).write_index)]

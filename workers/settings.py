@@ -58,26 +58,31 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
     running a job at the same moment."""
     when = parse_schedule(settings.bulletin_cron, "MATCHER_BULLETIN_CRON")
     merge = parse_schedule(settings.merge_cron, "MATCHER_MERGE_CRON")
+    # Each entry is named apart from its function: arq keys both by name, so a cron entry of
+    # the same name would take the function's place when it is enqueued. Results are kept and
+    # failures retried as for the functions.
     return [
         cron(
             publish_bulletins,
-            name="publish_bulletins",
+            name="publish_bulletins_scheduled",
             minute=when.minute,
             hour=when.hour,
             day=when.day,
             month=when.month,
             timeout=JOB_TIMEOUT_S,
+            keep_result=KEEP_RESULT_S,
+            max_tries=MAX_TRIES,
             unique=True,
         ),
         cron(
             reconcile_places,
-            name="reconcile_places",
+            name="reconcile_places_hourly",
             minute=17,
             timeout=JOB_TIMEOUT_S,
+            keep_result=KEEP_RESULT_S,
+            max_tries=MAX_TRIES,
             unique=True,
         ),
-        # Named apart from the function: arq keys both by name, and a cron entry of the same
-        # name would take the function's place (results not kept, one try) when enqueued.
         cron(
             merge_segments,
             name="merge_segments_nightly",
@@ -87,6 +92,7 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
             month=merge.month,
             timeout=MERGE_TIMEOUT_S,
             keep_result=KEEP_RESULT_S,
+            max_tries=MAX_TRIES,
             unique=True,
         ),
     ]
