@@ -190,6 +190,42 @@ async def test_flows_without_javascript(
         assert (await desk.get("/desk/referrals")).status_code == 303
 
 
+async def test_a_declined_seeker_can_be_introduced_again_from_the_candidates_page(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office"), region_code="150200")
+    posting_id, profile_id = uid("posting"), uid("profile")
+    await client.put(
+        f"/v1/postings/{posting_id}",
+        json=posting_body(enterprise_id="ent-1"),
+        headers=admin_headers,
+    )
+    await client.put(f"/v1/profiles/{profile_id}", json=profile_body(), headers=admin_headers)
+    form = {"posting_id": posting_id, "profile_id": profile_id}
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        csrf = csrf_of(page.text)
+        assert (await desk.post("/desk/referrals", data={**form, "csrf": csrf})).status_code == 303
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        assert "当前状态：已推荐" in page.text
+        board = await desk.get("/desk/referrals", params={"posting": posting_id})
+        rid = re.search(r'data-referral="([^"]+)"', board.text)
+        assert rid
+        declined = await desk.post(
+            f"/desk/referrals/{rid.group(1)}/status", data={"status": "declined", "csrf": csrf}
+        )
+        assert declined.status_code == 303
+        # The outcome is shown and the seeker may be introduced again: a second attempt.
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        assert "上次推荐（第1次）：未录用" in page.text
+        assert "再次推荐" in page.text
+        assert (await desk.post("/desk/referrals", data={**form, "csrf": csrf})).status_code == 303
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        assert "已推荐（第2次） · 当前状态：已推荐" in page.text
+        assert "再次推荐" not in page.text
+
+
 async def test_an_office_cannot_work_on_another_regions_posting(
     client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
 ) -> None:

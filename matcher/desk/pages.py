@@ -32,7 +32,7 @@ from matcher.desk.walkin import WalkIn, certificate_hint, parse_certificates, po
 from matcher.matching.service import matches_for_posting
 from matcher.problems import Forbidden, Unauthorized, ValidationFailed
 from matcher.referrals import service as referrals
-from matcher.referrals.models import ReferralAdvance, ReferralCreate, ReferralStatus
+from matcher.referrals.models import ReferralAdvance, ReferralCreate, ReferralOut, ReferralStatus
 from matcher.search.models import PostingSearch
 from matcher.search.service import search_postings
 from matcher.services import Services
@@ -130,7 +130,12 @@ def build_pages(desk: Desk) -> dict[str, Any]:
         existing = await referrals.list_referrals(
             svc, principal=principal, posting_id=posting["id"], limit=referrals.MAX_PAGE
         )
-        referred = {r.profile_id: r for r in existing.referrals}
+        # A seeker's latest introduction to the posting (one declined or absent may be
+        # introduced again: a new attempt, shown with the earlier one's outcome).
+        referred: dict[str, ReferralOut] = {}
+        for r in existing.referrals:
+            if r.profile_id not in referred or r.attempt > referred[r.profile_id].attempt:
+                referred[r.profile_id] = r
         shown = ranked[:CANDIDATES_SHOWN]
         # Whether each candidate already let this posting's enterprise contact them.
         consents = await consent_store.statuses(
@@ -150,6 +155,8 @@ def build_pages(desk: Desk) -> dict[str, Any]:
                     badges(incentives_of(s)),
                     referred.get(s.record_id),
                     consents.get(s.record_id),
+                    s.record_id not in referred
+                    or referrals.may_propose_again(referred[s.record_id].model_dump(mode="json")),
                 )
                 for s in shown
             ],
