@@ -118,6 +118,42 @@ def profiles(n: int, seed: int, regions: RegionCatalog) -> Iterator[dict[str, An
         yield doc
 
 
+def referrals(n: int, seed: int, regions: RegionCatalog) -> Iterator[dict[str, Any]]:
+    """Introductions to the benchmark's postings (``postings(…, seed)`` draws the same
+    templates): one in four hired, the hire a few days to a month after the proposal, so the
+    placements measure has a history to count."""
+    rng = random.Random(seed + 2)
+    templates = generate_postings(3000, seed)
+    spread = spread_codes()
+    outcomes = ("hired", "proposed", "contacted", "interviewed", "declined", "no_show")
+    for i in range(n):
+        t = rng.choice(templates)
+        code = _code(rng, t["occupation_code"], spread)
+        proposed = date.fromisoformat(_day(rng))
+        status = "hired" if rng.random() < 0.25 else rng.choice(outcomes[1:])
+        doc: dict[str, Any] = {
+            "id": f"r{i}",
+            "posting_id": f"b{rng.randrange(max(n, 1))}",
+            "profile_id": f"s{rng.randrange(max(n, 1))}",
+            "office_id": "bench-office",
+            "status": status,
+            "attempt": 1,
+            "occupation_code": code,
+            "occupation_groups": group_prefixes([code]),
+            "posting_region_code": t["region_code"],
+            "posting_city_code": regions.city_of(t["region_code"]),
+            "enterprise_id": t["enterprise_id"],
+            "proposed_at": f"{proposed.isoformat()}T09:00:00+08:00",
+        }
+        if t.get("required_level") is not None:
+            doc["required_level"] = t["required_level"]
+        if status == "hired":
+            hired = proposed + timedelta(days=rng.randint(3, 30))
+            doc["hired_at"] = f"{hired.isoformat()}T15:30:00+08:00"
+            doc["closed_at"] = doc["hired_at"]
+        yield doc
+
+
 async def wait_for_node(es: AsyncElasticsearch, limit_s: float = 300) -> None:
     """The shared development node is restarted now and then (the readiness test stops it);
     wait until it answers again."""
