@@ -286,6 +286,9 @@ def import_cmd(file: Path, kind: str, fmt: str | None, show_errors: int) -> None
     for error in reporter.kept:
         click.echo(f"row {error.row}: {error.field}: {error.message}", err=True)
     click.echo(f"{ok} rows stored, {failed} rejected ({reporter.rate():.0f} rows/s)")
+    threshold = _settings().merge_after_import_rows
+    if threshold and ok >= threshold:
+        click.echo("run `matcher merge-segments` to bring matching back to one-segment speed")
     if failed:
         sys.exit(1)
 

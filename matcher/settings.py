@@ -58,6 +58,8 @@ class Settings:
     # whose primary store is above merge_max_mb is left alone, 0 switches the merge off.
     merge_cron: str = "40 3 * *"
     merge_max_mb: int = 5120
+    # An import that stores at least this many rows queues the merge at once; 0 = never.
+    merge_after_import_rows: int = 10_000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -129,6 +131,9 @@ class Settings:
             retention_days=_non_negative(config, "MATCHER_RETENTION_DAYS", 730),
             merge_cron=merge_cron,
             merge_max_mb=_non_negative(config, "MATCHER_MERGE_MAX_MB", 5120),
+            merge_after_import_rows=_non_negative(
+                config, "MATCHER_MERGE_AFTER_IMPORT_ROWS", 10_000
+            ),
         )
 
 

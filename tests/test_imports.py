@@ -2,6 +2,7 @@
 
 import asyncio
 import csv
+import dataclasses
 import io
 import json
 import uuid
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from arq.jobs import Job, JobStatus
 from elasticsearch import AsyncElasticsearch
 
 from matcher.auth.models import Principal, Role
@@ -19,7 +21,7 @@ from matcher.imports.parse import Row
 from matcher.imports.service import prepare_rows, write_rows
 from matcher.postings.models import PostingIn
 from matcher.referrals.service import claim_place
-from matcher.services import Services
+from matcher.services import Services, job_deserializer
 from matcher.settings import Settings
 from tests.conftest import TokenFactory
 from tests.factories import posting_body, profile_body
@@ -183,6 +185,58 @@ async def test_csv_import_stores_valid_rows_and_reports_invalid_ones(
     assert stored[f"{prefix}-6"]["occupation_codes"] == ["6-18-02-04"]
     with_vector = await es.get(index=alias, id=f"{prefix}-1", source_exclude_vectors=False)
     assert len(with_vector["_source"]["embedding"]) == embedder.dims
+
+
+async def test_a_large_import_queues_the_segment_merge(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    settings: Settings,
+    embedder: Embedder,
+    services: Services,
+) -> None:
+    """An import storing at least MATCHER_MERGE_AFTER_IMPORT_ROWS rows (here 3) queues the
+    merge of the matching indexes, which the worker then runs; a smaller one does not."""
+    worker = dataclasses.replace(settings, merge_after_import_rows=3)
+    ids = []
+    for rows in (
+        csv_rows(f"imp-{uuid.uuid4().hex[:6]}"),
+        csv_rows(f"imp-{uuid.uuid4().hex[:6]}")[:2],
+    ):
+        resp = await client.post(
+            "/v1/imports?kind=profiles",
+            headers={**admin_headers, "content-type": "text/csv"},
+            content=encode_csv(rows, "utf-8"),
+        )
+        assert resp.status_code == 202, resp.text
+        ids.append(resp.json()["id"])
+    await run_burst(worker, embedder)
+    large, small = (
+        Job(
+            f"import:{i}",
+            services.arq,
+            _queue_name=settings.queue_name,
+            _deserializer=job_deserializer,
+        )
+        for i in ids
+    )
+    assert (await large.result(timeout=10))["merge_queued"] is True
+    assert (await small.result(timeout=10))["merge_queued"] is False
+    merge = Job(
+        f"merge-after-import:{ids[0]}",
+        services.arq,
+        _queue_name=settings.queue_name,
+        _deserializer=job_deserializer,
+    )
+    if await merge.status() is not JobStatus.complete:  # enqueued after the burst's last poll
+        await run_burst(worker, embedder)
+    merged = await merge.result(timeout=30)
+    assert {r["index"] for r in merged["merged"]}
+    assert (
+        await Job(
+            f"merge-after-import:{ids[1]}", services.arq, _queue_name=settings.queue_name
+        ).status()
+        is JobStatus.not_found
+    )
 
 
 async def test_reimporting_the_same_file_rewrites_not_duplicates(

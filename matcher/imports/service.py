@@ -420,7 +420,23 @@ async def run_import(svc: Services, *, import_id: str) -> dict[str, Any]:
         svc.arq.hset(state_key(import_id), mapping={"state": "done", "finished_at": utc_now()})
     )
     path.unlink(missing_ok=True)
-    return {"import_id": import_id, "rows_ok": ok, "rows_failed": failed}
+    merge_queued = False
+    settings = svc.settings
+    if (
+        settings.merge_after_import_rows
+        and settings.merge_max_mb
+        and ok >= settings.merge_after_import_rows
+    ):
+        # Bulk writes leave the index in several segments, where matching answers slower
+        # (indexes/maintenance.py): merge now instead of waiting for the night.
+        job = await svc.arq.enqueue_job("merge_segments", _job_id=f"merge-after-import:{import_id}")
+        merge_queued = job is not None
+    return {
+        "import_id": import_id,
+        "rows_ok": ok,
+        "rows_failed": failed,
+        "merge_queued": merge_queued,
+    }
 
 
 async def get_import(
