@@ -121,7 +121,7 @@ def test_worker_runs_the_publication_on_the_configured_schedule() -> None:
     assert (job.keep_result_s, job.max_tries) == (KEEP_RESULT_S, MAX_TRIES)
     # The hourly check for places held by unrecorded hires runs beside it.
     places = jobs["reconcile_places_hourly"]
-    assert (places.minute, places.hour, places.unique) == (17, None, True)
+    assert (places.minute, places.hour, places.unique) == ({17}, None, True)
     # The nightly merge of the matching indexes, at its default quiet hour unless configured.
     merge = jobs["merge_segments_nightly"]
     assert (merge.minute, merge.hour, merge.day, merge.unique) == ({40}, {3}, None, True)

@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 
 from arq.connections import RedisSettings
 from arq.cron import CronJob, cron
+from arq.typing import WorkerCoroutine
 from arq.worker import Worker, func
 
 from indexes.maintenance import MERGE_TIMEOUT_S
-from matcher.cron import parse_schedule
+from matcher.cron import Schedule, parse_schedule
 from matcher.embeddings import Embedder, build_embedder
 from matcher.logs import configure_logging
 from matcher.services import Services, build_services, job_deserializer, job_serializer
@@ -54,48 +55,38 @@ FUNCTIONS = [
 def cron_jobs(settings: Settings) -> list[CronJob]:
     """The bulletin publication on ``MATCHER_BULLETIN_CRON`` (see matcher.bulletins.schedule),
     the hourly check for posting places held by unrecorded hires and the nightly segment merge
-    on ``MATCHER_MERGE_CRON`` (see indexes.maintenance); ``unique`` keeps two workers from
-    running a job at the same moment."""
-    when = parse_schedule(settings.bulletin_cron, "MATCHER_BULLETIN_CRON")
+    on ``MATCHER_MERGE_CRON`` (see indexes.maintenance)."""
+    bulletins = parse_schedule(settings.bulletin_cron, "MATCHER_BULLETIN_CRON")
     merge = parse_schedule(settings.merge_cron, "MATCHER_MERGE_CRON")
-    # Each entry is named apart from its function: arq keys both by name, so a cron entry of
-    # the same name would take the function's place when it is enqueued. Results are kept and
-    # failures retried as for the functions.
     return [
-        cron(
-            publish_bulletins,
-            name="publish_bulletins_scheduled",
-            minute=when.minute,
-            hour=when.hour,
-            day=when.day,
-            month=when.month,
-            timeout=JOB_TIMEOUT_S,
-            keep_result=KEEP_RESULT_S,
-            max_tries=MAX_TRIES,
-            unique=True,
-        ),
-        cron(
+        _scheduled(publish_bulletins, "publish_bulletins_scheduled", JOB_TIMEOUT_S, bulletins),
+        _scheduled(
             reconcile_places,
-            name="reconcile_places_hourly",
-            minute=17,
-            timeout=JOB_TIMEOUT_S,
-            keep_result=KEEP_RESULT_S,
-            max_tries=MAX_TRIES,
-            unique=True,
+            "reconcile_places_hourly",
+            JOB_TIMEOUT_S,
+            Schedule(minute={17}, hour=None, day=None, month=None),
         ),
-        cron(
-            merge_segments,
-            name="merge_segments_nightly",
-            minute=merge.minute,
-            hour=merge.hour,
-            day=merge.day,
-            month=merge.month,
-            timeout=MERGE_TIMEOUT_S,
-            keep_result=KEEP_RESULT_S,
-            max_tries=MAX_TRIES,
-            unique=True,
-        ),
+        _scheduled(merge_segments, "merge_segments_nightly", MERGE_TIMEOUT_S, merge),
     ]
+
+
+def _scheduled(job: WorkerCoroutine, name: str, timeout_s: int, when: Schedule) -> CronJob:
+    """A cron entry named apart from its function (arq keys both by name, so an entry of the
+    same name would take the function's place when it is enqueued), keeping results and
+    retrying failures like the functions; ``unique`` keeps two workers from running it at the
+    same moment."""
+    return cron(
+        job,
+        name=name,
+        minute=when.minute,
+        hour=when.hour,
+        day=when.day,
+        month=when.month,
+        timeout=timeout_s,
+        keep_result=KEEP_RESULT_S,
+        max_tries=MAX_TRIES,
+        unique=True,
+    )
 
 
 def create_worker(
