@@ -3,6 +3,7 @@ scope, the core flows without JavaScript, and Chinese error pages instead of sta
 
 import re
 import uuid
+from typing import Any
 
 import elastic_transport
 import httpx
@@ -52,6 +53,21 @@ async def new_client(client: httpx.AsyncClient) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=client._transport, base_url="http://matcher.test")
 
 
+async def new_pair(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], **posting: Any
+) -> tuple[str, str]:
+    """A new posting of enterprise ent-1 in 包头 and a new matching profile: their ids."""
+    posting_id, profile_id = uid("posting"), uid("profile")
+    body = posting_body(enterprise_id="ent-1", **posting)
+    resp = await client.put(f"/v1/postings/{posting_id}", json=body, headers=admin_headers)
+    assert resp.status_code == 201, resp.text
+    resp = await client.put(
+        f"/v1/profiles/{profile_id}", json=profile_body(), headers=admin_headers
+    )
+    assert resp.status_code == 201, resp.text
+    return posting_id, profile_id
+
+
 async def test_pages_need_a_desk_session(client: httpx.AsyncClient) -> None:
     async with await new_client(client) as anon:
         resp = await anon.get("/desk/candidates?posting=x")
@@ -94,13 +110,7 @@ async def test_flows_without_javascript(
 ) -> None:
     office = await make_token(Role.OFFICE, uid("office"), region_code="150200")
     token = office["Authorization"].split()[1]
-    posting_id, profile_id = uid("posting"), uid("profile")
-    await client.put(
-        f"/v1/postings/{posting_id}",
-        json=posting_body(enterprise_id="ent-1", headcount=2),
-        headers=admin_headers,
-    )
-    await client.put(f"/v1/profiles/{profile_id}", json=profile_body(), headers=admin_headers)
+    posting_id, profile_id = await new_pair(client, admin_headers, headcount=2)
     async with await new_client(client) as desk:
         await sign_in(desk, token)
         # Typing a name instead of an id offers a pick list.
@@ -194,13 +204,7 @@ async def test_a_declined_seeker_can_be_introduced_again_from_the_candidates_pag
     client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
 ) -> None:
     office = await make_token(Role.OFFICE, uid("office"), region_code="150200")
-    posting_id, profile_id = uid("posting"), uid("profile")
-    await client.put(
-        f"/v1/postings/{posting_id}",
-        json=posting_body(enterprise_id="ent-1"),
-        headers=admin_headers,
-    )
-    await client.put(f"/v1/profiles/{profile_id}", json=profile_body(), headers=admin_headers)
+    posting_id, profile_id = await new_pair(client, admin_headers)
     form = {"posting_id": posting_id, "profile_id": profile_id}
     async with await new_client(client) as desk:
         await sign_in(desk, office["Authorization"].split()[1])
@@ -246,13 +250,7 @@ async def test_an_office_cannot_work_on_another_regions_posting(
 async def test_an_admin_records_referrals_under_their_own_name(
     client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
-    posting_id, profile_id = uid("posting"), uid("profile")
-    await client.put(
-        f"/v1/postings/{posting_id}",
-        json=posting_body(enterprise_id="ent-1"),
-        headers=admin_headers,
-    )
-    await client.put(f"/v1/profiles/{profile_id}", json=profile_body(), headers=admin_headers)
+    posting_id, profile_id = await new_pair(client, admin_headers)
     async with await new_client(client) as desk:
         await sign_in(desk, admin_headers["Authorization"].split()[1], staff="管理员甲")
         page = await desk.get("/desk/candidates", params={"posting": posting_id})
