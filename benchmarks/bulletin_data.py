@@ -25,8 +25,8 @@ from typing import Any, TypeVar
 from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 
 from matcher.demo.generate import generate_postings, generate_profiles
-from matcher.indexing import group_prefixes
 from matcher.postings.service import monthly_wage
+from matcher.records.prepare import group_prefixes
 from matcher.taxonomy.occupations import OccupationCatalog
 from matcher.taxonomy.regions import RegionCatalog
 

@@ -32,8 +32,8 @@ from matcher.bulletins.models import Bulletin
 from matcher.bulletins.periods import parse_period
 from matcher.bulletins.scope import resolve_scope
 from matcher.bulletins.service import supply_demand, wage_guidance
+from matcher.foundation.settings import Settings
 from matcher.services import Services, open_services
-from matcher.settings import Settings
 
 
 async def timed(

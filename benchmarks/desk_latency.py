@@ -36,16 +36,16 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 import httpx
 
 from indexes import drop_indexes, ensure_indexes
-from matcher.app import create_app
+from matcher.api.app import create_app
 from matcher.auth.models import Principal, Role
 from matcher.demo.generate import generate_postings, generate_profiles
+from matcher.foundation.settings import Settings
 from matcher.imports.service import KINDS
-from matcher.indexing import bulk_write
 from matcher.matching.service import matches_for_posting
+from matcher.records.prepare import bulk_write
 from matcher.search.models import PostingSearch
 from matcher.search.service import search_postings
 from matcher.services import Services
-from matcher.settings import Settings
 
 ADMIN_TOKEN = "bench-desk-admin-token-" + str(os.getpid())
 ADMIN = Principal(token_id="bench", role=Role.ADMIN, subject="bench")  # noqa: S106 - an id

@@ -27,11 +27,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 from indexes import drop_indexes, ensure_indexes
 from matcher.auth.models import Principal, Role
 from matcher.demo.generate import generate_profiles
+from matcher.foundation.settings import Settings
 from matcher.imports.service import import_file
 from matcher.profiles.models import ProfileIn
 from matcher.profiles.service import embedding_text
 from matcher.services import open_services
-from matcher.settings import Settings
 
 
 class Quiet:

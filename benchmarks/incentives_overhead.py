@@ -36,9 +36,9 @@ from elasticsearch.helpers import async_scan
 from indexes import drop_indexes, ensure_indexes
 from matcher.auth.models import Principal, Role
 from matcher.demo.generate import generate_postings, generate_profiles
+from matcher.feed import service as feed
+from matcher.foundation.settings import Settings
 from matcher.imports.service import KINDS
-from matcher.incentives import feed
-from matcher.incentives.evaluator import applicable, grants
 from matcher.incentives.models import PolicyIn
 from matcher.incentives.service import (
     current_policies,
@@ -49,10 +49,10 @@ from matcher.incentives.service import (
     retire_policy,
     seed_policy_text,
 )
-from matcher.indexing import bulk_write
 from matcher.matching.service import matches_for_posting
+from matcher.policy.incentives import applicable, grants
+from matcher.records.prepare import bulk_write
 from matcher.services import Services, open_services
-from matcher.settings import Settings
 
 ADMIN = Principal(token_id="bench", role=Role.ADMIN, subject="bench")  # noqa: S106
 

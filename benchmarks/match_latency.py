@@ -53,13 +53,13 @@ import numpy as np
 from indexes import drop_indexes, ensure_indexes
 from matcher.auth.models import Principal, Role
 from matcher.demo.generate import generate_postings, generate_profiles
+from matcher.foundation.settings import Settings
 from matcher.imports.service import KINDS
 from matcher.incentives.service import clear_policy_cache
-from matcher.indexing import bulk_write
-from matcher.matching.rules import check, profile_filters
 from matcher.matching.service import matches_for_posting, retrieve
+from matcher.policy.rules import check, profile_filters
+from matcher.records.prepare import bulk_write
 from matcher.services import Services, open_services
-from matcher.settings import Settings
 
 ADMIN = Principal(token_id="bench", role=Role.ADMIN, subject="bench")  # noqa: S106 - an id
 BATCH = 2000  # synthetic documents built and bulk-written at a time

@@ -62,15 +62,15 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 from indexes import drop_indexes, ensure_indexes
 from matcher.auth.models import Principal, Role
 from matcher.demo.generate import generate_profiles
-from matcher.fairness import field_errors
+from matcher.foundation.settings import Settings
 from matcher.imports.service import KINDS
-from matcher.indexing import bulk_write
-from matcher.matching.config import MatchingConfig
-from matcher.matching.rules import check, profile_filters
 from matcher.matching.service import matches_for_posting, retrieve
+from matcher.policy.fairness import field_errors
+from matcher.policy.ranking import MatchingConfig
+from matcher.policy.rules import check, profile_filters
 from matcher.postings import service as postings
+from matcher.records.prepare import bulk_write
 from matcher.services import Services, open_services
-from matcher.settings import Settings
 
 DATA = Path(__file__).parent / "data" / "match_relevance.jsonl"
 ADMIN = Principal(token_id="bench", role=Role.ADMIN, subject="bench")  # noqa: S106 - an id

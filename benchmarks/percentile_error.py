@@ -25,8 +25,8 @@ import numpy as np
 
 from indexes import drop_indexes, ensure_indexes
 from matcher.bulletins.counts import PERCENTS, composite
+from matcher.foundation.settings import Settings
 from matcher.services import open_services
-from matcher.settings import Settings
 
 METHODS: dict[str, dict[str, Any]] = {
     "tdigest, compression 100 (ES default)": {"tdigest": {"compression": 100}},

@@ -27,12 +27,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 import httpx
 
 from indexes import drop_indexes, ensure_indexes
-from matcher.app import create_app
+from matcher.api.app import create_app
 from matcher.auth.models import Principal, Role, TokenCreate
 from matcher.auth.service import create_token
+from matcher.foundation.settings import Settings
 from matcher.privacy.limits import Limit, charge
 from matcher.services import Services
-from matcher.settings import Settings
 
 PREFIX = f"bench-privacy-{os.getpid()}"
 PROFILE = {

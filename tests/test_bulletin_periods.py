@@ -11,9 +11,9 @@ from matcher.bulletins.periods import last_ended, parse_period
 from matcher.bulletins.problems import InvalidPeriod, InvalidScope, ScopeNotAllowed
 from matcher.bulletins.scope import scope_for
 from matcher.bulletins.supply_demand import ratio
-from matcher.cron import ScheduleError, parse_schedule
+from matcher.foundation.cron import ScheduleError, parse_schedule
+from matcher.foundation.settings import Settings, SettingsError
 from matcher.postings.service import monthly_wage
-from matcher.settings import Settings, SettingsError
 from matcher.taxonomy.regions import RegionCatalog
 from workers.settings import FUNCTIONS, KEEP_RESULT_S, MAX_TRIES, cron_jobs
 

@@ -39,7 +39,7 @@ from matcher.bulletins.schedule import publish_due
 from matcher.bulletins.scope import resolve_scope
 from matcher.bulletins.service import publish, supply_demand, wage_guidance
 from matcher.imports.service import KINDS
-from matcher.indexing import bulk_write
+from matcher.records.prepare import bulk_write
 from matcher.services import Services
 from tests.conftest import TokenFactory
 from tests.factories import posting_body, profile_body

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher.certificates import certificate_key, covered_keys, permits, satisfies
+from matcher.taxonomy.certificates import certificate_key, covered_keys, permits, satisfies
 from matcher.taxonomy.occupations import AccessRule, AccessRulesError, OccupationCatalog
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from matcher.demo.generate import generate_postings, generate_profiles, main
 from matcher.demo.trades import trades
-from matcher.fairness import field_errors, protected_fields
+from matcher.policy.fairness import field_errors, protected_fields
 from matcher.postings.models import PostingIn
 from matcher.profiles.models import ProfileIn
 from matcher.taxonomy.grades import recognised_award

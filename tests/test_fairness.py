@@ -2,7 +2,7 @@
 
 import pytest
 
-from matcher.fairness import field_errors, protected_fields, protected_phrases
+from matcher.policy.fairness import field_errors, protected_fields, protected_phrases
 
 
 @pytest.mark.parametrize(

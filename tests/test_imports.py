@@ -17,12 +17,12 @@ from elasticsearch import AsyncElasticsearch
 
 from matcher.auth.models import Principal, Role
 from matcher.embeddings import Embedder
+from matcher.foundation.settings import Settings
 from matcher.imports.parse import Row
 from matcher.imports.service import prepare_rows, write_rows
 from matcher.postings.models import PostingIn
 from matcher.referrals.service import claim_place
 from matcher.services import Services, job_deserializer
-from matcher.settings import Settings
 from tests.conftest import TokenFactory
 from tests.factories import posting_body, profile_body
 from tests.test_worker import run_burst

@@ -14,7 +14,7 @@ from arq.jobs import Job, JobStatus
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from matcher.auth.models import Role
-from matcher.backfill import fill_referrals
+from matcher.foundation.problems import ValidationFailed
 from matcher.incentives.service import (
     active_policies,
     load_policy_file,
@@ -23,7 +23,7 @@ from matcher.incentives.service import (
     retire_policy,
     versions,
 )
-from matcher.problems import ValidationFailed
+from matcher.records.backfill import fill_referrals
 from matcher.services import Services
 from tests.conftest import TokenFactory
 from tests.factories import policy_body, posting_body, profile_body

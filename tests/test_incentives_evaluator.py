@@ -5,14 +5,14 @@ from typing import Any
 
 import pytest
 
-from matcher.incentives.evaluator import (
+from matcher.policy.incentive_models import Policy
+from matcher.policy.incentives import (
     evaluate,
     first_year_value,
     grants,
     indexed_policy_ids,
     posting_flags,
 )
-from matcher.incentives.models import Policy
 from matcher.taxonomy.regions import RegionCatalog
 
 DAY = date(2026, 6, 1)

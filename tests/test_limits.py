@@ -10,13 +10,13 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from matcher.app import create_app
+from matcher.api.app import create_app
 from matcher.auth.models import Principal, Role
 from matcher.embeddings import Embedder
+from matcher.foundation.problems import TooManyRequests
+from matcher.foundation.settings import Settings
 from matcher.privacy.limits import Limit, charge
-from matcher.problems import TooManyRequests
 from matcher.services import Services
-from matcher.settings import Settings
 from tests.conftest import TokenFactory, make_environ, shared_embedder
 from tests.factories import posting_body, profile_body
 from tests.test_desk import sign_in

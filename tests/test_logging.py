@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from matcher.logs import configure_logging
+from matcher.foundation.logs import configure_logging
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ async def test_access_log_is_json_with_request_id_and_no_personal_data(
     )
     assert resp.status_code == 201
     records = [json.loads(line) for line in log_lines.getvalue().splitlines()]
-    access = [r for r in records if r["logger"] == "matcher.access"]
+    access = [r for r in records if r["logger"] == "matcher.policy.access"]
     assert access, records
     line = access[-1]
     assert line["request_id"] == resp.headers["x-request-id"]

@@ -12,9 +12,9 @@ from elasticsearch import AsyncElasticsearch
 from matcher.auth.models import Role
 from matcher.demo.generate import generate_postings, generate_profiles
 from matcher.imports.service import KINDS
-from matcher.indexing import bulk_write
-from matcher.matching.rules import check
 from matcher.matching.service import score_pair
+from matcher.policy.rules import check
+from matcher.records.prepare import bulk_write
 from matcher.services import Services
 from tests.conftest import TokenFactory
 from tests.factories import posting_body, profile_body

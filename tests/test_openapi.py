@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from matcher.app import API_ROUTES
+from matcher.api.app import API_ROUTES
 
 pytestmark = pytest.mark.integration
 

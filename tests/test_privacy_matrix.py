@@ -410,7 +410,7 @@ def test_every_operation_is_in_the_matrix_or_accounted_for() -> None:
     """Guards later endpoints: each must be called by the matrix or say why it need not be."""
     from starlette.routing import Match, Route
 
-    from matcher.app import API_ROUTES
+    from matcher.api.app import API_ROUTES
 
     def endpoint() -> None:
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from matcher.auth.models import Principal, Role
-from matcher.privacy.projection import (
+from matcher.policy.projection import (
     View,
     feature_detail,
     redact_profile,

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from matcher.app import create_app
+from matcher.api.app import create_app
 from matcher.embeddings import Embedder
-from matcher.settings import Settings
+from matcher.foundation.settings import Settings
 from tests.conftest import make_environ, shared_embedder
 
 pytestmark = pytest.mark.integration

@@ -10,10 +10,10 @@ from elasticsearch import AsyncElasticsearch
 
 from indexes import IndexSpec, drop_indexes, ensure_indexes, index_status, migrate
 from matcher.health.service import check_indexes
-from matcher.indexing import bulk_write
 from matcher.profiles import service as profiles
 from matcher.profiles.models import ProfileIn
-from matcher.reembed import embedding_text, reembed
+from matcher.records.prepare import bulk_write
+from matcher.records.reembed import embedding_text, reembed
 from matcher.services import Services
 from tests.factories import profile_body
 

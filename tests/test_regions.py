@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher.access import region_prefix
+from matcher.policy.access import region_prefix
 from matcher.taxonomy.regions import RegionCatalog, RegionDataError
 
 LEAGUE_CITIES = {

@@ -1,6 +1,6 @@
 import pytest
 
-from matcher.settings import Settings, SettingsError
+from matcher.foundation.settings import Settings, SettingsError
 
 
 def test_defaults_point_at_local_services() -> None:

@@ -1,4 +1,4 @@
-from matcher.text import normalise, segment, tokens
+from matcher.foundation.text import normalise, segment, tokens
 
 
 def test_full_width_and_case_are_normalised() -> None:

@@ -8,8 +8,8 @@ from arq.jobs import Job, JobResult, JobStatus
 from redis.asyncio import Redis
 
 from matcher.embeddings import Embedder
+from matcher.foundation.settings import Settings
 from matcher.services import Services, job_deserializer
-from matcher.settings import Settings
 from tests.conftest import RUN_ID, shared_embedder
 from workers.settings import create_worker
 

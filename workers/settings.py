@@ -19,11 +19,11 @@ from arq.typing import WorkerCoroutine
 from arq.worker import Worker, func
 
 from indexes.maintenance import MERGE_TIMEOUT_S
-from matcher.cron import Schedule, parse_schedule
 from matcher.embeddings import Embedder, build_embedder
-from matcher.logs import configure_logging
+from matcher.foundation.cron import Schedule, parse_schedule
+from matcher.foundation.logs import configure_logging
+from matcher.foundation.settings import Settings
 from matcher.services import Services, build_services, job_deserializer, job_serializer
-from matcher.settings import Settings
 from workers.jobs import (
     health_check,
     merge_segments,

@@ -14,7 +14,7 @@ from starlette.requests import Request
 
 from indexes import IndexSpec
 from matcher.auth.models import Principal, Role, TokenCreate, TokenCreated, TokenInfo
-from matcher.problems import NotFound, ServiceUnavailable, Unauthorized
+from matcher.foundation.problems import NotFound, ServiceUnavailable, Unauthorized
 from matcher.services import Services
 
 BOOTSTRAP_TOKEN_ID = "bootstrap-admin"  # noqa: S105  (a public id, not a secret)

@@ -26,7 +26,7 @@ from elasticsearch import AsyncElasticsearch
 
 from matcher.bulletins.periods import Period
 from matcher.bulletins.scope import Scope
-from matcher.indexing import local_days
+from matcher.records.prepare import local_days
 
 # Big enough that a whole region's quarter fits one page (each page is another pass over the
 # documents); below the node's search.max_buckets (65,536).

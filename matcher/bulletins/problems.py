@@ -10,7 +10,7 @@ PublishConflict     409  another publication of the same bulletin won the race
 
 from __future__ import annotations
 
-from matcher.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from matcher.foundation.problems import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 class InvalidPeriod(ValidationFailed):

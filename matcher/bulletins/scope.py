@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from matcher.access import in_scope
 from matcher.auth.models import Principal, Role
 from matcher.bulletins.problems import InvalidScope, ScopeNotAllowed
+from matcher.policy.access import in_scope
 from matcher.taxonomy.regions import RegionCatalog
 
 

@@ -23,7 +23,7 @@ from matcher.bulletins.problems import BulletinNotFound, PeriodNotEnded, Publish
 from matcher.bulletins.scope import Scope
 from matcher.bulletins.supply_demand import build_rows, raw_counts, shortage_ranking
 from matcher.bulletins.wages import build_cells
-from matcher.indexing import local_today
+from matcher.records.prepare import local_today
 from matcher.services import Services
 
 MAX_LIST = 100

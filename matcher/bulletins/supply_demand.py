@@ -15,8 +15,8 @@ from typing import Any
 from matcher.bulletins.counts import Cell, PeriodCounts
 from matcher.bulletins.models import Measure, Ratio, ShortageRow, SupplyDemandRow
 from matcher.bulletins.scope import Scope
+from matcher.taxonomy.catalog import Taxonomy
 from matcher.taxonomy.grades import SkillGrade
-from matcher.taxonomy.service import Taxonomy
 
 MEASURES = ("demand", "supply", "placements")
 GROUP_LEVELS = {1: "major", 2: "middle", 3: "minor", 4: "occupation"}

@@ -15,7 +15,7 @@ from matcher.bulletins.counts import WageCounts, WageStats
 from matcher.bulletins.models import WageCell
 from matcher.bulletins.scope import Scope
 from matcher.bulletins.supply_demand import GROUP_LEVELS, grade_name, occupation_name
-from matcher.taxonomy.service import Taxonomy
+from matcher.taxonomy.catalog import Taxonomy
 
 OWN, ROLLED_UP, SUPPRESSED = "own", "rolled_up", "suppressed"
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from matcher.records import RecordId, Strict
+from matcher.foundation.records import RecordId, Strict
 
 
 class RequestStatus(StrEnum):

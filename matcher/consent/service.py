@@ -15,9 +15,7 @@ from typing import Any, Literal
 
 from elasticsearch import ConflictError
 
-from matcher.access import in_scope, may_read_profile
 from matcher.auth.models import Principal, Role
-from matcher.consent import store
 from matcher.consent.models import (
     ConsentIn,
     ContactRequestIn,
@@ -26,13 +24,15 @@ from matcher.consent.models import (
     Method,
     RequestStatus,
 )
-from matcher.indexing import utc_now
+from matcher.foundation.problems import Conflict, Forbidden, NotFound
+from matcher.policy.access import in_scope, may_read_profile
 from matcher.postings import service as postings
 from matcher.privacy import audit
 from matcher.privacy.limits import CONTACT_REQUESTS, charge
-from matcher.problems import Conflict, Forbidden, NotFound
 from matcher.profiles import service as profiles
+from matcher.records.prepare import utc_now
 from matcher.services import Services
+from matcher.store import consents as store
 
 Decision = Literal["grant", "decline", "withdraw"]
 # decision → (states it may start from, state it leads to, audit action)

@@ -12,7 +12,7 @@ from typing import Any
 
 from matcher.auth.models import Role, TokenCreate
 from matcher.auth.service import create_token
-from matcher.indexing import bulk_write, local_today
+from matcher.records.prepare import bulk_write, local_today
 from matcher.services import Services
 
 

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from matcher.matching.rules import RuleResult
 from matcher.matching.service import Scored
+from matcher.policy.rules import RuleResult
 
 FEATURE_NAMES = {
     "retrieval": "检索相关度",

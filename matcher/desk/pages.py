@@ -11,7 +11,6 @@ from starlette.responses import RedirectResponse, Response
 
 from matcher.auth.models import Principal, Role
 from matcher.consent import service as consent
-from matcher.consent import store as consent_store
 from matcher.consent.models import ConsentIn
 from matcher.desk import session
 from matcher.desk.bulletins import latest_bulletins
@@ -29,13 +28,14 @@ from matcher.desk.render import (
     with_message,
 )
 from matcher.desk.walkin import WalkIn, certificate_hint, parse_certificates, postings_for_walkin
+from matcher.foundation.problems import Forbidden, Unauthorized, ValidationFailed
 from matcher.matching.service import matches_for_posting
-from matcher.problems import Forbidden, Unauthorized, ValidationFailed
 from matcher.referrals import service as referrals
 from matcher.referrals.models import ReferralAdvance, ReferralCreate, ReferralOut, ReferralStatus
 from matcher.search.models import PostingSearch
 from matcher.search.service import search_postings
 from matcher.services import Services
+from matcher.store import consents as consent_store
 
 MAX_TEXT = 200
 

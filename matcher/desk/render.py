@@ -15,11 +15,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from matcher.access import in_scope
 from matcher.auth.models import Principal, Role
 from matcher.desk import session
-from matcher.postings import service as postings
-from matcher.problems import (
+from matcher.foundation.problems import (
     Conflict,
     Forbidden,
     NotFound,
@@ -29,7 +27,9 @@ from matcher.problems import (
     Unauthorized,
     ValidationFailed,
 )
-from matcher.records import RECORD_ID_PATTERN
+from matcher.foundation.records import RECORD_ID_PATTERN
+from matcher.policy.access import in_scope
+from matcher.postings import service as postings
 from matcher.referrals import service as referrals
 from matcher.referrals.models import ZH_NAMES
 from matcher.services import Services, services

@@ -19,8 +19,8 @@ from starlette.responses import Response
 
 from matcher.auth.models import Principal, Role
 from matcher.auth.service import principal_for_token
+from matcher.foundation.problems import Forbidden, Problem, Unauthorized
 from matcher.privacy.limits import REQUESTS, charge
-from matcher.problems import Forbidden, Problem, Unauthorized
 from matcher.services import Services
 
 TOKEN_COOKIE = "desk_token"  # noqa: S105  (a cookie name)

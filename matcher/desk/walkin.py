@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from matcher.certificates import certificate_key, permits
-from matcher.indexing import normalise_titles
-from matcher.matching.rules import check
+from matcher.foundation.text import segment
 from matcher.matching.service import Scored, score_pair
+from matcher.policy.rules import check
+from matcher.records.prepare import normalise_titles
 from matcher.search.models import PostingSearch
 from matcher.search.service import search_postings
 from matcher.services import Services
+from matcher.taxonomy.certificates import certificate_key, permits
 from matcher.taxonomy.grades import SkillGrade
-from matcher.text import segment
 
 MAX_CERTIFICATES = 10
 _SPLIT = re.compile(r"[,，、;；\n]+")

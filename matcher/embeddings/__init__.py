@@ -5,6 +5,7 @@ and sentence-transformers over any model directory or name (the production path)
 a ``model_id`` that the indexes record, so changing model is a migration, never a silent mix.
 """
 
-from matcher.embeddings.base import Embedder, EmbedderError, build_embedder
+from matcher.embeddings.base import Embedder, EmbedderError
+from matcher.embeddings.factory import build_embedder
 
 __all__ = ["Embedder", "EmbedderError", "build_embedder"]

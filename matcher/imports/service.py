@@ -24,17 +24,17 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from matcher.access import may_write_posting, may_write_profile
 from matcher.auth.models import Principal, Role
-from matcher.fairness import field_errors
+from matcher.foundation.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, Problem
 from matcher.imports.models import ImportStatus, RowProblem
 from matcher.imports.parse import Format, Kind, Row, count_rows, read_rows
-from matcher.indexing import MAX_WRITE_TRIES, conditional_bulk_write, utc_now
+from matcher.policy.access import may_write_posting, may_write_profile
+from matcher.policy.fairness import field_errors
 from matcher.postings import service as postings
 from matcher.postings.models import PostingIn
-from matcher.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, Problem
 from matcher.profiles import service as profiles
 from matcher.profiles.models import ProfileIn
+from matcher.records.prepare import MAX_WRITE_TRIES, conditional_bulk_write, utc_now
 from matcher.services import Services
 
 T = TypeVar("T")

@@ -8,7 +8,7 @@ VersionConflict    409  ``expected_version`` is not the current version, or two 
 
 from __future__ import annotations
 
-from matcher.problems import Conflict
+from matcher.foundation.problems import Conflict
 
 
 class VersionConflict(Conflict):

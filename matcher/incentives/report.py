@@ -18,11 +18,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from matcher.access import region_prefix
 from matcher.auth.models import Principal, Role
+from matcher.foundation.problems import Forbidden
 from matcher.incentives.service import current_policies, in_force_policies
-from matcher.indexing import local_days, local_today
-from matcher.problems import Forbidden
+from matcher.policy.access import region_prefix
+from matcher.records.prepare import local_days, local_today
 from matcher.services import Services
 
 MAX_ROWS = 500

@@ -22,20 +22,14 @@ from elasticsearch.helpers import async_bulk, async_scan
 from pydantic import BaseModel, Field, ValidationError
 from redis.exceptions import RedisError
 
+from matcher.foundation.problems import NotFound, ValidationFailed
+from matcher.foundation.records import RecordId, Strict
 from matcher.incentives.errors import VersionConflict
-from matcher.incentives.evaluator import covers_in_words, in_force, indexed_policy_ids
-from matcher.incentives.models import (
-    Area,
-    Policy,
-    PolicyContent,
-    PolicyIn,
-    PolicyOut,
-    PolicyStatus,
-)
-from matcher.problems import NotFound, ValidationFailed
-from matcher.records import RecordId, Strict
+from matcher.incentives.models import PolicyIn, PolicyOut
+from matcher.policy.incentive_models import Area, Policy, PolicyContent, PolicyStatus
+from matcher.policy.incentives import covers_in_words, in_force, indexed_policy_ids
 from matcher.services import Services
-from matcher.taxonomy.service import Taxonomy
+from matcher.taxonomy.catalog import Taxonomy
 
 logger = logging.getLogger("matcher.incentives")
 

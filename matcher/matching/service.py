@@ -11,17 +11,17 @@ from typing import Any, Literal
 
 from elasticsearch import AsyncElasticsearch
 
-from matcher.access import in_scope, region_prefix
 from matcher.auth.models import Principal, Role
-from matcher.incentives.evaluator import applicable
-from matcher.incentives.evaluator import grants as incentive_grants
-from matcher.incentives.models import Grant, Policy
+from matcher.foundation.problems import NotFound
 from matcher.incentives.service import in_force_policies
-from matcher.matching import features as f
-from matcher.matching.config import MatchingConfig
-from matcher.matching.rules import RuleResult, check, posting_filters, profile_filters
+from matcher.policy import features as f
+from matcher.policy.access import in_scope, region_prefix
+from matcher.policy.incentive_models import Grant, Policy
+from matcher.policy.incentives import applicable
+from matcher.policy.incentives import grants as incentive_grants
+from matcher.policy.ranking import MatchingConfig
+from matcher.policy.rules import RuleResult, check, posting_filters, profile_filters
 from matcher.postings import service as postings
-from matcher.problems import NotFound
 from matcher.profiles import service as profiles
 from matcher.services import Services
 from matcher.taxonomy.regions import RegionCatalog
@@ -148,7 +148,7 @@ def score_pair(
     grants: Sequence[Grant] = (),
 ) -> tuple[float, dict[str, f.Feature], dict[str, float], list[f.Gap]]:
     """The weighted score of a pair, its features, their contributions and the gaps.
-    ``grants`` are the pair's incentives (``matcher.incentives.evaluator.grants``)."""
+    ``grants`` are the pair's incentives (``matcher.policy.incentives.grants``)."""
     cert_feature, cert_gaps = f.certificates(posting, profile, day)
     wage_feature, wage_gaps = f.wage(posting, profile)
     feats = {

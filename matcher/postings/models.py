@@ -8,9 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
-from matcher.incentives.models import PostingIncentive
-from matcher.profiles.models import CertificateType, OccupationGuess
-from matcher.records import (
+from matcher.foundation.records import (
     MonthlyWage,
     OccupationCode,
     RecordId,
@@ -20,6 +18,8 @@ from matcher.records import (
     Strict,
     Word,
 )
+from matcher.policy.incentive_models import PostingIncentive
+from matcher.profiles.models import CertificateType, OccupationGuess
 from matcher.taxonomy.grades import GradeField
 
 

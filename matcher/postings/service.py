@@ -9,21 +9,21 @@ from typing import Any
 from elasticsearch import ConflictError
 
 from indexes import delete_document
-from matcher import indexing
-from matcher.access import may_read_posting, may_write_posting
 from matcher.auth.models import Principal, Role
-from matcher.certificates import certificate_key
-from matcher.incentives.evaluator import indexed_policy_ids, posting_flags
-from matcher.incentives.models import Policy
+from matcher.foundation.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from matcher.foundation.text import segment
 from matcher.incentives.service import current_policies
-from matcher.indexing import group_prefixes, normalise_titles
+from matcher.policy.access import may_read_posting, may_write_posting
+from matcher.policy.incentive_models import Policy
+from matcher.policy.incentives import indexed_policy_ids, posting_flags
 from matcher.postings.models import PostingIn, PostingOut, PostingStatus
-from matcher.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from matcher.profiles.models import OccupationGuess
+from matcher.records import prepare as indexing
+from matcher.records.prepare import group_prefixes, normalise_titles
 from matcher.services import Services
+from matcher.taxonomy.catalog import Taxonomy
+from matcher.taxonomy.certificates import certificate_key
 from matcher.taxonomy.regions import RegionCatalog
-from matcher.taxonomy.service import Taxonomy
-from matcher.text import segment
 
 FieldErrors = list[dict[str, str]]
 # Conditional writes retried on a version conflict before answering 409.

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from matcher.auth.models import Principal, Role
-from matcher.indexing import utc_now
+from matcher.records.prepare import utc_now
 from matcher.services import Services
 
 Action = Literal[

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matcher.auth.models import Principal, Role
-from matcher.problems import ServiceUnavailable, TooManyRequests
+from matcher.foundation.problems import ServiceUnavailable, TooManyRequests
 from matcher.services import Services
 
 # KEYS[1] counter; ARGV amount, limit, ttl. Returns {new count, 0}, or {-1, 0} when refused.

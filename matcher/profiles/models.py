@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
-from matcher.records import (
+from matcher.foundation.records import (
     MonthlyWage,
     OccupationCode,
     RecordId,

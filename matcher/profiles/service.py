@@ -6,21 +6,21 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from indexes import delete_document
-from matcher import indexing
-from matcher.access import may_read_profile, may_write_profile
 from matcher.auth.models import Principal, Role
-from matcher.certificates import certificate_key, covered_keys, permits
-from matcher.consent import store as consents
-from matcher.indexing import group_prefixes, normalise_titles
+from matcher.foundation.problems import Forbidden, NotFound, ValidationFailed
+from matcher.foundation.text import segment
+from matcher.policy.access import may_read_profile, may_write_profile
+from matcher.policy.projection import View, redact_profile, redacted_fields
 from matcher.privacy import audit
 from matcher.privacy.limits import CANDIDATE_VIEWS, charge
-from matcher.privacy.projection import View, redact_profile, redacted_fields
-from matcher.problems import Forbidden, NotFound, ValidationFailed
 from matcher.profiles.models import OccupationGuess, ProfileIn, ProfileOut, ProfileStatus
+from matcher.records import prepare as indexing
+from matcher.records.prepare import group_prefixes, normalise_titles
 from matcher.services import Services
+from matcher.store import consents
+from matcher.taxonomy.catalog import Taxonomy
+from matcher.taxonomy.certificates import certificate_key, covered_keys, permits
 from matcher.taxonomy.grades import SkillGrade, award_bonus_applies, one_grade_up
-from matcher.taxonomy.service import Taxonomy
-from matcher.text import segment
 
 FieldErrors = list[dict[str, str]]
 
@@ -111,7 +111,7 @@ def api_fields(source: Mapping[str, Any], model: type[ProfileIn] = ProfileIn) ->
 
 
 def to_out(source: Mapping[str, Any], view: View = View.FULL) -> ProfileOut:
-    """The API's profile as ``view`` may see it (``matcher.privacy.projection``)."""
+    """The API's profile as ``view`` may see it (``matcher.policy.projection``)."""
     fields = api_fields(redact_profile(source, view), ProfileOut)
     return ProfileOut.model_validate(
         {

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from matcher.records import RecordId, Strict
+from matcher.foundation.records import RecordId, Strict
 
 
 class ReferralStatus(StrEnum):

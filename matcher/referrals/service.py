@@ -6,7 +6,7 @@ Errors (all problem+json through the one handler)::
     ReferralRefused      409 the hard rules, the posting or the profile forbid this introduction
     InvalidTransition    409 the referral cannot move from its status to the one asked for
     PostingFull          409 hiring would exceed the posting's headcount
-    (NotFound 404, Forbidden 403, ValidationFailed 422 from matcher.problems)
+    (NotFound 404, Forbidden 403, ValidationFailed 422 from matcher.foundation.problems)
 
 A hire takes a place on the posting: ``filled`` + 1 and ``open_headcount`` - 1, written with
 optimistic concurrency (``if_seq_no``/``if_primary_term``; the minimal node has no painless
@@ -29,16 +29,16 @@ from typing import Any
 from elasticsearch import ConflictError, NotFoundError
 from elasticsearch.helpers import async_scan
 
-from matcher import indexing
-from matcher.access import in_scope, region_prefix
 from matcher.auth.models import Principal, Role
-from matcher.incentives.evaluator import applicable, grants
-from matcher.incentives.models import Policy
+from matcher.foundation.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from matcher.incentives.service import in_force_policies
-from matcher.matching.rules import check
+from matcher.policy.access import in_scope, region_prefix
+from matcher.policy.incentive_models import Policy
+from matcher.policy.incentives import applicable, grants
+from matcher.policy.rules import check
 from matcher.postings import service as postings
-from matcher.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from matcher.profiles import service as profiles
+from matcher.records import prepare as indexing
 from matcher.referrals.models import (
     TRANSITIONS,
     ReferralAdvance,

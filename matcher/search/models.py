@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from matcher.incentives.models import PostingIncentive
-from matcher.records import MonthlyWage, OccupationCode, RegionCode, Strict
+from matcher.foundation.records import MonthlyWage, OccupationCode, RegionCode, Strict
+from matcher.policy.incentive_models import PostingIncentive
 from matcher.taxonomy.grades import GradeField
 
 MAX_DEPTH = 200  # offset + limit

@@ -12,12 +12,13 @@ from typing import Any
 
 import anyio.to_thread
 
-from matcher.access import region_prefix
 from matcher.auth.models import Principal, Role
-from matcher.incentives.evaluator import posting_flags
+from matcher.foundation.text import segment
 from matcher.incentives.service import in_force_policies
 from matcher.matching.service import best_rrf, retrieve
-from matcher.privacy.projection import redact_profile, view_for
+from matcher.policy.access import region_prefix
+from matcher.policy.incentives import posting_flags
+from matcher.policy.projection import redact_profile, view_for
 from matcher.search.models import (
     FacetValue,
     PostingHit,
@@ -28,7 +29,6 @@ from matcher.search.models import (
     ProfileSearch,
 )
 from matcher.services import Services
-from matcher.text import segment
 
 Doc = Mapping[str, Any]
 Query = dict[str, Any]

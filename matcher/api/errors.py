@@ -1,0 +1,70 @@
+"""The one mapping of errors to HTTP answers: every ``Problem`` (``matcher.foundation.problems``)
+as RFC 9457 problem+json, starlette's own 404/405 likewise, anything else as a logged 500."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from matcher.foundation.problems import NotFound, Problem, TooManyRequests, Unauthorized
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+logger = logging.getLogger("matcher.errors")
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(
+        problem.body(), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+async def handle_problem(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, Problem):
+        raise exc
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after_s)}
+    return problem_response(exc, headers)
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 (unknown route) and 405 (wrong method) as problem+json."""
+    if not isinstance(exc, HTTPException):
+        raise exc
+    if exc.status_code == 404:
+        problem: Problem = NotFound(f"No resource at {request.url.path}")
+    elif exc.status_code == 405:
+        problem = _MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+    else:
+        problem = _Generic(exc.status_code, str(exc.detail))
+    response = problem_response(problem, dict(exc.headers or {}))
+    return response
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    # The traceback goes to the log (no request data in it), never to the client.
+    logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
+    return problem_response(Problem("The server failed to handle this request; it was logged."))
+
+
+class _MethodNotAllowed(Problem):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
+class _Generic(Problem):
+    slug, title = "http-error", "HTTP error"
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status  # type: ignore[misc]
+
+
+EXCEPTION_HANDLERS = {
+    Problem: handle_problem,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,188 @@
+"""OpenAPI 3.1 generated from the declared ``ApiRoute`` list, and a browsable HTML docs page.
+
+The docs page is rendered on the server from the same document: no CDN, no JavaScript.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from matcher import __version__
+from matcher.api.http import ApiRoute
+
+_PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+
+
+def build_openapi(routes: Sequence[ApiRoute]) -> dict[str, Any]:
+    models: set[type[BaseModel]] = set()
+    for r in routes:
+        models.update(m for m in (r.body, r.response) if m is not None)
+    ordered = sorted(models, key=lambda m: m.__name__)
+    _, top = models_json_schema(
+        [(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}"
+    )
+    schemas: dict[str, Any] = dict(top.get("$defs", {}))
+    schemas["Problem"] = _PROBLEM_SCHEMA
+
+    paths: dict[str, dict[str, Any]] = {}
+    for r in routes:
+        op: dict[str, Any] = {
+            "operationId": r.handler.__name__,
+            "summary": r.summary,
+            "description": (r.handler.__doc__ or "").strip(),
+            "tags": [r.tag],
+            "parameters": [
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in _path_params(r.path)
+            ]
+            + [
+                {
+                    "name": q.name,
+                    "in": "query",
+                    "required": q.required,
+                    "schema": q.schema,
+                    "description": q.description,
+                }
+                for q in r.query
+            ],
+            "responses": {},
+        }
+        if r.body is not None:
+            op["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _ref(r.body)}},
+            }
+        if r.upload_media:
+            op["requestBody"] = {
+                "required": True,
+                "content": {
+                    m: {"schema": {"type": "string", "format": "binary"}} for m in r.upload_media
+                },
+            }
+        ok: dict[str, Any] = {"description": "Success"}
+        if r.response is not None:
+            ok["content"] = {r.media_type: {"schema": _ref(r.response)}}
+        op["responses"][str(r.status)] = ok
+        if r.roles is not None:
+            op["security"] = [{"bearer": []}]
+            op["x-roles"] = sorted(role.value for role in r.roles)
+            op["responses"]["401"] = _problem("Missing, invalid, expired or revoked token")
+            op["responses"]["403"] = _problem("The token's role may not do this")
+            op["responses"]["429"] = _problem(
+                "A rate limit or daily quota is spent; see the Retry-After header"
+            )
+        if r.body is not None:
+            op["responses"]["413"] = _problem("Body larger than the configured bound")
+            op["responses"]["422"] = _problem("Invalid body; `errors` names each field")
+        paths.setdefault(r.path, {})[r.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Talent matcher API",
+            "version": __version__,
+            "description": "Job matching for a region's public employment service. "
+            "Errors are application/problem+json (RFC 9457).",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _path_params(path: str) -> list[str]:
+    return [part[1:-1].split(":")[0] for part in path.split("/") if part.startswith("{")]
+
+
+def render_docs(spec: dict[str, Any]) -> str:
+    """A plain, readable HTML page of every operation, grouped by tag."""
+    esc = html.escape
+    by_tag: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            by_tag.setdefault(op["tags"][0], []).append((method.upper(), path, op))
+    parts = [
+        "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>",
+        f"<title>{esc(spec['info']['title'])}</title><style>",
+        "body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;max-width:980px;margin:2em auto;"
+        "padding:0 1em;color:#1b1b1b}code,pre{background:#f3f3f3;padding:2px 4px}"
+        "pre{padding:8px;overflow:auto}.m{font-weight:bold;display:inline-block;width:5em}"
+        "section{border-top:1px solid #ddd;padding:.5em 0}</style></head><body>",
+        f"<h1>{esc(spec['info']['title'])} <small>{esc(spec['info']['version'])}</small></h1>",
+        f"<p>{esc(spec['info']['description'])} "
+        "Machine-readable: <a href='/openapi.json'>/openapi.json</a>.</p>",
+    ]
+    for tag, ops in sorted(by_tag.items()):
+        parts.append(f"<h2 id='{esc(tag)}'>{esc(tag)}</h2>")
+        for method, path, op in ops:
+            roles = ", ".join(op.get("x-roles", [])) or "public"
+            parts.append(
+                f"<section><h3><span class='m'>{method}</span><code>{esc(path)}</code></h3>"
+                f"<p>{esc(op['summary'])}. {esc(op['description'])}</p><p>Roles: {esc(roles)}</p>"
+            )
+            if op["parameters"]:
+                items = "".join(
+                    f"<li><code>{esc(p['name'])}</code> ({p['in']}) {esc(p.get('description', ''))}"
+                    "</li>"
+                    for p in op["parameters"]
+                )
+                parts.append(f"<p>Parameters:</p><ul>{items}</ul>")
+            if "requestBody" in op:
+                content = op["requestBody"]["content"]
+                if "$ref" in next(iter(content.values()))["schema"]:
+                    parts.append(_schema_block("Body", content, spec))
+                else:
+                    parts.append(f"<p>Body: a file, as {esc(', '.join(content))}</p>")
+            for status, resp in op["responses"].items():
+                content = resp.get("content")
+                if content and not status.startswith(("4", "5")):
+                    parts.append(_schema_block(f"Response {status}", content, spec))
+            parts.append("</section>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def _schema_block(label: str, content: dict[str, Any], spec: dict[str, Any]) -> str:
+    schema = next(iter(content.values()))["schema"]
+    name = schema.get("$ref", "").rsplit("/", 1)[-1]
+    resolved = spec["components"]["schemas"].get(name, schema)
+    body = html.escape(json.dumps(resolved, ensure_ascii=False, indent=2))
+    summary = f"{html.escape(label)}: {html.escape(name)}"
+    return f"<details><summary>{summary}</summary><pre>{body}</pre></details>"

@@ -1,0 +1,105 @@
+"""``/v1/profiles/{profile_id}``: PUT (idempotent upsert), GET, DELETE."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.responses import Response
+
+from matcher.api.http import ApiRoute, Call, QueryParam, json_response
+from matcher.auth.models import ALL_ROLES, Role
+from matcher.foundation.problems import ValidationFailed
+from matcher.foundation.records import RECORD_ID_PATTERN
+from matcher.policy.fairness import field_errors
+from matcher.profiles import service
+from matcher.profiles.models import ProfileIn, ProfileOut
+
+RECORD_ID = re.compile(RECORD_ID_PATTERN)
+
+WRITERS = frozenset({Role.SEEKER, Role.OFFICE, Role.ADMIN})
+
+
+def precheck(raw: Any) -> list[dict[str, str]]:
+    return field_errors(raw, ["title", "summary", "skills"], self_description=True)
+
+
+async def put_profile(call: Call[ProfileIn]) -> Response:
+    """Create or replace the profile with this id (the caller's id). Returns once it is durably
+    stored and searchable; ``matchable`` says whether matching will consider it. Without
+    ``occupation_codes`` the occupation is normalised from the title."""
+    profile, created = await service.put_profile(
+        call.services,
+        principal=call.require_principal(),
+        profile_id=call.path["profile_id"],
+        body=call.body,
+    )
+    return json_response(profile, status=201 if created else 200)
+
+
+async def get_profile(call: Call[None]) -> Response:
+    """A profile: whole for its seeker, offices of its region and admins. An enterprise reads
+    an active candidate through one of its postings (``?posting_id=``), without name, phone,
+    e-mail, certificate numbers, exact region, summary or awards until the seeker consents to
+    contact for that posting (``view``, ``redacted``); each read counts against its daily
+    candidate-view quota and every release of contact details is audited."""
+    posting_id = call.request.query_params.get("posting_id")
+    if posting_id is not None and not RECORD_ID.match(posting_id):
+        raise ValidationFailed(
+            "Invalid posting_id", [{"field": "posting_id", "message": "not a record id"}]
+        )
+    profile = await service.get_profile(
+        call.services,
+        principal=call.require_principal(),
+        profile_id=call.path["profile_id"],
+        posting_id=posting_id,
+    )
+    return json_response(profile)
+
+
+async def delete_profile(call: Call[None]) -> Response:
+    """Delete a profile: it disappears from every index at once and never matches again."""
+    await service.delete_profile(
+        call.services, principal=call.require_principal(), profile_id=call.path["profile_id"]
+    )
+    return Response(status_code=204)
+
+
+PATH = "/v1/profiles/{profile_id}"
+ROUTES = [
+    ApiRoute(
+        PATH,
+        "PUT",
+        put_profile,
+        "Create or replace a profile",
+        WRITERS,
+        "profiles",
+        body=ProfileIn,
+        response=ProfileOut,
+        precheck=precheck,
+        id_params=("profile_id",),
+    ),
+    ApiRoute(
+        PATH,
+        "GET",
+        get_profile,
+        "Read a profile",
+        ALL_ROLES,
+        "profiles",
+        response=ProfileOut,
+        id_params=("profile_id",),
+        query=[
+            QueryParam("posting_id", {"type": "string"}, "Enterprises: the posting you read it for")
+        ],
+    ),
+    ApiRoute(
+        PATH,
+        "DELETE",
+        delete_profile,
+        "Delete a profile",
+        WRITERS,
+        "profiles",
+        status=204,
+        id_params=("profile_id",),
+    ),
+]

@@ -1,0 +1,141 @@
+"""The mobility-opportunities feed: for a seeker willing to relocate, the postings that carry
+incentives this seeker would receive, passing every hard rule, ranked by match quality and
+incentive value.
+
+Candidates are the hard-rule filters of matching (grade, employment access, mandatory and
+special-operation certificates: ``matcher.policy.rules``) plus "carries a policy in force";
+matching's hybrid retrieval ranks the ones it finds and a plain filtered listing adds the
+rest (retrieval feature 0), so a posting with no shared words is not lost. Each pair is then
+scored by matching's re-ranker and granted by the incentive evaluator; only pairs with at
+least one grant and every rule passed stay.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from matcher.auth.models import Principal
+from matcher.foundation.problems import NotFound
+from matcher.incentives.service import in_force_policies
+from matcher.matching.models import Explanation, PostingSummary, explanation, incentive_totals
+from matcher.matching.service import MATCH_EXCLUDES, may_match_profile, rank_pairs, retrieve
+from matcher.policy.incentive_models import Grant, IncentiveTotals
+from matcher.policy.incentives import first_year_value
+from matcher.policy.rules import posting_filters
+from matcher.profiles import service as profiles
+from matcher.services import Services
+
+# The feed's order: mostly how well the seeker fits the posting, then what moving pays.
+MATCH_WEIGHT = 0.7
+INCENTIVE_WEIGHT = 0.3
+FEED_DEPTH = 200  # incentive postings considered per request
+OPT_IN_HINT = (
+    "您的档案未选择“愿意流动”。如愿意到边远地区重点建设项目工作，请在档案中将"
+    "“愿意流动（willing_to_relocate）”设为是，即可查看可享受激励政策的岗位。"
+)
+INACTIVE_HINT = "您的档案当前未处于有效状态，恢复为有效后即可查看流动机会。"
+
+
+class Opportunity(BaseModel):
+    posting_id: str
+    score: float = Field(description=f"{MATCH_WEIGHT} × match + {INCENTIVE_WEIGHT} × incentive")
+    match_score: float
+    incentive_value: int = Field(description="元 in the first year: 12 × monthly + one-off")
+    incentive_score: float = Field(description="incentive_value ÷ the feed's largest")
+    why: str
+    posting: PostingSummary
+    explanation: Explanation
+    incentives: list[Grant]
+    incentive_totals: IncentiveTotals
+
+
+class Opportunities(BaseModel):
+    willing_to_relocate: bool
+    opportunities: list[Opportunity]
+    total: int
+    hint: str | None = None
+
+
+async def opportunities(
+    svc: Services, *, principal: Principal, profile_id: str, limit: int = 20
+) -> Opportunities:
+    """The feed for ``profile_id`` (its seeker, offices of its region, admins)."""
+    profile = await profiles.load(svc, profile_id, with_vector=True)
+    if profile is None or not may_match_profile(principal, profile, svc.taxonomy.regions):
+        raise NotFound(f"No profile {profile_id}")
+    willing = bool(profile.get("willing_to_relocate"))
+    if not willing:
+        return Opportunities(willing_to_relocate=False, opportunities=[], total=0, hint=OPT_IN_HINT)
+    if profile.get("status") != "active":
+        return Opportunities(
+            willing_to_relocate=True, opportunities=[], total=0, hint=INACTIVE_HINT
+        )
+    policies = await in_force_policies(svc)
+    if not policies:
+        return Opportunities(willing_to_relocate=True, opportunities=[], total=0)
+    today = date.today()
+    filters, must_not = posting_filters(profile, today)
+    filters.append({"terms": {"incentive_policy_ids": [p.policy_id for p in policies]}})
+    index = svc.specs["postings"].read_alias
+    fused = await retrieve(
+        svc.es,
+        index,
+        text=profile.get("search_text", ""),
+        vector=profile.get("embedding"),
+        filters=filters,
+        must_not=must_not,
+        boosts=[{"terms": {"occupation_code": profile.get("occupation_codes") or [], "boost": 3}}],
+        config=svc.matching,
+    )
+    found = {doc_id for doc_id, *_ in fused}
+    listing = await svc.es.search(
+        index=index,
+        query={"bool": {"filter": filters, "must_not": must_not}},
+        size=FEED_DEPTH,
+        sort=[{"updated_at": "desc"}, {"id": "asc"}],
+        source_excludes=MATCH_EXCLUDES,
+    )
+    fused += [
+        (hit["_id"], hit["_source"], 0.0, {"bm25": None, "knn": None})
+        for hit in listing["hits"]["hits"]
+        if hit["_id"] not in found
+    ]
+    scored = [
+        s
+        for s in rank_pairs(
+            svc, fused=fused, pair=lambda source: (source, profile), policies=policies
+        )
+        if s.grants and all(r.passed for r in s.rules)
+    ]
+    values = {s.record_id: first_year_value(s.grants) for s in scored}
+    top = max(values.values(), default=0) or 1
+    weights = svc.matching.weights
+    items = []
+    for s in scored:
+        value = values[s.record_id]
+        relative = value / top
+        total = round(MATCH_WEIGHT * s.score + INCENTIVE_WEIGHT * relative, 6)
+        items.append(
+            Opportunity(
+                posting_id=s.record_id,
+                score=total,
+                match_score=s.score,
+                incentive_value=value,
+                incentive_score=round(relative, 4),
+                why=(
+                    f"匹配度{s.score:.2f}×{MATCH_WEIGHT} + 激励首年价值{value}元"
+                    f"（相对值{relative:.2f}）×{INCENTIVE_WEIGHT}；"
+                    f"可享受：{'、'.join(g.name for g in s.grants)}"
+                ),
+                posting=PostingSummary.model_validate(
+                    {k: s.source.get(k) for k in PostingSummary.model_fields}
+                ),
+                explanation=explanation(s, weights),
+                incentives=s.grants,
+                incentive_totals=incentive_totals(s.grants),
+            )
+        )
+    items.sort(key=lambda o: (-o.score, o.posting_id))
+    return Opportunities(willing_to_relocate=True, opportunities=items[:limit], total=len(items))

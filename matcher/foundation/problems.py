@@ -1,0 +1,97 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``).
+
+Hierarchy (each domain package subclasses these; one handler maps them all)::
+
+    Problem                      base; carries status, title, detail, extra members
+    ├── BadRequest               400 malformed body or parameters
+    ├── Unauthorized             401 missing, unknown, expired or revoked token
+    ├── Forbidden                403 authenticated, but the role or scope does not allow it
+    ├── NotFound                 404 no such resource (or not visible to this principal)
+    ├── Conflict                 409 the request contradicts stored state
+    ├── PayloadTooLarge          413 body above the configured bound
+    ├── ValidationFailed         422 body parsed but invalid; ``errors`` names each field
+    ├── TooManyRequests          429 a rate limit or daily quota is spent; ``Retry-After`` set
+    └── ServiceUnavailable       503 a dependency (Elasticsearch, Redis) is down
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import ValidationError
+
+TYPE_BASE = "https://talent-matcher.example/problems/"
+
+
+class Problem(Exception):
+    """An error that the client can act on, rendered as problem+json."""
+
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal-error"
+    title: ClassVar[str] = "Internal server error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "type": TYPE_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            **self.extra,
+        }
+
+
+class BadRequest(Problem):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(Problem):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(Problem):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(Problem):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(Problem):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(Problem):
+    status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class ValidationFailed(Problem):
+    status, slug, title = 422, "validation-failed", "Invalid request"
+
+    def __init__(self, detail: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(detail, errors=errors)
+
+    @classmethod
+    def from_pydantic(cls, exc: ValidationError) -> ValidationFailed:
+        errors = [
+            {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]}
+            for err in exc.errors(include_url=False, include_input=False)
+        ]
+        fields = ", ".join(e["field"] for e in errors)
+        return cls(f"Invalid value for: {fields}", errors)
+
+
+class TooManyRequests(Problem):
+    status, slug, title = 429, "too-many-requests", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int, limit: str) -> None:
+        super().__init__(detail, retry_after_s=retry_after_s, limit=limit)
+        self.retry_after_s = retry_after_s
+
+
+class ServiceUnavailable(Problem):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
