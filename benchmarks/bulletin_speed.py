@@ -27,13 +27,13 @@ from functools import partial
 import bulletin_data
 from elasticsearch import TransportError
 
-from indexes import drop_indexes, ensure_indexes
 from matcher.bulletins.models import Bulletin
-from matcher.bulletins.periods import parse_period
 from matcher.bulletins.scope import resolve_scope
 from matcher.bulletins.service import supply_demand, wage_guidance
+from matcher.foundation.periods import parse_period
 from matcher.foundation.settings import Settings
 from matcher.services import Services, open_services
+from workers.queue import ArqQueue
 
 
 async def timed(
@@ -42,8 +42,8 @@ async def timed(
     times: list[float] = []
     bulletin = None
     while len(times) < runs:
-        await bulletin_data.wait_for_node(svc.es)
-        await svc.es.indices.clear_cache(index=f"{svc.settings.index_prefix}-*", request=True)
+        await bulletin_data.wait_for_node(svc.store.es)
+        await svc.store.es.indices.clear_cache(index=f"{svc.settings.index_prefix}-*", request=True)
         started = time.perf_counter()
         try:
             bulletin = await make()
@@ -52,7 +52,7 @@ async def timed(
             continue
         times.append(time.perf_counter() - started)
     started = time.perf_counter()
-    await bulletin_data.retrying(svc.es, make)  # same requests again: from the request cache
+    await bulletin_data.retrying(svc.store.es, make)  # same requests again: from the request cache
     cached = time.perf_counter() - started
     assert bulletin is not None
     return times, cached, bulletin
@@ -68,15 +68,19 @@ def report(label: str, times: list[float], cached: float, detail: str) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     prefix = args.reuse or f"bench-bulletins-{os.getpid()}"
-    settings = Settings.from_env({**os.environ, "MATCHER_INDEX_PREFIX": prefix})
+    # Aggregating a million documents on two cores can take minutes; the default client
+    # timeout is seconds.
+    settings = Settings.from_env(
+        {**os.environ, "MATCHER_INDEX_PREFIX": prefix, "MATCHER_ES_TIMEOUT_S": "600"}
+    )
     started = time.perf_counter()
-    async with open_services(settings) as svc:
-        svc.es = svc.es.options(request_timeout=600)
+    async with open_services(settings, ArqQueue) as svc:
+        es, indexes = svc.store.es, svc.store.indexes
         try:
-            specs = [svc.specs[n] for n in ("postings", "profiles", "referrals")]
+            specs = [indexes.postings, indexes.profiles, indexes.referrals]
             fresh = not args.reuse
-            await ensure_indexes(svc.es, specs)
-            nodes = await svc.es.nodes.info(metric="jvm")
+            await svc.store.ensure_indexes(specs)
+            nodes = await es.nodes.info(metric="jvm")
             node = next(iter(nodes["nodes"].values()))
             heap = node["jvm"]["mem"]["heap_max_in_bytes"] / 2**30
             print(
@@ -92,9 +96,10 @@ async def main(args: argparse.Namespace) -> None:
                     ("referrals", args.referrals, bulletin_data.referrals),
                 ):
                     docs = make(n, args.seed, regions)
-                    rate = await bulletin_data.load(svc.es, svc.specs[kind].write_alias, docs)
+                    spec = getattr(indexes, kind)
+                    rate = await bulletin_data.load(es, spec.write_alias, docs)
                     print(f"{kind}: {n:,} bulk-written at {rate:,.0f} docs/s")
-            stats = await svc.es.indices.stats(index=f"{prefix}-*", metric="segments")
+            stats = await es.indices.stats(index=f"{prefix}-*", metric="segments")
             segments = {k: v["primaries"]["segments"]["count"] for k, v in stats["indices"].items()}
             print(f"segments as bulk-written: {segments}")
             period = parse_period(args.period)
@@ -126,9 +131,9 @@ async def main(args: argparse.Namespace) -> None:
                     f"sample {b.wages[0].sample_size:,} postings",
                 )
         finally:
-            await bulletin_data.wait_for_node(svc.es)
+            await bulletin_data.wait_for_node(es)
             if not args.keep:
-                await drop_indexes(svc.es, prefix)
+                await svc.store.drop_all()
     kept = f"indexes kept under {prefix}" if args.keep else "scratch indexes dropped"
     print(f"run time: {time.perf_counter() - started:.0f} s; {kept}")
 

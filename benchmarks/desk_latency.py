@@ -35,14 +35,14 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 import httpx
 
-from indexes import drop_indexes, ensure_indexes
 from matcher.api.app import create_app
-from matcher.auth.models import Principal, Role
 from matcher.demo.generate import generate_postings, generate_profiles
+from matcher.foundation.principals import Principal, Role
 from matcher.foundation.settings import Settings
 from matcher.imports.service import KINDS
+from matcher.incentives.service import current_policies
 from matcher.matching.service import matches_for_posting
-from matcher.records.prepare import bulk_write
+from matcher.records.prepare import prepare
 from matcher.search.models import PostingSearch
 from matcher.search.service import search_postings
 from matcher.services import Services
@@ -76,22 +76,24 @@ async def fill(svc: Services, profiles: int, postings: int) -> list[str]:
         ("profiles", generate_profiles(profiles, 7)),
         ("postings", generate_postings(postings, 7)),
     ):
+        spec = KINDS[kind]
+        repo = spec.repository(svc.store)
         items = []
         for record in records:
             body = {k: v for k, v in record.items() if k not in ("id", "valid_from", "valid_until")}
             if kind == "postings":
                 body["status"] = "active"
                 body["headcount"] = max(int(body.get("headcount", 1)), 5)
-            items.append((record["id"], KINDS[kind].model.model_validate(body), None))
+            items.append((record["id"], spec.model.model_validate(body), None))
         for start in range(0, len(items), 200):
-            docs = await KINDS[kind].prepare(svc, items[start : start + 200])
-            errors = await bulk_write(
-                svc.es, svc.specs[kind].write_alias, [(d["id"], d) for d in docs]
-            )
+            # As the API prepares a batch: postings read the policies they may carry.
+            policies = await current_policies(svc) if kind == "postings" else None
+            docs = await prepare(svc, spec, items[start : start + 200], extra=policies)
+            errors = await repo.write_many([(d["id"], d) for d in docs])
             assert not errors, errors
-        await svc.es.indices.refresh(index=svc.specs[kind].write_alias)
-    resp = await svc.es.search(
-        index=svc.specs["postings"].read_alias, query={"match_all": {}}, size=postings
+        await repo.refresh_now()
+    resp = await svc.store.es.search(
+        index=svc.store.indexes.postings.read_alias, query={"match_all": {}}, size=postings
     )
     return [hit["_id"] for hit in resp["hits"]["hits"]]
 
@@ -119,7 +121,7 @@ async def main() -> None:
     async with app.router.lifespan_context(app):
         svc: Services = app.state.services
         try:
-            await ensure_indexes(svc.es, svc.specs.values())
+            await svc.store.ensure_indexes()
             started = time.perf_counter()
             posting_ids = await fill(svc, args.profiles, args.postings)
             print(
@@ -138,7 +140,7 @@ async def main() -> None:
                 assert resp.status_code == 303, resp.text
                 await report(desk, svc, posting_ids, args)
         finally:
-            dropped = await drop_indexes(svc.es, prefix)
+            dropped = await svc.store.drop_all()
             print(f"dropped {len(dropped)} scratch indexes")
 
 

@@ -5,7 +5,7 @@
 Generates N profiles (matcher.demo.generate), writes them as JSONL, then
 1. embeds their texts with the configured embedder alone (batches of 128): the ceiling;
 2. imports the file with the same code path as the worker (parse, validate, check codes,
-   normalise, segment, embed, bulk-index into a scratch index prefix), and reports rows/s.
+   normalize, segment, embed, bulk-index into a scratch index prefix), and reports rows/s.
 Prints both and the ratio. Needs the local ES node (scripts/services.sh start).
 """
 
@@ -24,14 +24,14 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
-from indexes import drop_indexes, ensure_indexes
-from matcher.auth.models import Principal, Role
 from matcher.demo.generate import generate_profiles
+from matcher.foundation.principals import Principal, Role
 from matcher.foundation.settings import Settings
-from matcher.imports.service import import_file
+from matcher.imports.service import ImportJob, import_file
 from matcher.profiles.models import ProfileIn
 from matcher.profiles.service import embedding_text
 from matcher.services import open_services
+from workers.queue import ArqQueue
 
 
 class Quiet:
@@ -47,8 +47,8 @@ async def main(rows: int, seed: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "profiles.jsonl"
         path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
-        async with open_services(settings) as svc:
-            await ensure_indexes(svc.es, svc.specs.values())
+        async with open_services(settings, ArqQueue) as svc:
+            await svc.store.ensure_indexes()
             try:
                 bodies = [
                     ProfileIn.model_validate({k: v for k, v in r.items() if k != "id"})
@@ -65,8 +65,7 @@ async def main(rows: int, seed: int) -> None:
                 embed_s = time.perf_counter() - started
 
                 started = time.perf_counter()
-                ok, failed = await import_file(
-                    svc,
+                job = ImportJob(
                     path=path,
                     fmt="jsonl",
                     kind="profiles",
@@ -75,11 +74,11 @@ async def main(rows: int, seed: int) -> None:
                         role=Role.ADMIN,
                         subject="bench",
                     ),
-                    reporter=Quiet(),
                 )
+                ok, failed = await import_file(svc, job, reporter=Quiet())
                 import_s = time.perf_counter() - started
             finally:
-                await drop_indexes(svc.es, prefix)
+                await svc.store.drop_all()
     embed_rate, import_rate = rows / embed_s, rows / import_s
     print(
         f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.platform()}, "

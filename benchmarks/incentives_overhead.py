@@ -4,7 +4,7 @@ the opportunities feed — on generated data in a scratch index prefix.
     OPENBLAS_NUM_THREADS=1 .venv/bin/python -u benchmarks/incentives_overhead.py --postings 1000
 
 Loads the packaged seed policies, indexes N generated postings and M generated profiles
-(matcher.demo.generate, through the API's preparation: normalise, segment, embed), then
+(matcher.demo.generate, through the API's preparation: normalize, segment, embed), then
 prints:
 1. reading the policies in force (one ES query per request that shows incentives): p50/p95;
 2. the evaluator alone: grants() over every posting × profile pair, pairs/s;
@@ -24,7 +24,7 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -33,10 +33,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 from elasticsearch.helpers import async_scan
 
-from indexes import drop_indexes, ensure_indexes
-from matcher.auth.models import Principal, Role
 from matcher.demo.generate import generate_postings, generate_profiles
 from matcher.feed import service as feed
+from matcher.foundation.principals import Principal, Role
 from matcher.foundation.settings import Settings
 from matcher.imports.service import KINDS
 from matcher.incentives.models import PolicyIn
@@ -50,9 +49,11 @@ from matcher.incentives.service import (
     seed_policy_text,
 )
 from matcher.matching.service import matches_for_posting
+from matcher.policy.incentive_models import Policy
 from matcher.policy.incentives import applicable, grants
-from matcher.records.prepare import bulk_write
+from matcher.records.prepare import prepare
 from matcher.services import Services, open_services
+from workers.queue import ArqQueue
 
 ADMIN = Principal(token_id="bench", role=Role.ADMIN, subject="bench")  # noqa: S106
 
@@ -74,18 +75,20 @@ async def index(svc: Services, kind: str, records: list[dict[str, object]]) -> N
             )
             for r in chunk
         ]
-        docs = await spec.prepare(svc, items)
-        errors = await bulk_write(svc.es, svc.specs[kind].write_alias, [(d["id"], d) for d in docs])
+        # As the API prepares a batch: postings read the policies they may carry.
+        policies = await current_policies(svc) if kind == "postings" else None
+        docs = await prepare(svc, spec, items, extra=policies)
+        errors = await spec.repository(svc.store).write_many([(d["id"], d) for d in docs])
         if errors:
             raise RuntimeError(f"{kind}: {list(errors.items())[:3]}")
-    await svc.es.indices.refresh(index=svc.specs[kind].write_alias)
+    await spec.repository(svc.store).refresh_now()
 
 
 async def main(n_postings: int, n_profiles: int, seed: int) -> None:
     prefix = f"bench-incentives-{os.getpid()}"
     settings = Settings.from_env({**os.environ, "MATCHER_INDEX_PREFIX": prefix})
-    async with open_services(settings) as svc:
-        await ensure_indexes(svc.es, svc.specs.values())
+    async with open_services(settings, ArqQueue) as svc:
+        await svc.store.ensure_indexes()
         try:
             await load_policy_file(
                 svc, text=seed_policy_text(), source="seed_policies.yaml", recorded_by="bench"
@@ -122,26 +125,7 @@ async def main(n_postings: int, n_profiles: int, seed: int) -> None:
                     svc, "profiles", ["region_code", "skill_level", "willing_to_relocate"]
                 )
             ]
-            regions, today = svc.taxonomy.regions, date.today()
-            t = time.perf_counter()
-            granted = 0
-            for posting in postings:
-                for profile in profiles:
-                    granted += bool(grants(policies, posting, profile, day=today, regions=regions))
-            took = time.perf_counter() - t
-            pairs = len(postings) * len(profiles)
-            t = time.perf_counter()
-            for posting in postings:
-                # As ranking does it: the posting side once per posting.
-                mine = applicable(policies, posting, day=today, regions=regions)
-                for profile in profiles:
-                    grants(mine, posting, profile, day=today, regions=regions)
-            ranked = time.perf_counter() - t
-            print(
-                f"2. evaluator: {pairs} pairs × {len(policies)} policies: grants() per pair "
-                f"{pairs / took:,.0f} pairs/s; posting side once per posting "
-                f"{pairs / ranked:,.0f} pairs/s ({granted} pairs granted something)"
-            )
+            evaluator(svc, policies, postings, profiles)
 
             t = time.perf_counter()
             idle = await reflag_postings(svc)
@@ -205,17 +189,46 @@ async def main(n_postings: int, n_profiles: int, seed: int) -> None:
                 f"all retired p50 {pct(without, 0.5):.1f} / p95 {pct(without, 0.95):.1f} ms"
             )
         finally:
-            await drop_indexes(svc.es, prefix)
+            await svc.store.drop_all()
     print(
         f"machine: {platform.machine()} {platform.python_version()}, "
         f"{datetime.now(UTC):%Y-%m-%d}, embedder {settings.embedder}"
     )
 
 
+def evaluator(
+    svc: Services,
+    policies: Sequence[Policy],
+    postings: Sequence[dict[str, Any]],
+    profiles: Sequence[dict[str, Any]],
+) -> None:
+    """Step 2: ``grants()`` over every posting × profile pair, then as ranking calls it."""
+    regions, today = svc.taxonomy.regions, date.today()
+    t = time.perf_counter()
+    granted = 0
+    for posting in postings:
+        for profile in profiles:
+            granted += bool(grants(policies, posting, profile, day=today, regions=regions))
+    took = time.perf_counter() - t
+    pairs = len(postings) * len(profiles)
+    t = time.perf_counter()
+    for posting in postings:
+        # As ranking does it: the posting side once per posting.
+        mine = applicable(policies, posting, day=today, regions=regions)
+        for profile in profiles:
+            grants(mine, posting, profile, day=today, regions=regions)
+    ranked = time.perf_counter() - t
+    print(
+        f"2. evaluator: {pairs} pairs × {len(policies)} policies: grants() per pair "
+        f"{pairs / took:,.0f} pairs/s; posting side once per posting "
+        f"{pairs / ranked:,.0f} pairs/s ({granted} pairs granted something)"
+    )
+
+
 async def _scan(svc: Services, kind: str, fields: list[str]) -> AsyncIterator[dict[str, Any]]:
     async for hit in async_scan(
-        svc.es,
-        index=svc.specs[kind].read_alias,
+        svc.store.es,
+        index=KINDS[kind].repository(svc.store).spec.read_alias,
         query={"sort": ["_doc"]},
         _source_includes=fields,
     ):

@@ -3,9 +3,9 @@
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/match_latency.py --profiles 10000,100000
 
 Embedding 100k texts with the model would take about an hour here (about 30 rows/s), so only a
-sample of generated profiles (``--sample``) goes through the real ``prepare`` (normalisation,
+sample of generated profiles (``--sample``) goes through the real ``prepare`` (normalization,
 segmentation, embedding); the volume is synthesised by copying those documents with new ids and
-vectors perturbed with Gaussian noise and re-normalised (each copy keeps its source's fields, so
+vectors perturbed with Gaussian noise and re-normalized (each copy keeps its source's fields, so
 the hard rules select the same share of copies as of the sample). The queries are real
 generated postings (made matchable: active, no validity dates), prepared and indexed the same
 way. Each size is filled into one scratch index (``bench-latency-<pid>-*``, dropped at the end,
@@ -41,25 +41,29 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 import numpy as np
 
-from indexes import drop_indexes, ensure_indexes
-from matcher.auth.models import Principal, Role
+from indexes.documents import PostingDoc, ProfileDoc
 from matcher.demo.generate import generate_postings, generate_profiles
+from matcher.foundation.principals import Principal, Role
 from matcher.foundation.settings import Settings
-from matcher.imports.service import KINDS
-from matcher.incentives.service import clear_policy_cache
-from matcher.matching.service import matches_for_posting, retrieve
-from matcher.policy.rules import check, profile_filters
-from matcher.records.prepare import bulk_write
+from matcher.incentives.service import clear_policy_cache, current_policies
+from matcher.matching.service import Retrieval, matches_for_posting, retrieve
+from matcher.policy.rules import check
+from matcher.postings.service import POSTINGS
+from matcher.profiles.service import PROFILES
+from matcher.records.prepare import prepare
 from matcher.services import Services, open_services
+from matcher.store.records import RETRIEVAL_EXCLUDES
+from matcher.store.rule_filters import candidate_filters
+from workers.queue import ArqQueue
 
 ADMIN = Principal(token_id="bench", role=Role.ADMIN, subject="bench")  # noqa: S106 - an id
 BATCH = 2000  # synthetic documents built and bulk-written at a time
@@ -67,7 +71,7 @@ RECALL_AT = 50
 UNCACHED_LABEL = "full pipeline, policies read from ES every request"
 BROAD = 0.10  # a posting whose hard rules leave at least this share of profiles eligible
 # Fields retrieve() leaves out of hits; the kNN and BM25 timings ask for the same sources.
-EXCLUDE = ["embedding", "contact", "certificates.number", "search_text", "title_tokens"]
+EXCLUDE = RETRIEVAL_EXCLUDES
 
 
 @dataclass
@@ -184,45 +188,47 @@ async def make_postings(svc: Services, count: int, seed: int) -> list[dict[str, 
     for record in records:
         body = {k: v for k, v in record.items() if k not in ("id", "valid_from", "valid_until")}
         body["status"] = "active"
-        items.append((record["id"], KINDS["postings"].model.model_validate(body), None))
-    docs = await KINDS["postings"].prepare(svc, items)
-    await bulk_write(
-        svc.es, svc.specs["postings"].write_alias, [(d["id"], d) for d in docs], refresh=True
-    )
-    return docs
+        items.append((record["id"], POSTINGS.model.model_validate(body), None))
+    docs = await prepare(svc, POSTINGS, items, extra=await current_policies(svc))
+    await svc.store.postings.write_many([(d["id"], d) for d in docs], refresh=True)
+    return cast(list[dict[str, Any]], docs)
 
 
 async def make_sample(svc: Services, count: int, seed: int) -> list[dict[str, Any]]:
     records = generate_profiles(count, seed)
     items = [
-        (r["id"], KINDS["profiles"].model.model_validate({k: v for k, v in r.items() if k != "id"}))
+        (r["id"], PROFILES.model.model_validate({k: v for k, v in r.items() if k != "id"}))
         for r in records
     ]
     docs: list[dict[str, Any]] = []
     for start in range(0, len(items), 128):
         batch = [(i, body, None) for i, body in items[start : start + 128]]
-        docs += await KINDS["profiles"].prepare(svc, batch)
+        docs += cast(list[dict[str, Any]], await prepare(svc, PROFILES, batch))
     return docs
 
 
 def queries_for(
     svc: Services, postings: Sequence[dict[str, Any]], sample: Sequence[Any]
 ) -> list[Query]:
-    today, catalog = date.today(), svc.taxonomy.occupations
+    today, catalog = svc.clock.today(), svc.taxonomy.occupations
     out = []
-    for posting in postings:
+    for source in postings:
+        posting = cast(PostingDoc, source)
         code = posting.get("occupation_code")
         out.append(
             Query(
                 posting_id=posting["id"],
                 text=posting.get("search_text", ""),
                 vector=np.asarray(posting["embedding"], dtype=np.float32),
-                filters=profile_filters(posting, today),
+                filters=candidate_filters(posting, today),
                 boosts=[{"term": {"occupation_codes": {"value": code, "boost": 3}}}]
                 if code
                 else [],
                 eligible=np.array(
-                    [all(r.passed for r in check(posting, p, today, catalog)) for p in sample]
+                    [
+                        all(r.passed for r in check(posting, cast(ProfileDoc, p), today, catalog))
+                        for p in sample
+                    ]
                 ),
             )
         )
@@ -231,18 +237,19 @@ def queries_for(
 
 async def fill(svc: Services, corpus: Corpus, stop: int) -> float:
     """Bulk-index rows up to ``stop`` (refresh off meanwhile); returns rows/s."""
-    index = svc.specs["profiles"].write_alias
-    await svc.es.indices.put_settings(index=index, settings={"refresh_interval": "-1"})
+    repo, es = svc.store.profiles, svc.store.es
+    index = repo.spec.write_alias
+    await es.indices.put_settings(index=index, settings={"refresh_interval": "-1"})
     started, begin = time.perf_counter(), len(corpus)
     while len(corpus) < stop:
         docs = corpus.grow(min(len(corpus) + BATCH, stop))
-        errors = await bulk_write(svc.es, index, docs)
+        errors = await repo.write_many(cast(list[tuple[str, ProfileDoc]], docs))
         if errors:
             raise RuntimeError(
                 f"{len(errors)} documents failed, e.g. {next(iter(errors.values()))}"
             )
-    await svc.es.indices.put_settings(index=index, settings={"refresh_interval": None})
-    await svc.es.indices.refresh(index=index)
+    await es.indices.put_settings(index=index, settings={"refresh_interval": None})
+    await repo.refresh_now()
     return (stop - begin) / (time.perf_counter() - started)
 
 
@@ -251,7 +258,9 @@ async def settle(svc: Services, limit_s: float = 900.0) -> str:
     which would share the two cores with the requests measured); says how long it waited."""
     started = time.perf_counter()
     while time.perf_counter() - started < limit_s:
-        stats = await svc.es.indices.stats(index=svc.specs["profiles"].read_alias, metric="merge")
+        stats = await svc.store.es.indices.stats(
+            index=svc.store.indexes.profiles.read_alias, metric="merge"
+        )
         if not stats["_all"]["primaries"]["merges"]["current"]:
             return f"merges settled after {time.perf_counter() - started:.0f} s"
         await asyncio.sleep(1.0)
@@ -259,7 +268,9 @@ async def settle(svc: Services, limit_s: float = 900.0) -> str:
 
 
 async def segments(svc: Services) -> int:
-    stats = await svc.es.indices.stats(index=svc.specs["profiles"].read_alias, metric="segments")
+    stats = await svc.store.es.indices.stats(
+        index=svc.store.indexes.profiles.read_alias, metric="segments"
+    )
     return int(stats["_all"]["primaries"]["segments"]["count"])
 
 
@@ -280,7 +291,8 @@ async def pipeline(
 
 async def stages(svc: Services, cycle: Sequence[Query]) -> dict[str, list[float]]:
     """The retrieval stages alone, as ``retrieve`` sends them (shipped configuration)."""
-    alias, config, es = svc.specs["profiles"].read_alias, svc.matching, svc.es
+    repo, config, es = svc.store.profiles, svc.ranking, svc.store.es
+    alias = repo.spec.read_alias
     knn = f"kNN alone (k {config.knn_k}, num_candidates {config.knn_num_candidates}, rescore x2)"
     bm25 = f"BM25 alone (size {config.bm25_size})"
     counted = f"BM25 alone, counting hits (size {config.bm25_size})"
@@ -295,14 +307,15 @@ async def stages(svc: Services, cycle: Sequence[Query]) -> dict[str, list[float]
             await timed(
                 partial(
                     retrieve,
-                    es,
-                    alias,
-                    text=q.text,
-                    vector=q.vector.tolist(),
-                    filters=q.filters,
-                    must_not=[],
-                    boosts=q.boosts,
-                    config=config,
+                    repo,
+                    Retrieval(
+                        text=q.text,
+                        vector=q.vector.tolist(),
+                        filters=q.filters,
+                        must_not=[],
+                        boosts=q.boosts,
+                    ),
+                    config,
                 )
             )
         )
@@ -323,7 +336,7 @@ async def recall_sweep(
 ) -> None:
     """Recall@50 of the filtered kNN search against exact cosine, with and without rescoring
     the int8 candidates on the float vectors (``rescore_vector``, a query option)."""
-    alias, es = svc.specs["profiles"].read_alias, svc.es
+    alias, es = svc.store.indexes.profiles.read_alias, svc.store.es
     sources = corpus.source_of(np.arange(len(corpus)))
     broad = {q.posting_id for q in queries if np.mean(q.eligible) >= BROAD}
     print(
@@ -342,7 +355,7 @@ async def recall_sweep(
         exact[q.posting_id] = {f"lat-{r:07d}" for r in rows[np.argsort(-scores)[:RECALL_AT]]}
     for nc in num_candidates:
         for oversample in (None, 2.0):
-            k = min(svc.matching.knn_k, nc)
+            k = min(svc.ranking.knn_k, nc)
             recalls: dict[str, float] = {}
             times = []
             for q in queries:
@@ -391,14 +404,16 @@ async def measure(
 async def main(args: argparse.Namespace) -> None:
     sizes = sorted(int(s) for s in args.profiles.split(","))
     prefix = f"bench-latency-{os.getpid()}"
-    settings = Settings.from_env({**os.environ, "MATCHER_INDEX_PREFIX": prefix})
+    # Force-merging 100k vectors takes minutes; the default client timeout is seconds.
+    settings = Settings.from_env(
+        {**os.environ, "MATCHER_INDEX_PREFIX": prefix, "MATCHER_ES_TIMEOUT_S": "1800"}
+    )
     started = time.perf_counter()
-    async with open_services(settings) as svc:
-        # Force-merging 100k vectors takes minutes; the default client timeout is seconds.
-        svc.es = svc.es.options(request_timeout=1800)
+    async with open_services(settings, ArqQueue) as svc:
+        es = svc.store.es
         try:
-            await ensure_indexes(svc.es, svc.specs.values())
-            nodes = await svc.es.nodes.info(metric="jvm")
+            await svc.store.ensure_indexes()
+            nodes = await es.nodes.info(metric="jvm")
             node = next(iter(nodes["nodes"].values()))
             heap = node["jvm"]["mem"]["heap_max_in_bytes"] / 2**30
             print(
@@ -414,7 +429,7 @@ async def main(args: argparse.Namespace) -> None:
             print(
                 f"profiles: {len(sample)} generated profiles prepared with the real model; the "
                 f"rest SYNTHESISED as copies with Gaussian noise (sigma {args.noise}) on the "
-                f"vector, re-normalised; {sum(d['status'] == 'active' for d in sample)} of the "
+                f"vector, re-normalized; {sum(d['status'] == 'active' for d in sample)} of the "
                 f"{len(sample)} active"
             )
             print(
@@ -425,7 +440,7 @@ async def main(args: argparse.Namespace) -> None:
             print(
                 "vectors: dense_vector int8_hnsw (indexes/specs.py: m and ef_construction at ES "
                 f"defaults), {corpus.base.shape[1]} dims, cosine; ranking config: "
-                f"{vars(svc.matching) | {'weights': '…'}}"
+                f"{vars(svc.ranking) | {'weights': '…'}}"
             )
             for size in sizes:
                 rate = await fill(svc, corpus, size)
@@ -446,8 +461,8 @@ async def main(args: argparse.Namespace) -> None:
                     print(f"  (not force-merged: above --force-merge-max {args.force_merge_max:,})")
                     continue
                 merge_started = time.perf_counter()
-                await svc.es.indices.forcemerge(
-                    index=svc.specs["profiles"].read_alias, max_num_segments=1
+                await es.indices.forcemerge(
+                    index=svc.store.indexes.profiles.read_alias, max_num_segments=1
                 )
                 merged = time.perf_counter() - merge_started
                 label = (
@@ -459,7 +474,7 @@ async def main(args: argparse.Namespace) -> None:
                     num_candidates=args.num_candidates, label=label,
                 )  # fmt: skip
         finally:
-            await drop_indexes(svc.es, prefix)
+            await svc.store.drop_all()
     print(f"\nrun time: {time.perf_counter() - started:.0f} s; scratch indexes dropped")
 
 

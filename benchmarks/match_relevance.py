@@ -15,11 +15,11 @@ postings and profiles were written by hand, and labelled, before any system outp
 ``judge`` is the desk's reading of a posting: the occupations that ARE the job (``same``), the
 ones that are near it (``related``) and the words that show the experience it asks for
 (``key_skills``). ``truth_codes`` is the desk's reading of what a seeker does (profiles may omit
-``occupation_codes`` and leave them to the title normaliser, which can be wrong).
+``occupation_codes`` and leave them to the title normalizer, which can be wrong).
 
 Relevance of a (posting, profile) pair, graded as a public employment office would:
 - a pair failing a hard rule (grade, employment access, mandatory certificate) is 0: the office
-  may not introduce them (DOMAIN.md), and all three rankings exclude them alike;
+  may not introduce them (docs/domain.md), and all three rankings exclude them alike;
 - an explicit label in the profile's ``labels`` wins (the desk's judgement, with a note);
 - otherwise the rule: a true occupation in ``same`` starts at 3 (excellent); minus 1 when the
   seeker is neither in the posting's league-city nor willing to move nor prefers its region;
@@ -29,7 +29,7 @@ Relevance of a (posting, profile) pair, graded as a public employment office wou
 Distractors are the demo generator's profiles (seeded), labelled by the same rule with the
 trade their text describes (their first occupation code) as the truth.
 
-Rankings, all under the same hard-rule filters (``profile_filters``), so all three are compared
+Rankings, all under the same hard-rule filters (``candidate_filters``), so all three are compared
 on the same eligible set: BM25 alone and kNN alone are the raw orders of ``retrieve`` with
 mode "bm25" / "knn" (the BM25 query keeps the service's occupation-code boost); the full
 pipeline is ``matches_for_posting`` (RRF fusion and feature re-ranking). Metrics: nDCG@10
@@ -50,27 +50,29 @@ import platform
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anyio
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
-from indexes import drop_indexes, ensure_indexes
-from matcher.auth.models import Principal, Role
+from indexes.documents import PostingDoc, ProfileDoc
 from matcher.demo.generate import generate_profiles
+from matcher.foundation.principals import Principal, Role
 from matcher.foundation.settings import Settings
 from matcher.imports.service import KINDS
-from matcher.matching.service import matches_for_posting, retrieve
+from matcher.incentives.service import current_policies
+from matcher.matching.service import Retrieval, matches_for_posting, retrieve
 from matcher.policy.fairness import field_errors
-from matcher.policy.ranking import MatchingConfig
-from matcher.policy.rules import check, profile_filters
-from matcher.postings import service as postings
-from matcher.records.prepare import bulk_write
+from matcher.policy.ranking import RankingConfig
+from matcher.policy.rules import check
+from matcher.records.prepare import prepare
 from matcher.services import Services, open_services
+from matcher.store.rule_filters import candidate_filters
+from workers.queue import ArqQueue
 
 DATA = Path(__file__).parent / "data" / "match_relevance.jsonl"
 ADMIN = Principal(token_id="bench", role=Role.ADMIN, subject="bench")  # noqa: S106 - an id
@@ -89,14 +91,14 @@ class Case:
     rankings: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
 
-def reweighed(config: MatchingConfig, **changes: float) -> MatchingConfig:
-    """``config`` with some weights replaced (on the normalised scale), normalised again."""
+def reweighed(config: RankingConfig, **changes: float) -> RankingConfig:
+    """``config`` with some weights replaced (on the normalized scale), normalized again."""
     weights = config.weights | changes
     total = sum(weights.values())
     return dataclasses.replace(config, weights={k: w / total for k, w in weights.items()})
 
 
-def variants(shipped: MatchingConfig) -> dict[str, MatchingConfig]:
+def variants(shipped: RankingConfig) -> dict[str, RankingConfig]:
     """Alternative ranking configurations for --variants (matching.yaml is not changed):
     each feature left out in turn, then a few changes of weight and of the RRF constant."""
     out = {"shipped (matching.yaml)": shipped}
@@ -149,16 +151,18 @@ def validated(svc: Services, kind: str, records: Sequence[dict[str, Any]]) -> li
 
 
 async def index(svc: Services, kind: str, items: Sequence[Any]) -> list[dict[str, Any]]:
+    spec = KINDS[kind]
+    repo = spec.repository(svc.store)
     docs: list[dict[str, Any]] = []
     for start in range(0, len(items), 128):
-        batch = await KINDS[kind].prepare(svc, items[start : start + 128])
-        errors = await bulk_write(
-            svc.es, svc.specs[kind].write_alias, [(d["id"], d) for d in batch]
-        )
+        # As the API prepares a batch: postings read the policies they may carry.
+        policies = await current_policies(svc) if kind == "postings" else None
+        batch = await prepare(svc, spec, items[start : start + 128], extra=policies)
+        errors = await repo.write_many([(d["id"], d) for d in batch])
         if errors:
             raise RuntimeError(f"{kind}: {len(errors)} documents failed: {errors}")
         docs += batch
-    await svc.es.indices.refresh(index=svc.specs[kind].write_alias)
+    await repo.refresh_now()
     return docs
 
 
@@ -234,28 +238,27 @@ def table(title: str, rows: Sequence[tuple[str, Sequence[Case], str]]) -> None:
 
 async def rank_all(svc: Services, cases: Sequence[Case], docs: Mapping[str, Doc]) -> list[str]:
     """Fill every case's three rankings; returns retrieved ids that break a hard rule."""
-    today, violations = date.today(), []
+    today, violations = svc.clock.today(), []
     for case in cases:
-        posting = await postings.load(svc, case.posting_id, with_vector=True)
+        posting = await svc.store.postings.get(case.posting_id, with_vector=True)
         if posting is None or not posting.get("embedding"):
             raise LookupError(f"posting {case.posting_id} was not indexed with its vector")
         # The same filters and boost as matches_for_posting.
         code = posting.get("occupation_code")
-        common: dict[str, Any] = {
-            "text": posting.get("search_text", ""),
-            "vector": posting.get("embedding"),
-            "filters": profile_filters(posting, today),
-            "must_not": [],
-            "boosts": [{"term": {"occupation_codes": {"value": code, "boost": 3}}}] if code else [],
-            "config": svc.matching,
-        }
-        alias = svc.specs["profiles"].read_alias
-        bm25 = await retrieve(svc.es, alias, mode="bm25", **common)
-        knn = await retrieve(svc.es, alias, mode="knn", **common)
+        query = Retrieval(
+            text=posting.get("search_text", ""),
+            vector=posting.get("embedding"),
+            filters=candidate_filters(posting, today),
+            must_not=[],
+            boosts=[{"term": {"occupation_codes": {"value": code, "boost": 3}}}] if code else [],
+        )
+        repo = svc.store.profiles
+        bm25 = await retrieve(repo, query, svc.ranking, mode="bm25")
+        knn = await retrieve(repo, query, svc.ranking, mode="knn")
         full, _ = await matches_for_posting(svc, principal=ADMIN, posting_id=case.posting_id)
         case.rankings = {
-            "BM25 only": [d for d, *_ in bm25],
-            "kNN only": [d for d, *_ in knn],
+            "BM25 only": [f.record_id for f in bm25],
+            "kNN only": [f.record_id for f in knn],
             "full pipeline": [s.record_id for s in full],
         }
         for ranked in case.rankings.values():
@@ -271,8 +274,8 @@ async def main(
     generated = generate_profiles(distractors, seed)
     prefix = f"bench-relevance-{os.getpid()}"
     settings = Settings.from_env({**os.environ, "MATCHER_INDEX_PREFIX": prefix})
-    async with open_services(settings) as svc:
-        await ensure_indexes(svc.es, svc.specs.values())
+    async with open_services(settings, ArqQueue) as svc:
+        await svc.store.ensure_indexes()
         try:
             gen_records = [
                 {"id": r["id"], "body": {k: v for k, v in r.items() if k != "id"}}
@@ -287,44 +290,49 @@ async def main(
             truth |= {r["id"]: r["occupation_codes"][:1] for r in generated}
             explicit = {r["id"]: r["labels"] for r in prof_records}
             gen_codes = {r["occupation_codes"][0] for r in generated}
-            cases, excluded, counts = build_cases(
-                svc, post_records, post_docs, docs, truth, explicit, gen_codes
-            )
+            pool = Pool(docs, truth, explicit, gen_codes)
+            cases, excluded, counts = build_cases(svc, post_records, post_docs, pool)
             violations = await rank_all(svc, cases, docs)
             variant_names = await score_variants(svc, cases) if with_variants else []
         finally:
-            await drop_indexes(svc.es, prefix)
+            await svc.store.drop_all()
     if dump:
         rows = [dataclasses.asdict(c) for c in cases]
         await anyio.Path(dump).write_text(json.dumps(rows, ensure_ascii=False), "utf-8")
-    report(
-        svc,
-        meta,
-        cases,
-        counts,
-        excluded,
-        violations,
-        variant_names,
+    run = Run(
+        meta=meta,
         hand=len(prof_records),
         distractors=distractors,
         seed=seed,
         active=sum(d["status"] == "active" for d in docs.values()),
-        seconds=time.perf_counter() - started,
-        per_posting=per_posting,
+        cases=cases,
+        counts=counts,
+        excluded=excluded,
+        violations=violations,
+        variant_names=variant_names,
     )
+    report(svc, run, seconds=time.perf_counter() - started, per_posting=per_posting)
+
+
+@dataclasses.dataclass(frozen=True)
+class Pool:
+    """The profiles every posting is ranked against, and what the desk knows of them."""
+
+    docs: Mapping[str, Doc]  # id → indexed document
+    truth: Mapping[str, Sequence[str]]  # id → what the seeker does (``truth_codes``)
+    explicit: Mapping[str, Mapping[str, int]]  # id → posting id → hand label
+    gen_codes: set[str]  # the occupations the generated distractors hold
 
 
 def build_cases(
     svc: Services,
     post_records: Sequence[dict[str, Any]],
     post_docs: Sequence[Doc],
-    docs: Mapping[str, Doc],
-    truth: Mapping[str, Sequence[str]],
-    explicit: Mapping[str, Mapping[str, int]],
-    gen_codes: set[str],
+    pool: Pool,
 ) -> tuple[list[Case], list[tuple[str, str, int]], Counter[int]]:
     """Labels of every eligible pair; also the hand labels >= 2 that a hard rule excludes."""
-    today, regions = date.today(), svc.taxonomy.regions
+    docs, truth, explicit, gen_codes = pool.docs, pool.truth, pool.explicit, pool.gen_codes
+    today, regions = svc.clock.today(), svc.taxonomy.regions
     by_id = {d["id"]: d for d in post_docs}
     cases, excluded, counts = [], [], Counter[int]()
     for record in post_records:
@@ -332,7 +340,13 @@ def build_cases(
         labels: dict[str, int] = {}
         for profile_id, profile in docs.items():
             given = explicit.get(profile_id, {}).get(record["id"])
-            if not all(r.passed for r in check(posting, profile, today, svc.taxonomy.occupations)):
+            rules = check(
+                cast(PostingDoc, posting),
+                cast(ProfileDoc, profile),
+                today,
+                svc.taxonomy.occupations,
+            )
+            if not all(r.passed for r in rules):
                 if given is not None and given >= 2:
                     excluded.append((record["id"], profile_id, given))
                 continue
@@ -349,10 +363,10 @@ def build_cases(
 
 async def score_variants(svc: Services, cases: Sequence[Case]) -> list[str]:
     """Re-rank every posting under each variant; the variant names, in order."""
-    shipped: MatchingConfig = svc.matching
+    shipped: RankingConfig = svc.ranking
     configs = variants(shipped)
     for name, config in configs.items():
-        svc.matching = config
+        svc.ranking = config
         try:
             for case in cases:
                 full, _ = await matches_for_posting(
@@ -360,7 +374,7 @@ async def score_variants(svc: Services, cases: Sequence[Case]) -> list[str]:
                 )
                 case.rankings[name] = [s.record_id for s in full]
         finally:
-            svc.matching = shipped
+            svc.ranking = shipped
     return list(configs)
 
 
@@ -383,23 +397,27 @@ def variant_table(cases: Sequence[Case], names: Sequence[str]) -> None:
         print("  " + f"{name:38}" + "".join(f"{c:>16}" for c in cells))
 
 
-def report(
-    svc: Services,
-    meta: Mapping[str, Any],
-    cases: Sequence[Case],
-    counts: Counter[int],
-    excluded: Sequence[tuple[str, str, int]],
-    violations: Sequence[str],
-    variant_names: Sequence[str],
-    *,
-    hand: int,
-    distractors: int,
-    seed: int,
-    active: int,
-    seconds: float,
-    per_posting: bool,
-) -> None:
-    config: MatchingConfig = svc.matching
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One evaluation: what was indexed and what the rankings gave."""
+
+    meta: Mapping[str, Any]
+    hand: int
+    distractors: int
+    seed: int
+    active: int
+    cases: Sequence[Case]
+    counts: Counter[int]
+    excluded: Sequence[tuple[str, str, int]]
+    violations: Sequence[str]
+    variant_names: Sequence[str]
+
+
+def report(svc: Services, run: Run, *, seconds: float, per_posting: bool) -> None:
+    meta, cases, counts, excluded = run.meta, run.cases, run.counts, run.excluded
+    hand, distractors, seed, active = run.hand, run.distractors, run.seed, run.active
+    violations, variant_names = run.violations, run.variant_names
+    config: RankingConfig = svc.ranking
     print(
         f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.platform()}, "
         f"{os.cpu_count()} cores; embedder: {svc.embedder.model_id}"
@@ -415,7 +433,7 @@ def report(
         f"{sum(any(g >= 2 for g in c.labels.values()) for c in cases)}"
     )
     print(
-        "hard rules (profile_filters) applied in all three rankings; retrieved profiles that "
+        "hard rules (candidate_filters) applied in all three rankings; retrieved profiles that "
         f"fail a rule in Python: {len(violations)}"
     )
     print(

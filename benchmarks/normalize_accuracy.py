@@ -1,16 +1,16 @@
-"""Accuracy and speed of the occupation-title normaliser on the development set.
+"""Accuracy and speed of the occupation-title normalizer on the development set.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/normalize_accuracy.py
 
 Prints top-1, top-5 and MRR per source (handwritten / alias_noised / task_text) and split
-(dev / holdout), for the full normaliser and its two halves (lexical only, embedding only),
+(dev / holdout), for the full normalizer and its two halves (lexical only, embedding only),
 and titles per second. Asserts nothing.
 
 The set is ``benchmarks/data/occupation_titles_dev.csv`` (title, code, source, split):
 
 - ``handwritten``: noisy job-ad titles written by hand, each code checked in csco22.csv;
 - ``alias_noised``: csco22 names and aliases with pay, places and perks around them —
-  optimistic, since the normaliser knows those aliases;
+  optimistic, since the normalizer knows those aliases;
 - ``task_text``: one main task of an occupation, as a job-description line would say it.
 
 Tune on ``dev`` rows only; ``holdout`` rows say whether a change generalises.

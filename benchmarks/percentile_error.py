@@ -23,10 +23,11 @@ from typing import Any
 import bulletin_data
 import numpy as np
 
-from indexes import drop_indexes, ensure_indexes
-from matcher.bulletins.counts import PERCENTS, composite
 from matcher.foundation.settings import Settings
 from matcher.services import open_services
+from matcher.store.base import Repository
+from matcher.store.bulletin_counts import PERCENTS, composite
+from workers.queue import ArqQueue
 
 METHODS: dict[str, dict[str, Any]] = {
     "tdigest, compression 100 (ES default)": {"tdigest": {"compression": 100}},
@@ -54,7 +55,7 @@ def exact_cells(docs: list[dict[str, Any]]) -> dict[Key, np.ndarray]:
     return {k: np.array(v, dtype=np.float64) for k, v in values.items()}
 
 
-async def es_cells(es: Any, index: str, method: dict[str, Any]) -> dict[Key, list[float]]:
+async def es_cells(repo: Repository[Any], method: dict[str, Any]) -> dict[Key, list[float]]:
     aggs = {
         "wage": {"percentiles": {"field": "wage_monthly", "percents": list(PERCENTS), **method}}
     }
@@ -62,16 +63,18 @@ async def es_cells(es: Any, index: str, method: dict[str, Any]) -> dict[Key, lis
     out: dict[Key, list[float]] = {}
     for kind, field in (("occupation", "occupation_code"), ("group", "occupation_groups")):
         sources = [("occupation", field), ("grade", "required_level")]
-        for b in await composite(es, index, filters, sources, aggs):
+        for b in await composite(repo, filters, sources, aggs):
             grade = b["key"]["grade"]
             key = (kind, b["key"]["occupation"], int(grade) if grade is not None else None)
             out[key] = list(b["wage"]["values"].values())
-    for b in await composite(es, index, filters, [("grade", "required_level")], aggs):
+    for b in await composite(repo, filters, [("grade", "required_level")], aggs):
         grade = b["key"]["grade"]
         out[("grade", "", int(grade) if grade is not None else None)] = list(
             b["wage"]["values"].values()
         )
-    resp = await es.search(index=index, size=0, query={"match_all": {}}, aggs=aggs)
+    resp = await repo.es.search(
+        index=repo.spec.read_alias, size=0, query={"match_all": {}}, aggs=aggs
+    )
     out[("all", "", None)] = list(resp["aggregations"]["wage"]["values"].values())
     return out
 
@@ -102,12 +105,14 @@ def compare(exact: dict[Key, np.ndarray], got: dict[Key, list[float]]) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     prefix = f"bench-pctl-{os.getpid()}"
-    settings = Settings.from_env({**os.environ, "MATCHER_INDEX_PREFIX": prefix})
-    async with open_services(settings) as svc:
-        es = svc.es.options(request_timeout=600)
+    settings = Settings.from_env(
+        {**os.environ, "MATCHER_INDEX_PREFIX": prefix, "MATCHER_ES_TIMEOUT_S": "600"}
+    )
+    async with open_services(settings, ArqQueue) as svc:
+        es, repo = svc.store.es, svc.store.postings
+        spec = repo.spec
         try:
-            spec = svc.specs["postings"]
-            await ensure_indexes(es, [spec])
+            await svc.store.ensure_indexes([spec])
             docs = list(bulletin_data.postings(args.postings, args.seed, svc.taxonomy.regions))
             await bulletin_data.load(es, spec.write_alias, iter(docs))
             exact = exact_cells(docs)
@@ -117,12 +122,12 @@ async def main(args: argparse.Namespace) -> None:
             )
             for name, method in METHODS.items():
                 started = time.perf_counter()
-                got = await es_cells(es, spec.read_alias, method)
+                got = await es_cells(repo, method)
                 print(f"{name} (aggregations {time.perf_counter() - started:.2f} s):")
                 compare(exact, got)
         finally:
             await bulletin_data.wait_for_node(es)
-            await drop_indexes(es, prefix)
+            await svc.store.drop_all()
 
 
 if __name__ == "__main__":

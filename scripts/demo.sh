@@ -7,7 +7,8 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=2
 # A development admin token unless one is configured; never use this default in production.
 export MATCHER_ADMIN_TOKEN=${MATCHER_ADMIN_TOKEN:-demo-admin-token-change-me}
 
-scripts/bootstrap.sh
+# The runtime alone: the demo needs neither the test tools nor torch nor a browser.
+MATCHER_EXTRAS="${MATCHER_EXTRAS-}" scripts/bootstrap.sh
 scripts/services.sh start
 echo "admin token (demo): $MATCHER_ADMIN_TOKEN"
 exec .venv/bin/matcher demo --host "${MATCHER_HOST:-127.0.0.1}" --port "${MATCHER_PORT:-8000}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run a real single-node Elasticsearch without Docker, from Elastic's minimal test distribution
-# on Maven Central (see README, "Why Elasticsearch 9.2.4").
+# on Maven Central (docs/platform.md).
 #
 #   scripts/es.sh start    download (cached), start on 127.0.0.1, wait for health; a second
 #                          start finds the running node and returns at once

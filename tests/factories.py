@@ -1,6 +1,14 @@
-"""Valid request bodies, varied per test through keyword overrides."""
+"""Valid request bodies, varied per test through keyword overrides.
 
+Dates are relative to today: a fixed future date (a posting valid until 2027-12-31) would make
+the suite fail once that day has passed."""
+
+from datetime import date, timedelta
 from typing import Any
+
+
+def days_from_today(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
 
 
 def profile_body(**overrides: Any) -> dict[str, Any]:
@@ -15,7 +23,7 @@ def profile_body(**overrides: Any) -> dict[str, Any]:
                 "type": "special_operation",
                 "name": "熔化焊接与热切割作业",
                 "number": "T150203199001010011",
-                "expires_on": "2029-06-30",
+                "expires_on": days_from_today(3 * 365),
             }
         ],
         "years_experience": 8,
@@ -45,8 +53,8 @@ def posting_body(**overrides: Any) -> dict[str, Any]:
         "region_code": "150203",
         "location": {"lat": 40.656, "lon": 109.822},
         "industry": "冶金",
-        "valid_from": "2026-01-01",
-        "valid_until": "2027-12-31",
+        "valid_from": days_from_today(-365),
+        "valid_until": days_from_today(2 * 365),
     }
     body.update(overrides)
     return body
@@ -58,8 +66,8 @@ def policy_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": "边远地区重点项目技能人才津贴（测试）",
         "authority": "自治区人力资源和社会保障厅",
-        "valid_from": "2026-01-01",
-        "valid_until": "2030-12-31",
+        "valid_from": days_from_today(-365),
+        "valid_until": days_from_today(4 * 365),
         "benefits": [
             {"kind": "monthly_allowance", "unit": "yuan_per_month", "amount": 1500},
             {"kind": "relocation_subsidy", "unit": "yuan_once", "amount": 20000},

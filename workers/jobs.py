@@ -7,14 +7,11 @@ import os
 from dataclasses import asdict
 from typing import Any
 
-from indexes.maintenance import MERGED
-from indexes.maintenance import merge_segments as merge_index_segments
 from matcher import __version__
 from matcher.bulletins.schedule import publish_due
-from matcher.bulletins.service import today
-from matcher.health.service import readiness
 from matcher.imports.service import run_import as import_rows
 from matcher.incentives.service import reflag_postings
+from matcher.migrations.service import merge_matching_indexes
 from matcher.referrals.service import reconcile_places as release_unrecorded_places
 from matcher.services import Services
 
@@ -22,7 +19,7 @@ from matcher.services import Services
 async def health_check(ctx: dict[str, Any]) -> dict[str, Any]:
     """Prove the worker runs jobs and reaches its dependencies; returns what it saw."""
     svc: Services = ctx["services"]
-    checks = await readiness(es=svc.es, redis=svc.arq, specs=svc.specs.values())
+    checks = await svc.store.readiness()
     return {
         "status": "ok" if all(v == "ok" for v in checks.values()) else "degraded",
         "checks": checks,
@@ -48,7 +45,7 @@ async def reflag_incentives(ctx: dict[str, Any]) -> dict[str, int]:
 async def publish_bulletins(ctx: dict[str, Any]) -> dict[str, Any]:
     """The scheduled publication: the last ended period's bulletins, where still missing."""
     svc: Services = ctx["services"]
-    written = await publish_due(svc, today=today(svc))
+    written = await publish_due(svc, today=svc.clock.today())
     return {"published": written}
 
 
@@ -64,9 +61,5 @@ async def merge_segments(ctx: dict[str, Any]) -> dict[str, Any]:
     svc: Services = ctx["services"]
     if svc.settings.merge_max_mb == 0:
         return {"merged": [], "off": True}
-    results = await merge_index_segments(
-        svc.es,
-        [svc.specs[name] for name in MERGED],
-        max_bytes=svc.settings.merge_max_mb * 2**20,
-    )
+    results = await merge_matching_indexes(svc, max_mb=svc.settings.merge_max_mb)
     return {"merged": [asdict(r) for r in results], "off": False}

@@ -23,7 +23,7 @@ from matcher.embeddings import Embedder, build_embedder
 from matcher.foundation.cron import Schedule, parse_schedule
 from matcher.foundation.logs import configure_logging
 from matcher.foundation.settings import Settings
-from matcher.services import Services, build_services, job_deserializer, job_serializer
+from matcher.services import Services, build_services
 from workers.jobs import (
     health_check,
     merge_segments,
@@ -32,6 +32,7 @@ from workers.jobs import (
     reflag_incentives,
     run_import,
 )
+from workers.queue import ArqQueue, job_deserializer, job_serializer
 
 MAX_TRIES = 3
 JOB_TIMEOUT_S = 600
@@ -100,7 +101,9 @@ def create_worker(
 
     async def startup(ctx: dict[str, Any]) -> None:
         embedder = await asyncio.to_thread(embedder_factory, settings)
-        ctx["services"] = await asyncio.to_thread(build_services, settings, embedder)
+        ctx["services"] = await asyncio.to_thread(
+            build_services, settings, embedder, ArqQueue(settings)
+        )
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         svc: Services | None = ctx.get("services")

@@ -35,9 +35,11 @@ from matcher.api.routes.search import ROUTES as SEARCH_ROUTES
 from matcher.api.routes.taxonomy import ROUTES as TAXONOMY_ROUTES
 from matcher.desk.routes import desk_mount
 from matcher.embeddings import build_embedder
+from matcher.foundation.clock import Clock
 from matcher.foundation.logs import configure_logging
 from matcher.foundation.settings import Settings
-from matcher.services import EmbedderFactory, open_services
+from matcher.services import EmbedderFactory, QueueFactory, open_services
+from workers.queue import ArqQueue
 
 logger = logging.getLogger("matcher.api.app")
 
@@ -62,9 +64,12 @@ def create_app(
     settings: Settings | None = None,
     *,
     embedder_factory: EmbedderFactory = build_embedder,
+    queue_factory: QueueFactory = ArqQueue,
+    clock: Clock | None = None,
     configure_logs: bool = True,
 ) -> Starlette:
-    """Build the ASGI app. ``embedder_factory`` lets tests share one loaded model."""
+    """Build the ASGI app. ``embedder_factory`` lets tests share one loaded model, ``clock``
+    fixes the date the service sees."""
     settings = settings or Settings.from_env()
     if configure_logs:
         configure_logging(settings.log_level)
@@ -73,7 +78,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_services(settings, embedder_factory) as svc:
+        async with open_services(settings, queue_factory, embedder_factory, clock=clock) as svc:
             app.state.services = svc
             logger.info(
                 "started", extra={"version": __version__, "embedder": svc.embedder.model_id}
@@ -91,7 +96,7 @@ def create_app(
         *(r.route() for r in API_ROUTES),
         Route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False),
         Route("/docs", docs, methods=["GET"], include_in_schema=False),
-        desk_mount(),
+        desk_mount(settings.timezone),
     ]
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
     app.add_middleware(RequestContextMiddleware)

@@ -1,15 +1,17 @@
-"""How endpoints are declared: one ``ApiRoute`` gives routing, auth, body parsing and OpenAPI.
+"""How endpoints are declared: one ``ApiRoute`` gives routing, auth, parsing and OpenAPI.
 
-An endpoint is ``async def handler(call: Call[Body]) -> Response``. ``ApiRoute`` authenticates
-(every route with ``roles`` set requires a bearer token), checks the role, reads the body
-within the size bound and validates it with the route's pydantic model before the handler
-runs, so handlers only ever see an authorised principal and a valid body.
+An endpoint is ``async def handler(call: Call[Body, Query]) -> Response``. ``ApiRoute``
+authenticates (every route with ``roles`` set requires a bearer token), checks the role and
+the rate limit, validates path ids, validates the query string with the route's query model
+and reads the body within the size bound and validates it with the route's body model — all
+before the handler runs, so handlers only ever see an authorised principal and valid input.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import typing
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -19,33 +21,49 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from matcher.auth.models import Principal, Role
+from matcher.auth.service import principal_for_token
+from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import (
     BadRequest,
     Forbidden,
     PayloadTooLarge,
-    Problem,
+    Unauthorized,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 from matcher.foundation.records import RECORD_ID_PATTERN
 from matcher.privacy.limits import REQUESTS, charge
-from matcher.services import Services, services
+from matcher.services import Services
 
 Body = TypeVar("Body", bound=BaseModel | None)
+Query = TypeVar("Query", bound=BaseModel | None)
 _RECORD_ID = re.compile(RECORD_ID_PATTERN)
 
 
-class UnsupportedMediaType(Problem):
-    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+def services(request: Request) -> Services:
+    """The process's ``Services``, as set by the app's lifespan."""
+    found: Services = request.app.state.services
+    return found
+
+
+async def authenticate(request: Request, svc: Services) -> Principal:
+    """Read ``Authorization: Bearer …`` and resolve it to a principal."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send a token as 'Authorization: Bearer <token>'")
+    return await principal_for_token(svc, token=token.strip())
 
 
 @dataclass(frozen=True)
-class Call(Generic[Body]):
-    """What a handler receives: the request, the authenticated principal and the parsed body."""
+class Call(Generic[Body, Query]):
+    """What a handler receives: the request, the authenticated principal, the parsed body
+    and query."""
 
     request: Request
     principal: Principal | None
     body: Body
+    query: Query
     services: Services
 
     @property
@@ -58,15 +76,7 @@ class Call(Generic[Body]):
         return self.principal
 
 
-Handler = Callable[[Call[Any]], Awaitable[Response]]
-
-
-@dataclass(frozen=True)
-class QueryParam:
-    name: str
-    schema: dict[str, Any]
-    description: str
-    required: bool = False
+Handler = Callable[[Call[Any, Any]], Awaitable[Response]]
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,8 @@ class ApiRoute:
     body: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     status: int = 200
-    query: Sequence[QueryParam] = field(default_factory=tuple)
+    # The query string's model (``matcher.api.query``): validated like a body.
+    query: type[BaseModel] | None = None
     media_type: str = "application/json"
     # Runs on the raw JSON before the model: returns field errors the model cannot express
     # as clearly (e.g. protected traits, which the model would only call "extra inputs").
@@ -99,8 +110,6 @@ class ApiRoute:
         svc = services(request)
         principal = None
         if self.roles is not None:
-            from matcher.auth.service import authenticate
-
             principal = await authenticate(request, svc)
             if principal.role not in self.roles:
                 allowed = ", ".join(sorted(r.value for r in self.roles))
@@ -119,6 +128,7 @@ class ApiRoute:
                     f"Invalid {name}",
                     [{"field": name, "message": "1-64 characters of A-Z a-z 0-9 . _ : -"}],
                 )
+        query = parse_query(request, self.query) if self.query is not None else None
         body = None
         if self.body is not None:
             raw = await read_json(request, svc.settings.max_body_bytes)
@@ -128,10 +138,40 @@ class ApiRoute:
                     fields = ", ".join(e["field"] for e in errors)
                     raise ValidationFailed(f"Not accepted: {fields}", errors)
             try:
-                body = self.body.model_validate(raw)
+                body = self.body.model_validate(raw, context={"today": svc.clock.today()})
             except ValidationError as exc:
                 raise ValidationFailed.from_pydantic(exc) from None
-        return await self.handler(Call(request, principal, body, svc))
+        return await self.handler(Call(request, principal, body, query, svc))
+
+
+def _is_list(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return True
+    return any(_is_list(arg) for arg in typing.get_args(annotation))
+
+
+def parse_query(request: Request, model: type[BaseModel]) -> BaseModel:
+    """The query string validated by ``model``: a parameter given twice is an error unless
+    the field is a list; unknown parameters are errors (a typo never passes silently)."""
+    params = request.query_params
+    raw: dict[str, Any] = {}
+    errors = []
+    for name in params:
+        values = params.getlist(name)
+        field_info = model.model_fields.get(name)
+        if field_info is not None and _is_list(field_info.annotation):
+            raw[name] = values
+        elif len(values) > 1:
+            errors.append({"field": name, "message": "given more than once"})
+        else:
+            raw[name] = values[0]
+    if errors:
+        raise ValidationFailed("Invalid query", errors)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ValidationFailed.from_pydantic(exc) from None
 
 
 async def read_json(request: Request, max_bytes: int) -> Any:

@@ -67,16 +67,7 @@ def build_openapi(routes: Sequence[ApiRoute]) -> dict[str, Any]:
                 {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                 for name in _path_params(r.path)
             ]
-            + [
-                {
-                    "name": q.name,
-                    "in": "query",
-                    "required": q.required,
-                    "schema": q.schema,
-                    "description": q.description,
-                }
-                for q in r.query
-            ],
+            + _query_params(r.query),
             "responses": {},
         }
         if r.body is not None:
@@ -121,6 +112,40 @@ def build_openapi(routes: Sequence[ApiRoute]) -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+
+
+def _query_params(model: type[BaseModel] | None) -> list[dict[str, Any]]:
+    """The query model's fields as OpenAPI parameters (definitions inlined)."""
+    if model is None:
+        return []
+    schema = model.model_json_schema(mode="validation")
+    defs = schema.get("$defs", {})
+    required = set(schema.get("required", []))
+    out = []
+    for name, prop in schema.get("properties", {}).items():
+        prop = _inline(prop, defs)
+        description = prop.pop("description", "")
+        prop.pop("title", None)
+        out.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": name in required,
+                "schema": prop,
+                "description": description,
+            }
+        )
+    return out
+
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return _inline(dict(defs[schema["$ref"].rsplit("/", 1)[-1]]), defs)
+        return {k: _inline(v, defs) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:

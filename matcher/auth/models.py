@@ -1,40 +1,17 @@
-"""Roles, principals and the token API's request and response bodies."""
+"""The token API's request and response bodies."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from matcher.foundation.principals import Role
 
 # GB/T 2260: two digits province, two city, two county; 000000 is not a region.
 REGION_CODE = re.compile(r"^[1-8]\d(\d\d){2}$")
 SUBJECT_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
-
-
-class Role(StrEnum):
-    SEEKER = "seeker"
-    ENTERPRISE = "enterprise"
-    OFFICE = "office"
-    ADMIN = "admin"
-    # Read-only: searches postings and reads the taxonomy (MATCHER_PUBLIC_READ_TOKEN).
-    PUBLIC = "public"
-
-
-ALL_ROLES = frozenset(Role)
-ADMIN_ONLY = frozenset({Role.ADMIN})
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: ``subject`` is the seeker, enterprise or office id the token acts for."""
-
-    token_id: str
-    role: Role
-    subject: str
-    region_code: str | None = None
 
 
 class TokenCreate(BaseModel):

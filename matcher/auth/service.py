@@ -6,14 +6,13 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
-from elasticsearch import AsyncElasticsearch, NotFoundError
-from starlette.requests import Request
-
-from indexes import IndexSpec
-from matcher.auth.models import Principal, Role, TokenCreate, TokenCreated, TokenInfo
+from indexes.documents import TokenDoc
+from matcher.auth.models import TokenCreate, TokenCreated, TokenInfo
+from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import NotFound, ServiceUnavailable, Unauthorized
 from matcher.services import Services
 
@@ -25,19 +24,17 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _info(source: dict[str, Any]) -> TokenInfo:
+def _info(source: Mapping[str, Any]) -> TokenInfo:
     return TokenInfo.model_validate(
         {k: v for k, v in source.items() if k in TokenInfo.model_fields}
     )
 
 
-async def create_token(
-    es: AsyncElasticsearch, spec: IndexSpec, *, request: TokenCreate, created_by: str
-) -> TokenCreated:
+async def create_token(svc: Services, *, request: TokenCreate, created_by: str) -> TokenCreated:
     """Issue a token; the plaintext is returned here and nowhere else."""
     token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
-    doc = {
+    now = svc.clock.now()
+    doc: TokenDoc = {
         "token_id": token_id,
         "secret_hash": _hash(secret),
         "role": request.role.value,
@@ -50,65 +47,54 @@ async def create_token(
         "revoked_at": None,
         "indexed_at": now.isoformat(),
     }
-    await es.create(index=spec.write_alias, id=token_id, document=doc, refresh="wait_for")
+    await svc.store.tokens.create(token_id, doc)
     return TokenCreated(**_info(doc).model_dump(), token=f"mt_{token_id}_{secret}")
 
 
-async def revoke_token(es: AsyncElasticsearch, spec: IndexSpec, *, token_id: str) -> TokenInfo:
+async def revoke_token(svc: Services, *, token_id: str) -> TokenInfo:
     """Mark a token revoked (kept for the audit trail); revoking twice is harmless."""
-    try:
-        current = await es.get(index=spec.read_alias, id=token_id)
-    except NotFoundError:
-        raise NotFound(f"No token {token_id}") from None
-    source = dict(current["_source"])
-    if source.get("revoked_at") is None:
-        now = datetime.now(UTC).isoformat()
-        source.update(revoked_at=now, indexed_at=now)
-        await es.index(index=current["_index"], id=token_id, document=source, refresh="wait_for")
-    return _info(source)
+    current = await svc.store.tokens.get(token_id)
+    if current is None:
+        raise NotFound(f"No token {token_id}")
+    if current.get("revoked_at") is None:
+        now = svc.clock.timestamp()
+        current = {**current, "revoked_at": now, "indexed_at": now}
+        await svc.store.tokens.put(token_id, current)
+    return _info(current)
 
 
 async def list_tokens(
-    es: AsyncElasticsearch, spec: IndexSpec, *, include_revoked: bool = False, limit: int = 100
+    svc: Services, *, include_revoked: bool = False, limit: int = 100
 ) -> list[TokenInfo]:
-    query: dict[str, Any] = (
-        {"match_all": {}}
-        if include_revoked
-        else {"bool": {"must_not": {"exists": {"field": "revoked_at"}}}}
-    )
-    resp = await es.search(
-        index=spec.read_alias, query=query, size=limit, sort=[{"created_at": "desc"}]
-    )
-    return [_info(hit["_source"]) for hit in resp["hits"]["hits"]]
+    docs = await svc.store.tokens.page(include_revoked=include_revoked, limit=limit)
+    return [_info(doc) for doc in docs]
 
 
-async def principal_for_token(
-    es: AsyncElasticsearch,
-    spec: IndexSpec,
-    *,
-    token: str,
-    bootstrap_token: str | None,
-    public_token: str | None = None,
-    now: datetime | None = None,
-) -> Principal:
-    """The principal a bearer token stands for; ``Unauthorized`` if none, expired or revoked."""
-    if bootstrap_token and hmac.compare_digest(_hash(token), _hash(bootstrap_token)):
+async def principal_for_token(svc: Services, *, token: str, allow_public: bool = True) -> Principal:
+    """The principal a bearer token stands for; ``Unauthorized`` if none, expired or revoked.
+    The bootstrap admin token and the public read token are settings, the rest stored.
+    An unreachable token store is an outage (503), never a bad token (401)."""
+    bootstrap = svc.settings.secret("admin_token")
+    public = svc.settings.secret("public_token") if allow_public else None
+    if bootstrap and hmac.compare_digest(_hash(token), _hash(bootstrap)):
         return Principal(token_id=BOOTSTRAP_TOKEN_ID, role=Role.ADMIN, subject="bootstrap")
-    if public_token and hmac.compare_digest(_hash(token), _hash(public_token)):
+    if public and hmac.compare_digest(_hash(token), _hash(public)):
         return Principal(token_id="public", role=Role.PUBLIC, subject="public")  # noqa: S106
     match = _TOKEN.match(token)
     if match is None:
         raise Unauthorized("The bearer token is not valid")
     token_id, secret = match.groups()
     try:
-        doc = (await es.get(index=spec.read_alias, id=token_id))["_source"]
-    except NotFoundError:
-        raise Unauthorized("The bearer token is not valid") from None
-    if not hmac.compare_digest(doc["secret_hash"], _hash(secret)):
+        doc = await svc.store.tokens.get(token_id)
+    except Exception as exc:
+        if type(exc).__module__.startswith(("elasticsearch", "elastic_transport")):
+            raise ServiceUnavailable("The token store (Elasticsearch) is unreachable") from None
+        raise
+    if doc is None or not hmac.compare_digest(doc["secret_hash"], _hash(secret)):
         raise Unauthorized("The bearer token is not valid")
     if doc.get("revoked_at"):
         raise Unauthorized("The bearer token has been revoked")
-    if datetime.fromisoformat(doc["expires_at"]) <= (now or datetime.now(UTC)):
+    if datetime.fromisoformat(doc["expires_at"]) <= svc.clock.now():
         raise Unauthorized("The bearer token has expired")
     return Principal(
         token_id=token_id,
@@ -116,28 +102,3 @@ async def principal_for_token(
         subject=doc["subject"],
         region_code=doc.get("region_code"),
     )
-
-
-async def authenticate(request: Request, svc: Services) -> Principal:
-    """Read ``Authorization: Bearer …`` and resolve it to a principal."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Send a token as 'Authorization: Bearer <token>'")
-    bootstrap = str(svc.settings.admin_token) if svc.settings.admin_token else None
-    public = str(svc.settings.public_token) if svc.settings.public_token else None
-    try:
-        return await principal_for_token(
-            svc.es,
-            svc.specs["tokens"],
-            token=token.strip(),
-            bootstrap_token=bootstrap,
-            public_token=public,
-        )
-    except (Unauthorized, NotFound):
-        raise
-    except Exception as exc:
-        # An unreachable token store is an outage (503), not a bad token (401).
-        if type(exc).__module__.startswith(("elasticsearch", "elastic_transport")):
-            raise ServiceUnavailable("The token store (Elasticsearch) is unreachable") from None
-        raise

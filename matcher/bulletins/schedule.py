@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date
 
 from matcher.bulletins.models import Kind
-from matcher.bulletins.periods import last_ended
-from matcher.bulletins.scope import Scope, resolve_scope
-from matcher.bulletins.service import publish
+from matcher.bulletins.scope import resolve_scope
+from matcher.bulletins.service import Publication, publish
+from matcher.foundation.periods import last_ended
 from matcher.services import Services
+from matcher.store.bulletin_counts import Scope
 
 
 def scheduled_scopes(svc: Services) -> list[Scope]:
@@ -37,9 +38,7 @@ async def publish_due(svc: Services, *, today: date) -> list[str]:
                 kind=kind,
                 period=period,
                 scope=scope,
-                trigger="schedule",
-                published_by="schedule",
-                only_if_missing=True,
+                publication=Publication("schedule", "schedule", only_if_missing=True),
             )
             if bulletin is not None and bulletin.id is not None:
                 written.append(bulletin.id)

@@ -7,33 +7,11 @@ league-cities for a province, counties (旗、县、区) for a league-city.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from matcher.auth.models import Principal, Role
-from matcher.bulletins.problems import InvalidScope, ScopeNotAllowed
+from matcher.foundation.principals import Principal, Role
+from matcher.foundation.problems import InvalidScope, ScopeNotAllowed
 from matcher.policy.access import in_scope
+from matcher.store.bulletin_counts import Scope
 from matcher.taxonomy.regions import RegionCatalog
-
-
-@dataclass(frozen=True)
-class Scope:
-    code: str
-    name: str
-    level: str  # "province" or "city"
-
-    @property
-    def prefix(self) -> str:
-        """The code prefix every region inside the scope shares (GB/T 2260 is positional)."""
-        return self.code[:2] if self.level == "province" else self.code[:4]
-
-    @property
-    def region_field(self) -> str:
-        """The indexed field that breaks the scope down one level."""
-        return "city_code" if self.level == "province" else "region_code"
-
-    def es_filter(self, field: str = "region_code") -> dict[str, Any]:
-        return {"prefix": {field: self.prefix}}
 
 
 def resolve_scope(code: str, regions: RegionCatalog) -> Scope:

@@ -10,31 +10,31 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
 
-from elasticsearch import ConflictError, NotFoundError
-
+from indexes.documents import BulletinDoc
 from matcher import __version__
-from matcher.bulletins import counts as agg
 from matcher.bulletins.models import Bulletin, BulletinList, BulletinSummary, Kind
-from matcher.bulletins.periods import Period
-from matcher.bulletins.problems import BulletinNotFound, PeriodNotEnded, PublishConflict
-from matcher.bulletins.scope import Scope
 from matcher.bulletins.supply_demand import build_rows, raw_counts, shortage_ranking
 from matcher.bulletins.wages import build_cells
-from matcher.records.prepare import local_today
+from matcher.foundation.paging import Page
+from matcher.foundation.periods import Period
+from matcher.foundation.problems import BulletinNotFound, PeriodNotEnded, PublishConflict
 from matcher.services import Services
+from matcher.store import bulletin_counts as agg
+from matcher.store.bulletin_counts import Scope
 
 MAX_LIST = 100
 HEAVY_PARTS = ("rows", "shortage", "wages", "counts", "totals", "notes", "params")
 
 
 def today(svc: Services) -> date:
-    return date.fromisoformat(local_today(svc.settings.timezone))
+    return svc.clock.today()
 
 
-def _header(kind: Kind, period: Period, scope: Scope) -> dict[str, Any]:
+def _header(svc: Services, kind: Kind, period: Period, scope: Scope) -> dict[str, Any]:
     return {
         "id": None,
         "kind": kind,
@@ -44,28 +44,23 @@ def _header(kind: Kind, period: Period, scope: Scope) -> dict[str, Any]:
         "period_end": period.end,
         "scope": scope.code,
         "scope_name": scope.name,
-        "generated_at": datetime.now(UTC),
+        "generated_at": svc.clock.now(),
         "software_version": __version__,
     }
 
 
 async def supply_demand(svc: Services, *, period: Period, scope: Scope) -> Bulletin:
     """The supply-demand figures of ``period`` with its comparisons, computed now."""
-    indexes = agg.Indexes(
-        *(svc.specs[name].read_alias for name in ("postings", "profiles", "referrals"))
-    )
     previous, year_ago = period.previous(), period.year_ago()
     now, before, ago = await asyncio.gather(
         *(
-            agg.period_counts(
-                svc.es, indexes=indexes, period=p, scope=scope, timezone=svc.settings.timezone
-            )
+            svc.store.counts.period_counts(period=p, scope=scope, timezone=svc.settings.timezone)
             for p in (period, previous, year_ago)
         )
     )
     totals, rows = build_rows(now, before, ago, scope=scope, taxonomy=svc.taxonomy)
     return Bulletin(
-        **_header(Kind.SUPPLY_DEMAND, period, scope),
+        **_header(svc, Kind.SUPPLY_DEMAND, period, scope),
         previous_period=previous.label,
         year_ago_period=year_ago.label,
         unit="人",
@@ -96,12 +91,10 @@ def _columns(names: tuple[str, ...], sizes: Mapping[tuple[Any, ...], int]) -> di
 async def wage_guidance(svc: Services, *, period: Period, scope: Scope) -> Bulletin:
     """The wage-guidance figures of ``period``, computed now."""
     min_sample = svc.settings.wage_min_sample
-    stats = await agg.wage_counts(
-        svc.es, postings=svc.specs["postings"].read_alias, period=period, scope=scope
-    )
+    stats = await svc.store.counts.wage_counts(period=period, scope=scope)
     cells, notes = build_cells(stats, scope=scope, min_sample=min_sample, taxonomy=svc.taxonomy)
     return Bulletin(
-        **_header(Kind.WAGES, period, scope),
+        **_header(svc, Kind.WAGES, period, scope),
         unit="元/月",
         params={
             "min_sample": min_sample,
@@ -140,38 +133,26 @@ def bulletin_id(kind: Kind, scope: str, period: str, version: int) -> str:
 
 async def latest_version(
     svc: Services, *, kind: Kind, scope: str, period: str
-) -> dict[str, Any] | None:
-    resp = await svc.es.search(
-        index=svc.specs["bulletins"].read_alias,
-        size=1,
-        query={
-            "bool": {
-                "filter": [
-                    {"term": {"kind": kind.value}},
-                    {"term": {"scope": scope}},
-                    {"term": {"period": period}},
-                ]
-            }
-        },
-        sort=[{"version": "desc"}],
-        source_excludes=["content"],
-    )
-    hits = resp["hits"]["hits"]
-    return hits[0]["_source"] if hits else None
+) -> BulletinDoc | None:
+    return await svc.store.bulletins.latest_version(kind=kind.value, scope=scope, period=period)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Who publishes, how (a person or the schedule) and why (a correction names it)."""
+
+    trigger: str
+    published_by: str
+    reason: str | None = None
+    only_if_missing: bool = False
 
 
 async def publish(
-    svc: Services,
-    *,
-    kind: Kind,
-    period: Period,
-    scope: Scope,
-    trigger: str,
-    published_by: str,
-    reason: str | None = None,
-    only_if_missing: bool = False,
+    svc: Services, *, kind: Kind, period: Period, scope: Scope, publication: Publication
 ) -> Bulletin | None:
     """Compute and store a new version; None when ``only_if_missing`` and one exists."""
+    trigger, published_by = publication.trigger, publication.published_by
+    reason, only_if_missing = publication.reason, publication.only_if_missing
     if period.end >= today(svc):
         raise PeriodNotEnded(
             f"{period.label} ends on {period.end}; a bulletin publishes an ended period "
@@ -207,71 +188,49 @@ async def publish(
         "software_version": __version__,
         "content": bulletin.model_dump(mode="json"),
     }
-    try:
-        await svc.es.index(
-            index=svc.specs["bulletins"].write_alias,
-            id=bulletin.id,
-            document=doc,
-            op_type="create",
-            refresh="wait_for",
-        )
-    except ConflictError:
+    if not await svc.store.bulletins.create(str(bulletin.id), cast(BulletinDoc, doc)):
         if only_if_missing:
             return None
         raise PublishConflict(
             f"{bulletin.id} was published by someone else just now; reload and try again"
-        ) from None
+        )
     return bulletin
 
 
 async def get(svc: Services, bulletin_id_: str) -> Bulletin:
-    try:
-        found = await svc.es.get(index=svc.specs["bulletins"].read_alias, id=bulletin_id_)
-    except NotFoundError:
-        raise BulletinNotFound(f"No published bulletin {bulletin_id_}") from None
-    return Bulletin.model_validate(found["_source"]["content"])
+    found = await svc.store.bulletins.get(bulletin_id_)
+    if found is None:
+        raise BulletinNotFound(f"No published bulletin {bulletin_id_}")
+    return Bulletin.model_validate(found["content"])
 
 
 async def superseded_by(svc: Services, ids: list[str]) -> dict[str, str]:
     """For each id, the version that replaces it (if any)."""
-    if not ids:
-        return {}
-    resp = await svc.es.search(
-        index=svc.specs["bulletins"].read_alias,
-        size=len(ids),
-        query={"terms": {"replaces": ids}},
-        source_includes=["id", "replaces"],
-    )
-    return {h["_source"]["replaces"]: h["_source"]["id"] for h in resp["hits"]["hits"]}
+    return await svc.store.bulletins.superseded_by(ids)
 
 
-async def list_bulletins(
-    svc: Services,
-    *,
-    kind: Kind | None,
-    period: str | None,
-    scope: str | None,
-    limit: int,
-    offset: int,
-) -> BulletinList:
+@dataclass(frozen=True)
+class BulletinFilter:
+    """What a bulletin list is narrowed to (None: any)."""
+
+    kind: Kind | None = None
+    period: str | None = None
+    scope: str | None = None
+
+
+async def list_bulletins(svc: Services, *, selection: BulletinFilter, page: Page) -> BulletinList:
     filters: list[dict[str, Any]] = []
-    if kind is not None:
-        filters.append({"term": {"kind": kind.value}})
-    if period is not None:
-        filters.append({"term": {"period": period}})
-    if scope is not None:
-        filters.append({"term": {"scope": scope}})
-    resp = await svc.es.search(
-        index=svc.specs["bulletins"].read_alias,
-        query={"bool": {"filter": filters}},
-        sort=[{"period_end": "desc"}, {"scope": "asc"}, {"kind": "asc"}, {"version": "desc"}],
-        size=limit,
-        from_=offset,
-        # Only the listing fields: the figures stay in Elasticsearch.
-        source_excludes=[f"content.{part}" for part in HEAVY_PARTS],
+    if selection.kind is not None:
+        filters.append({"term": {"kind": selection.kind.value}})
+    if selection.period is not None:
+        filters.append({"term": {"period": selection.period}})
+    if selection.scope is not None:
+        filters.append({"term": {"scope": selection.scope}})
+    repo = svc.store.bulletins
+    hits, total = await repo.page(
+        filters=filters, offset=page.offset, limit=page.limit, heavy=HEAVY_PARTS
     )
-    hits = [h["_source"] for h in resp["hits"]["hits"]]
-    later = await superseded_by(svc, [h["id"] for h in hits])
+    later = await repo.superseded_by([h["id"] for h in hits])
     items = []
     for src in hits:
         content = src["content"]
@@ -292,4 +251,4 @@ async def list_bulletins(
                 trigger=src["trigger"],
             )
         )
-    return BulletinList(total=resp["hits"]["total"]["value"], items=items)
+    return BulletinList(total=total, items=items)

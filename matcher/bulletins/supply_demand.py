@@ -12,9 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from matcher.bulletins.counts import Cell, PeriodCounts
 from matcher.bulletins.models import Measure, Ratio, ShortageRow, SupplyDemandRow
-from matcher.bulletins.scope import Scope
+from matcher.store.bulletin_counts import Cell, PeriodCounts, Scope
 from matcher.taxonomy.catalog import Taxonomy
 from matcher.taxonomy.grades import SkillGrade
 

@@ -11,10 +11,9 @@ published only where their own sample meets the minimum (the others are counted 
 
 from __future__ import annotations
 
-from matcher.bulletins.counts import WageCounts, WageStats
 from matcher.bulletins.models import WageCell
-from matcher.bulletins.scope import Scope
 from matcher.bulletins.supply_demand import GROUP_LEVELS, grade_name, occupation_name
+from matcher.store.bulletin_counts import Scope, WageCounts, WageStats
 from matcher.taxonomy.catalog import Taxonomy
 
 OWN, ROLLED_UP, SUPPRESSED = "own", "rolled_up", "suppressed"

@@ -11,11 +11,10 @@ written, and undone if its event cannot be written.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, cast
 
-from elasticsearch import ConflictError
-
-from matcher.auth.models import Principal, Role
+from indexes.documents import ContactRequestDoc, PostingDoc, ProfileDoc
 from matcher.consent.models import (
     ConsentIn,
     ContactRequestIn,
@@ -24,15 +23,16 @@ from matcher.consent.models import (
     Method,
     RequestStatus,
 )
+from matcher.foundation.paging import Page
+from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import Conflict, Forbidden, NotFound
 from matcher.policy.access import in_scope, may_read_profile
-from matcher.postings import service as postings
 from matcher.privacy import audit
 from matcher.privacy.limits import CONTACT_REQUESTS, charge
-from matcher.profiles import service as profiles
-from matcher.records.prepare import utc_now
 from matcher.services import Services
-from matcher.store import consents as store
+from matcher.store.base import Version
+from matcher.store.consents import request_id
+from matcher.store.queries import Query, is_active_profile, is_public_posting
 
 Decision = Literal["grant", "decline", "withdraw"]
 # decision → (states it may start from, state it leads to, audit action)
@@ -62,61 +62,48 @@ def to_out(source: Mapping[str, Any], principal: Principal) -> ContactRequestOut
     return out
 
 
-async def _write(
-    svc: Services, doc: dict[str, Any], *, seq: tuple[int, int] | None, create: bool = False
-) -> None:
-    index = svc.specs["contact_requests"].write_alias
-    try:
-        if create:
-            await svc.es.create(index=index, id=doc["id"], document=doc, refresh="wait_for")
-        else:
-            await svc.es.index(
-                index=index,
-                id=doc["id"],
-                document=doc,
-                refresh="wait_for",
-                if_seq_no=seq[0] if seq else None,
-                if_primary_term=seq[1] if seq else None,
-            )
-    except ConflictError:
-        raise Conflict("The request changed meanwhile; read it again and retry") from None
+async def _write(svc: Services, doc: Mapping[str, Any], *, version: Version | None) -> None:
+    """Write the request over ``version`` (None: only if it is new); 409 if it changed."""
+    if not await svc.store.consents.replace(doc["id"], cast(ContactRequestDoc, doc), version):
+        raise Conflict("The request changed meanwhile; read it again and retry")
 
 
-async def _audited(
-    svc: Services,
-    *,
-    undo: dict[str, Any] | None,
-    rid: str,
-    action: audit.Action,
-    principal: Principal,
-    profile_id: str,
-    posting_id: str,
-    enterprise_id: str,
-) -> None:
+@dataclass(frozen=True)
+class Change:
+    """A state change just written: the state to put back if it cannot be audited (None:
+    the request was new, remove it), and the event that records it."""
+
+    undo: Mapping[str, Any] | None
+    event: audit.Event
+
+
+async def _audited(svc: Services, change: Change, *, principal: Principal) -> None:
     """Audit a state change just written; if the event cannot be written, put the previous
-    state back (``undo``; None: the request was new, remove it) and fail. So the log holds
-    every change and no change that a lost race or an outage undid."""
+    state back and fail. So the log holds every change and no change that a lost race or an
+    outage undid."""
     try:
-        await audit.record(
-            svc,
-            action=action,
-            principal=principal,
-            profile_id=profile_id,
-            posting_id=posting_id,
-            enterprise_id=enterprise_id,
-            request_id=rid,
-        )
+        await audit.record(svc, change.event, principal=principal)
     except Exception:
-        index = svc.specs["contact_requests"].write_alias
-        if undo is None:
-            await svc.es.delete(index=index, id=rid, refresh="wait_for")
+        repo, rid = svc.store.consents, str(change.event.request_id)
+        if change.undo is None:
+            await repo.delete(rid)
         else:
-            await svc.es.index(index=index, id=rid, document=undo, refresh="wait_for")
+            await repo.put(rid, cast(ContactRequestDoc, change.undo))
         raise
 
 
-async def _own_posting(svc: Services, principal: Principal, posting_id: str) -> dict[str, Any]:
-    posting = await postings.load(svc, posting_id)
+def _event(action: audit.Action, source: Mapping[str, Any]) -> audit.Event:
+    return audit.Event(
+        action,
+        profile_id=source["profile_id"],
+        posting_id=source["posting_id"],
+        enterprise_id=source["enterprise_id"],
+        request_id=source["id"],
+    )
+
+
+async def _own_posting(svc: Services, principal: Principal, posting_id: str) -> PostingDoc:
+    posting = await svc.store.postings.get(posting_id)
     if posting is None or posting.get("enterprise_id") != principal.subject:
         raise NotFound(f"No posting {posting_id}")
     return posting
@@ -127,23 +114,22 @@ async def create_request(
 ) -> tuple[ContactRequestOut, bool]:
     """An enterprise asks to contact a candidate about its posting; (request, created)."""
     posting = await _own_posting(svc, principal, posting_id)
-    if posting.get("status") != "active":
+    if not is_public_posting(posting):
         raise Conflict(f"Posting {posting_id} is not active; only open postings may ask")
-    profile = await profiles.load(svc, body.profile_id)
-    if profile is None or profile.get("status") != "active":
+    profile = await svc.store.profiles.get(body.profile_id)
+    if profile is None or not is_active_profile(profile):
         raise NotFound(f"No profile {body.profile_id}")
-    rid = store.request_id(posting_id, body.profile_id)
-    existing = await store.load(svc, rid)
+    rid = request_id(posting_id, body.profile_id)
+    existing = await svc.store.consents.get(rid)
     if existing is not None:
-        source = existing[0]
-        if source["status"] in (RequestStatus.DECLINED, RequestStatus.WITHDRAWN):
+        if existing["status"] in (RequestStatus.DECLINED, RequestStatus.WITHDRAWN):
             raise Conflict(
-                f"The seeker has {source['status']} contact for this posting; "
+                f"The seeker has {existing['status']} contact for this posting; "
                 "only the seeker can change that"
             )
-        return to_out(source, principal), False
+        return to_out(existing, principal), False
     await charge(svc, principal, CONTACT_REQUESTS, allowed=svc.settings.contact_requests_per_day)
-    now = utc_now()
+    now = svc.clock.timestamp()
     doc = {
         "id": rid,
         "posting_id": posting_id,
@@ -164,29 +150,20 @@ async def create_request(
         "indexed_at": now,
     }
     try:
-        await _write(svc, doc, seq=None, create=True)
+        await _write(svc, doc, version=None)
     except Conflict:
         # Two identical requests raced: the other one created it.
-        found = await store.load(svc, rid)
+        found = await svc.store.consents.get(rid)
         if found is None:
             raise
-        return to_out(found[0], principal), False
-    await _audited(
-        svc,
-        undo=None,
-        rid=rid,
-        action="contact_request.created",
-        principal=principal,
-        profile_id=body.profile_id,
-        posting_id=posting_id,
-        enterprise_id=principal.subject,
-    )
+        return to_out(found, principal), False
+    await _audited(svc, Change(None, _event("contact_request.created", doc)), principal=principal)
     return to_out(doc, principal), True
 
 
-async def _profile_for(svc: Services, principal: Principal, profile_id: str) -> dict[str, Any]:
+async def _profile_for(svc: Services, principal: Principal, profile_id: str) -> ProfileDoc:
     """The profile if the principal acts for its seeker: the seeker, its office, an admin."""
-    profile = await profiles.load(svc, profile_id)
+    profile = await svc.store.profiles.get(profile_id)
     if profile is None or not may_read_profile(principal, profile, svc.taxonomy.regions):
         raise NotFound(f"No profile {profile_id}")
     return profile
@@ -197,10 +174,10 @@ async def decide(
 ) -> ContactRequestOut:
     """The seeker (or an office of the seeker's region, recording it) grants, declines or
     withdraws. Repeating the current state is a no-op."""
-    found = await store.load(svc, rid)
+    found = await svc.store.consents.get_versioned(rid)
     if found is None:
         raise NotFound(f"No contact request {rid}")
-    source, seq_no, term = found
+    source: dict[str, Any] = dict(found.doc)
     await _profile_for(svc, principal, source["profile_id"])
     starts, target, action = _TRANSITIONS[decision]
     current = RequestStatus(source["status"])
@@ -208,7 +185,7 @@ async def decide(
         return to_out(source, principal)
     if current not in starts:
         raise Conflict(f"A {current.value} request cannot be {target.value}")
-    now = utc_now()
+    now = svc.clock.timestamp()
     previous = dict(source)
     source.update(
         status=target.value,
@@ -218,17 +195,8 @@ async def decide(
         indexed_at=now,
         method=Method.ONLINE.value if principal.role is Role.SEEKER else source["method"],
     )
-    await _write(svc, source, seq=(seq_no, term))
-    await _audited(
-        svc,
-        undo=previous,
-        rid=rid,
-        action=action,
-        principal=principal,
-        profile_id=source["profile_id"],
-        posting_id=source["posting_id"],
-        enterprise_id=source["enterprise_id"],
-    )
+    await _write(svc, source, version=found.version)
+    await _audited(svc, Change(previous, _event(action, source)), principal=principal)
     return to_out(source, principal)
 
 
@@ -239,14 +207,15 @@ async def record_in_person(
     if principal.role not in (Role.OFFICE, Role.ADMIN):
         raise Forbidden("Only an office records consent given in person")
     await _profile_for(svc, principal, profile_id)
-    posting = await postings.load(svc, body.posting_id)
+    posting = await svc.store.postings.get(body.posting_id)
     if posting is None or not posting.get("enterprise_id"):
         raise NotFound(f"No posting {body.posting_id}")
-    rid = store.request_id(body.posting_id, profile_id)
-    found = await store.load(svc, rid)
-    now = utc_now()
+    rid = request_id(body.posting_id, profile_id)
+    found = await svc.store.consents.get_versioned(rid)
+    now = svc.clock.timestamp()
+    source: dict[str, Any]
     if found is None:
-        source: dict[str, Any] = {
+        source = {
             "id": rid,
             "posting_id": body.posting_id,
             "profile_id": profile_id,
@@ -257,9 +226,8 @@ async def record_in_person(
             "requested_by": _actor(principal),
             "created_at": now,
         }
-        seq = None
     else:
-        source, seq = found[0], (found[1], found[2])
+        source = dict(found.doc)
     previous = dict(source) if found is not None else None
     source.update(
         status=RequestStatus.GRANTED.value,
@@ -271,43 +239,25 @@ async def record_in_person(
         updated_at=now,
         indexed_at=now,
     )
-    await _write(svc, source, seq=seq, create=seq is None)
-    await _audited(
-        svc,
-        undo=previous,
-        rid=rid,
-        action="consent.recorded",
-        principal=principal,
-        profile_id=profile_id,
-        posting_id=body.posting_id,
-        enterprise_id=source["enterprise_id"],
-    )
+    await _write(svc, source, version=found.version if found else None)
+    await _audited(svc, Change(previous, _event("consent.recorded", source)), principal=principal)
     return to_out(source, principal), found is None
 
 
 async def _list(
     svc: Services,
     principal: Principal,
-    filters: list[dict[str, Any]],
+    filters: list[Query],
     *,
     status: RequestStatus | None,
-    limit: int,
-    offset: int,
+    page: Page,
 ) -> ContactRequestList:
     if status is not None:
         filters = [*filters, {"term": {"status": status.value}}]
-    resp = await svc.es.search(
-        index=svc.specs["contact_requests"].read_alias,
-        query={"bool": {"filter": filters}},
-        sort=[{"updated_at": "desc"}, {"id": "asc"}],
-        from_=offset,
-        size=limit,
-        track_total_hits=True,
+    docs, total = await svc.store.consents.page(
+        filters=filters, offset=page.offset, limit=page.limit
     )
-    return ContactRequestList(
-        requests=[to_out(h["_source"], principal) for h in resp["hits"]["hits"]],
-        total=int(resp["hits"]["total"]["value"]),
-    )
+    return ContactRequestList(requests=[to_out(d, principal) for d in docs], total=total)
 
 
 async def list_for_profile(
@@ -316,8 +266,7 @@ async def list_for_profile(
     principal: Principal,
     profile_id: str,
     status: RequestStatus | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    page: Page | None = None,
 ) -> ContactRequestList:
     """The requests a seeker received: enterprise, posting, purpose and state."""
     await _profile_for(svc, principal, profile_id)
@@ -326,8 +275,7 @@ async def list_for_profile(
         principal,
         [{"term": {"profile_id": profile_id}}],
         status=status,
-        limit=limit,
-        offset=offset,
+        page=page or Page(),
     )
 
 
@@ -337,12 +285,11 @@ async def list_for_posting(
     principal: Principal,
     posting_id: str,
     status: RequestStatus | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    page: Page | None = None,
 ) -> ContactRequestList:
     """The requests an enterprise made for its posting (offices of the posting's region and
     admins see them too)."""
-    posting = await postings.load(svc, posting_id)
+    posting = await svc.store.postings.get(posting_id)
     allowed = posting is not None and (
         posting.get("enterprise_id") == principal.subject
         if principal.role is Role.ENTERPRISE
@@ -358,6 +305,14 @@ async def list_for_posting(
             {"term": {"enterprise_id": posting.get("enterprise_id", "")}},
         ],
         status=status,
-        limit=limit,
-        offset=offset,
+        page=page or Page(),
+    )
+
+
+async def statuses(
+    svc: Services, *, posting_id: str, enterprise_id: str, profile_ids: list[str]
+) -> dict[str, str]:
+    """profile id → the state of the enterprise's contact request for this posting."""
+    return await svc.store.consents.statuses(
+        posting_id=posting_id, enterprise_id=enterprise_id, profile_ids=profile_ids
     )

@@ -10,9 +10,9 @@ from datetime import date, timedelta
 from importlib import resources
 from typing import Any
 
-from matcher.auth.models import Role, TokenCreate
+from matcher.auth.models import TokenCreate
 from matcher.auth.service import create_token
-from matcher.records.prepare import bulk_write, local_today
+from matcher.foundation.principals import Role
 from matcher.services import Services
 
 
@@ -38,16 +38,19 @@ async def load_demo(
     svc: Services, *, generated_profiles: int = 300, generated_postings: int = 120, seed: int = 2026
 ) -> dict[str, int]:
     """Index the hand-written records plus generated ones (deterministic by ``seed``), through
-    the same preparation as the API (normalise, segment, embed). Idempotent: ids are fixed."""
+    the same preparation as the API (normalize, segment, embed). Idempotent: ids are fixed."""
     from matcher.demo.generate import generate_postings, generate_profiles
     from matcher.imports.service import KINDS
+    from matcher.incentives.service import current_policies
+    from matcher.records.prepare import prepare
 
     generated = {
         "profiles": generate_profiles(generated_profiles, seed),
         "postings": generate_postings(generated_postings, seed),
     }
     counts = {}
-    today = date.fromisoformat(local_today(svc.settings.timezone))
+    today = svc.clock.today()
+    policies = await current_policies(svc)
     for kind in ("postings", "profiles"):
         records = [with_registration(r, i, today) for i, r in enumerate(generated[kind])]
         records = read_records(kind) + records
@@ -63,14 +66,13 @@ async def load_demo(
                 )
                 for r in chunk
             ]
-            docs = await spec.prepare(svc, items)
-            errors = await bulk_write(
-                svc.es, svc.specs[kind].write_alias, [(d["id"], d) for d in docs]
-            )
+            docs = await prepare(svc, spec, items, extra=policies)
+            repo = spec.repository(svc.store)
+            errors = await repo.write_many([(d["id"], d) for d in docs])
             if errors:
                 raise RuntimeError(f"demo {kind} failed to index: {list(errors.items())[:3]}")
             stored += len(docs)
-        await svc.es.indices.refresh(index=svc.specs[kind].write_alias)
+        await spec.repository(svc.store).refresh_now()
         counts[kind] = stored
     return counts
 
@@ -101,8 +103,6 @@ async def demo_tokens(svc: Services) -> dict[str, str]:
     """Fresh tokens for the demo principals: label → bearer token."""
     out = {}
     for request in DEMO_PRINCIPALS:
-        created = await create_token(
-            svc.es, svc.specs["tokens"], request=request, created_by="demo"
-        )
+        created = await create_token(svc, request=request, created_by="demo")
         out[request.label] = created.token
     return out

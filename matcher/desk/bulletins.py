@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matcher.auth.models import Principal, Role
-from matcher.bulletins.service import list_bulletins
+from matcher.bulletins.service import BulletinFilter, list_bulletins
+from matcher.foundation.paging import Page
+from matcher.foundation.principals import Principal, Role
 from matcher.services import Services
 
 LATEST = 10
@@ -32,7 +33,7 @@ async def latest_bulletins(svc: Services, *, principal: Principal) -> list[Bulle
         scope = svc.taxonomy.regions.city_of(region.code)  # bulletins stop at league-cities
     # Superseded versions are listed too (history); ask for a few more and drop them.
     found = await list_bulletins(
-        svc, kind=None, period=None, scope=scope, limit=LATEST * 3, offset=0
+        svc, selection=BulletinFilter(scope=scope), page=Page(limit=LATEST * 3)
     )
     return [
         BulletinLink(

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from matcher.matching.service import Scored
+from matcher.policy.ranking import Scored
 from matcher.policy.rules import RuleResult
 
 FEATURE_NAMES = {

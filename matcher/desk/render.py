@@ -5,23 +5,31 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from matcher.auth.models import Principal, Role
+from indexes.documents import PostingDoc
 from matcher.desk import session
+from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import (
     Conflict,
+    CsrfFailed,
     Forbidden,
+    InvalidTransition,
+    LoginRequired,
     NotFound,
+    PostingFull,
     Problem,
+    ReferralRefused,
     ServiceUnavailable,
     TooManyRequests,
     Unauthorized,
@@ -29,10 +37,8 @@ from matcher.foundation.problems import (
 )
 from matcher.foundation.records import RECORD_ID_PATTERN
 from matcher.policy.access import in_scope
-from matcher.postings import service as postings
-from matcher.referrals import service as referrals
 from matcher.referrals.models import ZH_NAMES
-from matcher.services import Services, services
+from matcher.services import Services
 from matcher.taxonomy.grades import SkillGrade
 
 logger = logging.getLogger("matcher.desk")
@@ -60,35 +66,39 @@ FIELD_NAMES = {
     "certs": "已持证书",
 }
 
-Page = Callable[[Request, Services], Awaitable[Response]]
+Page = Callable[["Desk", Request, Services], Awaitable[Response]]
 
 
-def build_environment() -> Environment:
+def build_environment(timezone: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["local"] = local_time
+    zone = ZoneInfo(timezone)
+    env.filters["local"] = lambda value: local_time(value, zone)
     env.globals["status_names"] = {s.value: n for s, n in ZH_NAMES.items()}
     env.globals["grade_names"] = {int(g): g.zh_name for g in SkillGrade}
     return env
 
 
-# Offices read Beijing time (China has one time zone and no daylight saving).
-BEIJING = timezone(timedelta(hours=8))
+def local_time(value: datetime, zone: ZoneInfo) -> str:
+    """A stored UTC timestamp as the offices read it: in the service's time zone."""
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def local_time(value: datetime) -> str:
-    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+def services(request: Request) -> Services:
+    """The process's ``Services``, as the app's lifespan set them."""
+    found: Services = request.app.state.services
+    return found
 
 
 class Desk:
     """Renders pages; one per app, built by ``create_app`` (no I/O beyond reading templates)."""
 
-    def __init__(self) -> None:
-        self.env = build_environment()
+    def __init__(self, timezone: str) -> None:
+        self.env = build_environment(timezone)
 
     def render(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.env.get_template(name).render(**context)
@@ -98,8 +108,8 @@ class Desk:
         async def endpoint(request: Request) -> Response:
             svc = services(request)
             try:
-                return await handler(request, svc)
-            except session.LoginRequired:
+                return await handler(self, request, svc)
+            except LoginRequired:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 if request.method != "GET":
                     target = "/desk/"
@@ -149,11 +159,9 @@ _NO_STORE = {
 
 def chinese(problem: Problem) -> str:
     """A staff-readable Chinese message for a problem (referral problems already are)."""
-    if isinstance(
-        problem, referrals.ReferralRefused | referrals.InvalidTransition | referrals.PostingFull
-    ):
+    if isinstance(problem, ReferralRefused | InvalidTransition | PostingFull):
         return problem.detail
-    if isinstance(problem, session.CsrfFailed):
+    if isinstance(problem, CsrfFailed):
         return "表单已过期或来源不正确，请刷新页面后重新提交。"
     if isinstance(problem, NotFound):
         return "找不到该记录，或它不在本机构的服务范围内。"
@@ -232,21 +240,54 @@ def city_options(svc: Services, principal: Principal) -> list[tuple[str, list[tu
     return groups
 
 
-async def base_context(request: Request, svc: Services, nav: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PageContext:
+    """What every signed-in page shows and acts with: who is signed in, the CSRF value of
+    the session, the navigation entry, a message after a post, and the name lookups."""
+
+    svc: Services
+    principal: Principal
+    staff: str
+    csrf: str
+    nav: str
+    message: str | None
+
+    @property
+    def office_region(self) -> str:
+        code = self.principal.region_code
+        return region_name(self.svc, code) if code else "全部地区（管理员）"
+
+    def region_name(self, code: str | None) -> str:
+        return region_name(self.svc, code)
+
+    def occupation_name(self, code: str | None) -> str:
+        return self.svc.taxonomy.occupation_name(code) if code else "—"
+
+    def template_vars(self) -> dict[str, Any]:
+        """The names the templates use."""
+        return {
+            "principal": self.principal,
+            "staff": self.staff,
+            "csrf": self.csrf,
+            "nav": self.nav,
+            "office_region": self.office_region,
+            "message": self.message,
+            "region_name": self.region_name,
+            "occupation_name": self.occupation_name,
+            "cities": city_options(self.svc, self.principal),
+        }
+
+
+async def page_context(request: Request, svc: Services, nav: str) -> PageContext:
     principal, staff, csrf = await session.current(request, svc)
-    return {
-        "principal": principal,
-        "staff": staff,
-        "csrf": csrf,
-        "nav": nav,
-        "office_region": region_name(svc, principal.region_code)
-        if principal.region_code
-        else "全部地区（管理员）",
-        "message": MESSAGES.get(request.query_params.get("msg", "")),
-        "region_name": lambda code: region_name(svc, code),
-        "occupation_name": lambda code: svc.taxonomy.occupation_name(code) if code else "—",
-        "cities": city_options(svc, principal),
-    }
+    return PageContext(
+        svc=svc,
+        principal=principal,
+        staff=staff,
+        csrf=csrf,
+        nav=nav,
+        message=MESSAGES.get(request.query_params.get("msg", "")),
+    )
 
 
 async def read_form(request: Request) -> dict[str, str]:
@@ -258,12 +299,11 @@ def office_scope(principal: Principal) -> str | None:
     return principal.region_code if principal.role is Role.OFFICE else None
 
 
-async def visible_posting(
-    svc: Services, principal: Principal, text: str
-) -> Mapping[str, Any] | None:
+async def visible_posting(svc: Services, principal: Principal, text: str) -> PostingDoc | None:
+    """The posting the text names by id, if it lies in the office's scope."""
     if not _RECORD_ID.match(text):
         return None
-    stored = await postings.load(svc, text)
+    stored = await svc.store.postings.get(text)
     if stored is None or not in_scope(principal, stored.get("region_code"), svc.taxonomy.regions):
         return None
     return stored

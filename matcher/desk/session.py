@@ -17,9 +17,9 @@ from urllib.parse import quote, unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from matcher.auth.models import Principal, Role
 from matcher.auth.service import principal_for_token
-from matcher.foundation.problems import Forbidden, Problem, Unauthorized
+from matcher.foundation.principals import Principal, Role
+from matcher.foundation.problems import CsrfFailed, Forbidden, LoginRequired, Unauthorized
 from matcher.privacy.limits import REQUESTS, charge
 from matcher.services import Services
 
@@ -30,16 +30,6 @@ PATH = "/desk"
 # One office shift; the token's own expiry and revocation still apply on every request.
 MAX_AGE_S = 10 * 3600
 DESK_ROLES = frozenset({Role.OFFICE, Role.ADMIN})
-
-
-class LoginRequired(Problem):
-    """No valid desk session: the page redirects to the sign-in form."""
-
-    status, slug, title = 401, "desk-login-required", "Sign in to the desk"
-
-
-class CsrfFailed(Problem):
-    status, slug, title = 403, "csrf-failed", "Form expired"
 
 
 def _secure(request: Request) -> bool:
@@ -93,10 +83,7 @@ def end_session(response: Response) -> None:
 
 async def resolve(svc: Services, token: str) -> Principal:
     """The principal of a desk token; only offices and administrators may use the desk."""
-    bootstrap = str(svc.settings.admin_token) if svc.settings.admin_token else None
-    principal = await principal_for_token(
-        svc.es, svc.specs["tokens"], token=token, bootstrap_token=bootstrap
-    )
+    principal = await principal_for_token(svc, token=token, allow_public=False)
     if principal.role not in DESK_ROLES:
         raise Forbidden("only offices and administrators may use the desk")
     return principal

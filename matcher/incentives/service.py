@@ -10,31 +10,29 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import yaml
-from elasticsearch import ConflictError, NotFoundError
-from elasticsearch.helpers import async_bulk, async_scan
 from pydantic import BaseModel, Field, ValidationError
-from redis.exceptions import RedisError
 
-from matcher.foundation.problems import NotFound, ValidationFailed
+from indexes.documents import PolicyDoc
+from matcher.foundation.problems import NotFound, ValidationFailed, VersionConflict
 from matcher.foundation.records import RecordId, Strict
-from matcher.incentives.errors import VersionConflict
 from matcher.incentives.models import PolicyIn, PolicyOut
 from matcher.policy.incentive_models import Area, Policy, PolicyContent, PolicyStatus
 from matcher.policy.incentives import covers_in_words, in_force, indexed_policy_ids
 from matcher.services import Services
+from matcher.store.base import Version
+from matcher.store.incentives import version_id
 from matcher.taxonomy.catalog import Taxonomy
 
 logger = logging.getLogger("matcher.incentives")
 
-MAX_POLICIES = 1000  # current policies read per request; a region has a few dozen
-MAX_VERSIONS = 1000
+MAX_POLICIES = 1000  # a policy file names at most this many; a region has a few dozen
 MAX_FILE_BYTES = 1_000_000
 _POLICY_SOURCE = [
     "region_code",
@@ -43,10 +41,6 @@ _POLICY_SOURCE = [
     "contract_months",
     "incentive_policy_ids",
 ]
-
-
-def doc_id(policy_id: str, version: int) -> str:
-    return f"{policy_id}@{version}"
 
 
 def rule_errors(content: PolicyContent, taxonomy: Taxonomy) -> list[dict[str, str]]:
@@ -76,14 +70,14 @@ def rule_errors(content: PolicyContent, taxonomy: Taxonomy) -> list[dict[str, st
     return errors
 
 
-def _policy(source: dict[str, Any]) -> Policy:
+def _policy(source: Mapping[str, Any]) -> Policy:
     return Policy.model_validate({k: v for k, v in source.items() if k != "indexed_at"})
 
 
-def to_out(policy: Policy, day: date | None = None) -> PolicyOut:
+def to_out(policy: Policy, day: date) -> PolicyOut:
     return PolicyOut(
         **policy.model_dump(),
-        in_force=in_force(policy, day or date.today()),
+        in_force=in_force(policy, day),
         covers=covers_in_words(policy),
     )
 
@@ -96,14 +90,7 @@ def _content(policy: PolicyContent) -> dict[str, Any]:
 
 async def current_policies(svc: Services, *, include_retired: bool = False) -> list[Policy]:
     """The latest version of every policy (retired ones only when asked), by id."""
-    resp = await svc.es.search(
-        index=svc.specs["incentives"].read_alias,
-        query={"match_all": {}},
-        collapse={"field": "policy_id"},
-        sort=[{"version": "desc"}],
-        size=MAX_POLICIES,
-    )
-    policies = [_policy(h["_source"]) for h in resp["hits"]["hits"]]
+    policies = [_policy(doc) for doc in await svc.store.incentives.latest_versions()]
     if not include_retired:
         policies = [p for p in policies if p.status is PolicyStatus.ACTIVE]
     return sorted(policies, key=lambda p: p.policy_id)
@@ -121,25 +108,12 @@ class _Cached:
 _cache: dict[str, _Cached] = {}
 
 
-def _generation_key(svc: Services) -> str:
-    return f"{svc.settings.index_prefix}:incentives:generation"
-
-
-async def _generation(svc: Services) -> str | None:
-    """The policies' generation, renewed in Redis by every policy write (None: Redis is
-    unreachable, so nothing is cached)."""
-    try:
-        raw = await svc.arq.get(_generation_key(svc))
-    except (RedisError, OSError):
-        return None
-    return raw.decode() if isinstance(raw, bytes) else str(raw or "none")
-
-
 async def active_policies(svc: Services) -> list[Policy]:
     """The latest active version of every policy, cached in this process until a policy write
     (in any process: the generation lives in Redis) renews the generation."""
-    alias = svc.specs["incentives"].read_alias
-    generation = await _generation(svc)  # read before the policies: a write meanwhile re-reads
+    repo = svc.store.incentives
+    alias = repo.spec.read_alias
+    generation = await repo.generation()  # read before the policies: a write meanwhile re-reads
     cached = _cache.get(alias)
     if generation is not None and cached is not None and cached.generation == generation:
         return cached.policies
@@ -155,53 +129,43 @@ def clear_policy_cache() -> None:
 
 
 async def _policies_changed(svc: Services) -> None:
-    _cache.pop(svc.specs["incentives"].read_alias, None)
-    try:
-        # A fresh random value, not a counter: a Redis that lost its data can never bring an
-        # old generation back.
-        await svc.arq.set(_generation_key(svc), uuid.uuid4().hex)
-    except (RedisError, OSError):
+    repo = svc.store.incentives
+    _cache.pop(repo.spec.read_alias, None)
+    if not await repo.renew_generation():
         # Other processes keep their copy until Redis is back and the next write bumps it.
         logger.warning("incentive policy generation not renewed: Redis unreachable")
 
 
 async def in_force_policies(svc: Services, day: date | None = None) -> list[Policy]:
-    today = day or date.today()
+    today = day or svc.clock.today()
     return [p for p in await active_policies(svc) if in_force(p, today)]
 
 
 async def versions(svc: Services, *, policy_id: str) -> list[Policy]:
-    resp = await svc.es.search(
-        index=svc.specs["incentives"].read_alias,
-        query={"term": {"policy_id": policy_id}},
-        sort=[{"version": "asc"}],
-        size=MAX_VERSIONS,
-    )
-    found = [_policy(h["_source"]) for h in resp["hits"]["hits"]]
+    found = [_policy(doc) for doc in await svc.store.incentives.versions(policy_id)]
     if not found:
         raise NotFound(f"No incentive policy {policy_id}")
     return found
 
 
 async def get_version(svc: Services, *, policy_id: str, version: int) -> Policy:
-    try:
-        found = await svc.es.get(
-            index=svc.specs["incentives"].read_alias, id=doc_id(policy_id, version)
-        )
-    except NotFoundError:
-        raise NotFound(f"No version {version} of incentive policy {policy_id}") from None
-    return _policy(found["_source"])
+    found = await svc.store.incentives.version(policy_id, version)
+    if found is None:
+        raise NotFound(f"No version {version} of incentive policy {policy_id}")
+    return _policy(found)
 
 
 async def latest(svc: Services, *, policy_id: str) -> Policy | None:
-    resp = await svc.es.search(
-        index=svc.specs["incentives"].read_alias,
-        query={"term": {"policy_id": policy_id}},
-        sort=[{"version": "desc"}],
-        size=1,
-    )
-    hits = resp["hits"]["hits"]
-    return _policy(hits[0]["_source"]) if hits else None
+    found = await svc.store.incentives.latest(policy_id)
+    return _policy(found) if found is not None else None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Who records a policy version, and why."""
+
+    by: str
+    note: str = ""
 
 
 async def _write_version(
@@ -211,10 +175,9 @@ async def _write_version(
     content: dict[str, Any],
     status: PolicyStatus,
     version: int,
-    recorded_by: str,
-    note: str,
+    recorded: Recorded,
 ) -> Policy:
-    now = datetime.now(UTC)
+    now = svc.clock.now()
     policy = Policy.model_validate(
         {
             **content,
@@ -222,24 +185,17 @@ async def _write_version(
             "version": version,
             "status": status,
             "recorded_at": now,
-            "recorded_by": recorded_by,
-            "note": note,
+            "recorded_by": recorded.by,
+            "note": recorded.note,
         }
     )
     document = {**policy.model_dump(mode="json"), "indexed_at": now.isoformat()}
-    try:
-        await svc.es.create(
-            index=svc.specs["incentives"].write_alias,
-            id=doc_id(policy_id, version),
-            document=document,
-            refresh="wait_for",
-        )
-    except ConflictError:
+    if not await svc.store.incentives.add_version(cast(PolicyDoc, document)):
         raise VersionConflict(
             f"Version {version} of {policy_id} was written by someone else meanwhile; "
             "read the policy again and retry",
             current_version=version,
-        ) from None
+        )
     await _policies_changed(svc)
     logger.info("incentive policy version", extra={"policy_id": policy_id, "version": version})
     return policy
@@ -275,8 +231,7 @@ async def put_policy(
         content=content,
         status=PolicyStatus.ACTIVE,
         version=current_version + 1,
-        recorded_by=recorded_by,
-        note=body.note,
+        recorded=Recorded(recorded_by, body.note),
     )
     return policy, True
 
@@ -296,8 +251,7 @@ async def retire_policy(
         content=_content(current),
         status=PolicyStatus.RETIRED,
         version=current.version + 1,
-        recorded_by=recorded_by,
-        note=note or "retired",
+        recorded=Recorded(recorded_by, note or "retired"),
     )
 
 
@@ -374,57 +328,49 @@ async def reflag_postings(svc: Services, *, batch_size: int = 500) -> dict[str, 
     moved) is skipped: its write computed the flags from the same or newer policies."""
     policies = await current_policies(svc)
     regions = svc.taxonomy.regions
-    index = svc.specs["postings"].write_alias
+    repo = svc.store.postings
     scanned = changed = skipped = 0
-    actions: list[dict[str, Any]] = []
+    updates: list[tuple[str, dict[str, Any], Version]] = []
 
     async def flush() -> None:
-        nonlocal skipped, actions
-        if not actions:
+        nonlocal skipped, updates
+        if not updates:
             return
-        _, failed = await async_bulk(svc.es, actions, raise_on_error=False, stats_only=False)
-        errors = failed if isinstance(failed, list) else []
-        conflicts = [e for e in errors if next(iter(e.values())).get("status") in (404, 409)]
-        if len(conflicts) != len(errors):
-            raise RuntimeError(f"re-flagging postings failed: {errors[:3]}")
-        skipped += len(conflicts)
-        actions = []
+        lost, failed = await repo.update_many_if_unchanged(updates)
+        if failed:
+            raise RuntimeError(f"re-flagging postings failed: {failed[:3]}")
+        skipped += lost
+        updates = []
 
-    async for hit in async_scan(
-        svc.es,
-        index=index,
-        size=batch_size,
-        query={"sort": ["_doc"]},
-        _source_includes=_POLICY_SOURCE,
-        seq_no_primary_term=True,
+    async for posting_id, source, version in repo.scan(
+        {"match_all": {}}, fields=_POLICY_SOURCE, size=batch_size
     ):
         scanned += 1
-        source = hit["_source"]
         ids = indexed_policy_ids(policies, source, regions)
         if ids == sorted(source.get("incentive_policy_ids") or []):
             continue
         changed += 1
-        actions.append(
-            {
-                "_op_type": "update",
-                "_index": index,
-                "_id": hit["_id"],
-                "if_seq_no": hit["_seq_no"],
-                "if_primary_term": hit["_primary_term"],
-                "doc": {"incentive_policy_ids": ids},
-            }
-        )
-        if len(actions) >= batch_size:
+        updates.append((posting_id, {"incentive_policy_ids": ids}, version))
+        if len(updates) >= batch_size:
             await flush()
     await flush()
-    await svc.es.indices.refresh(index=index)
+    await repo.refresh_now()
     logger.info(
         "postings re-flagged", extra={"scanned": scanned, "changed": changed, "skipped": skipped}
     )
     return {"scanned": scanned, "changed": changed - skipped, "skipped": skipped}
 
 
+async def queue_reflag(svc: Services, policy: Policy) -> None:
+    """Postings carry the ids of the policies whose posting-side rule they meet: a changed
+    rule re-flags them in the worker (job id per version, so a replay is a no-op)."""
+    await svc.jobs.enqueue(
+        "reflag_incentives",
+        job_id=reflag_job_id(svc.settings.index_prefix, policy.policy_id, policy.version),
+    )
+
+
 def reflag_job_id(index_prefix: str, policy_id: str, version: int) -> str:
     """One job per new version (a replay of the same change is a no-op), per deployment
     (two deployments sharing a Redis never swallow each other's jobs)."""
-    return f"reflag-incentives:{index_prefix}:{doc_id(policy_id, version)}"
+    return f"reflag-incentives:{index_prefix}:{version_id(policy_id, version)}"

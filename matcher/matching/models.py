@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from matcher.matching.service import Scored
 from matcher.policy.incentive_models import Grant, IncentiveTotals
 from matcher.policy.projection import View, feature_detail
+from matcher.policy.ranking import Scored
 
 
 class FeatureOut(BaseModel):

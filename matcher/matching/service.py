@@ -1,220 +1,126 @@
-"""Matches in both directions, and the explanation of one pair (keyword-only functions)."""
+"""Matches in both directions, and the explanation of one pair (keyword-only functions).
+
+Each direction retrieves under the hard-rule filters (``matcher.store.rule_filters``) by BM25
+and by kNN at once, fuses the two lists by reciprocal rank and re-ranks the fused candidates
+with explained features (``matcher.policy.ranking``). What a caller sees of each candidate
+is decided here once: the enterprise's candidate view (redacted, charged to its daily
+quota, with the state of its contact requests), everyone else's full view.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from elasticsearch import AsyncElasticsearch
-
-from matcher.auth.models import Principal, Role
-from matcher.foundation.problems import NotFound
+from indexes.documents import PostingDoc, ProfileDoc
+from matcher.foundation.paging import Page
+from matcher.foundation.principals import Principal, Role
+from matcher.foundation.problems import NotFound, ValidationFailed
 from matcher.incentives.service import in_force_policies
-from matcher.policy import features as f
-from matcher.policy.access import in_scope, region_prefix
-from matcher.policy.incentive_models import Grant, Policy
-from matcher.policy.incentives import applicable
+from matcher.matching.models import (
+    PairExplanation,
+    PostingMatch,
+    PostingMatches,
+    PostingSummary,
+    ProfileMatch,
+    ProfileMatches,
+    ProfileSummary,
+    explanation,
+    incentive_totals,
+)
+from matcher.policy.access import candidate_scope, may_match_posting, may_match_profile
 from matcher.policy.incentives import grants as incentive_grants
-from matcher.policy.ranking import MatchingConfig
-from matcher.policy.rules import RuleResult, check, posting_filters, profile_filters
-from matcher.postings import service as postings
-from matcher.profiles import service as profiles
+from matcher.policy.projection import redact_profile, region_filter_error, view_for
+from matcher.policy.ranking import (
+    Fused,
+    Pair,
+    PairContext,
+    RankingConfig,
+    Scored,
+    fuse,
+    rank_pairs,
+    score_pair,
+)
+from matcher.policy.rules import check
+from matcher.privacy.limits import CANDIDATE_VIEWS, charge
 from matcher.services import Services
-from matcher.taxonomy.regions import RegionCatalog
+from matcher.store.queries import (
+    Query,
+    is_active_profile,
+    is_open_posting,
+    region_prefix,
+    scope_filter,
+)
+from matcher.store.records import RecordRepository
+from matcher.store.rule_filters import candidate_filters, posting_filters
 
-Doc = Mapping[str, Any]
 Mode = Literal["hybrid", "bm25", "knn"]
-# Never returned by a match: vectors are large, contact details are personal.
-MATCH_EXCLUDES = ["embedding", "contact", "certificates.number", "search_text", "title_tokens"]
+MAX_DEPTH = 100  # offset + limit (= rerank_depth): nobody pages through the candidate base
 
 
 @dataclass(frozen=True)
-class Scored:
-    record_id: str
-    score: float
-    features: dict[str, f.Feature]
-    contributions: dict[str, float]
-    gaps: list[f.Gap]
-    rules: list[RuleResult]
-    source: Doc
-    ranks: dict[str, int | None] = field(default_factory=dict)
-    grants: list[Grant] = field(default_factory=list)
+class Retrieval:
+    """One retrieval request: the text and vector of the query record and the filters."""
+
+    text: str
+    vector: Sequence[float] | None
+    filters: list[Query]
+    must_not: list[Query]
+    boosts: list[Query]
 
 
 async def retrieve(
-    es: AsyncElasticsearch,
-    index: str,
-    *,
-    text: str,
-    vector: list[float] | None,
-    filters: list[dict[str, Any]],
-    must_not: list[dict[str, Any]],
-    boosts: list[dict[str, Any]],
-    config: MatchingConfig,
-    mode: Mode = "hybrid",
-) -> list[tuple[str, Doc, float, dict[str, int | None]]]:
-    """BM25 and kNN under the same filters, fused by reciprocal rank: (id, source, rrf, ranks).
-    ``mode`` keeps one retriever only (for the evaluation benchmark's baselines)."""
-    searches = []
+    repo: RecordRepository[Any], retrieval: Retrieval, config: RankingConfig, mode: Mode = "hybrid"
+) -> list[Fused]:
+    """BM25 and kNN under the same filters, fused by reciprocal rank, best first. ``mode``
+    keeps one retriever only (for the evaluation benchmark's baselines)."""
+    searches: dict[str, Any] = {}
     if mode != "knn":
-        searches.append(("bm25", _bm25(es, index, text, filters, must_not, boosts, config)))
-    if vector is not None and mode != "bm25":
-        searches.append(
-            (
-                "knn",
-                es.search(
-                    index=index,
-                    knn={
-                        "field": "embedding",
-                        "query_vector": vector,
-                        "k": config.knn_k,
-                        "num_candidates": config.knn_num_candidates,
-                        "filter": {"bool": {"filter": filters, "must_not": must_not}},
-                        # int8 quantisation alone caps recall@50 near 0.86 at 100k; rescoring
-                        # twice k on the float vectors brings it to 0.99 for ~1 ms.
-                        "rescore_vector": {"oversample": 2.0},
-                    },
-                    size=config.knn_k,
-                    source_excludes=MATCH_EXCLUDES,
-                    track_total_hits=False,
-                ),
-            )
+        searches["bm25"] = repo.bm25(
+            retrieval.text,
+            filters=retrieval.filters,
+            must_not=retrieval.must_not,
+            boosts=retrieval.boosts,
+            size=config.bm25_size,
         )
-    responses = await asyncio.gather(*(search for _, search in searches))
-    sources: dict[str, Doc] = {}
-    ranks: dict[str, dict[str, int | None]] = {}
-    for (name, _), resp in zip(searches, responses, strict=True):
-        previous, rank = None, 0
-        for position, hit in enumerate(resp["hits"]["hits"], start=1):
-            # Equal scores share a rank: two records that differ only in data the ranking
-            # must ignore (contact details) then rank exactly alike.
-            if hit["_score"] != previous:
-                previous, rank = hit["_score"], position
-            sources.setdefault(hit["_id"], hit["_source"])
-            ranks.setdefault(hit["_id"], {"bm25": None, "knn": None})[name] = rank
-    fused = [(doc_id, sources[doc_id], _rrf(r, config.rrf_k), r) for doc_id, r in ranks.items()]
-    fused.sort(key=lambda item: (-item[2], item[0]))
-    return fused[: config.rerank_depth]
+    if retrieval.vector is not None and mode != "bm25":
+        searches["knn"] = repo.knn(
+            retrieval.vector,
+            filters=retrieval.filters,
+            must_not=retrieval.must_not,
+            k=config.knn_k,
+            num_candidates=config.knn_num_candidates,
+        )
+    results = await asyncio.gather(*searches.values())
+    lists = {
+        name: [(h.id, h.doc, h.score) for h in hits]
+        for name, hits in zip(searches, results, strict=True)
+    }
+    for name in ("bm25", "knn"):
+        lists.setdefault(name, [])
+    return fuse(lists, config.rrf_k)[: config.rerank_depth]
 
 
-def _bm25(
-    es: AsyncElasticsearch,
-    index: str,
-    text: str,
-    filters: list[dict[str, Any]],
-    must_not: list[dict[str, Any]],
-    boosts: list[dict[str, Any]],
-    config: MatchingConfig,
-) -> Awaitable[Any]:
-    return es.search(
-        index=index,
-        query={
-            "bool": {
-                "filter": filters,
-                "must_not": must_not,
-                "should": [
-                    {"match": {"search_text": {"query": text}}},
-                    {"match": {"title_tokens": {"query": text, "boost": 2}}},
-                    *boosts,
-                ],
-                "minimum_should_match": 1,
-            }
-        },
-        size=config.bm25_size,
-        source_excludes=MATCH_EXCLUDES,
-        # Counting every hit (ES counts up to 10,000 by default) keeps Lucene from skipping
-        # documents that cannot reach the top: without it BM25 took about a quarter less time
-        # at 100k profiles (benchmarks/match_latency.py). Ranking needs no total.
-        track_total_hits=False,
+def pair_context(svc: Services, policies: Sequence[Any] = ()) -> PairContext:
+    return PairContext(
+        day=svc.clock.today(),
+        regions=svc.taxonomy.regions,
+        occupations=svc.taxonomy.occupations,
+        config=svc.ranking,
+        policies=policies,
     )
 
 
-def _rrf(ranks: Mapping[str, int | None], k: int) -> float:
-    return sum(1 / (k + r) for r in ranks.values() if r is not None)
+@dataclass(frozen=True)
+class CandidateFilter:
+    """What an office or enterprise narrows a posting's candidates to."""
 
-
-def score_pair(
-    posting: Doc,
-    profile: Doc,
-    *,
-    retrieval: float,
-    day: date,
-    regions: RegionCatalog,
-    config: MatchingConfig,
-    grants: Sequence[Grant] = (),
-) -> tuple[float, dict[str, f.Feature], dict[str, float], list[f.Gap]]:
-    """The weighted score of a pair, its features, their contributions and the gaps.
-    ``grants`` are the pair's incentives (``matcher.policy.incentives.grants``)."""
-    cert_feature, cert_gaps = f.certificates(posting, profile, day)
-    wage_feature, wage_gaps = f.wage(posting, profile)
-    feats = {
-        "retrieval": f.Feature(retrieval, "关键词与语义检索综合排名"),
-        "occupation": f.occupation(posting, profile),
-        "grade": f.grade(posting, profile),
-        "certificates": cert_feature,
-        "skills": f.skills(posting, profile),
-        "experience": f.experience(profile),
-        "wage": wage_feature,
-        "location": f.location(posting, profile, regions),
-        "mobility_incentive": f.mobility_incentive(profile, grants),
-    }
-    contributions = {k: round(config.weights[k] * v.value, 6) for k, v in feats.items()}
-    return round(sum(contributions.values()), 6), feats, contributions, cert_gaps + wage_gaps
-
-
-def best_rrf(k: int) -> float:
-    """The highest fused score: rank 1 in both lists. Dividing by it maps scores to [0, 1]."""
-    return 2 / (k + 1)
-
-
-def rank_pairs(
-    svc: Services,
-    *,
-    fused: list[tuple[str, Doc, float, dict[str, int | None]]],
-    pair: Any,
-    policies: Sequence[Policy],
-    city_level: bool = False,
-) -> list[Scored]:
-    """Score and order the fused candidates. ``city_level`` scores location with each
-    profile's league-city only (for enterprises, who may not learn the county); hard rules
-    and incentives always see the record as it is."""
-    config: MatchingConfig = svc.matching
-    day = date.today()
-    best = best_rrf(config.rrf_k)
-    regions = svc.taxonomy.regions
-    scored = []
-    by_posting: dict[str, list[Policy]] = {}
-    for doc_id, source, rrf, ranks in fused:
-        posting, profile = pair(source)
-        posting_key = str(posting.get("id"))
-        if posting_key not in by_posting:
-            by_posting[posting_key] = applicable(policies, posting, day=day, regions=regions)
-        granted = incentive_grants(
-            by_posting[posting_key], posting, profile, day=day, regions=regions
-        )
-        score, feats, contributions, gaps = score_pair(
-            posting,
-            f.at_city_level(profile, regions) if city_level else profile,
-            retrieval=min(rrf / best, 1.0),
-            day=day,
-            regions=regions,
-            config=config,
-            grants=granted,
-        )
-        rules = check(posting, profile, day, svc.taxonomy.occupations)
-        scored.append(
-            Scored(doc_id, score, feats, contributions, gaps, rules, source, ranks, granted)
-        )
-    scored.sort(key=lambda s: (-s.score, s.record_id))
-    return scored
-
-
-def _region_filter(region: str | None) -> list[dict[str, Any]]:
-    return [region_prefix(region)] if region else []
+    region: str | None = None
+    min_level: int | None = None
+    willing_to_relocate: bool = False
 
 
 async def matches_for_posting(
@@ -222,49 +128,64 @@ async def matches_for_posting(
     *,
     principal: Principal,
     posting_id: str,
-    region: str | None = None,
-    min_level: int | None = None,
+    narrow: CandidateFilter | None = None,
     mode: Mode = "hybrid",
 ) -> tuple[list[Scored], float]:
     """Ranked candidate profiles for a posting (its enterprise, offices of its region, admin)."""
     started = time.perf_counter()
-    posting = await postings.load(svc, posting_id, with_vector=True)
-    if posting is None or not _may_match_posting(principal, posting, svc.taxonomy.regions):
+    narrow = narrow or CandidateFilter()
+    posting = await svc.store.postings.get(posting_id, with_vector=True)
+    if posting is None or not may_match_posting(principal, posting, svc.taxonomy.regions):
         raise NotFound(f"No posting {posting_id}")
-    if not postings.is_matchable(posting):
+    day = svc.clock.today()
+    if not is_open_posting(posting, day):
         # Paused, closed, filled or outside its dates: it matches nobody.
         return [], (time.perf_counter() - started) * 1000
-    filters = profile_filters(posting, date.today()) + _region_filter(region)
-    if principal.role is Role.OFFICE:
-        # An office's scope bounds the candidates in the query itself, like search does.
-        filters += _region_filter(principal.region_code or "000000")
-    if min_level:
-        filters.append({"range": {"effective_level": {"lte": min_level}}})
+    filters = candidate_filters(posting, day) + scope_filter(candidate_scope(principal))
+    if narrow.region:
+        filters.append(region_prefix(narrow.region))
+    if narrow.min_level:
+        filters.append({"range": {"effective_level": {"lte": narrow.min_level}}})
+    if narrow.willing_to_relocate:
+        filters.append({"term": {"willing_to_relocate": True}})
     code = posting.get("occupation_code")
     boosts = [{"term": {"occupation_codes": {"value": code, "boost": 3}}}] if code else []
+    retrieval = Retrieval(
+        posting.get("search_text", ""), posting.get("embedding"), filters, [], boosts
+    )
     # The policies are read while the candidates are retrieved: no added wait.
     fused, policies = await asyncio.gather(
-        retrieve(
-            svc.es,
-            svc.specs["profiles"].read_alias,
-            text=posting.get("search_text", ""),
-            vector=posting.get("embedding"),
-            filters=filters,
-            must_not=[],
-            boosts=boosts,
-            config=svc.matching,
-            mode=mode,
-        ),
-        in_force_policies(svc),
+        retrieve(svc.store.profiles, retrieval, svc.ranking, mode), in_force_policies(svc, day)
     )
     ranked = rank_pairs(
-        svc,
-        fused=fused,
-        pair=lambda source: (posting, source),
-        policies=policies,
+        fused,
+        pair=_with_posting(posting),
+        context=pair_context(svc, policies),
         city_level=principal.role is Role.ENTERPRISE,
     )
     return ranked, (time.perf_counter() - started) * 1000
+
+
+def _with_posting(posting: PostingDoc) -> Pair:
+    return lambda source: (posting, source)
+
+
+def _with_profile(profile: ProfileDoc) -> Pair:
+    return lambda source: (source, profile)
+
+
+def profile_retrieval(profile: ProfileDoc, day: Any, extra: Sequence[Query] = ()) -> Retrieval:
+    """What a profile's postings are retrieved by: its text and vector under the hard rules,
+    its occupations boosted."""
+    filters, must_not = posting_filters(profile, day)
+    boosts = [{"terms": {"occupation_code": profile.get("occupation_codes") or [], "boost": 3}}]
+    return Retrieval(
+        profile.get("search_text", ""),
+        profile.get("embedding"),
+        [*filters, *extra],
+        must_not,
+        boosts,
+    )
 
 
 async def matches_for_profile(
@@ -272,69 +193,168 @@ async def matches_for_profile(
 ) -> tuple[list[Scored], float]:
     """Ranked postings for a profile (its seeker, offices of its region, admin)."""
     started = time.perf_counter()
-    profile = await profiles.load(svc, profile_id, with_vector=True)
+    profile = await load_matchable_profile(svc, principal, profile_id)
+    if not is_active_profile(profile):
+        return [], (time.perf_counter() - started) * 1000
+    day = svc.clock.today()
+    retrieval = profile_retrieval(profile, day, [region_prefix(region)] if region else [])
+    fused, policies = await asyncio.gather(
+        retrieve(svc.store.postings, retrieval, svc.ranking), in_force_policies(svc, day)
+    )
+    ranked = rank_pairs(fused, pair=_with_profile(profile), context=pair_context(svc, policies))
+    return ranked, (time.perf_counter() - started) * 1000
+
+
+async def load_matchable_profile(
+    svc: Services, principal: Principal, profile_id: str
+) -> ProfileDoc:
+    """The profile with its vector, if the principal may see its matches (else 404)."""
+    profile = await svc.store.profiles.get(profile_id, with_vector=True)
     if profile is None or not may_match_profile(principal, profile, svc.taxonomy.regions):
         raise NotFound(f"No profile {profile_id}")
-    if profile.get("status") != "active":
-        return [], (time.perf_counter() - started) * 1000
-    filters, must_not = posting_filters(profile, date.today())
-    boosts = [{"terms": {"occupation_code": profile.get("occupation_codes") or [], "boost": 3}}]
-    fused, policies = await asyncio.gather(
-        retrieve(
-            svc.es,
-            svc.specs["postings"].read_alias,
-            text=profile.get("search_text", ""),
-            vector=profile.get("embedding"),
-            filters=filters + _region_filter(region),
-            must_not=must_not,
-            boosts=boosts,
-            config=svc.matching,
-        ),
-        in_force_policies(svc),
-    )
-    ranked = rank_pairs(svc, fused=fused, pair=lambda source: (source, profile), policies=policies)
-    return ranked, (time.perf_counter() - started) * 1000
+    return profile
 
 
 async def explain_pair(
     svc: Services, *, principal: Principal, profile_id: str, posting_id: str
 ) -> Scored:
     """Why a posting is or is not among a profile's matches (PIPL art. 24)."""
-    profile = await profiles.load(svc, profile_id, with_vector=True)
-    if profile is None or not may_match_profile(principal, profile, svc.taxonomy.regions):
-        raise NotFound(f"No profile {profile_id}")
-    posting = await postings.load(svc, posting_id, with_vector=True)
+    profile = await load_matchable_profile(svc, principal, profile_id)
+    posting = await svc.store.postings.get(posting_id, with_vector=True)
     if posting is None or (posting.get("status") != "active" and principal.role is Role.SEEKER):
         raise NotFound(f"No posting {posting_id}")
-    day = date.today()
-    regions = svc.taxonomy.regions
+    context = pair_context(svc, await in_force_policies(svc))
     granted = incentive_grants(
-        await in_force_policies(svc), posting, profile, day=day, regions=regions
+        context.policies, posting, profile, day=context.day, regions=context.regions
     )
     score, feats, contributions, gaps = score_pair(
-        posting,
-        profile,
-        retrieval=0.0,
-        day=day,
-        regions=regions,
-        config=svc.matching,
-        grants=granted,
+        posting, profile, retrieval=0.0, context=context, grants=granted
     )
-    rules = check(posting, profile, day, svc.taxonomy.occupations)
+    rules = check(posting, profile, context.day, svc.taxonomy.occupations)
     return Scored(posting_id, score, feats, contributions, gaps, rules, posting, grants=granted)
 
 
-def _may_match_posting(principal: Principal, posting: Doc, regions: RegionCatalog) -> bool:
-    if principal.role is Role.ENTERPRISE:
-        return posting.get("enterprise_id") == principal.subject
-    if principal.role is Role.SEEKER:
-        return False
-    return in_scope(principal, posting.get("region_code"), regions)
+# What callers see: pages of matches, with the candidate view decided once, here.
 
 
-def may_match_profile(principal: Principal, profile: Doc, regions: RegionCatalog) -> bool:
-    if principal.role is Role.SEEKER:
-        return profile.get("owner_id") == principal.subject
+def check_depth(svc: Services, principal: Principal, page: Page) -> None:
+    """Nobody pages through the candidate base; enterprises stop sooner (a setting)."""
+    depth = MAX_DEPTH
+    if principal.role is Role.ENTERPRISE and svc.settings.enterprise_max_depth:
+        depth = min(depth, svc.settings.enterprise_max_depth)
+    if page.offset + page.limit > depth:
+        raise ValidationFailed(
+            "Paging too deep",
+            [{"field": "offset", "message": f"offset + limit may be at most {depth}"}],
+        )
+
+
+def check_region(svc: Services, principal: Principal, region: str | None) -> None:
+    regions = svc.taxonomy.regions
+    if region and not regions.is_valid(region):
+        raise ValidationFailed("Unknown region", [{"field": "region", "message": region}])
+    refused = region_filter_error(principal, region, regions)
+    if refused:
+        raise ValidationFailed("Region too narrow", [{"field": "region", "message": refused}])
+
+
+def profile_summary(source: Mapping[str, Any]) -> ProfileSummary:
+    return ProfileSummary.model_validate(
+        {k: source.get(k) for k in ProfileSummary.model_fields}
+        | {
+            "occupation_codes": source.get("occupation_codes") or [],
+            "skills": source.get("skills") or [],
+            "willing_to_relocate": bool(source.get("willing_to_relocate")),
+        }
+    )
+
+
+def posting_summary(source: Mapping[str, Any]) -> PostingSummary:
+    return PostingSummary.model_validate({k: source.get(k) for k in PostingSummary.model_fields})
+
+
+async def candidate_page(
+    svc: Services,
+    *,
+    principal: Principal,
+    posting_id: str,
+    narrow: CandidateFilter,
+    page: Page,
+) -> ProfileMatches:
+    """A page of a posting's candidates as the principal may see them. For an enterprise
+    every candidate shown counts against its daily quota, each is redacted to the candidate
+    view and carries the state of the enterprise's contact request."""
+    check_depth(svc, principal, page)
+    check_region(svc, principal, narrow.region)
+    ranked, took = await matches_for_posting(
+        svc, principal=principal, posting_id=posting_id, narrow=narrow
+    )
+    shown = ranked[page.offset : page.offset + page.limit]
+    view = view_for(principal)
+    requests: dict[str, str] = {}
     if principal.role is Role.ENTERPRISE:
-        return False
-    return in_scope(principal, profile.get("region_code"), regions)
+        await charge(
+            svc,
+            principal,
+            CANDIDATE_VIEWS,
+            allowed=svc.settings.candidate_views_per_day,
+            amount=len(shown),
+        )
+        requests = await svc.store.consents.statuses(
+            posting_id=posting_id,
+            enterprise_id=principal.subject,
+            profile_ids=[s.record_id for s in shown],
+        )
+    weights = svc.ranking.weights
+    matches = [
+        ProfileMatch(
+            profile_id=s.record_id,
+            score=s.score,
+            profile=profile_summary(redact_profile(s.source, view)),
+            explanation=explanation(s, weights, view),
+            incentives=s.grants,
+            incentive_totals=incentive_totals(s.grants),
+            contact_request=requests.get(s.record_id),
+        )
+        for s in shown
+    ]
+    return ProfileMatches(matches=matches, total=len(ranked), took_ms=round(took, 1))
+
+
+def posting_match(scored: Scored, weights: Mapping[str, float]) -> PostingMatch:
+    return PostingMatch(
+        posting_id=scored.record_id,
+        score=scored.score,
+        posting=posting_summary(scored.source),
+        explanation=explanation(scored, dict(weights)),
+        incentives=scored.grants,
+        incentive_totals=incentive_totals(scored.grants),
+    )
+
+
+async def posting_page(
+    svc: Services, *, principal: Principal, profile_id: str, region: str | None, page: Page
+) -> PostingMatches:
+    """A page of a profile's matching postings."""
+    check_depth(svc, principal, page)
+    check_region(svc, principal, region)
+    ranked, took = await matches_for_profile(
+        svc, principal=principal, profile_id=profile_id, region=region
+    )
+    matches = [
+        posting_match(s, svc.ranking.weights)
+        for s in ranked[page.offset : page.offset + page.limit]
+    ]
+    return PostingMatches(matches=matches, total=len(ranked), took_ms=round(took, 1))
+
+
+async def pair_explanation(
+    svc: Services, *, principal: Principal, profile_id: str, posting_id: str
+) -> PairExplanation:
+    scored = await explain_pair(
+        svc, principal=principal, profile_id=profile_id, posting_id=posting_id
+    )
+    base = explanation(scored, svc.ranking.weights)
+    return PairExplanation(
+        **dict(base), incentives=scored.grants, incentive_totals=incentive_totals(scored.grants)
+    )

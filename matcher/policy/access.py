@@ -1,12 +1,16 @@
-"""Object-level authorisation: who may read or write which profile or posting.
+"""Object-level authorisation: who may read, write or match which record.
 
-One place decides, so every endpoint (and the import job) applies the same rules:
+The one place that decides, so every endpoint, the desk and the jobs apply the same rules
+(docs/domain.md, "Who may see what"):
 - admin: everything;
 - office: records whose region lies inside the office's region scope (and, on update, both
-  the stored and the new region);
+  the stored and the new region); referrals it made, or whose posting or seeker is in scope;
 - seeker: their own profile (``owner_id`` = the token's subject);
 - enterprise: its own postings (``enterprise_id`` = the token's subject).
 Records a principal may not read are reported as not found, so ids cannot be probed.
+
+Where a list is filtered in the query itself, the decision is a ``RegionScope`` (or a
+``ReferralScope``) that the store turns into filters; each has its Python twin here.
 """
 
 from __future__ import annotations
@@ -14,19 +18,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from matcher.auth.models import Principal, Role
+from indexes.documents import PostingDoc, ProfileDoc, ReferralDoc
+from matcher.foundation.principals import Principal, Role
+from matcher.store.queries import (
+    EVERYWHERE,
+    NOWHERE,
+    ReferralScope,
+    RegionScope,
+    is_public_posting,
+)
 from matcher.taxonomy.regions import RegionCatalog
 
 
-def region_prefix(code: str, field: str = "region_code") -> dict[str, Any]:
-    """The query for records inside a GB/T 2260 region, which is positional: 15 (a province,
-    150000), 1502 (a league-city, 150200), 150203 (a county, also one like 130110)."""
-    significant = code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
-    return {"prefix": {field: significant}}
-
-
 def in_scope(principal: Principal, region_code: str | None, regions: RegionCatalog) -> bool:
-    """An office's region scope covers ``region_code``."""
+    """An office's region scope covers ``region_code`` (admins: everything)."""
     if principal.role is Role.ADMIN:
         return True
     if principal.role is not Role.OFFICE or not principal.region_code or not region_code:
@@ -34,9 +39,17 @@ def in_scope(principal: Principal, region_code: str | None, regions: RegionCatal
     return regions.within(region_code, principal.region_code)
 
 
-def may_read_profile(
-    principal: Principal, stored: Mapping[str, Any], regions: RegionCatalog
-) -> bool:
+def listing_scope(principal: Principal) -> RegionScope:
+    """Where the records an office or admin lists may lie: an office's own region (one
+    without a region sees nothing), everywhere for admins. Twin: ``in_scope``."""
+    if principal.role is Role.ADMIN:
+        return EVERYWHERE
+    if principal.role is Role.OFFICE:
+        return RegionScope(principal.region_code) if principal.region_code else NOWHERE
+    return NOWHERE
+
+
+def may_read_profile(principal: Principal, stored: ProfileDoc, regions: RegionCatalog) -> bool:
     if principal.role is Role.SEEKER:
         return stored.get("owner_id") == principal.subject
     return in_scope(principal, stored.get("region_code"), regions)
@@ -45,7 +58,7 @@ def may_read_profile(
 def may_write_profile(
     principal: Principal,
     *,
-    stored: Mapping[str, Any] | None,
+    stored: ProfileDoc | None,
     owner_id: str | None,
     region_code: str,
     regions: RegionCatalog,
@@ -66,11 +79,9 @@ def may_write_profile(
     return None
 
 
-def may_read_posting(
-    principal: Principal, stored: Mapping[str, Any], regions: RegionCatalog
-) -> bool:
+def may_read_posting(principal: Principal, stored: PostingDoc, regions: RegionCatalog) -> bool:
     """Active postings are public to every signed-in role; others only to who manages them."""
-    if stored.get("status") == "active":
+    if is_public_posting(stored):
         return True
     if principal.role is Role.ENTERPRISE:
         return stored.get("enterprise_id") == principal.subject
@@ -80,7 +91,7 @@ def may_read_posting(
 def may_write_posting(
     principal: Principal,
     *,
-    stored: Mapping[str, Any] | None,
+    stored: PostingDoc | None,
     enterprise_id: str | None,
     region_code: str,
     regions: RegionCatalog,
@@ -99,3 +110,52 @@ def may_write_posting(
     if not in_scope(principal, region_code, regions):
         return f"region {region_code} is outside your office's region"
     return None
+
+
+def may_match_posting(principal: Principal, posting: PostingDoc, regions: RegionCatalog) -> bool:
+    """Who may see a posting's candidates: its enterprise, offices of its region, admins."""
+    if principal.role is Role.ENTERPRISE:
+        return posting.get("enterprise_id") == principal.subject
+    if principal.role is Role.SEEKER:
+        return False
+    return in_scope(principal, posting.get("region_code"), regions)
+
+
+def may_match_profile(principal: Principal, profile: ProfileDoc, regions: RegionCatalog) -> bool:
+    """Who may see a profile's matching postings: its seeker, offices of its region, admins."""
+    if principal.role is Role.SEEKER:
+        return profile.get("owner_id") == principal.subject
+    if principal.role is Role.ENTERPRISE:
+        return False
+    return in_scope(principal, profile.get("region_code"), regions)
+
+
+def candidate_scope(principal: Principal) -> RegionScope:
+    """Where a posting's candidates may live for this principal: an office sees candidates of
+    its own region only (in the query itself, like search); enterprises and admins see all."""
+    if principal.role is Role.OFFICE:
+        return RegionScope(principal.region_code or "000000")
+    return EVERYWHERE
+
+
+def referral_scope(principal: Principal) -> ReferralScope:
+    if principal.role is Role.ADMIN:
+        return ReferralScope(everything=True)
+    if principal.role is not Role.OFFICE or not principal.region_code:
+        return ReferralScope()
+    return ReferralScope(office_id=principal.subject, region=principal.region_code)
+
+
+def may_see_referral(
+    principal: Principal, referral: ReferralDoc | Mapping[str, Any], regions: RegionCatalog
+) -> bool:
+    """Twin of ``referral_scope`` for single reads and writes."""
+    if principal.role is Role.ADMIN:
+        return True
+    if principal.role is not Role.OFFICE:
+        return False
+    return (
+        referral.get("office_id") == principal.subject
+        or in_scope(principal, referral.get("posting_region_code"), regions)
+        or in_scope(principal, referral.get("profile_region_code"), regions)
+    )

@@ -1,7 +1,7 @@
 """No discrimination: fields and phrases about protected traits are refused, never stored.
 
 Postings and searches must not filter or rank on age, gender, ethnicity, marital status or
-household registration (DOMAIN.md). A body that carries such a field, or free text that states
+household registration (docs/domain.md). A body that carries such a field, or free text that states
 such a requirement (限男性, 35岁以下, 本地户口 …), is rejected with a 422 naming the field.
 """
 

@@ -12,8 +12,7 @@ from datetime import date
 from typing import Any
 
 from matcher.policy.incentive_models import Grant
-from matcher.policy.rules import is_hard, valid_cert_keys
-from matcher.taxonomy.certificates import certificate_key
+from matcher.taxonomy.certificates import certificate_key, is_hard, valid_cert_keys
 from matcher.taxonomy.regions import RegionCatalog
 
 Doc = Mapping[str, Any]

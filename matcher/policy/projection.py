@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from matcher.auth.models import Principal, Role
+from matcher.foundation.principals import Principal, Role
 from matcher.taxonomy.regions import RegionCatalog
 
 

@@ -1,13 +1,24 @@
-"""Ranking weights and retrieval sizes, read from ``matching.yaml`` (or a configured file)."""
+"""How a pair is scored and candidates ordered: the weights and retrieval sizes (read from
+``matching.yaml`` or a configured file), reciprocal-rank fusion of the retrieved lists, and the
+weighted, explained score of each (posting, profile) pair. Pure: no I/O after loading."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from matcher.policy import features as f
+from matcher.policy.incentive_models import Grant, Policy
+from matcher.policy.incentives import applicable, grants
+from matcher.policy.rules import RuleResult, check
+from matcher.taxonomy.occupations import OccupationCatalog
+from matcher.taxonomy.regions import RegionCatalog
 
 FEATURES = (
     "retrieval",
@@ -22,12 +33,12 @@ FEATURES = (
 )
 
 
-class MatchingConfigError(ValueError):
+class RankingConfigError(ValueError):
     """The ranking configuration is missing a feature or holds a bad value."""
 
 
 @dataclass(frozen=True)
-class MatchingConfig:
+class RankingConfig:
     weights: dict[str, float]
     rrf_k: int
     bm25_size: int
@@ -36,7 +47,7 @@ class MatchingConfig:
     rerank_depth: int
 
     @classmethod
-    def load(cls, path: Path | None = None) -> MatchingConfig:
+    def load(cls, path: Path | None = None) -> RankingConfig:
         text = (
             path.read_text("utf-8")
             if path
@@ -45,11 +56,11 @@ class MatchingConfig:
         raw: dict[str, Any] = yaml.safe_load(text)
         weights = {str(k): float(v) for k, v in (raw.get("weights") or {}).items()}
         if set(weights) != set(FEATURES):
-            raise MatchingConfigError(
+            raise RankingConfigError(
                 f"weights must name exactly: {', '.join(FEATURES)}; got {', '.join(weights)}"
             )
         if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
-            raise MatchingConfigError("weights must be non-negative and not all zero")
+            raise RankingConfigError("weights must be non-negative and not all zero")
         total = sum(weights.values())
         retrieval = raw.get("retrieval") or {}
         return cls(
@@ -60,3 +71,144 @@ class MatchingConfig:
             knn_num_candidates=int(retrieval.get("knn_num_candidates", 100)),
             rerank_depth=int(retrieval.get("rerank_depth", 100)),
         )
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One candidate pair, scored: the record on the other side, its features and their
+    contributions, the gaps, every hard rule's verdict and the incentives it would get."""
+
+    record_id: str
+    score: float
+    features: dict[str, f.Feature]
+    contributions: dict[str, float]
+    gaps: list[f.Gap]
+    rules: list[RuleResult]
+    source: Mapping[str, Any]
+    ranks: dict[str, int | None] = field(default_factory=dict)
+    grants: list[Grant] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Fused:
+    """A retrieved record with its reciprocal-rank fusion score and its rank in each list."""
+
+    record_id: str
+    source: Mapping[str, Any]
+    rrf: float
+    ranks: dict[str, int | None]
+
+
+def fuse(
+    ranked: Mapping[str, Sequence[tuple[str, Mapping[str, Any], float | None]]], k: int
+) -> list[Fused]:
+    """Reciprocal rank fusion of named ranked lists of (id, source, score), best first.
+    Equal scores share a rank: two records that differ only in data the ranking must ignore
+    (contact details) then rank exactly alike."""
+    sources: dict[str, Mapping[str, Any]] = {}
+    ranks: dict[str, dict[str, int | None]] = {}
+    for name, hits in ranked.items():
+        previous, rank = None, 0
+        for position, (doc_id, source, score) in enumerate(hits, start=1):
+            if score != previous:
+                previous, rank = score, position
+            sources.setdefault(doc_id, source)
+            ranks.setdefault(doc_id, dict.fromkeys(ranked))[name] = rank
+    fused = [
+        Fused(doc_id, sources[doc_id], sum(1 / (k + r) for r in r_.values() if r is not None), r_)
+        for doc_id, r_ in ranks.items()
+    ]
+    fused.sort(key=lambda item: (-item.rrf, item.record_id))
+    return fused
+
+
+def best_rrf(k: int) -> float:
+    """The highest fused score: rank 1 in both lists. Dividing by it maps scores to [0, 1]."""
+    return 2 / (k + 1)
+
+
+def score_pair(
+    posting: Mapping[str, Any],
+    profile: Mapping[str, Any],
+    *,
+    retrieval: float,
+    context: PairContext,
+    grants: Sequence[Grant] = (),
+) -> tuple[float, dict[str, f.Feature], dict[str, float], list[f.Gap]]:
+    """The weighted score of a pair, its features, their contributions and the gaps.
+    ``grants`` are the pair's incentives (``matcher.policy.incentives.grants``)."""
+    day, regions, config = context.day, context.regions, context.config
+    cert_feature, cert_gaps = f.certificates(posting, profile, day)
+    wage_feature, wage_gaps = f.wage(posting, profile)
+    feats = {
+        "retrieval": f.Feature(retrieval, "关键词与语义检索综合排名"),
+        "occupation": f.occupation(posting, profile),
+        "grade": f.grade(posting, profile),
+        "certificates": cert_feature,
+        "skills": f.skills(posting, profile),
+        "experience": f.experience(profile),
+        "wage": wage_feature,
+        "location": f.location(posting, profile, regions),
+        "mobility_incentive": f.mobility_incentive(profile, grants),
+    }
+    contributions = {k: round(config.weights[k] * v.value, 6) for k, v in feats.items()}
+    return round(sum(contributions.values()), 6), feats, contributions, cert_gaps + wage_gaps
+
+
+@dataclass(frozen=True)
+class PairContext:
+    """What scoring a pair needs besides the pair: the day, the catalogs, the weights and the
+    incentive policies in force."""
+
+    day: date
+    regions: RegionCatalog
+    occupations: OccupationCatalog
+    config: RankingConfig
+    policies: Sequence[Policy] = ()
+
+
+Pair = Callable[[Mapping[str, Any]], tuple[Mapping[str, Any], Mapping[str, Any]]]
+
+
+def rank_pairs(
+    fused: Sequence[Fused], *, pair: Pair, context: PairContext, city_level: bool = False
+) -> list[Scored]:
+    """Score and order the fused candidates; ``pair`` turns a retrieved record into
+    (posting, profile). ``city_level`` scores location with each profile's league-city only
+    (for enterprises, who may not learn the county); hard rules and incentives always see
+    the record as it is."""
+    best = best_rrf(context.config.rrf_k)
+    regions, day = context.regions, context.day
+    scored = []
+    by_posting: dict[str, list[Policy]] = {}
+    for item in fused:
+        posting, profile = pair(item.source)
+        posting_key = str(posting.get("id"))
+        if posting_key not in by_posting:
+            by_posting[posting_key] = applicable(
+                context.policies, posting, day=day, regions=regions
+            )
+        granted = grants(by_posting[posting_key], posting, profile, day=day, regions=regions)
+        score, feats, contributions, gaps = score_pair(
+            posting,
+            f.at_city_level(profile, regions) if city_level else profile,
+            retrieval=min(item.rrf / best, 1.0),
+            context=context,
+            grants=granted,
+        )
+        rules = check(posting, profile, day, context.occupations)  # type: ignore[arg-type]
+        scored.append(
+            Scored(
+                item.record_id,
+                score,
+                feats,
+                contributions,
+                gaps,
+                rules,
+                item.source,
+                item.ranks,
+                granted,
+            )
+        )
+    scored.sort(key=lambda s: (-s.score, s.record_id))
+    return scored

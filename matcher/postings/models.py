@@ -57,7 +57,7 @@ class PostingIn(Strict):
     title: ShortText
     description: Annotated[str, StringConstraints(max_length=5000)] = ""
     occupation_code: OccupationCode | None = Field(
-        default=None, description="Normalised from the title when absent"
+        default=None, description="Normalized from the title when absent"
     )
     required_level: GradeField | None = None
     required_certificates: list[RequiredCertificate] = Field(default_factory=list, max_length=10)

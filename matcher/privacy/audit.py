@@ -17,13 +17,16 @@ Actions: ``contact_request.created``, ``consent.granted``, ``consent.declined``,
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel
 
-from matcher.auth.models import Principal, Role
-from matcher.records.prepare import utc_now
+from indexes.documents import AuditDoc
+from matcher.foundation.paging import Page
+from matcher.foundation.principals import Principal, Role
+from matcher.foundation.problems import NotFound
 from matcher.services import Services
 
 Action = Literal[
@@ -56,68 +59,66 @@ class AuditPage(BaseModel):
     total: int
 
 
-async def record(
-    svc: Services,
-    *,
-    action: Action,
-    principal: Principal,
-    profile_id: str | None = None,
-    posting_id: str | None = None,
-    enterprise_id: str | None = None,
-    request_id: str | None = None,
-) -> AuditEvent:
+@dataclass(frozen=True)
+class Event:
+    """What happened, and to which records (ids only)."""
+
+    action: Action
+    profile_id: str | None = None
+    posting_id: str | None = None
+    enterprise_id: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Events matching every id given (None: any)."""
+
+    profile_id: str | None = None
+    posting_id: str | None = None
+    enterprise_id: str | None = None
+    action: str | None = None
+
+
+async def record(svc: Services, event: Event, *, principal: Principal) -> AuditEvent:
     """Write one event; returns once it is durable."""
-    now = utc_now()
-    event = AuditEvent(
+    now = svc.clock.now()
+    stored = AuditEvent(
         id=uuid.uuid4().hex,
-        at=datetime.fromisoformat(now),
-        action=action,
+        at=now,
+        action=event.action,
         actor_role=principal.role,
         actor_id=principal.subject,
         token_id=principal.token_id,
-        profile_id=profile_id,
-        posting_id=posting_id,
-        enterprise_id=enterprise_id,
-        request_id=request_id,
+        profile_id=event.profile_id,
+        posting_id=event.posting_id,
+        enterprise_id=event.enterprise_id,
+        request_id=event.request_id,
     )
-    doc = event.model_dump(mode="json") | {"indexed_at": now}
-    await svc.es.index(index=svc.specs["audit"].write_alias, id=event.id, document=doc)
-    return event
+    doc = stored.model_dump(mode="json") | {"indexed_at": now.isoformat()}
+    await svc.store.audit.add(cast(AuditDoc, doc))
+    return stored
 
 
-async def query(
-    svc: Services,
-    *,
-    profile_id: str | None = None,
-    posting_id: str | None = None,
-    enterprise_id: str | None = None,
-    action: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> AuditPage:
+async def query(svc: Services, selection: AuditFilter, *, page: Page | None = None) -> AuditPage:
     """Events matching every given id, newest first."""
-    filters: list[dict[str, Any]] = [
-        {"term": {name: value}}
-        for name, value in (
-            ("profile_id", profile_id),
-            ("posting_id", posting_id),
-            ("enterprise_id", enterprise_id),
-            ("action", action),
-        )
-        if value
-    ]
-    # Audit reads are rare; a refresh makes every acknowledged event visible to them.
-    await svc.es.indices.refresh(index=svc.specs["audit"].read_alias)
-    resp = await svc.es.search(
-        index=svc.specs["audit"].read_alias,
-        query={"bool": {"filter": filters}},
-        sort=[{"at": "desc"}, {"id": "asc"}],
-        from_=offset,
-        size=limit,
-        track_total_hits=True,
-    )
+    page = page or Page()
+    terms = {k: v for k, v in asdict(selection).items() if v}
+    docs, total = await svc.store.audit.page(terms=terms, offset=page.offset, limit=page.limit)
     events = [
-        AuditEvent.model_validate({k: v for k, v in h["_source"].items() if k != "indexed_at"})
-        for h in resp["hits"]["hits"]
+        AuditEvent.model_validate({k: v for k, v in doc.items() if k != "indexed_at"})
+        for doc in docs
     ]
-    return AuditPage(events=events, total=int(resp["hits"]["total"]["value"]))
+    return AuditPage(events=events, total=total)
+
+
+async def profile_trail(
+    svc: Services, *, principal: Principal, profile_id: str, page: Page
+) -> AuditPage:
+    """A profile's own audit trail: for its seeker and admins only (anyone else: not
+    found)."""
+    if principal.role is not Role.ADMIN:
+        stored = await svc.store.profiles.get(profile_id)
+        if stored is None or stored.get("owner_id") != principal.subject:
+            raise NotFound(f"No profile {profile_id}")
+    return await query(svc, AuditFilter(profile_id=profile_id), page=page)

@@ -10,12 +10,13 @@ the ordinary ``DELETE /v1/profiles/{id}``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
-from matcher.auth.models import Principal, Role
+from matcher.foundation.paging import Page
+from matcher.foundation.principals import Principal
+from matcher.policy.access import listing_scope
 from matcher.services import Services
 
 
@@ -33,53 +34,31 @@ class StaleProfiles(BaseModel):
     total: int
 
 
-def _scope(principal: Principal) -> list[dict[str, Any]]:
-    if principal.role is not Role.OFFICE:
-        return []
-    code = principal.region_code or "000000"
-    significant = code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
-    return [{"prefix": {"region_code": significant}}]
-
-
 async def stale_profiles(
-    svc: Services,
-    *,
-    principal: Principal,
-    days: int | None = None,
-    limit: int = 100,
-    offset: int = 0,
-    now: datetime | None = None,
+    svc: Services, *, principal: Principal, days: int | None = None, page: Page | None = None
 ) -> StaleProfiles:
-    """Profiles not updated within the retention period, oldest first."""
+    """Profiles not updated within the retention period, oldest first (an office: those of
+    its region, in the query itself)."""
     retention = svc.settings.retention_days if days is None else days
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=retention)
-    resp = await svc.es.search(
-        index=svc.specs["profiles"].read_alias,
-        query={
-            "bool": {
-                "filter": [
-                    {"range": {"updated_at": {"lt": cutoff.isoformat()}}},
-                    *_scope(principal),
-                ]
-            }
-        },
-        sort=[{"updated_at": "asc"}, {"id": "asc"}],
-        from_=offset,
-        size=limit,
-        track_total_hits=True,
-        source_includes=["id", "region_code", "status", "updated_at"],
+    cutoff = svc.clock.now() - timedelta(days=retention)
+    page = page or Page(limit=100)
+    hits, total = await svc.store.profiles.not_updated_since(
+        cutoff.isoformat(),
+        scope=listing_scope(principal),
+        offset=page.offset,
+        limit=page.limit,
     )
     return StaleProfiles(
         retention_days=retention,
         cutoff=cutoff,
         profiles=[
             StaleProfile(
-                profile_id=h["_id"],
-                region_code=h["_source"]["region_code"],
-                status=h["_source"]["status"],
-                updated_at=h["_source"]["updated_at"],
+                profile_id=h.id,
+                region_code=h.doc["region_code"],
+                status=h.doc["status"],
+                updated_at=datetime.fromisoformat(h.doc["updated_at"]),
             )
-            for h in resp["hits"]["hits"]
+            for h in hits
         ],
-        total=int(resp["hits"]["total"]["value"]),
+        total=total,
     )

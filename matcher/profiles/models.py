@@ -77,7 +77,7 @@ class ProfileIn(Strict):
     occupation_codes: list[OccupationCode] = Field(
         default_factory=list,
         max_length=5,
-        description="Normalised from the title when empty",
+        description="Normalized from the title when empty",
     )
     skill_level: GradeField | None = None
     certificates: list[Certificate] = Field(default_factory=list, max_length=20)

@@ -15,30 +15,36 @@ two desks hiring the last place at once cannot both succeed, and a retried hire 
 
 Writes refresh at once (``refresh=True``) rather than waiting for the next scheduled refresh:
 they come at the pace of a person clicking, and ``wait_for`` measured about a second per step
-at the desk (see the README's benchmarks).
+at the desk (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, cast
 
-from elasticsearch import ConflictError, NotFoundError
-from elasticsearch.helpers import async_scan
-
-from matcher.auth.models import Principal, Role
-from matcher.foundation.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from indexes.documents import PostingDoc, ReferralDoc
+from matcher.foundation.paging import Page
+from matcher.foundation.periods import parse_period
+from matcher.foundation.principals import Principal, Role
+from matcher.foundation.problems import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    PostingFull,
+    ReferralRefused,
+    ValidationFailed,
+)
 from matcher.incentives.service import in_force_policies
-from matcher.policy.access import in_scope, region_prefix
+from matcher.policy.access import in_scope, may_see_referral, referral_scope
 from matcher.policy.incentive_models import Policy
 from matcher.policy.incentives import applicable, grants
 from matcher.policy.rules import check
-from matcher.postings import service as postings
-from matcher.profiles import service as profiles
-from matcher.records import prepare as indexing
+from matcher.records.prepare import MAX_WRITE_TRIES
 from matcher.referrals.models import (
     TRANSITIONS,
     ReferralAdvance,
@@ -48,23 +54,16 @@ from matcher.referrals.models import (
     ReferralStatus,
 )
 from matcher.services import Services
+from matcher.store.queries import (
+    is_active_profile,
+    is_open_posting,
+    local_days,
+    referral_filter,
+)
 from matcher.taxonomy.regions import RegionCatalog
 
 Doc = Mapping[str, Any]
 MAX_PAGE = 200
-_PERIOD = re.compile(r"^(\d{4})(?:-?Q([1-4])|-(0[1-9]|1[0-2]))?$")
-
-
-class ReferralRefused(Conflict):
-    slug, title = "referral-refused", "Referral not allowed"
-
-
-class InvalidTransition(Conflict):
-    slug, title = "invalid-transition", "Invalid status change"
-
-
-class PostingFull(Conflict):
-    slug, title = "posting-full", "No open headcount"
 
 
 def referral_id(posting_id: str, profile_id: str, attempt: int = 1) -> str:
@@ -74,87 +73,10 @@ def referral_id(posting_id: str, profile_id: str, attempt: int = 1) -> str:
     return f"ref-{digest[:24]}" + (f"-{attempt}" if attempt > 1 else "")
 
 
-async def latest_for_pair(svc: Services, posting_id: str, profile_id: str) -> Doc | None:
-    """The seeker's last introduction to the posting (writes refresh at once, so it is seen)."""
-    resp = await svc.es.search(
-        index=svc.specs["referrals"].read_alias,
-        query={
-            "bool": {
-                "filter": [
-                    {"term": {"posting_id": posting_id}},
-                    {"term": {"profile_id": profile_id}},
-                ]
-            }
-        },
-        sort=[{"attempt": {"order": "desc", "missing": "_last"}}, {"proposed_at": "desc"}],
-        size=1,
-    )
-    hits = resp["hits"]["hits"]
-    return hits[0]["_source"] if hits else None
-
-
 def may_propose_again(referral: Doc) -> bool:
     """A seeker declined or absent may be introduced to the same posting again, as a new
     referral; one still in progress or hired is the referral."""
     return referral["status"] in (ReferralStatus.DECLINED.value, ReferralStatus.NO_SHOW.value)
-
-
-def parse_period(text: str) -> tuple[date, date]:
-    """``2026`` / ``2026-Q3`` (or ``2026Q3``) / ``2026-11`` → [start, end)."""
-    match = _PERIOD.match(text.strip())
-    if match is None:
-        raise ValidationFailed(
-            "Invalid period",
-            [{"field": "period", "message": "a year (2026), quarter (2026-Q3) or month (2026-11)"}],
-        )
-    year, quarter, month = int(match[1]), match[2], match[3]
-    if quarter:
-        first = (int(quarter) - 1) * 3 + 1
-        start, months = date(year, first, 1), 3
-    elif month:
-        start, months = date(year, int(month), 1), 1
-    else:
-        start, months = date(year, 1, 1), 12
-    index = start.month - 1 + months
-    return start, date(year + index // 12, index % 12 + 1, 1)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def scope_filter(principal: Principal) -> list[dict[str, Any]]:
-    """What an office sees, as a query: its own referrals, and every referral whose posting or
-    seeker lies in its region. Admins see all; other roles nothing."""
-    if principal.role is Role.ADMIN:
-        return []
-    if principal.role is not Role.OFFICE or not principal.region_code:
-        return [{"bool": {"must_not": {"match_all": {}}}}]
-    return [
-        {
-            "bool": {
-                "should": [
-                    {"term": {"office_id": principal.subject}},
-                    region_prefix(principal.region_code, "posting_region_code"),
-                    region_prefix(principal.region_code, "profile_region_code"),
-                ],
-                "minimum_should_match": 1,
-            }
-        }
-    ]
-
-
-def may_see(principal: Principal, source: Doc, regions: RegionCatalog) -> bool:
-    """The Python twin of ``scope_filter`` for single reads and writes."""
-    if principal.role is Role.ADMIN:
-        return True
-    if principal.role is not Role.OFFICE:
-        return False
-    return (
-        source.get("office_id") == principal.subject
-        or in_scope(principal, source.get("posting_region_code"), regions)
-        or in_scope(principal, source.get("profile_region_code"), regions)
-    )
 
 
 def to_out(source: Doc) -> ReferralOut:
@@ -200,8 +122,8 @@ async def create_referral(
     when the posting no longer matches anyone or when the seeker is not looking."""
     office_id, office_region = _office_of(principal, body)
     regions = svc.taxonomy.regions
-    posting = await postings.load(svc, body.posting_id)
-    profile = await profiles.load(svc, body.profile_id)
+    posting = await svc.store.postings.get(body.posting_id)
+    profile = await svc.store.profiles.get(body.profile_id)
     if posting is None or (
         posting.get("status") != "active"
         and not in_scope(principal, posting["region_code"], regions)
@@ -214,16 +136,16 @@ async def create_referral(
         or in_scope(principal, profile.get("region_code"), regions)
     ):
         raise Forbidden("Neither the posting nor the seeker is inside your office's region")
-    latest = await latest_for_pair(svc, body.posting_id, body.profile_id)
+    latest = await svc.store.referrals.latest_for_pair(body.posting_id, body.profile_id)
     if latest is not None and not may_propose_again(latest):
         return to_out(latest), False
     attempt = int(latest.get("attempt") or 1) + 1 if latest is not None else 1
     rid = referral_id(body.posting_id, body.profile_id, attempt)
-    if not postings.is_matchable(posting):
+    today = svc.clock.today()
+    if not is_open_posting(posting, today):
         raise ReferralRefused("该岗位已关闭、已过有效期或已招满，不能再推荐")
-    if not profiles.is_matchable(profile):
+    if not is_active_profile(profile):
         raise ReferralRefused("该求职者目前未在求职（档案已暂停或撤回），不能推荐")
-    today = date.fromisoformat(indexing.local_today(svc.settings.timezone))
     rules = check(posting, profile, today, svc.taxonomy.occupations)
     failed = [r for r in rules if not r.passed]
     if failed:
@@ -233,7 +155,7 @@ async def create_referral(
                 {"rule": r.rule, "detail": r.detail, "next_step": r.next_step} for r in failed
             ],
         )
-    now = _now()
+    now = svc.clock.timestamp()
     project = posting.get("key_project") or {}
     doc = {
         "id": rid,
@@ -276,25 +198,20 @@ async def create_referral(
             }
         ],
     }
-    try:
-        await svc.es.create(
-            index=svc.specs["referrals"].write_alias, id=rid, document=doc, refresh=True
-        )
-    except ConflictError:
+    if not await svc.store.referrals.create(rid, cast(ReferralDoc, doc)):
         # Another desk proposed the same pair a moment ago: theirs is the referral.
-        stored = (await svc.es.get(index=svc.specs["referrals"].read_alias, id=rid))["_source"]
+        stored = await svc.store.referrals.get(rid)
+        if stored is None:
+            raise Conflict(f"Referral {rid} is being changed by someone else; try again")
         return to_out(stored), False
     return to_out(doc), True
 
 
 async def get_referral(svc: Services, *, principal: Principal, referral_id: str) -> ReferralOut:
-    try:
-        found = await svc.es.get(index=svc.specs["referrals"].read_alias, id=referral_id)
-    except NotFoundError:
-        raise NotFound(f"No referral {referral_id}") from None
-    if not may_see(principal, found["_source"], svc.taxonomy.regions):
+    found = await svc.store.referrals.get(referral_id)
+    if found is None or not may_see_referral(principal, found, svc.taxonomy.regions):
         raise NotFound(f"No referral {referral_id}")
-    return to_out(found["_source"])
+    return to_out(found)
 
 
 async def advance_referral(
@@ -303,12 +220,14 @@ async def advance_referral(
     """Move a referral one step on, timestamped and attributed. ``hired`` takes a place on the
     posting first; if the referral changed meanwhile the place is given back and the step is
     re-checked against the referral's new status."""
-    spec = svc.specs["referrals"]
-    for _ in range(indexing.MAX_WRITE_TRIES):
-        versioned = await indexing.load_versioned(svc, "referrals", referral_id)
-        if versioned is None or not may_see(principal, versioned[0], svc.taxonomy.regions):
+    repo = svc.store.referrals
+    for _ in range(MAX_WRITE_TRIES):
+        versioned = await repo.get_versioned(referral_id)
+        if versioned is None or not may_see_referral(
+            principal, versioned.doc, svc.taxonomy.regions
+        ):
             raise NotFound(f"No referral {referral_id}")
-        source, seq_no, term = versioned
+        source: Doc = versioned.doc
         current = ReferralStatus(source["status"])
         if body.status not in TRANSITIONS[current]:
             allowed = "、".join(s.zh_name for s in TRANSITIONS[current]) or "无（已结束）"
@@ -319,8 +238,8 @@ async def advance_referral(
             )
         if body.status is ReferralStatus.HIRED:
             await claim_place(svc, posting_id=source["posting_id"], referral_id=referral_id)
-        now = _now()
-        doc = dict(source)
+        now = svc.clock.timestamp()
+        doc: dict[str, Any] = dict(source)
         doc["status"] = body.status.value
         doc[f"{body.status.value}_at"] = now
         if body.status.is_closed:
@@ -336,34 +255,24 @@ async def advance_referral(
                 "note": body.note,
             },
         ]
-        try:
-            await svc.es.index(
-                index=spec.write_alias,
-                id=referral_id,
-                document=doc,
-                if_seq_no=seq_no,
-                if_primary_term=term,
-                refresh=True,
-            )
+        if await repo.replace(referral_id, cast(ReferralDoc, doc), versioned.version):
             return to_out(doc)
-        except ConflictError:
-            if body.status is ReferralStatus.HIRED:
-                latest = await indexing.load_versioned(svc, "referrals", referral_id)
-                if latest is None or latest[0].get("status") != ReferralStatus.HIRED.value:
-                    await release_place(
-                        svc, posting_id=source["posting_id"], referral_id=referral_id
-                    )
+        if body.status is ReferralStatus.HIRED:
+            latest = await repo.get_versioned(referral_id)
+            if latest is None or latest.doc.get("status") != ReferralStatus.HIRED.value:
+                await release_place(svc, posting_id=source["posting_id"], referral_id=referral_id)
     raise Conflict(f"Referral {referral_id} is being changed by someone else; try again")
 
 
 async def _update_places(svc: Services, *, posting_id: str, referral_id: str, take: bool) -> None:
-    for _ in range(indexing.MAX_WRITE_TRIES):
-        versioned = await indexing.load_versioned(svc, "postings", posting_id)
+    repo = svc.store.postings
+    for _ in range(MAX_WRITE_TRIES):
+        versioned = await repo.get_versioned(posting_id)
         if versioned is None:
             if take:
                 raise PostingFull(f"岗位 {posting_id} 已删除，不能录用")
             return
-        source, seq_no, term = versioned
+        source = versioned.doc
         ids = list(source.get("hired_referral_ids", []))
         if (referral_id in ids) == take:
             return  # already taken (or already given back): idempotent
@@ -377,25 +286,19 @@ async def _update_places(svc: Services, *, posting_id: str, referral_id: str, ta
             )
         ids = [*ids, referral_id] if take else [i for i in ids if i != referral_id]
         filled = max(filled + (1 if take else -1), 0)
-        doc = {
-            **source,
-            "hired_referral_ids": ids,
-            "filled": filled,
-            "open_headcount": max(headcount - filled, 0),
-            "indexed_at": _now(),
-        }
-        try:
-            await svc.es.index(
-                index=svc.specs["postings"].write_alias,
-                id=posting_id,
-                document=doc,
-                if_seq_no=seq_no,
-                if_primary_term=term,
-                refresh=True,
-            )
+        doc = cast(
+            PostingDoc,
+            {
+                **source,
+                "hired_referral_ids": ids,
+                "filled": filled,
+                "open_headcount": max(headcount - filled, 0),
+                "indexed_at": svc.clock.timestamp(),
+            },
+        )
+        # At the pace of a click: searchable at once (wait_for would add up to a second).
+        if await repo.replace(posting_id, doc, versioned.version, refresh=True):
             return
-        except ConflictError:
-            continue
     raise Conflict(f"Posting {posting_id} is being changed by someone else; try again")
 
 
@@ -418,79 +321,69 @@ async def reconcile_places(
     the two leaves a place held by a referral that is not hired. Every posting listing such a
     referral, unchanged for ``grace`` (so a hire in flight is left alone), gets the place back.
     Idempotent; run by the worker every hour."""
-    cutoff = (datetime.now(UTC) - grace).isoformat()
-    held: dict[str, list[str]] = {}
-    async for hit in async_scan(
-        svc.es,
-        index=svc.specs["postings"].read_alias,
-        query={
-            "query": {
-                "bool": {
-                    "filter": [
-                        {"exists": {"field": "hired_referral_ids"}},
-                        {"range": {"indexed_at": {"lt": cutoff}}},
-                    ]
-                }
-            }
-        },
-        _source_includes=["hired_referral_ids"],
-    ):
-        held[hit["_id"]] = list(hit["_source"]["hired_referral_ids"])
+    cutoff = (svc.clock.now() - grace).isoformat()
+    held = await svc.store.postings.with_places_held(cutoff)
     checked = released = 0
     for posting_id, referral_ids in held.items():
-        resp = await svc.es.mget(
-            index=svc.specs["referrals"].read_alias, ids=referral_ids, source=["status"]
-        )
-        for doc in resp["docs"]:
+        statuses = await svc.store.referrals.statuses(referral_ids)
+        for rid, status in statuses.items():
             checked += 1
-            if doc.get("found") and doc["_source"].get("status") == ReferralStatus.HIRED.value:
+            if status == ReferralStatus.HIRED.value:
                 continue
-            await release_place(svc, posting_id=posting_id, referral_id=doc["_id"])
+            await release_place(svc, posting_id=posting_id, referral_id=rid)
             released += 1
     return {"postings": len(held), "places_checked": checked, "released": released}
+
+
+@dataclass(frozen=True)
+class ReferralFilter:
+    """What a referral list is narrowed to (all optional)."""
+
+    office: str | None = None
+    statuses: list[ReferralStatus] = field(default_factory=list)
+    period: str | None = None  # by the day proposed: 2026, 2026Q3 / 2026-Q3, 2026-11, a range
+    posting_id: str | None = None
+    profile_id: str | None = None
 
 
 async def list_referrals(
     svc: Services,
     *,
     principal: Principal,
-    office: str | None = None,
-    statuses: list[ReferralStatus] | None = None,
-    period: str | None = None,
-    posting_id: str | None = None,
-    profile_id: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    selection: ReferralFilter | None = None,
+    page: Page | None = None,
 ) -> ReferralList:
     """Referrals the principal may see (scope enforced in the query), newest first. ``period``
     selects by the date proposed; ``by_status`` counts the same selection before the status
     filter, so a board can show every column's size."""
-    filters = scope_filter(principal)
-    if office:
-        filters.append({"term": {"office_id": office}})
-    if posting_id:
-        filters.append({"term": {"posting_id": posting_id}})
-    if profile_id:
-        filters.append({"term": {"profile_id": profile_id}})
-    if period:
-        start, end = parse_period(period)
-        filters.append(indexing.local_days("proposed_at", start, end, svc.settings.timezone))
-    status_filter = {"terms": {"status": [s.value for s in statuses]}} if statuses else None
-    resp = await svc.es.search(
-        index=svc.specs["referrals"].read_alias,
-        query={"bool": {"filter": filters}},
-        post_filter=status_filter,
-        aggs={"by_status": {"terms": {"field": "status", "size": len(ReferralStatus)}}},
-        sort=[{"proposed_at": "desc"}, {"id": "asc"}],
-        from_=offset,
-        size=limit,
-        track_total_hits=True,
+    selection = selection or ReferralFilter()
+    page = page or Page()
+    filters = referral_filter(referral_scope(principal))
+    for name in ("office", "posting_id", "profile_id"):
+        value = getattr(selection, name)
+        if value:
+            filters.append({"term": {"office_id" if name == "office" else name: value}})
+    if selection.period:
+        period = parse_period(selection.period)
+        filters.append(local_days("proposed_at", period.start, period.until, svc.settings.timezone))
+    docs, total, by_status = await svc.store.referrals.page(
+        filters=filters,
+        statuses=[s.value for s in selection.statuses],
+        status_count=len(ReferralStatus),
+        offset=page.offset,
+        limit=page.limit,
     )
-    counts = {s.value: 0 for s in ReferralStatus}
-    for bucket in resp["aggregations"]["by_status"]["buckets"]:
-        counts[bucket["key"]] = bucket["doc_count"]
     return ReferralList(
-        referrals=[to_out(hit["_source"]) for hit in resp["hits"]["hits"]],
-        total=int(resp["hits"]["total"]["value"]),
-        by_status=counts,
+        referrals=[to_out(doc) for doc in docs],
+        total=total,
+        by_status={s.value: by_status.get(s.value, 0) for s in ReferralStatus},
     )
+
+
+async def places_left(svc: Services, posting_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """posting id → (places still open, headcount), for the postings that exist."""
+    found = await svc.store.postings.get_many(posting_ids, fields=["headcount", "open_headcount"])
+    return {
+        pid: (int(doc.get("open_headcount", 0)), int(doc.get("headcount") or 0))
+        for pid, doc in found.items()
+    }

@@ -12,13 +12,16 @@ from typing import Any
 
 import anyio.to_thread
 
-from matcher.auth.models import Principal, Role
+from matcher.foundation.principals import Principal, Role
+from matcher.foundation.problems import ValidationFailed
 from matcher.foundation.text import segment
 from matcher.incentives.service import in_force_policies
-from matcher.matching.service import best_rrf, retrieve
-from matcher.policy.access import region_prefix
+from matcher.matching.service import Retrieval, retrieve
+from matcher.policy.access import listing_scope
 from matcher.policy.incentives import posting_flags
-from matcher.policy.projection import redact_profile, view_for
+from matcher.policy.projection import redact_profile, region_filter_error, view_for
+from matcher.policy.ranking import best_rrf
+from matcher.privacy.limits import CANDIDATE_VIEWS, charge
 from matcher.search.models import (
     FacetValue,
     PostingHit,
@@ -29,11 +32,13 @@ from matcher.search.models import (
     ProfileSearch,
 )
 from matcher.services import Services
+from matcher.store.base import Fetch
+from matcher.store.queries import active_profile, open_posting, region_prefix, scope_filter
+from matcher.store.records import RecordRepository
 
 Doc = Mapping[str, Any]
 Query = dict[str, Any]
 SEARCH_KNN_K = 20
-_LISTING_EXCLUDE = ["embedding", "contact", "certificates", "search_text", "title_tokens"]
 # facet name → (field, value standing for "not stated")
 POSTING_FACETS = {
     "occupation": ("occupation_code", "none"),
@@ -54,13 +59,7 @@ def posting_filters(
 ) -> list[Query]:
     """``incentive_ids``: the policies in force today (``remote_incentives_only`` keeps
     postings that carry one of them)."""
-    today = day.isoformat()
-    filters: list[Query] = [
-        {"term": {"status": "active"}},
-        {"range": {"open_headcount": {"gt": 0}}},
-        {"bool": {"must_not": {"range": {"valid_from": {"gt": today}}}}},
-        {"bool": {"must_not": {"range": {"valid_until": {"lt": today}}}}},
-    ]
+    filters = open_posting(day)
     if body.occupation_code:
         filters.append({"term": {"occupation_code": body.occupation_code}})
     if body.grade is not None:
@@ -99,10 +98,11 @@ def posting_filters(
 
 
 def profile_filters(body: ProfileSearch, principal: Principal) -> list[Query]:
-    filters: list[Query] = [{"term": {"status": "active"}}]
-    # An office's scope is enforced in the query itself, never by filtering results after.
-    if principal.role is Role.OFFICE and principal.region_code:
-        filters.append(region_prefix(principal.region_code))
+    filters: list[Query] = [active_profile()]
+    # An office's scope is enforced in the query itself, never by filtering results after;
+    # enterprises search candidates everywhere (and see them in the candidate view).
+    if principal.role is Role.OFFICE:
+        filters += scope_filter(listing_scope(principal))
     if body.occupation_code:
         filters.append({"term": {"occupation_codes": body.occupation_code}})
     if body.min_grade is not None:
@@ -198,77 +198,67 @@ def incentive_facets(
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class Facets:
+    """The facets a search counts: name → (field, value standing for "not stated"), and for
+    postings the policies in force (the incentive facets)."""
+
+    fields: Mapping[str, tuple[str, Any]]
+    incentive_ids: Sequence[str] | None = None
+
+
 async def _search(
     svc: Services,
+    repo: RecordRepository[Any],
     *,
-    index: str,
     q: str,
     filters: list[Query],
-    facets: Mapping[str, tuple[str, Any]],
-    offset: int,
-    limit: int,
-    sort: list[Any],
-    incentive_ids: Sequence[str] | None = None,
+    facets: Facets,
+    page: tuple[int, int],
 ) -> tuple[list[tuple[str, Doc, float | None]], int, dict[str, list[FacetValue]]]:
-    """``incentive_ids`` (postings only): add the incentive facets for these policies."""
+    """Hybrid retrieval when there is text (facets counted over its hits), a filtered listing
+    newest first otherwise (facets aggregated over every match)."""
+    offset, limit = page
     if q:
         vector = (await anyio.to_thread.run_sync(svc.embedder.embed_queries, [q]))[0]
         # kNN always returns its k nearest, relevant or not: a search's hits are the keyword
         # matches plus only the closest few by meaning.
-        config = dataclasses.replace(svc.matching, knn_k=SEARCH_KNN_K)
+        config = dataclasses.replace(svc.ranking, knn_k=SEARCH_KNN_K)
         fused = await retrieve(
-            svc.es,
-            index,
-            text=segment(q),
-            vector=vector.tolist(),
-            filters=filters,
-            must_not=[],
-            boosts=[],
-            config=config,
+            repo, Retrieval(segment(q), vector.tolist(), filters, [], []), config
         )
-        best = best_rrf(svc.matching.rrf_k)
+        best = best_rrf(svc.ranking.rrf_k)
         hits: list[tuple[str, Doc, float | None]] = [
-            (doc_id, source, round(min(rrf / best, 1.0), 4)) for doc_id, source, rrf, _ in fused
+            (f.record_id, f.source, round(min(f.rrf / best, 1.0), 4)) for f in fused
         ]
         sources = [h[1] for h in hits]
-        counted = facets_of(sources, facets)
-        if incentive_ids is not None:
-            counted |= incentive_facets(sources, incentive_ids)
+        counted = facets_of(sources, facets.fields)
+        if facets.incentive_ids is not None:
+            counted |= incentive_facets(sources, facets.incentive_ids)
         return hits[offset : offset + limit], len(hits), counted
-    aggs = _aggregations(facets)
-    if incentive_ids is not None:
-        aggs |= incentive_aggregations(incentive_ids)
-    resp = await svc.es.search(
-        index=index,
-        query={"bool": {"filter": filters}},
-        from_=offset,
-        size=limit,
-        sort=sort,
-        track_total_hits=True,
+    aggs = _aggregations(facets.fields)
+    if facets.incentive_ids is not None:
+        aggs |= incentive_aggregations(facets.incentive_ids)
+    listed, total, found = await repo.listing(
+        Fetch(size=limit, offset=offset, sort=[{"updated_at": "desc"}, {"id": "asc"}]),
+        filters=filters,
         aggs=aggs,
-        source_excludes=_LISTING_EXCLUDE,
     )
-    listed: list[tuple[str, Doc, float | None]] = [
-        (h["_id"], h["_source"], None) for h in resp["hits"]["hits"]
-    ]
-    return listed, int(resp["hits"]["total"]["value"]), _facets_from_aggs(resp["aggregations"])
+    return [(h.id, h.doc, None) for h in listed], total, _facets_from_aggs(found)
 
 
 async def search_postings(svc: Services, *, body: PostingSearch) -> PostingResults:
     started = time.perf_counter()
-    today = date.today()
+    today = svc.clock.today()
     policies = await in_force_policies(svc, today)
     live = [p.policy_id for p in policies]
     hits, total, facets = await _search(
         svc,
-        index=svc.specs["postings"].read_alias,
+        svc.store.postings,
         q=body.q,
         filters=posting_filters(body, today, live),
-        facets=POSTING_FACETS,
-        offset=body.offset,
-        limit=body.limit,
-        sort=[{"updated_at": "desc"}, {"id": "asc"}],
-        incentive_ids=live,
+        facets=Facets(POSTING_FACETS, live),
+        page=(body.offset, body.limit),
     )
     regions = svc.taxonomy.regions
     results = [
@@ -290,15 +280,15 @@ async def search_profiles(
     svc: Services, *, principal: Principal, body: ProfileSearch
 ) -> ProfileResults:
     started = time.perf_counter()
+    if principal.role is Role.ENTERPRISE:
+        _enterprise_bounds(svc, principal, body)
     hits, total, facets = await _search(
         svc,
-        index=svc.specs["profiles"].read_alias,
+        svc.store.profiles,
         q=body.q,
         filters=profile_filters(body, principal),
-        facets=PROFILE_FACETS,
-        offset=body.offset,
-        limit=body.limit,
-        sort=[{"updated_at": "desc"}, {"id": "asc"}],
+        facets=Facets(PROFILE_FACETS),
+        page=(body.offset, body.limit),
     )
     view = view_for(principal)
     results = []
@@ -316,5 +306,28 @@ async def search_profiles(
                 }
             )
         )
+    if principal.role is Role.ENTERPRISE:
+        # Every candidate shown counts against the enterprise's daily quota.
+        await charge(
+            svc,
+            principal,
+            CANDIDATE_VIEWS,
+            allowed=svc.settings.candidate_views_per_day,
+            amount=len(results),
+        )
     took = (time.perf_counter() - started) * 1000
     return ProfileResults(results=results, total=total, facets=facets, took_ms=round(took, 1))
+
+
+def _enterprise_bounds(svc: Services, principal: Principal, body: ProfileSearch) -> None:
+    """Enterprises see the league-city only, so they may not filter by county, and page at
+    most ``MATCHER_ENTERPRISE_MAX_DEPTH`` deep."""
+    depth = svc.settings.enterprise_max_depth
+    if depth and body.offset + body.limit > depth:
+        raise ValidationFailed(
+            "Paging too deep",
+            [{"field": "offset", "message": f"offset + limit may be at most {depth}"}],
+        )
+    refused = region_filter_error(principal, body.region_code, svc.taxonomy.regions)
+    if refused:
+        raise ValidationFailed("Region too narrow", [{"field": "region_code", "message": refused}])

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from elasticsearch import AsyncElasticsearch
-
-from indexes import IndexSpec
-from matcher.foundation.text import normalise
-from matcher.records.prepare import bulk_write, utc_now
+from indexes.documents import OccupationDoc
+from matcher.foundation.text import normalize
+from matcher.store.base import Fetch, Repository
 from matcher.taxonomy.occupations import Occupation, OccupationCatalog
 
 MAX_PREFIX = 12
@@ -17,19 +15,21 @@ MAX_PREFIX = 12
 def _prefixes(names: list[str]) -> list[str]:
     out: set[str] = set()
     for name in names:
-        text = normalise(name)
+        text = normalize(name)
         out.update(text[:n] for n in range(1, min(len(text), MAX_PREFIX) + 1))
     return sorted(out)
 
 
 def _grams(text: str) -> list[str]:
-    text = normalise(text).replace(" ", "")
+    text = normalize(text).replace(" ", "")
     return [text[i : i + 2] for i in range(len(text) - 1)] or ([text] if text else [])
 
 
-def occupation_document(occupation: Occupation, catalog: OccupationCatalog) -> dict[str, Any]:
+def occupation_document(
+    occupation: Occupation, catalog: OccupationCatalog, indexed_at: str
+) -> OccupationDoc:
     names = [occupation.name, *occupation.aliases]
-    return {
+    doc = {
         "code": occupation.code,
         "level": occupation.level,
         "name": occupation.name,
@@ -41,42 +41,41 @@ def occupation_document(occupation: Occupation, catalog: OccupationCatalog) -> d
         "tasks": list(occupation.tasks),
         "parent_codes": list(occupation.parent_codes),
         "access_controlled": catalog.access_rule(occupation.code) is not None,
-        "indexed_at": utc_now(),
+        "indexed_at": indexed_at,
     }
+    return cast(OccupationDoc, doc)
 
 
-async def sync_occupations(
-    es: AsyncElasticsearch, spec: IndexSpec, catalog: OccupationCatalog
-) -> int:
-    """Write every catalog entry (ids are codes, so re-running rewrites); returns the count."""
-    docs = [(o.code, occupation_document(o, catalog)) for o in catalog.all()]
-    errors = await bulk_write(es, spec.write_alias, docs, refresh="wait_for")
-    if errors:
-        raise RuntimeError(f"{len(errors)} occupations failed to index: {list(errors)[:3]}")
-    return len(docs)
+class OccupationRepository(Repository[OccupationDoc]):
+    async def sync(self, catalog: OccupationCatalog, *, indexed_at: str) -> int:
+        """Write every catalog entry (ids are codes, so re-running rewrites); the count."""
+        docs = [(o.code, occupation_document(o, catalog, indexed_at)) for o in catalog.all()]
+        errors = await self.write_many(docs, refresh="wait_for")
+        if errors:
+            raise RuntimeError(f"{len(errors)} occupations failed to index: {list(errors)[:3]}")
+        return len(docs)
 
-
-async def typeahead(
-    es: AsyncElasticsearch, spec: IndexSpec, *, q: str, level: int | None, limit: int
-) -> list[dict[str, Any]]:
-    """Occupations whose name or alias starts with, equals or contains ``q``; best first."""
-    text = normalise(q)
-    should: list[dict[str, Any]] = [
-        {"term": {"name": {"value": text, "boost": 20}}},
-        {"term": {"aliases": {"value": text, "boost": 10}}},
-        {"term": {"prefixes": {"value": text, "boost": 5}}},
-    ]
-    grams = _grams(text)
-    if grams:
-        should.append(
-            {"match": {"grams": {"query": " ".join(grams), "minimum_should_match": "75%"}}}
+    async def typeahead(self, *, q: str, level: int | None, limit: int) -> list[OccupationDoc]:
+        """Occupations whose name or alias starts with, equals or contains ``q``; best
+        first."""
+        text = normalize(q)
+        should: list[dict[str, Any]] = [
+            {"term": {"name": {"value": text, "boost": 20}}},
+            {"term": {"aliases": {"value": text, "boost": 10}}},
+            {"term": {"prefixes": {"value": text, "boost": 5}}},
+        ]
+        grams = _grams(text)
+        if grams:
+            should.append(
+                {"match": {"grams": {"query": " ".join(grams), "minimum_should_match": "75%"}}}
+            )
+        filters: list[dict[str, Any]] = [{"term": {"level": level}}] if level else []
+        hits, _ = await self.search(
+            {"bool": {"should": should, "minimum_should_match": 1, "filter": filters}},
+            Fetch(
+                size=limit,
+                fields=["code", "name", "level", "marks", "access_controlled"],
+                sort=["_score", {"level": "desc"}, {"code": "asc"}],
+            ),
         )
-    filters: list[dict[str, Any]] = [{"term": {"level": level}}] if level else []
-    resp = await es.search(
-        index=spec.read_alias,
-        query={"bool": {"should": should, "minimum_should_match": 1, "filter": filters}},
-        size=limit,
-        source_includes=["code", "name", "level", "marks", "access_controlled"],
-        sort=["_score", {"level": "desc"}, {"code": "asc"}],
-    )
-    return [hit["_source"] for hit in resp["hits"]["hits"]]
+        return [hit.doc for hit in hits]

@@ -143,3 +143,35 @@ def permits(
         expires = None if any(e is None for e in expiries) else max(str(e) for e in expiries)
         out.append({"code": rule.code, "expires_on": expires})
     return out
+
+
+# By law no one performs these without a valid permit: a posting that asks for one makes it a
+# hard rule whatever its occupation, and whether or not it marks it mandatory (docs/domain.md).
+HARD_CERTIFICATE_TYPES: Final = frozenset({"special_operation", "special_equipment"})
+
+
+def is_hard(requirement: Mapping[str, Any]) -> bool:
+    """A posting's certificate requirement that filters candidates (not only ranks them)."""
+    return bool(requirement.get("mandatory")) or requirement.get("type") in HARD_CERTIFICATE_TYPES
+
+
+def requirement_key(requirement: Mapping[str, Any]) -> str:
+    return str(requirement.get("key") or certificate_key(str(requirement.get("name", ""))))
+
+
+def valid_cert_keys(profile: Mapping[str, Any], day: date) -> list[str]:
+    """The requirement keys the profile's certificates valid on ``day`` meet
+    (``covered_keys``)."""
+    return sorted(
+        {
+            key
+            for c in profile.get("certificates") or []
+            if is_valid_on(c, day)
+            for key in (c.get("covers") or covered_keys(str(c.get("name", ""))))
+        }
+    )
+
+
+def valid_permit_codes(profile: Mapping[str, Any], day: date) -> list[str]:
+    """The access-controlled occupations the profile's permits open on ``day``."""
+    return sorted({p["code"] for p in profile.get("permits") or [] if is_valid_on(p, day)})

@@ -49,7 +49,7 @@ _ZH_NAMES = {
 }
 _CN_DIGITS = "一二三四五"
 
-# Keys are normalised (NFKC, lower case, single spaces).
+# Keys are normalized (NFKC, lower case, single spaces).
 _ALIASES: dict[str, SkillGrade] = {}
 for _grade in SkillGrade:
     _n = int(_grade)
@@ -95,13 +95,13 @@ class GradeError(ValueError):
         super().__init__(f"{value!r} is not a skill grade; use {ACCEPTED_FORMS}")
 
 
-def _normalise(text: str) -> str:
+def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).strip().lower()
     return " ".join(text.replace("_", " ").replace("-", " ").split())
 
 
 def _lookup(text: str) -> SkillGrade | None:
-    key = _normalise(text)
+    key = _normalize(text)
     grade = _ALIASES.get(key) or _ALIASES.get(_PREFIX.sub("", key))
     if grade is not None:
         return grade

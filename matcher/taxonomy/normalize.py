@@ -37,7 +37,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -168,33 +168,9 @@ class _LexicalIndex:
 
     def entry_scores(self, segment: str) -> Floats:
         """Similarity of ``segment`` to every entry, in [0, 1]."""
-        scores = np.zeros(len(self.entries), dtype=np.float32)
-        weighted = {k: v * self.idf.get(k, self.unknown_idf) for k, v in _ngrams(segment).items()}
-        norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
-        for key, value in weighted.items():
-            if key in self.postings:
-                ids, vals = self.postings[key]
-                np.add.at(scores, ids, vals * (value / norm))
-        # Substring evidence: an entry inside the title (电焊工 ⊃ 焊工) or the title inside an
-        # entry (叉车 ⊂ 叉车司机). Enumerating the title's substrings keeps this cheap.
+        scores = self._gram_scores(segment)
+        self._add_substring_scores(segment, scores)
         length = len(segment)
-        for start in range(length):
-            for end in range(start + 2, min(length, start + self.max_text) + 1):
-                found = self.by_text.get(segment[start:end])
-                if found is None:
-                    continue
-                ratio = (end - start) / length
-                for i in found:
-                    entry = self.entries[i]
-                    if ratio == 1.0:
-                        value = 1.0
-                    elif entry.exact_only:
-                        continue
-                    elif entry.contains:
-                        value = 0.90 + 0.10 * ratio
-                    else:
-                        value = 0.55 + 0.40 * ratio
-                    scores[i] = max(scores[i], value)
         if length >= 2:
             for j in map(int, np.flatnonzero(scores > 0.3)):
                 text = self.entries[j].text
@@ -205,6 +181,38 @@ class _LexicalIndex:
             scores[(self.roles != 0) & (self.roles != role)] *= _ROLE_MISMATCH
         return np.minimum(scores, 1.0) * self.weights
 
+    def _gram_scores(self, segment: str) -> Floats:
+        """Cosine of the idf-weighted character n-grams of ``segment`` and of each entry."""
+        scores = np.zeros(len(self.entries), dtype=np.float32)
+        weighted = {k: v * self.idf.get(k, self.unknown_idf) for k, v in _ngrams(segment).items()}
+        norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
+        for key, value in weighted.items():
+            if key in self.postings:
+                ids, vals = self.postings[key]
+                np.add.at(scores, ids, vals * (value / norm))
+        return scores
+
+    def _add_substring_scores(self, segment: str, scores: Floats) -> None:
+        """Substring evidence: an entry inside the title (电焊工 ⊃ 焊工) or the title inside
+        an entry (叉车 ⊂ 叉车司机). Enumerating the title's substrings keeps this cheap."""
+        length = len(segment)
+        for start in range(length):
+            for end in range(start + 2, min(length, start + self.max_text) + 1):
+                ratio = (end - start) / length
+                for i in self.by_text.get(segment[start:end], ()):
+                    value = self._substring_value(self.entries[i], ratio)
+                    if value is not None:
+                        scores[i] = max(scores[i], value)
+
+    @staticmethod
+    def _substring_value(entry: Any, ratio: float) -> float | None:
+        """What an entry found as ``ratio`` of the title is worth (None: nothing)."""
+        if ratio == 1.0:
+            return 1.0
+        if entry.exact_only:
+            return None
+        return 0.90 + 0.10 * ratio if entry.contains else 0.55 + 0.40 * ratio
+
     def has_entry(self, text: str) -> bool:
         return text in self.by_text
 
@@ -214,7 +222,7 @@ class _LexicalIndex:
         return out
 
 
-# --- the normaliser --------------------------------------------------------------------------
+# --- the normalizer --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

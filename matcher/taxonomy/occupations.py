@@ -223,44 +223,51 @@ def parse_access_rules(
     rules: list[AccessRule] = []
     seen: set[str] = set()
     for index, item in enumerate(document["rules"], start=1):
-        where = f"{source}: rule {index}"
-        if not isinstance(item, dict):
-            raise AccessRulesError(f"{where}: expected a mapping")
-        unknown = set(item) - _RULE_KEYS
-        if unknown:
-            raise AccessRulesError(f"{where}: unknown keys {sorted(map(str, unknown))}")
-        values: dict[str, str] = {}
-        for key in ("code", "certificate_type", "certificate_name", "how_to_obtain", "basis"):
-            value = item.get(key)
-            if not isinstance(value, str) or not value.strip():
-                raise AccessRulesError(f"{where}: '{key}' must be a non-empty string")
-            values[key] = value.strip()
-        code = values["code"]
-        where = f"{source}: rule {index} ({code})"
-        occupation = occupations.get(code)
-        if occupation is None:
-            raise AccessRulesError(f"{where}: unknown occupation code")
-        if occupation.level != 4:
-            raise AccessRulesError(f"{where}: is a group (level {occupation.level})")
-        named = item.get("occupation")
-        if named is not None and named != occupation.name:
-            raise AccessRulesError(
-                f"{where}: names {named!r} but the catalog calls it {occupation.name!r}"
-            )
-        if values["certificate_type"] not in CERTIFICATE_TYPES:
-            raise AccessRulesError(
-                f"{where}: certificate_type must be one of {sorted(CERTIFICATE_TYPES)}"
-            )
-        if code in seen:
-            raise AccessRulesError(f"{where}: listed twice")
-        seen.add(code)
-        accepted = item.get("accepted_names", [])
-        if not isinstance(accepted, list) or not all(
-            isinstance(a, str) and a.strip() for a in accepted
-        ):
-            raise AccessRulesError(f"{where}: 'accepted_names' must be a list of names")
-        rules.append(AccessRule(**values, accepted_names=tuple(a.strip() for a in accepted)))
+        rule = _parse_rule(item, occupations, f"{source}: rule {index}")
+        if rule.code in seen:
+            raise AccessRulesError(f"{source}: rule {index} ({rule.code}): listed twice")
+        seen.add(rule.code)
+        rules.append(rule)
     return rules
+
+
+def _parse_rule(item: object, occupations: Mapping[str, Occupation], where: str) -> AccessRule:
+    if not isinstance(item, dict):
+        raise AccessRulesError(f"{where}: expected a mapping")
+    unknown = set(item) - _RULE_KEYS
+    if unknown:
+        raise AccessRulesError(f"{where}: unknown keys {sorted(map(str, unknown))}")
+    values: dict[str, str] = {}
+    for key in ("code", "certificate_type", "certificate_name", "how_to_obtain", "basis"):
+        value = item.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise AccessRulesError(f"{where}: '{key}' must be a non-empty string")
+        values[key] = value.strip()
+    code = values["code"]
+    where = f"{where} ({code})"
+    _check_occupation(occupations.get(code), item.get("occupation"), where)
+    if values["certificate_type"] not in CERTIFICATE_TYPES:
+        raise AccessRulesError(
+            f"{where}: certificate_type must be one of {sorted(CERTIFICATE_TYPES)}"
+        )
+    accepted = item.get("accepted_names", [])
+    if not isinstance(accepted, list) or not all(
+        isinstance(a, str) and a.strip() for a in accepted
+    ):
+        raise AccessRulesError(f"{where}: 'accepted_names' must be a list of names")
+    return AccessRule(**values, accepted_names=tuple(a.strip() for a in accepted))
+
+
+def _check_occupation(occupation: Occupation | None, named: object, where: str) -> None:
+    """The rule's code names a level-4 occupation, under the name it gives (if any)."""
+    if occupation is None:
+        raise AccessRulesError(f"{where}: unknown occupation code")
+    if occupation.level != 4:
+        raise AccessRulesError(f"{where}: is a group (level {occupation.level})")
+    if named is not None and named != occupation.name:
+        raise AccessRulesError(
+            f"{where}: names {named!r} but the catalog calls it {occupation.name!r}"
+        )
 
 
 class OccupationCatalog:

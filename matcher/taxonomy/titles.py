@@ -44,7 +44,7 @@ class CleanTitle:
     text: str
     segments: tuple[str, ...]
     extras: tuple[str, ...]
-    raw: str = ""  # the whole title, only normalised: csco22 has aliases like 铸造/锻造工程师
+    raw: str = ""  # the whole title, only normalized: csco22 has aliases like 铸造/锻造工程师
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")

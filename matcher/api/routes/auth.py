@@ -2,43 +2,42 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from starlette.responses import Response
 
-from matcher.api.http import ApiRoute, Call, QueryParam, json_response
+from matcher.api.http import ApiRoute, Call, json_response
+from matcher.api.query import QueryBool, QueryModel
 from matcher.auth import service
-from matcher.auth.models import ADMIN_ONLY, ALL_ROLES, Me, TokenCreate, TokenCreated, TokenList
+from matcher.auth.models import Me, TokenCreate, TokenCreated, TokenList
+from matcher.foundation.principals import ADMIN_ONLY, ALL_ROLES
 
 
-async def create_token(call: Call[TokenCreate]) -> Response:
+class TokenQuery(QueryModel):
+    include_revoked: QueryBool = Field(default=False, description="Also list revoked tokens")
+
+
+async def create_token(call: Call[TokenCreate, None]) -> Response:
     """Issue a token for a seeker, enterprise, office or admin. The secret is shown once."""
     principal = call.require_principal()
     created = await service.create_token(
-        call.services.es,
-        call.services.specs["tokens"],
-        request=call.body,
-        created_by=principal.token_id,
+        call.services, request=call.body, created_by=principal.token_id
     )
     return json_response(created, status=201)
 
 
-async def list_tokens(call: Call[None]) -> Response:
+async def list_tokens(call: Call[None, TokenQuery]) -> Response:
     """List issued tokens, newest first, without their secrets."""
-    include_revoked = call.request.query_params.get("include_revoked") == "true"
-    tokens = await service.list_tokens(
-        call.services.es, call.services.specs["tokens"], include_revoked=include_revoked
-    )
+    tokens = await service.list_tokens(call.services, include_revoked=call.query.include_revoked)
     return json_response(TokenList(tokens=tokens))
 
 
-async def revoke_token(call: Call[None]) -> Response:
+async def revoke_token(call: Call[None, None]) -> Response:
     """Revoke a token at once; later calls with it get 401."""
-    await service.revoke_token(
-        call.services.es, call.services.specs["tokens"], token_id=call.path["token_id"]
-    )
+    await service.revoke_token(call.services, token_id=call.path["token_id"])
     return Response(status_code=204)
 
 
-async def me(call: Call[None]) -> Response:
+async def me(call: Call[None, None]) -> Response:
     """Who the presented token stands for."""
     p = call.require_principal()
     return json_response(
@@ -66,9 +65,7 @@ ROUTES = [
         ADMIN_ONLY,
         "auth",
         response=TokenList,
-        query=[
-            QueryParam("include_revoked", {"type": "boolean"}, "Also list revoked tokens"),
-        ],
+        query=TokenQuery,
     ),
     ApiRoute(
         "/v1/tokens/{token_id}",

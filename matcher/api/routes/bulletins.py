@@ -8,67 +8,57 @@ and live figures belong to offices (their own scope) and administrators.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
+from pydantic import Field
 from starlette.responses import HTMLResponse, Response
 
-from matcher.api.http import ApiRoute, Call, QueryParam, json_response
-from matcher.auth.models import ALL_ROLES, Role
+from matcher.api.http import ApiRoute, Call, json_response
+from matcher.api.query import Paging, QueryModel
 from matcher.bulletins import service
 from matcher.bulletins.export import to_csv
 from matcher.bulletins.models import Bulletin, BulletinList, Kind, PublishRequest
 from matcher.bulletins.page import render
-from matcher.bulletins.periods import containing, last_ended, parse_period
-from matcher.bulletins.problems import BulletinNotFound
 from matcher.bulletins.scope import scope_for
-from matcher.foundation.problems import ValidationFailed
+from matcher.bulletins.service import BulletinFilter, Publication
+from matcher.foundation.periods import containing, last_ended, parse_period
+from matcher.foundation.principals import ALL_ROLES, Role
+from matcher.foundation.problems import BulletinNotFound
 
 PUBLISHERS = frozenset({Role.OFFICE, Role.ADMIN})
 BULLETIN_ID = re.compile(r"^(supply-demand|wages)-\d{6}-[0-9Q.-]{4,25}-v\d{1,4}$")
-KIND_PARAM = QueryParam(
-    "kind", {"type": "string", "enum": [k.value for k in Kind]}, "Bulletin kind"
-)
-FORMAT_PARAM = QueryParam(
-    "format", {"type": "string", "enum": ["json", "csv"]}, "csv: UTF-8 with BOM, for Excel"
-)
-TABLE_PARAM = QueryParam(
-    "table",
-    {"type": "string", "enum": ["rows", "shortage"]},
-    "CSV of a supply-demand bulletin: its rows (default) or the shortage ranking",
-)
+PERIOD_HELP = "2026Q3, 2026-07, 2026 or a range a..b"
 
 
-def _bad(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"Invalid {field}", [{"field": field, "message": message}])
+class ListQuery(Paging):
+    kind: Kind | None = Field(default=None, description="Bulletin kind")
+    period: str | None = Field(default=None, max_length=30, description=PERIOD_HELP)
+    scope: str | None = Field(default=None, pattern=r"^\d{6}$", description="Region code")
+    limit: int = Field(default=20, ge=1, le=service.MAX_LIST, description="Default 20")
 
 
-def _kind(raw: str | None, *, required: bool) -> Kind | None:
-    if raw is None:
-        if required:
-            raise _bad("kind", f"required: one of {', '.join(k.value for k in Kind)}")
-        return None
-    try:
-        return Kind(raw)
-    except ValueError:
-        raise _bad("kind", f"one of {', '.join(k.value for k in Kind)}") from None
+class FormatQuery(QueryModel):
+    format: Literal["json", "csv"] = Field(
+        default="json", description="csv: UTF-8 with BOM, for Excel"
+    )
+    table: Literal["rows", "shortage"] | None = Field(
+        default=None,
+        description="CSV of a supply-demand bulletin: its rows (default) or the shortage ranking",
+    )
 
 
-def _int(call: Call[None], name: str, default: int, low: int, high: int) -> int:
-    raw = call.request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise _bad(name, f"an integer from {low} to {high}")
-    return int(raw)
+class LiveQuery(FormatQuery):
+    kind: Kind = Field(description="Bulletin kind")
+    period: str | None = Field(
+        default=None, max_length=30, description="Default: the current period"
+    )
+    scope: str | None = Field(
+        default=None, pattern=r"^\d{6}$", description="Default: the office's region"
+    )
 
 
-def _respond(call: Call[None], bulletin: Bulletin, status: int = 200) -> Response:
-    params = call.request.query_params
-    fmt = params.get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise _bad("format", "json or csv")
-    table = params.get("table")
-    if table not in (None, "rows", "shortage"):
-        raise _bad("table", "rows or shortage")
+def _respond(query: FormatQuery, bulletin: Bulletin, status: int = 200) -> Response:
+    fmt, table = query.format, query.table
     if fmt == "json":
         return json_response(bulletin, status)
     name = bulletin.id or f"live-{bulletin.kind.value}-{bulletin.scope}-{bulletin.period}"
@@ -87,31 +77,24 @@ def _checked_id(raw: str) -> str:
     return raw
 
 
-async def list_bulletins(call: Call[None]) -> Response:
+async def list_bulletins(call: Call[None, ListQuery]) -> Response:
     """Published bulletins, newest period first; every version is listed, each naming the one
     it replaces and the one that supersedes it."""
-    params = call.request.query_params
-    period = params.get("period")
-    if period is not None:
-        period = parse_period(period).label
-    found = await service.list_bulletins(
-        call.services,
-        kind=_kind(params.get("kind"), required=False),
-        period=period,
-        scope=params.get("scope"),
-        limit=_int(call, "limit", 20, 1, service.MAX_LIST),
-        offset=_int(call, "offset", 0, 0, 10_000),
+    q = call.query
+    selection = BulletinFilter(
+        kind=q.kind, period=parse_period(q.period).label if q.period else None, scope=q.scope
     )
+    found = await service.list_bulletins(call.services, selection=selection, page=q.page())
     return json_response(found)
 
 
-async def get_bulletin(call: Call[None]) -> Response:
+async def get_bulletin(call: Call[None, FormatQuery]) -> Response:
     """One published bulletin as JSON, or as CSV with ``format=csv``."""
     bulletin = await service.get(call.services, _checked_id(call.path["bulletin_id"]))
-    return _respond(call, bulletin)
+    return _respond(call.query, bulletin)
 
 
-async def publish(call: Call[PublishRequest]) -> Response:
+async def publish(call: Call[PublishRequest, None]) -> Response:
     """Publish a bulletin for an ended period (default: the last ended quarter) and a scope
     (an office: its own region or a league-city in it). Publishing one that exists creates the
     next version, which names the one it replaces; the old version is never changed."""
@@ -128,38 +111,36 @@ async def publish(call: Call[PublishRequest]) -> Response:
         kind=body.kind,
         period=period,
         scope=scope,
-        trigger=principal.role.value,
-        published_by=principal.subject,
-        reason=body.reason,
+        publication=Publication(principal.role.value, principal.subject, body.reason),
     )
     if bulletin is None:  # only_if_missing is off, so a version was always written
         raise RuntimeError("publish wrote nothing")
     return json_response(bulletin, 201)
 
 
-async def live(call: Call[None]) -> Response:
+async def live(call: Call[None, LiveQuery]) -> Response:
     """Figures computed now, not published: the current period so far by default, for the
     office's own scope. JSON, or CSV with ``format=csv``."""
-    svc, params = call.services, call.request.query_params
-    kind = _kind(params.get("kind"), required=True) or Kind.SUPPLY_DEMAND
+    svc, q = call.services, call.query
+    kind = q.kind
     scope = scope_for(
         call.require_principal(),
-        params.get("scope"),
+        q.scope,
         default=svc.settings.bulletin_region,
         regions=svc.taxonomy.regions,
     )
-    raw = params.get("period")
+    raw = q.period
     if raw:
         period = parse_period(raw)
     else:
         period = containing(svc.settings.bulletin_period, service.today(svc))
     bulletin = await service.compute(svc, kind=kind, period=period, scope=scope)
     return _respond(
-        call, bulletin.model_copy(update={"notes": ["未发布的实时数据。", *bulletin.notes]})
+        call.query, bulletin.model_copy(update={"notes": ["未发布的实时数据。", *bulletin.notes]})
     )
 
 
-async def page(call: Call[None]) -> Response:
+async def page(call: Call[None, None]) -> Response:
     """The bulletin as a Chinese HTML page with tables and SVG charts (no token needed)."""
     bulletin_id = _checked_id(call.path["bulletin_id"])
     bulletin = await service.get(call.services, bulletin_id)
@@ -176,13 +157,7 @@ ROUTES = [
         ALL_ROLES,
         "bulletins",
         response=BulletinList,
-        query=[
-            KIND_PARAM,
-            QueryParam("period", {"type": "string"}, "2026Q3, 2026-07, 2026 or a range a..b"),
-            QueryParam("scope", {"type": "string"}, "Region code"),
-            QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Default 20"),
-            QueryParam("offset", {"type": "integer", "minimum": 0}, "Default 0"),
-        ],
+        query=ListQuery,
     ),
     ApiRoute(
         "/v1/bulletins",
@@ -203,13 +178,7 @@ ROUTES = [
         PUBLISHERS,
         "bulletins",
         response=Bulletin,
-        query=[
-            KIND_PARAM,
-            QueryParam("period", {"type": "string"}, "Default: the current period"),
-            QueryParam("scope", {"type": "string"}, "Default: the office's region"),
-            FORMAT_PARAM,
-            TABLE_PARAM,
-        ],
+        query=LiveQuery,
     ),
     ApiRoute(
         "/v1/bulletins/{bulletin_id}",
@@ -219,7 +188,7 @@ ROUTES = [
         ALL_ROLES,
         "bulletins",
         response=Bulletin,
-        query=[FORMAT_PARAM, TABLE_PARAM],
+        query=FormatQuery,
     ),
     ApiRoute(
         "/bulletins/{bulletin_id}",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
 from starlette.responses import Response
 
-from matcher.api.http import ApiRoute, Call, QueryParam, json_response
-from matcher.auth.models import Role
+from matcher.api.http import ApiRoute, Call, json_response
+from matcher.api.query import Paging
 from matcher.consent import service
 from matcher.consent.models import (
     ConsentIn,
@@ -16,42 +17,26 @@ from matcher.consent.models import (
     ContactRequestOut,
     RequestStatus,
 )
-from matcher.foundation.problems import ValidationFailed
+from matcher.foundation.principals import Role
 from matcher.policy.fairness import field_errors
+
+
+class RequestsQuery(Paging):
+    status: RequestStatus | None = Field(default=None, description="Only this state")
+    limit: int = Field(default=50, ge=1, le=100, description="Default 50")
+    offset: int = Field(default=0, ge=0, description="offset + limit ≤ 1000")
+    depth = 1000
+
 
 SEEKER_SIDE = frozenset({Role.SEEKER, Role.OFFICE, Role.ADMIN})
 
 
 def _purpose_precheck(raw: Any) -> list[dict[str, str]]:
-    # A purpose is the enterprise's text: no requirement on protected traits (DOMAIN.md).
+    # A purpose is the enterprise's text: no requirement on protected traits (docs/domain.md).
     return field_errors(raw, ["purpose"])
 
 
-def list_params(call: Call[None]) -> tuple[RequestStatus | None, int, int]:
-    """``status``, ``limit`` (1–100) and ``offset`` (offset + limit ≤ 1,000)."""
-    params = call.request.query_params
-    raw_status, limit, offset = (
-        params.get("status"),
-        params.get("limit", "50"),
-        params.get("offset", "0"),
-    )
-    if raw_status is not None and raw_status not in {s.value for s in RequestStatus}:
-        raise ValidationFailed(
-            "Invalid status",
-            [{"field": "status", "message": "pending, granted, declined or withdrawn"}],
-        )
-    if not (limit.isdigit() and offset.isdigit() and 1 <= int(limit) <= service.MAX_LIST):
-        raise ValidationFailed(
-            "Invalid paging", [{"field": "limit", "message": f"1–{service.MAX_LIST}"}]
-        )
-    if int(offset) + int(limit) > 1000:
-        raise ValidationFailed(
-            "Paging too deep", [{"field": "offset", "message": "offset + limit ≤ 1000"}]
-        )
-    return (RequestStatus(raw_status) if raw_status else None), int(limit), int(offset)
-
-
-async def create_request(call: Call[ContactRequestIn]) -> Response:
+async def create_request(call: Call[ContactRequestIn, None]) -> Response:
     """Ask a candidate for consent to contact them about this posting (the posting's
     enterprise). The seeker sees the enterprise's name, the posting and the purpose; contact
     details are released only after a grant. Asking again returns the same request; a
@@ -66,36 +51,32 @@ async def create_request(call: Call[ContactRequestIn]) -> Response:
     return json_response(out, status=201 if created else 200)
 
 
-async def posting_requests(call: Call[None]) -> Response:
+async def posting_requests(call: Call[None, RequestsQuery]) -> Response:
     """The contact requests of a posting and their states."""
-    status, limit, offset = list_params(call)
     found = await service.list_for_posting(
         call.services,
         principal=call.require_principal(),
         posting_id=call.path["posting_id"],
-        status=status,
-        limit=limit,
-        offset=offset,
+        status=call.query.status,
+        page=call.query.page(),
     )
     return json_response(found)
 
 
-async def profile_requests(call: Call[None]) -> Response:
+async def profile_requests(call: Call[None, RequestsQuery]) -> Response:
     """The contact requests a seeker received: enterprise, posting, purpose and state."""
-    status, limit, offset = list_params(call)
     found = await service.list_for_profile(
         call.services,
         principal=call.require_principal(),
         profile_id=call.path["profile_id"],
-        status=status,
-        limit=limit,
-        offset=offset,
+        status=call.query.status,
+        page=call.query.page(),
     )
     return json_response(found)
 
 
 def _decision(decision: service.Decision, doc: str) -> Any:
-    async def handler(call: Call[None]) -> Response:
+    async def handler(call: Call[None, None]) -> Response:
         out = await service.decide(
             call.services,
             principal=call.require_principal(),
@@ -109,7 +90,7 @@ def _decision(decision: service.Decision, doc: str) -> Any:
     return handler
 
 
-async def record_consent(call: Call[ConsentIn]) -> Response:
+async def record_consent(call: Call[ConsentIn, None]) -> Response:
     """Record consent the seeker gave in person at the desk, for one posting: contact details
     are released to that posting's enterprise. Records who recorded it and when."""
     out, created = await service.record_in_person(
@@ -121,11 +102,6 @@ async def record_consent(call: Call[ConsentIn]) -> Response:
     return json_response(out, status=201 if created else 200)
 
 
-LIST_QUERY = [
-    QueryParam("status", {"enum": [s.value for s in RequestStatus]}, "Only this state"),
-    QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Default 50"),
-    QueryParam("offset", {"type": "integer", "minimum": 0}, "offset + limit ≤ 1000"),
-]
 _DECISIONS: list[tuple[service.Decision, str, str]] = [
     ("grant", "Grant contact", "Release contact details to this enterprise, for this posting."),
     ("decline", "Decline contact", "Decline a pending request; the enterprise cannot re-ask."),
@@ -158,7 +134,7 @@ ROUTES = [
         "consent",
         response=ContactRequestList,
         id_params=("posting_id",),
-        query=LIST_QUERY,
+        query=RequestsQuery,
     ),
     ApiRoute(
         "/v1/profiles/{profile_id}/contact-requests",
@@ -169,7 +145,7 @@ ROUTES = [
         "consent",
         response=ContactRequestList,
         id_params=("profile_id",),
-        query=LIST_QUERY,
+        query=RequestsQuery,
     ),
     *(
         ApiRoute(

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from matcher import __version__
 from matcher.api.http import ApiRoute, Call, json_response
 from matcher.foundation.problems import ServiceUnavailable
-from matcher.health.service import OK, readiness
+from matcher.store.health import OK
 
 
 class Health(BaseModel):
@@ -21,15 +21,15 @@ class Ready(BaseModel):
     checks: dict[str, str]
 
 
-async def healthz(call: Call[None]) -> Response:
+async def healthz(call: Call[None, None]) -> Response:
     """The process is up and serving; says nothing about Elasticsearch or Redis."""
     return json_response(Health(status="ok", version=__version__))
 
 
-async def readyz(call: Call[None]) -> Response:
+async def readyz(call: Call[None, None]) -> Response:
     """Elasticsearch and Redis reachable and every index present; else 503 naming what is down."""
     svc = call.services
-    checks = await readiness(es=svc.es, redis=svc.arq, specs=svc.specs.values())
+    checks = await svc.store.readiness()
     down = [name for name, state in checks.items() if state != OK]
     if down:
         raise ServiceUnavailable(f"Not ready: {', '.join(down)}", checks=checks)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
 from starlette.responses import Response
 
-from matcher.api.http import ApiRoute, Call, QueryParam, json_response
-from matcher.auth.models import Role
+from matcher.api.http import ApiRoute, Call, json_response
+from matcher.api.query import QueryModel
+from matcher.foundation.paging import Page
+from matcher.foundation.principals import Role
 from matcher.foundation.problems import ValidationFailed
 from matcher.imports import service
 from matcher.imports.models import ImportStatus
-from matcher.imports.parse import Format, Kind
+from matcher.imports.parse import Format
+from matcher.imports.service import Upload
 
 IMPORTERS = frozenset({Role.ENTERPRISE, Role.OFFICE, Role.ADMIN})
 _FORMATS: dict[str, Format] = {
@@ -21,16 +27,16 @@ _FORMATS: dict[str, Format] = {
 }
 
 
-def _kind(call: Call[None]) -> Kind:
-    kind = call.request.query_params.get("kind")
-    if kind == "profiles":
-        return "profiles"
-    if kind == "postings":
-        return "postings"
-    raise ValidationFailed("Invalid kind", [{"field": "kind", "message": "profiles or postings"}])
+class UploadQuery(QueryModel):
+    kind: Literal["profiles", "postings"] = Field(description="What the file holds")
 
 
-def _format(call: Call[None]) -> Format:
+class ProgressQuery(QueryModel):
+    errors_offset: int = Field(default=0, ge=0, description="Default 0")
+    errors_limit: int = Field(default=100, ge=1, le=1000, description="Default 100")
+
+
+def _format(call: Call[None, UploadQuery]) -> Format:
     media = call.request.headers.get("content-type", "").split(";")[0].strip().lower()
     fmt = _FORMATS.get(media)
     if fmt is None:
@@ -41,38 +47,31 @@ def _format(call: Call[None]) -> Format:
     return fmt
 
 
-async def create_import(call: Call[None]) -> Response:
+async def create_import(call: Call[None, UploadQuery]) -> Response:
     """Upload a CSV (UTF-8 or GB18030, Chinese or English headers) or JSONL file of profiles or
     postings (``?kind=``). Returns 202 with the import's id at once; a background job parses,
-    validates, normalises, embeds and indexes it. Rows are stored whole or reported."""
+    validates, normalizes, embeds and indexes it. Rows are stored whole or reported."""
     declared = call.request.headers.get("content-length")
-    status = await service.create_import(
-        call.services,
-        principal=call.require_principal(),
-        kind=_kind(call),
+    upload = Upload(
+        kind=call.query.kind,
         fmt=_format(call),
         chunks=call.request.stream(),
         declared_size=int(declared) if declared and declared.isdigit() else None,
     )
+    status = await service.create_import(
+        call.services, principal=call.require_principal(), upload=upload
+    )
     return json_response(status, status=202)
 
 
-async def get_import(call: Call[None]) -> Response:
+async def get_import(call: Call[None, ProgressQuery]) -> Response:
     """Progress (rows done / total, rate, ETA) and, as rows fail, their errors (row, field,
     message), paged with ``errors_offset`` / ``errors_limit``."""
-    params = call.request.query_params
-    offset, limit = params.get("errors_offset", "0"), params.get("errors_limit", "100")
-    if not (offset.isdigit() and limit.isdigit() and 1 <= int(limit) <= 1000):
-        raise ValidationFailed(
-            "Invalid paging",
-            [{"field": "errors_limit", "message": "errors_offset ≥ 0, errors_limit 1–1000"}],
-        )
     status = await service.get_import(
         call.services,
         principal=call.require_principal(),
         import_id=call.path["import_id"],
-        errors_offset=int(offset),
-        errors_limit=int(limit),
+        errors=Page(limit=call.query.errors_limit, offset=call.query.errors_offset),
     )
     return json_response(status)
 
@@ -88,11 +87,7 @@ ROUTES = [
         response=ImportStatus,
         status=202,
         upload_media=tuple(_FORMATS),
-        query=[
-            QueryParam(
-                "kind", {"enum": ["profiles", "postings"]}, "What the file holds", required=True
-            )
-        ],
+        query=UploadQuery,
     ),
     ApiRoute(
         "/v1/imports/{import_id}",
@@ -103,11 +98,6 @@ ROUTES = [
         "imports",
         response=ImportStatus,
         id_params=("import_id",),
-        query=[
-            QueryParam("errors_offset", {"type": "integer", "minimum": 0}, "Default 0"),
-            QueryParam(
-                "errors_limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "Default 100"
-            ),
-        ],
+        query=ProgressQuery,
     ),
 ]

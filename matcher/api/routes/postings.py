@@ -7,7 +7,7 @@ from typing import Any
 from starlette.responses import Response
 
 from matcher.api.http import ApiRoute, Call, json_response
-from matcher.auth.models import ALL_ROLES, Role
+from matcher.foundation.principals import ALL_ROLES, Role
 from matcher.policy.fairness import field_errors
 from matcher.postings import service
 from matcher.postings.models import PostingIn, PostingOut
@@ -19,10 +19,10 @@ def precheck(raw: Any) -> list[dict[str, str]]:
     return field_errors(raw, ["title", "description"])
 
 
-async def put_posting(call: Call[PostingIn]) -> Response:
+async def put_posting(call: Call[PostingIn, None]) -> Response:
     """Create or replace the posting with this id (the caller's id). Returns once it is durably
     stored and searchable; ``matchable`` says whether it is active, valid today and has open
-    headcount. Without ``occupation_code`` the occupation is normalised from the title."""
+    headcount. Without ``occupation_code`` the occupation is normalized from the title."""
     posting, created = await service.put_posting(
         call.services,
         principal=call.require_principal(),
@@ -32,7 +32,7 @@ async def put_posting(call: Call[PostingIn]) -> Response:
     return json_response(posting, status=201 if created else 200)
 
 
-async def get_posting(call: Call[None]) -> Response:
+async def get_posting(call: Call[None, None]) -> Response:
     """A posting: active ones for every signed-in role, others for who manages them."""
     posting = await service.get_posting(
         call.services, principal=call.require_principal(), posting_id=call.path["posting_id"]
@@ -40,7 +40,7 @@ async def get_posting(call: Call[None]) -> Response:
     return json_response(posting)
 
 
-async def delete_posting(call: Call[None]) -> Response:
+async def delete_posting(call: Call[None, None]) -> Response:
     """Delete a posting from every index."""
     await service.delete_posting(
         call.services, principal=call.require_principal(), posting_id=call.path["posting_id"]

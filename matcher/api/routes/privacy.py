@@ -2,87 +2,68 @@
 
 from __future__ import annotations
 
-import re
-from typing import get_args
-
+from pydantic import Field
 from starlette.responses import Response
 
-from matcher.api.http import ApiRoute, Call, QueryParam, json_response
-from matcher.auth.models import ADMIN_ONLY, Role
-from matcher.foundation.problems import NotFound, ValidationFailed
-from matcher.foundation.records import RECORD_ID_PATTERN
+from matcher.api.http import ApiRoute, Call, json_response
+from matcher.api.query import Paging, QueryId
+from matcher.foundation.principals import ADMIN_ONLY, Role
 from matcher.privacy import audit, retention
-from matcher.profiles import service as profiles
-
-RECORD_ID = re.compile(RECORD_ID_PATTERN)
 
 
-def _paging(call: Call[None], *, default: int, most: int, depth: int) -> tuple[int, int]:
-    params = call.request.query_params
-    limit, offset = params.get("limit", str(default)), params.get("offset", "0")
-    if not (limit.isdigit() and offset.isdigit() and 1 <= int(limit) <= most):
-        raise ValidationFailed("Invalid paging", [{"field": "limit", "message": f"1–{most}"}])
-    if int(offset) + int(limit) > depth:
-        raise ValidationFailed(
-            "Paging too deep", [{"field": "offset", "message": f"offset + limit ≤ {depth}"}]
+class TrailQuery(Paging):
+    limit: int = Field(default=50, ge=1, le=100, description="Default 50")
+    offset: int = Field(default=0, ge=0, description=f"offset + limit ≤ {audit.MAX_AUDIT_DEPTH}")
+    depth = audit.MAX_AUDIT_DEPTH
+
+
+class AuditQuery(TrailQuery):
+    profile_id: QueryId | None = Field(default=None, description="Events about this profile")
+    posting_id: QueryId | None = Field(default=None, description="Events about this posting")
+    enterprise_id: QueryId | None = Field(default=None, description="Events about this enterprise")
+    action: audit.Action | None = Field(default=None, description="e.g. contact.released")
+
+    def selection(self) -> audit.AuditFilter:
+        return audit.AuditFilter(
+            profile_id=self.profile_id,
+            posting_id=self.posting_id,
+            enterprise_id=self.enterprise_id,
+            action=self.action,
         )
-    return int(limit), int(offset)
 
 
-async def audit_log(call: Call[None]) -> Response:
+class RetentionQuery(Paging):
+    limit: int = Field(default=100, ge=1, le=500, description="Default 100")
+
+
+async def audit_log(call: Call[None, AuditQuery]) -> Response:
     """Audit events (contact releases, consent changes, deletions), newest first, filtered by
     any of ``profile_id``, ``posting_id``, ``enterprise_id``, ``action``. Ids only."""
-    limit, offset = _paging(call, default=50, most=100, depth=audit.MAX_AUDIT_DEPTH)
-    params = call.request.query_params
-    errors = [
-        {"field": name, "message": "not a record id"}
-        for name in ("profile_id", "posting_id", "enterprise_id")
-        if params.get(name) is not None and not RECORD_ID.match(params[name])
-    ]
-    if params.get("action") is not None and params["action"] not in get_args(audit.Action):
-        errors.append({"field": "action", "message": ", ".join(get_args(audit.Action))})
-    if errors:
-        raise ValidationFailed("Invalid filter", errors)
-    page = await audit.query(
+    page = await audit.query(call.services, call.query.selection(), page=call.query.page())
+    return json_response(page)
+
+
+async def profile_audit(call: Call[None, TrailQuery]) -> Response:
+    """Who received this profile's contact details and every consent change (the seeker's
+    own profile, or an admin)."""
+    page = await audit.profile_trail(
         call.services,
-        profile_id=params.get("profile_id"),
-        posting_id=params.get("posting_id"),
-        enterprise_id=params.get("enterprise_id"),
-        action=params.get("action"),
-        limit=limit,
-        offset=offset,
+        principal=call.require_principal(),
+        profile_id=call.path["profile_id"],
+        page=call.query.page(),
     )
     return json_response(page)
 
 
-async def profile_audit(call: Call[None]) -> Response:
-    """Who received this profile's contact details and every consent change (the seeker's
-    own profile, or an admin)."""
-    principal = call.require_principal()
-    profile_id = call.path["profile_id"]
-    if principal.role is not Role.ADMIN:
-        stored = await profiles.load(call.services, profile_id)
-        if stored is None or stored.get("owner_id") != principal.subject:
-            raise NotFound(f"No profile {profile_id}")
-    limit, offset = _paging(call, default=50, most=100, depth=audit.MAX_AUDIT_DEPTH)
-    page = await audit.query(call.services, profile_id=profile_id, limit=limit, offset=offset)
-    return json_response(page)
-
-
-async def stale_profiles(call: Call[None]) -> Response:
+async def stale_profiles(call: Call[None, RetentionQuery]) -> Response:
     """Profiles not updated within the retention period (``MATCHER_RETENTION_DAYS``), oldest
     first: an office's review list (its region only), for asking the seeker or deleting."""
-    limit, offset = _paging(call, default=100, most=500, depth=10_000)
     found = await retention.stale_profiles(
-        call.services, principal=call.require_principal(), limit=limit, offset=offset
+        call.services, principal=call.require_principal(), page=call.query.page()
     )
     return json_response(found)
 
 
-PAGING = [
-    QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Default 50"),
-    QueryParam("offset", {"type": "integer", "minimum": 0}, "offset + limit ≤ 10000"),
-]
 ROUTES = [
     ApiRoute(
         "/v1/audit",
@@ -92,13 +73,7 @@ ROUTES = [
         ADMIN_ONLY,
         "privacy",
         response=audit.AuditPage,
-        query=[
-            QueryParam("profile_id", {"type": "string"}, "Events about this profile"),
-            QueryParam("posting_id", {"type": "string"}, "Events about this posting"),
-            QueryParam("enterprise_id", {"type": "string"}, "Events about this enterprise"),
-            QueryParam("action", {"type": "string"}, "e.g. contact.released"),
-            *PAGING,
-        ],
+        query=AuditQuery,
     ),
     ApiRoute(
         "/v1/profiles/{profile_id}/audit",
@@ -109,7 +84,7 @@ ROUTES = [
         "privacy",
         response=audit.AuditPage,
         id_params=("profile_id",),
-        query=PAGING,
+        query=TrailQuery,
     ),
     ApiRoute(
         "/v1/retention/profiles",
@@ -119,9 +94,6 @@ ROUTES = [
         frozenset({Role.OFFICE, Role.ADMIN}),
         "privacy",
         response=retention.StaleProfiles,
-        query=[
-            QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "Default 100"),
-            QueryParam("offset", {"type": "integer", "minimum": 0}, "offset + limit ≤ 10000"),
-        ],
+        query=RetentionQuery,
     ),
 ]

@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from pydantic import Field
 from starlette.responses import Response
 
-from matcher.api.http import ApiRoute, Call, QueryParam, json_response
-from matcher.auth.models import ALL_ROLES, Role
-from matcher.foundation.problems import ValidationFailed
-from matcher.foundation.records import RECORD_ID_PATTERN
+from matcher.api.http import ApiRoute, Call, json_response
+from matcher.api.query import QueryId, QueryModel
+from matcher.foundation.principals import ALL_ROLES, Role
 from matcher.policy.fairness import field_errors
 from matcher.profiles import service
 from matcher.profiles.models import ProfileIn, ProfileOut
 
-RECORD_ID = re.compile(RECORD_ID_PATTERN)
-
 WRITERS = frozenset({Role.SEEKER, Role.OFFICE, Role.ADMIN})
+
+
+class ProfileQuery(QueryModel):
+    posting_id: QueryId | None = Field(
+        default=None, description="Enterprises: the posting you read it for"
+    )
 
 
 def precheck(raw: Any) -> list[dict[str, str]]:
     return field_errors(raw, ["title", "summary", "skills"], self_description=True)
 
 
-async def put_profile(call: Call[ProfileIn]) -> Response:
+async def put_profile(call: Call[ProfileIn, None]) -> Response:
     """Create or replace the profile with this id (the caller's id). Returns once it is durably
     stored and searchable; ``matchable`` says whether matching will consider it. Without
-    ``occupation_codes`` the occupation is normalised from the title."""
+    ``occupation_codes`` the occupation is normalized from the title."""
     profile, created = await service.put_profile(
         call.services,
         principal=call.require_principal(),
@@ -37,27 +40,22 @@ async def put_profile(call: Call[ProfileIn]) -> Response:
     return json_response(profile, status=201 if created else 200)
 
 
-async def get_profile(call: Call[None]) -> Response:
+async def get_profile(call: Call[None, ProfileQuery]) -> Response:
     """A profile: whole for its seeker, offices of its region and admins. An enterprise reads
     an active candidate through one of its postings (``?posting_id=``), without name, phone,
     e-mail, certificate numbers, exact region, summary or awards until the seeker consents to
     contact for that posting (``view``, ``redacted``); each read counts against its daily
     candidate-view quota and every release of contact details is audited."""
-    posting_id = call.request.query_params.get("posting_id")
-    if posting_id is not None and not RECORD_ID.match(posting_id):
-        raise ValidationFailed(
-            "Invalid posting_id", [{"field": "posting_id", "message": "not a record id"}]
-        )
     profile = await service.get_profile(
         call.services,
         principal=call.require_principal(),
         profile_id=call.path["profile_id"],
-        posting_id=posting_id,
+        posting_id=call.query.posting_id,
     )
     return json_response(profile)
 
 
-async def delete_profile(call: Call[None]) -> Response:
+async def delete_profile(call: Call[None, None]) -> Response:
     """Delete a profile: it disappears from every index at once and never matches again."""
     await service.delete_profile(
         call.services, principal=call.require_principal(), profile_id=call.path["profile_id"]
@@ -88,9 +86,7 @@ ROUTES = [
         "profiles",
         response=ProfileOut,
         id_params=("profile_id",),
-        query=[
-            QueryParam("posting_id", {"type": "string"}, "Enterprises: the posting you read it for")
-        ],
+        query=ProfileQuery,
     ),
     ApiRoute(
         PATH,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
+from pydantic import Field, field_validator
 from starlette.responses import Response
 
-from matcher.api.http import ApiRoute, Call, QueryParam, json_response
-from matcher.auth.models import Role
-from matcher.foundation.problems import ValidationFailed
-from matcher.foundation.records import RECORD_ID_PATTERN
+from matcher.api.http import ApiRoute, Call, json_response
+from matcher.api.query import Paging, QueryId
+from matcher.foundation.principals import Role
 from matcher.referrals import service
 from matcher.referrals.models import (
     ReferralAdvance,
@@ -18,11 +16,48 @@ from matcher.referrals.models import (
     ReferralOut,
     ReferralStatus,
 )
+from matcher.referrals.service import ReferralFilter
+
+
+class ReferralsQuery(Paging):
+    office: QueryId | None = Field(default=None, description="Only this office's referrals")
+    status: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Comma-separated: " + ", ".join(s.value for s in ReferralStatus),
+    )
+    period: str | None = Field(
+        default=None, max_length=30, description="2026, 2026-Q3 or 2026-11 (date proposed)"
+    )
+    posting_id: QueryId | None = Field(default=None, description="Only referrals to this posting")
+    profile_id: QueryId | None = Field(default=None, description="Only referrals of this seeker")
+    limit: int = Field(default=50, ge=1, le=service.MAX_PAGE, description="Default 50")
+    offset: int = Field(default=0, ge=0, description="offset + limit ≤ 10000")
+
+    @field_validator("status")
+    @classmethod
+    def _known_statuses(cls, raw: str | None) -> str | None:
+        for part in (raw or "").split(","):
+            if part.strip() and part.strip() not in {s.value for s in ReferralStatus}:
+                allowed = ", ".join(s.value for s in ReferralStatus)
+                raise ValueError(f"one or more of {allowed}")
+        return raw
+
+    def selection(self) -> ReferralFilter:
+        statuses = [ReferralStatus(s.strip()) for s in (self.status or "").split(",") if s.strip()]
+        return ReferralFilter(
+            office=self.office,
+            statuses=statuses,
+            period=self.period or None,
+            posting_id=self.posting_id,
+            profile_id=self.profile_id,
+        )
+
 
 DESK_ROLES = frozenset({Role.OFFICE, Role.ADMIN})
 
 
-async def create_referral(call: Call[ReferralCreate]) -> Response:
+async def create_referral(call: Call[ReferralCreate, None]) -> Response:
     """Record that an office introduced a seeker to a posting (status ``proposed``). The
     posting's hard rules are checked first: nobody is introduced to an access-controlled job
     without the certificate (409 with ``failed_rules``). Proposing the same pair again returns
@@ -34,7 +69,7 @@ async def create_referral(call: Call[ReferralCreate]) -> Response:
     return json_response(referral, status=201 if created else 200)
 
 
-async def get_referral(call: Call[None]) -> Response:
+async def get_referral(call: Call[None, None]) -> Response:
     """A referral with its full history."""
     referral = await service.get_referral(
         call.services, principal=call.require_principal(), referral_id=call.path["referral_id"]
@@ -42,7 +77,7 @@ async def get_referral(call: Call[None]) -> Response:
     return json_response(referral)
 
 
-async def advance_referral(call: Call[ReferralAdvance]) -> Response:
+async def advance_referral(call: Call[ReferralAdvance, None]) -> Response:
     """Move a referral on: proposed → contacted → interviewed → hired, or declined / no_show.
     Each step is timestamped and attributed; any other change is 409. ``hired`` takes a place
     on the posting (409 when it has none left); a posting with every place taken stops
@@ -56,52 +91,15 @@ async def advance_referral(call: Call[ReferralAdvance]) -> Response:
     return json_response(referral)
 
 
-def _statuses(raw: str | None) -> list[ReferralStatus] | None:
-    if not raw:
-        return None
-    try:
-        return [ReferralStatus(s.strip()) for s in raw.split(",") if s.strip()]
-    except ValueError:
-        allowed = ", ".join(s.value for s in ReferralStatus)
-        raise ValidationFailed(
-            "Unknown status", [{"field": "status", "message": f"one or more of {allowed}"}]
-        ) from None
-
-
-def _id_param(call: Call[None], name: str) -> str | None:
-    value = call.request.query_params.get(name)
-    if value and not re.match(RECORD_ID_PATTERN, value):
-        raise ValidationFailed(
-            f"Invalid {name}",
-            [{"field": name, "message": "1-64 characters of A-Z a-z 0-9 . _ : -"}],
-        )
-    return value or None
-
-
-async def list_referrals(call: Call[None]) -> Response:
+async def list_referrals(call: Call[None, ReferralsQuery]) -> Response:
     """Referrals an office may see: its own, and those whose posting or seeker lies in its
     region (enforced in the query). Filters: ``office``, ``status`` (comma-separated),
     ``period`` (2026, 2026-Q3, 2026-11; by date proposed), ``posting_id``, ``profile_id``."""
-    params = call.request.query_params
-    limit, offset = params.get("limit", "50"), params.get("offset", "0")
-    if not (limit.isdigit() and offset.isdigit() and 1 <= int(limit) <= service.MAX_PAGE):
-        raise ValidationFailed(
-            "Invalid paging", [{"field": "limit", "message": f"1–{service.MAX_PAGE}"}]
-        )
-    if int(offset) + int(limit) > 10_000:
-        raise ValidationFailed(
-            "Paging too deep", [{"field": "offset", "message": "offset + limit ≤ 10000"}]
-        )
     result = await service.list_referrals(
         call.services,
         principal=call.require_principal(),
-        office=_id_param(call, "office"),
-        statuses=_statuses(params.get("status")),
-        period=params.get("period") or None,
-        posting_id=_id_param(call, "posting_id"),
-        profile_id=_id_param(call, "profile_id"),
-        limit=int(limit),
-        offset=int(offset),
+        selection=call.query.selection(),
+        page=call.query.page(),
     )
     return json_response(result)
 
@@ -126,19 +124,7 @@ ROUTES = [
         DESK_ROLES,
         "referrals",
         response=ReferralList,
-        query=[
-            QueryParam("office", {"type": "string"}, "Only this office's referrals"),
-            QueryParam(
-                "status",
-                {"type": "string"},
-                "Comma-separated: " + ", ".join(s.value for s in ReferralStatus),
-            ),
-            QueryParam("period", {"type": "string"}, "2026, 2026-Q3 or 2026-11 (date proposed)"),
-            QueryParam("posting_id", {"type": "string"}, "Only referrals to this posting"),
-            QueryParam("profile_id", {"type": "string"}, "Only referrals of this seeker"),
-            QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "Default 50"),
-            QueryParam("offset", {"type": "integer", "minimum": 0}, "offset + limit ≤ 10000"),
-        ],
+        query=ReferralsQuery,
     ),
     ApiRoute(
         "/v1/referrals/{referral_id}",

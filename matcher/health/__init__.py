@@ -1,1 +1,0 @@
-"""Liveness (``/healthz``) and readiness (``/readyz``) of the service and its dependencies."""

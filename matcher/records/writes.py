@@ -1,0 +1,60 @@
+"""Writing one record of either kind: authorised, conditional, never a silent overwrite.
+
+The write is conditional on the version read (``if_seq_no``), and a record that is not there
+yet is *created* (``op_type=create``), so two writers racing for the same id, or a writer
+racing a hire that takes a place on the posting, never silently undo each other. When the
+record changed meanwhile the write is prepared again on the new version — with the
+authorisation checked again, since the new version may belong to someone else — and the
+caller gets 403 or, after several lost races, 409.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from indexes.documents import RecordDoc
+from matcher.foundation.principals import Principal
+from matcher.foundation.problems import Conflict, Forbidden, ValidationFailed
+from matcher.records.kinds import RecordKind
+from matcher.records.prepare import MAX_WRITE_TRIES, prepare
+from matcher.services import Services
+
+B = TypeVar("B", bound=BaseModel)
+D = TypeVar("D", bound=RecordDoc)
+
+
+async def write_record(
+    svc: Services,
+    kind: RecordKind[B, D],
+    *,
+    principal: Principal,
+    record_id: str,
+    body: B,
+    extra: Any = None,
+) -> tuple[D, bool]:
+    """Create or replace ``record_id``; the stored document and whether it was created.
+    Durable and searchable on return."""
+    repo = kind.repository(svc.store)
+    for _ in range(MAX_WRITE_TRIES):
+        versioned = await repo.get_versioned(record_id)
+        # Absent from the write index: new, or not yet copied by a running migration (then
+        # the read alias still holds it, and its owner decides). Either way it is created.
+        stored = versioned.doc if versioned else await repo.get(record_id)
+        owned = kind.with_owner(body, principal, stored)
+        reason = kind.may_write(principal, stored, owned, svc.taxonomy)
+        if reason:
+            raise Forbidden(f"You may not write {kind.label} {record_id}: {reason}")
+        missing = kind.owner_errors(owned, principal)
+        if missing:
+            raise ValidationFailed(f"{missing[0]['field']} is required", missing)
+        errors = kind.catalog_errors(owned, svc.taxonomy)
+        if errors:
+            raise ValidationFailed(f"Unknown codes in the {kind.label}", errors)
+        (doc,) = await prepare(svc, kind, [(record_id, owned, stored)], extra=extra)
+        if await repo.replace(record_id, doc, versioned.version if versioned else None):
+            return doc, stored is None
+    raise Conflict(
+        f"{kind.label.capitalize()} {record_id} is being changed by someone else; try again"
+    )

@@ -1,0 +1,1 @@
+"""A walk-in worker described in their own words, matched to postings without a stored profile."""

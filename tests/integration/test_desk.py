@@ -1,0 +1,303 @@
+"""The desk pages through the ASGI app (no browser): sign-in and its cookie, CSRF, region
+scope, the core flows without JavaScript, and Chinese error pages instead of stack traces."""
+
+import re
+import uuid
+from typing import Any
+
+import elastic_transport
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from matcher.bulletins.models import Kind
+from matcher.bulletins.scope import resolve_scope
+from matcher.bulletins.service import Publication, publish
+from matcher.desk.render import Desk
+from matcher.foundation.periods import parse_period
+from matcher.foundation.principals import Role
+from matcher.services import Services
+from tests.conftest import TokenFactory
+from tests.factories import posting_body, profile_body
+
+
+def uid(label: str) -> str:
+    return f"{label}-{uuid.uuid4().hex[:8]}"
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+async def sign_in(app_client: httpx.AsyncClient, token: str, staff: str = "王经办") -> None:
+    form = await app_client.get("/desk/login")
+    assert form.status_code == 200
+    resp = await app_client.post(
+        "/desk/login", data={"token": token, "staff": staff, "csrf": csrf_of(form.text)}
+    )
+    assert resp.status_code == 303, resp.text
+    cookie = resp.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
+
+
+async def new_client(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """A client with its own cookie jar on the same app."""
+    return httpx.AsyncClient(transport=client._transport, base_url="http://matcher.test")
+
+
+async def new_pair(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], **posting: Any
+) -> tuple[str, str]:
+    """A new posting of enterprise ent-1 in 包头 and a new matching profile: their ids."""
+    posting_id, profile_id = uid("posting"), uid("profile")
+    body = posting_body(enterprise_id="ent-1", **posting)
+    resp = await client.put(f"/v1/postings/{posting_id}", json=body, headers=admin_headers)
+    assert resp.status_code == 201, resp.text
+    resp = await client.put(
+        f"/v1/profiles/{profile_id}", json=profile_body(), headers=admin_headers
+    )
+    assert resp.status_code == 201, resp.text
+    return posting_id, profile_id
+
+
+async def test_pages_need_a_desk_session(client: httpx.AsyncClient) -> None:
+    async with await new_client(client) as anon:
+        resp = await anon.get("/desk/candidates?posting=x")
+        assert resp.status_code == 303
+        assert resp.headers["location"].startswith("/desk/login?next=")
+        page = await anon.get("/desk/login")
+        assert "登录匹配服务窗口" in page.text
+        assert "htmx.min.js" in page.text
+        assert (await anon.get("/desk/static/htmx.min.js")).status_code == 200
+
+
+async def test_sign_in_refuses_bad_tokens_and_other_roles(
+    client: httpx.AsyncClient, make_token: TokenFactory
+) -> None:
+    seeker = (await make_token(Role.SEEKER, uid("seeker")))["Authorization"].split()[1]
+    async with await new_client(client) as anon:
+        form = await anon.get("/desk/login")
+        wrong = await anon.post(
+            "/desk/login", data={"token": "mt_nope", "staff": "王", "csrf": csrf_of(form.text)}
+        )
+        assert wrong.status_code == 401
+        assert "令牌无效" in wrong.text
+        form = await anon.get("/desk/login")
+        other = await anon.post(
+            "/desk/login", data={"token": seeker, "staff": "王", "csrf": csrf_of(form.text)}
+        )
+        assert "只有就业服务机构和管理员" in other.text
+        # Without the login form's CSRF cookie value the post is refused.
+        forged = await anon.post("/desk/login", data={"token": seeker, "staff": "王", "csrf": "x"})
+        assert forged.status_code == 403
+        assert "表单已过期" in forged.text
+        assert "Traceback" not in forged.text
+
+
+async def test_flows_without_javascript(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    services: Services,
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office"), region_code="150200")
+    token = office["Authorization"].split()[1]
+    posting_id, profile_id = await new_pair(client, admin_headers, headcount=2)
+    async with await new_client(client) as desk:
+        await sign_in(desk, token)
+        # Typing a name instead of an id offers a pick list.
+        picks = await desk.get("/desk/candidates", params={"posting": "焊工"})
+        assert picks.status_code == 200
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        assert profile_id in page.text
+        assert "已核对" in page.text
+        assert "剩余名额" in page.text
+        csrf = csrf_of(page.text)
+        # Consent given in person at the desk releases the contact details to the posting's
+        # enterprise (and only with the session's CSRF value).
+        ent = await make_token(Role.ENTERPRISE, "ent-1")
+        as_candidate = f"/v1/profiles/{profile_id}?posting_id={posting_id}"
+        assert "13800000001" not in (await client.get(as_candidate, headers=ent)).text
+        consent_form = {"posting_id": posting_id, "profile_id": profile_id, "note": "窗口当面"}
+        forged_consent = await desk.post("/desk/consents", data={**consent_form, "csrf": "x"})
+        assert forged_consent.status_code == 403
+        assert "13800000001" not in (await client.get(as_candidate, headers=ent)).text
+        consented = await desk.post(
+            "/desk/consents",
+            data={**consent_form, "csrf": csrf, "back": f"/desk/candidates?posting={posting_id}"},
+        )
+        assert consented.status_code == 303
+        assert "msg=consented" in consented.headers["location"]
+        assert "13800000001" in (await client.get(as_candidate, headers=ent)).text
+        again = await desk.get("/desk/candidates", params={"posting": posting_id})
+        assert "求职者已同意该单位联系" in again.text
+        # A post without the session's CSRF value changes nothing.
+        forged = await desk.post(
+            "/desk/referrals",
+            data={"posting_id": posting_id, "profile_id": profile_id, "csrf": "forged"},
+        )
+        assert forged.status_code == 403
+        proposed = await desk.post(
+            "/desk/referrals",
+            data={
+                "posting_id": posting_id,
+                "profile_id": profile_id,
+                "csrf": csrf,
+                "back": f"/desk/candidates?posting={posting_id}",
+            },
+        )
+        assert proposed.status_code == 303
+        assert "msg=proposed" in proposed.headers["location"]
+        board = await desk.get("/desk/referrals")
+        assert profile_id in board.text
+        assert "王经办" in board.text
+        rid = re.search(r'data-referral="([^"]+)"', board.text)
+        assert rid
+        bad = await desk.post(
+            f"/desk/referrals/{rid.group(1)}/status", data={"status": "hired", "csrf": csrf}
+        )
+        assert bad.status_code == 409
+        assert "不能从“已推荐”改为“已录用”" in bad.text
+        assert "Traceback" not in bad.text
+        walkin = await desk.get(
+            "/desk/walkin", params={"q": "干了十年电焊，有特种作业证", "grade": "3"}
+        )
+        assert walkin.status_code == 200
+        assert "请核验证书原件" in walkin.text
+        bad_grade = await desk.get("/desk/walkin", params={"q": "电焊", "grade": "9"})
+        assert bad_grade.status_code == 422
+        assert "填写的内容有误" in bad_grade.text
+        # A published bulletin of the office's league-city is listed with a link to its page,
+        # and only its newest version (a correction replaces what it corrects).
+        for reason in (None, "更正"):
+            await publish(
+                services,
+                kind=Kind.SUPPLY_DEMAND,
+                period=parse_period("2024Q1"),
+                scope=resolve_scope("150200", services.taxonomy.regions),
+                publication=Publication("admin", "tests", reason),
+            )
+        bulletins = await desk.get("/desk/bulletins")
+        links = re.findall(r'data-bulletin="(/bulletins/[^"]+)"', bulletins.text)
+        assert [link for link in links if "2024Q1" in link] == [
+            "/bulletins/supply-demand-150200-2024Q1-v2"
+        ], links
+        assert all("150200" in link for link in links)
+        assert "第2版（更正）" in bulletins.text
+        assert (await client.get(links[0])).status_code == 200
+        logout = await desk.post("/desk/logout", data={"csrf": csrf})
+        assert logout.status_code == 303
+        assert (await desk.get("/desk/referrals")).status_code == 303
+
+
+async def test_a_declined_seeker_can_be_introduced_again_from_the_candidates_page(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office"), region_code="150200")
+    posting_id, profile_id = await new_pair(client, admin_headers)
+    form = {"posting_id": posting_id, "profile_id": profile_id}
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        csrf = csrf_of(page.text)
+        assert (await desk.post("/desk/referrals", data={**form, "csrf": csrf})).status_code == 303
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        assert "当前状态：已推荐" in page.text
+        board = await desk.get("/desk/referrals", params={"posting": posting_id})
+        rid = re.search(r'data-referral="([^"]+)"', board.text)
+        assert rid
+        declined = await desk.post(
+            f"/desk/referrals/{rid.group(1)}/status", data={"status": "declined", "csrf": csrf}
+        )
+        assert declined.status_code == 303
+        # The outcome is shown and the seeker may be introduced again: a second attempt.
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        assert "上次推荐（第1次）：未录用" in page.text
+        assert "再次推荐" in page.text
+        assert (await desk.post("/desk/referrals", data={**form, "csrf": csrf})).status_code == 303
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        assert "已推荐（第2次） · 当前状态：已推荐" in page.text
+        assert "再次推荐" not in page.text
+
+
+async def test_an_office_cannot_work_on_another_regions_posting(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    hohhot = await make_token(Role.OFFICE, uid("office"), region_code="150100")
+    posting_id = uid("posting")
+    await client.put(
+        f"/v1/postings/{posting_id}",
+        json=posting_body(enterprise_id="ent-1"),
+        headers=admin_headers,
+    )
+    async with await new_client(client) as desk:
+        await sign_in(desk, hohhot["Authorization"].split()[1])
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        assert page.status_code == 200
+        assert 'data-profile="' not in page.text
+
+
+async def test_an_admin_records_referrals_under_their_own_name(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    posting_id, profile_id = await new_pair(client, admin_headers)
+    async with await new_client(client) as desk:
+        await sign_in(desk, admin_headers["Authorization"].split()[1], staff="管理员甲")
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        resp = await desk.post(
+            "/desk/referrals",
+            data={"posting_id": posting_id, "profile_id": profile_id, "csrf": csrf_of(page.text)},
+        )
+        assert resp.status_code == 303
+    listed = await client.get(f"/v1/referrals?posting_id={posting_id}", headers=admin_headers)
+    (referral,) = listed.json()["referrals"]
+    assert referral["office_id"] == "bootstrap"
+    assert referral["staff"] == "管理员甲"
+
+
+async def test_pages_are_not_cached_framed_or_open_to_other_origins(
+    client: httpx.AsyncClient,
+) -> None:
+    async with await new_client(client) as anon:
+        root = await anon.get("/desk", follow_redirects=True)
+        assert root.url.path == "/desk/login"
+        headers = root.headers
+        assert headers["cache-control"] == "no-store"
+        assert "default-src 'self'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "DENY"
+        # A redirect after sign-in never leaves the desk.
+        form = await anon.get("/desk/login", params={"next": "https://evil.example/"})
+        assert 'name="next" value="/desk/candidates"' in form.text
+
+
+async def test_failures_are_chinese_pages_never_stack_traces(services: Services) -> None:
+    desk = Desk("Asia/Shanghai")
+
+    async def broken(desk: Desk, request: Request, svc: Services) -> Response:
+        raise RuntimeError("secret internals")
+
+    async def search_down(desk: Desk, request: Request, svc: Services) -> Response:
+        raise elastic_transport.ConnectionError("connection refused")
+
+    app = Starlette(
+        routes=[
+            Route("/desk/broken", desk.page(broken)),
+            Route("/desk/down", desk.page(search_down)),
+        ]
+    )
+    app.state.services = services
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://desk.test") as c:
+        failed = await c.get("/desk/broken")
+        assert failed.status_code == 500
+        assert "系统处理出错" in failed.text
+        assert "secret internals" not in failed.text
+        assert "Traceback" not in failed.text
+        down = await c.get("/desk/down")
+        assert down.status_code == 503
+        assert "搜索服务暂时不可用" in down.text

@@ -1,0 +1,242 @@
+"""The desk end to end in headless Chromium (Debian's browser, driven by Playwright) against
+the real stack: the app served by uvicorn on a free port, on the shared Elasticsearch and
+Redis with this run's index prefix. Screenshots of each main page go to
+``artifacts/screenshots`` (1366×768, the offices' screens).
+
+A missing browser is a failure, not a skip: ``scripts/bootstrap.sh`` installs it."""
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from matcher.foundation.principals import Role
+from tests.conftest import TokenFactory, make_environ
+from tests.factories import posting_body, profile_body
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+CHROMIUM = os.environ.get("MATCHER_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+TAG = uuid.uuid4().hex[:6]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_uvicorn(port: int, log: Path) -> "subprocess.Popen[bytes]":
+    env = {**os.environ, **make_environ(), "MATCHER_LOG_LEVEL": "WARNING"}
+    with log.open("wb") as out:
+        return subprocess.Popen(  # noqa: S603  (our own interpreter and module)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "matcher.api.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+@pytest.fixture(scope="module")
+async def server(app: object, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """uvicorn serving the real app in its own process (``app`` has created the indexes)."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("desk-server") / "uvicorn.log"
+    proc = start_uvicorn(port, log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base) as probe:
+            for _ in range(240):
+                if proc.poll() is not None:
+                    break
+                try:
+                    if (await probe.get("/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.5)
+            else:
+                pytest.fail(f"the desk server did not get ready: {log.read_text()[-2000:]}")
+        if proc.poll() is not None:
+            pytest.fail(f"the desk server exited: {log.read_text()[-2000:]}")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    found = CHROMIUM if Path(CHROMIUM).exists() else shutil.which(CHROMIUM)
+    if not found:
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run scripts/bootstrap.sh (installs Debian's "
+            "chromium) or set MATCHER_CHROMIUM",
+            pytrace=False,
+        )
+    return found
+
+
+@pytest.fixture(scope="module")
+async def browser(chromium_path: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(
+            executable_path=chromium_path,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        await chromium.close()
+
+
+async def open_page(browser: Browser, base: str) -> tuple[Page, list[str]]:
+    """A 1366×768 page that records any request leaving the app and any console error
+    (a script failing or blocked by the content security policy); there must be none."""
+    context = await browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = await context.new_page()
+    problems: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(base) else problems.append(r.url))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    return page, problems
+
+
+async def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+async def test_desk_end_to_end(
+    server: str,
+    browser: Browser,
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+) -> None:
+    office = await make_token(Role.OFFICE, f"office-baotou-{TAG}", region_code="150200")
+    token = office["Authorization"].split()[1]
+    posting_id, profile_id = f"e2e-{TAG}-posting", f"e2e-{TAG}-profile"
+    resp = await client.put(
+        f"/v1/postings/{posting_id}",
+        json=posting_body(enterprise_id="ent-e2e", headcount=2, title=f"压力容器焊工{TAG}"),
+        headers=admin_headers,
+    )
+    assert resp.status_code == 201, resp.text
+    resp = await client.put(
+        f"/v1/profiles/{profile_id}", json=profile_body(), headers=admin_headers
+    )
+    assert resp.status_code == 201, resp.text
+
+    page, outside = await open_page(browser, server)
+    # Signing in with the keyboard only: the token field has focus, Tab moves on, Enter sends.
+    await page.goto(f"{server}/desk/candidates")
+    await expect(page.get_by_role("heading", name="登录匹配服务窗口")).to_be_visible()
+    await expect(page.get_by_label("机构令牌")).to_be_focused()
+    await page.keyboard.type(token)
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_label("经办人姓名或工号")).to_be_focused()
+    await page.keyboard.type("张窗口")
+    await shot(page, "login")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", name="为岗位找人才")).to_be_visible()
+    # The first Tab on a page reaches the skip link.
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.textContent") == "跳到主要内容"
+
+    # Typeahead (htmx, vendored): typing part of the title offers the posting.
+    # (The title's unique tail: other tests leave many welding postings in the same index.)
+    await page.get_by_label("岗位（编号或名称）").press_sequentially(f"压力容器焊工{TAG}", delay=30)
+    await expect(page.locator(f'#posting-options option[value="{posting_id}"]')).to_have_count(
+        1, timeout=10_000
+    )
+    await page.get_by_label("岗位（编号或名称）").fill(posting_id)
+    await page.get_by_role("button", name="查找人才").click()
+    card = page.locator(f'li[data-profile="{profile_id}"]')
+    await expect(card).to_be_visible()
+    await expect(card).to_contain_text("推荐理由")
+    await expect(page.get_by_test_id("open-headcount")).to_contain_text("2 / 2")
+    await card.get_by_text("查看说明").click()
+    await expect(card).to_contain_text("已核对的硬性条件")
+    await shot(page, "candidates")
+
+    await card.get_by_role("button", name="登记现场同意联系").click()
+    await expect(page.get_by_role("status")).to_contain_text("已登记求职者现场同意")
+    card = page.locator(f'li[data-profile="{profile_id}"]')
+    await expect(card).to_contain_text("求职者已同意该单位联系")
+
+    await card.get_by_role("button", name="推荐此人").click()
+    await expect(page.get_by_role("status")).to_contain_text("已记录推荐")
+    await expect(page.locator(f'li[data-profile="{profile_id}"]')).to_contain_text("已推荐")
+
+    # The referral board: advance to hired, one step at a time.
+    await page.get_by_role("navigation", name="主导航").get_by_role("link", name="推荐台账").click()
+    row = page.locator("tr", has_text=profile_id)
+    await expect(row).to_contain_text("已推荐")
+    for step in ("已联系", "已面试", "已录用"):
+        await row.get_by_role("button", name=f"标记为{step}").click()
+        await expect(page.get_by_role("status")).to_contain_text("推荐状态已更新")
+        await expect(row.locator(".tag")).to_have_text(step)
+    await expect(row).to_contain_text("1 / 2")
+    await expect(row).to_contain_text("张窗口")
+    await shot(page, "referrals")
+
+    # The posting's open headcount dropped.
+    await page.goto(f"{server}/desk/candidates?posting={posting_id}")
+    await expect(page.get_by_test_id("open-headcount")).to_contain_text("1 / 2")
+
+    # A walk-in worker in their own words: the welding posting shows the missing permit and
+    # where to get it.
+    await (
+        page.get_by_role("navigation", name="主导航")
+        .get_by_role("link", name="为求职者找岗位")
+        .click()
+    )
+    await page.get_by_label("求职者自述（用他自己的话）").fill("干了十年电焊，有特种作业证")
+    await page.get_by_label("技能等级（至少）").select_option("3")
+    await page.get_by_label("盟市").select_option("150200")
+    await page.get_by_role("button", name="查找岗位").click()
+    result = page.locator(f'li[data-posting="{posting_id}"]')
+    await expect(result).to_be_visible()
+    await expect(result).to_contain_text("熔化焊接与热切割作业")
+    await expect(result).to_contain_text("去哪里培训/鉴定")
+    await expect(page.get_by_role("note")).to_contain_text("请核验证书原件")
+    await shot(page, "walkin")
+
+    await page.get_by_role("navigation", name="主导航").get_by_role("link", name="供求公报").click()
+    await expect(page.get_by_role("heading", name="供求公报")).to_be_visible()
+    await shot(page, "bulletins")
+
+    assert outside == []
+    # Errors are Chinese pages, never a stack trace.
+    await page.goto(f"{server}/desk/walkin?q=x&grade=9")
+    await expect(page.get_by_role("alert")).to_contain_text("填写的内容有误，请检查：技能等级")
+    await shot(page, "error")
+
+    await page.get_by_role("link", name="回到首页").click()
+    await page.get_by_role("button", name="退出登录").click()
+    await expect(page.get_by_text("已退出登录")).to_be_visible()
+    await page.context.close()

@@ -1,0 +1,437 @@
+"""Bulk imports through the API and the real worker: both encodings, row errors, re-runs."""
+
+import asyncio
+import csv
+import io
+import json
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from arq.connections import ArqRedis
+from arq.jobs import Job, JobStatus
+from elasticsearch import AsyncElasticsearch
+
+from matcher.embeddings import Embedder
+from matcher.foundation.principals import Principal, Role
+from matcher.foundation.settings import Settings
+from matcher.imports.parse import Row
+from matcher.imports.service import ImportJob, prepare_rows, write_rows
+from matcher.postings.models import PostingIn
+from matcher.referrals.service import claim_place
+from matcher.services import Services
+from tests.conftest import TokenFactory
+from tests.factories import posting_body, profile_body
+from tests.integration.test_worker import run_burst
+from workers.queue import job_deserializer
+
+HEADER = [
+    "编号",
+    "求职意向",
+    "个人简介",
+    "技能",
+    "职业编码",
+    "技能等级",
+    "工作年限",
+    "地区编码",
+    "愿意流动",
+    "期望月薪",
+    "姓名",
+    "电话",
+]
+
+
+def csv_rows(prefix: str) -> list[list[str]]:
+    return [
+        [
+            f"{prefix}-1",
+            "焊工",
+            "管道焊接五年",
+            "氩弧焊;二保焊",
+            "6-18-02-04",
+            "高级工",
+            "5",
+            "150203",
+            "是",
+            "9000",
+            "张三",
+            "13800000011",
+        ],
+        [
+            f"{prefix}-2",
+            "电工",
+            "变电检修",
+            "倒闸操作",
+            "6-31-01-03",
+            "四级",
+            "3",
+            "150602",
+            "否",
+            "",
+            "李四",
+            "",
+        ],
+        # Invalid: unknown region; wage not a number; protected trait in the text.
+        [
+            f"{prefix}-3",
+            "钢筋工",
+            "绑扎",
+            "",
+            "6-29-01-04",
+            "中级",
+            "2",
+            "159999",
+            "是",
+            "",
+            "",
+            "",
+        ],
+        [
+            f"{prefix}-4",
+            "车工",
+            "数控车床",
+            "",
+            "6-18-01-01",
+            "高级",
+            "4",
+            "150207",
+            "是",
+            "很多",
+            "",
+            "",
+        ],
+        [
+            f"{prefix}-5",
+            "化工总控工",
+            "本人男，35岁",
+            "",
+            "6-11-01-03",
+            "高级",
+            "6",
+            "150627",
+            "否",
+            "",
+            "",
+            "",
+        ],
+        # No occupation code: normalized from the title.
+        [f"{prefix}-6", "电焊工（包吃住）", "", "", "", "初级", "1", "150802", "是", "", "", ""],
+    ]
+
+
+def encode_csv(rows: list[list[str]], encoding: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+async def run_import(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    content: bytes,
+    media: str,
+    kind: str,
+    settings: Settings,
+    embedder: Embedder,
+) -> dict[str, Any]:
+    resp = await client.post(
+        f"/v1/imports?kind={kind}", headers={**headers, "content-type": media}, content=content
+    )
+    assert resp.status_code == 202, resp.text
+    queued = resp.json()
+    assert queued["state"] == "queued"
+    await run_burst(settings, embedder)
+    done = await client.get(f"/v1/imports/{queued['id']}", headers=headers)
+    assert done.status_code == 200
+    result: dict[str, Any] = done.json()
+    assert result["state"] == "done", result
+    return result
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+async def test_csv_import_stores_valid_rows_and_reports_invalid_ones(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    settings: Settings,
+    embedder: Embedder,
+    es: AsyncElasticsearch,
+    services: Services,
+    encoding: str,
+) -> None:
+    prefix = f"imp-{uuid.uuid4().hex[:6]}"
+    content = encode_csv(csv_rows(prefix), encoding)
+    result = await run_import(
+        client, admin_headers, content, "text/csv", "profiles", settings, embedder
+    )
+    assert (result["rows_total"], result["rows_done"]) == (6, 6)
+    assert (result["rows_ok"], result["rows_failed"]) == (3, 3)
+    errors = {(e["row"], e["field"]) for e in result["errors"]}
+    assert errors == {(3, "region_code"), (4, "expected_monthly_wage"), (5, "summary")}
+    alias = services.store.indexes.profiles.read_alias
+    found = await es.mget(index=alias, ids=[f"{prefix}-{i}" for i in range(1, 7)])
+    stored = {d["_id"]: d.get("_source") for d in found["docs"] if d["found"]}
+    assert set(stored) == {f"{prefix}-1", f"{prefix}-2", f"{prefix}-6"}
+    first = stored[f"{prefix}-1"]
+    assert first["skills"] == ["氩弧焊", "二保焊"]
+    assert first["skill_level"] == 3
+    assert first["willing_to_relocate"] is True
+    assert first["contact"] == {"name": "张三", "phone": "13800000011", "email": None}
+    assert stored[f"{prefix}-6"]["occupation_codes"] == ["6-18-02-04"]
+    with_vector = await es.get(index=alias, id=f"{prefix}-1", source_exclude_vectors=False)
+    assert len(with_vector["_source"]["embedding"]) == embedder.dims
+
+
+async def test_a_large_import_queues_the_segment_merge(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    settings: Settings,
+    embedder: Embedder,
+    services: Services,
+    arq: ArqRedis,
+) -> None:
+    """An import storing at least MATCHER_MERGE_AFTER_IMPORT_ROWS rows (here 3) queues the
+    merge of the matching indexes, which the worker then runs; a smaller one does not."""
+    worker = settings.model_copy(update={"merge_after_import_rows": 3})
+    ids = []
+    for rows in (
+        csv_rows(f"imp-{uuid.uuid4().hex[:6]}"),
+        csv_rows(f"imp-{uuid.uuid4().hex[:6]}")[:2],
+    ):
+        resp = await client.post(
+            "/v1/imports?kind=profiles",
+            headers={**admin_headers, "content-type": "text/csv"},
+            content=encode_csv(rows, "utf-8"),
+        )
+        assert resp.status_code == 202, resp.text
+        ids.append(resp.json()["id"])
+    await run_burst(worker, embedder)
+    large, small = (
+        Job(
+            f"import:{i}",
+            arq,
+            _queue_name=settings.queue_name,
+            _deserializer=job_deserializer,
+        )
+        for i in ids
+    )
+    assert (await large.result(timeout=10))["merge_queued"] is True
+    assert (await small.result(timeout=10))["merge_queued"] is False
+    merge = Job(
+        f"merge-after-import:{ids[0]}",
+        arq,
+        _queue_name=settings.queue_name,
+        _deserializer=job_deserializer,
+    )
+    if await merge.status() is not JobStatus.complete:  # enqueued after the burst's last poll
+        await run_burst(worker, embedder)
+    merged = await merge.result(timeout=30)
+    assert {r["index"] for r in merged["merged"]}
+    assert (
+        await Job(f"merge-after-import:{ids[1]}", arq, _queue_name=settings.queue_name).status()
+        is JobStatus.not_found
+    )
+
+
+async def test_reimporting_the_same_file_rewrites_not_duplicates(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    settings: Settings,
+    embedder: Embedder,
+    es: AsyncElasticsearch,
+    services: Services,
+) -> None:
+    prefix = f"re-{uuid.uuid4().hex[:6]}"
+    lines = [
+        json.dumps(
+            {"id": f"{prefix}-{i}", **posting_body(enterprise_id="ent-re")}, ensure_ascii=False
+        )
+        for i in range(5)
+    ]
+    content = "\n".join(lines).encode()
+    for _ in range(2):
+        result = await run_import(
+            client, admin_headers, content, "application/x-ndjson", "postings", settings, embedder
+        )
+        assert result["rows_ok"] == 5
+    count = await es.count(
+        index=services.store.indexes.postings.read_alias,
+        query={"prefix": {"id": prefix}},
+    )
+    assert count["count"] == 5
+
+
+async def test_jsonl_row_errors_name_line_and_field(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    settings: Settings,
+    embedder: Embedder,
+) -> None:
+    prefix = f"jl-{uuid.uuid4().hex[:6]}"
+    lines = [
+        json.dumps({"id": f"{prefix}-ok", **profile_body()}, ensure_ascii=False),
+        "{not json",
+        json.dumps({**profile_body()}, ensure_ascii=False),
+        json.dumps({"id": f"{prefix}-g", **profile_body(gender="女")}, ensure_ascii=False),
+    ]
+    result = await run_import(
+        client,
+        admin_headers,
+        "\n".join(lines).encode(),
+        "application/x-ndjson",
+        "profiles",
+        settings,
+        embedder,
+    )
+    assert result["rows_ok"] == 1
+    assert {(e["row"], e["field"]) for e in result["errors"]} == {
+        (2, "line"),
+        (3, "id"),
+        (4, "gender"),
+    }
+
+
+async def test_office_imports_only_inside_its_region_and_enterprises_only_postings(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    settings: Settings,
+    embedder: Embedder,
+) -> None:
+    office = await make_token(Role.OFFICE, "office-imp", "150200")
+    prefix = f"off-{uuid.uuid4().hex[:6]}"
+    result = await run_import(
+        client,
+        office,
+        encode_csv(csv_rows(prefix), "utf-8"),
+        "text/csv",
+        "profiles",
+        settings,
+        embedder,
+    )
+    # Only row 1 lies in 包头 (150203); rows 2 and 6 are valid but outside the office's region.
+    assert result["rows_ok"] == 1
+    outside = {e["row"] for e in result["errors"] if "outside" in e["message"]}
+    assert outside == {2, 6}
+
+    enterprise = await make_token(Role.ENTERPRISE, "ent-imp")
+    refused = await client.post(
+        "/v1/imports?kind=profiles",
+        headers={**enterprise, "content-type": "text/csv"},
+        content=b"id\n1\n",
+    )
+    assert refused.status_code == 403
+    seeker = await make_token(Role.SEEKER, "seeker-imp")
+    assert (
+        await client.post(
+            "/v1/imports?kind=profiles",
+            headers={**seeker, "content-type": "text/csv"},
+            content=b"id\n1\n",
+        )
+    ).status_code == 403
+    # Another principal cannot read the office's import.
+    other = await make_token(Role.OFFICE, "office-other", "150100")
+    assert (await client.get(f"/v1/imports/{result['id']}", headers=other)).status_code == 404
+
+
+async def test_bad_uploads_are_refused_up_front(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    no_kind = await client.post(
+        "/v1/imports", headers={**admin_headers, "content-type": "text/csv"}, content=b"id\n"
+    )
+    assert no_kind.status_code == 422
+    wrong_type = await client.post(
+        "/v1/imports?kind=profiles",
+        headers={**admin_headers, "content-type": "application/pdf"},
+        content=b"%PDF",
+    )
+    assert wrong_type.status_code == 422
+    empty = await client.post(
+        "/v1/imports?kind=profiles",
+        headers={**admin_headers, "content-type": "text/csv"},
+        content=b"",
+    )
+    assert empty.status_code == 400
+
+
+async def test_import_progress_is_visible_while_queued(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    settings: Settings,
+    embedder: Embedder,
+) -> None:
+    resp = await client.post(
+        "/v1/imports?kind=postings",
+        headers={**admin_headers, "content-type": "application/x-ndjson"},
+        content=json.dumps({"id": "q-1", **posting_body(enterprise_id="e")}).encode(),
+    )
+    status = (await client.get(f"/v1/imports/{resp.json()['id']}", headers=admin_headers)).json()
+    assert status["state"] == "queued"
+    assert status["rows_done"] == 0
+    await run_burst(settings, embedder)
+    await asyncio.sleep(0)
+
+
+async def test_oversized_upload_is_413_and_leaves_no_file(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], settings: Settings
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b"x" * 100_000
+
+    resp = await client.post(
+        "/v1/imports?kind=profiles",
+        headers={**admin_headers, "content-type": "text/csv"},
+        content=chunks(),
+    )
+    assert resp.status_code == 413
+    assert resp.json()["max_bytes"] == 1_000_000
+    leftovers = await asyncio.to_thread(lambda: list(Path(settings.import_dir).glob("*")))
+    assert leftovers == []
+
+
+async def test_an_import_never_undoes_what_changed_while_it_ran(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], services: Services
+) -> None:
+    """The rows are prepared on the stored records; a hire and a new record written before the
+    batch is stored are kept, and the rows are written on top of them."""
+    admin = Principal("t-admin", Role.ADMIN, "admin")
+    posting_id, new_id = f"imp-{uuid.uuid4().hex[:8]}", f"imp-{uuid.uuid4().hex[:8]}"
+    resp = await client.put(
+        f"/v1/postings/{posting_id}",
+        headers=admin_headers,
+        json=posting_body(enterprise_id="ent-1", headcount=3),
+    )
+    assert resp.status_code == 201, resp.text
+
+    def row(number: int, record_id: str, title: str) -> tuple[Row, Any]:
+        body = PostingIn.model_validate(
+            posting_body(enterprise_id="ent-1", headcount=3, title=title)
+        )
+        return Row(number, record_id, {}), body
+
+    valid = [row(1, posting_id, "导入后的焊工岗位"), row(2, new_id, "导入的新岗位")]
+    job = ImportJob(Path("unused.jsonl"), "jsonl", "postings", admin)
+    prepared = await prepare_rows(services, job, valid)
+    assert prepared.refused == []
+    assert set(prepared.versions) == {posting_id}
+    # Meanwhile a desk hires someone for the posting, and someone stores the new id.
+    await claim_place(services, posting_id=posting_id, referral_id="ref-meanwhile")
+    created = await client.put(
+        f"/v1/postings/{new_id}",
+        headers=admin_headers,
+        json=posting_body(enterprise_id="ent-1", headcount=3),
+    )
+    assert created.status_code == 201
+    await claim_place(services, posting_id=new_id, referral_id="ref-new")
+
+    errors = await write_rows(services, job, prepared)
+    assert errors == {}
+    for record_id, title in ((posting_id, "导入后的焊工岗位"), (new_id, "导入的新岗位")):
+        stored = (await client.get(f"/v1/postings/{record_id}", headers=admin_headers)).json()
+        assert stored["title"] == title  # the import's content
+        assert (stored["filled"], stored["open_headcount"]) == (1, 2)  # the hire survived

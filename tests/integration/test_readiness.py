@@ -1,0 +1,100 @@
+"""/healthz is the process; /readyz flips with Elasticsearch, Redis and the indexes."""
+
+import asyncio
+import subprocess
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from matcher.api.app import create_app
+from matcher.embeddings import Embedder
+from matcher.foundation.settings import Settings
+from tests.conftest import make_environ, shared_embedder
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_healthz_is_up(client: httpx.AsyncClient) -> None:
+    resp = await client.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.json()["status"] == "ok"
+
+
+async def test_ready_when_everything_is_up(client: httpx.AsyncClient) -> None:
+    resp = await client.get("/readyz")
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["checks"] == {"elasticsearch": "ok", "redis": "ok", "indexes": "ok"}
+
+
+async def other_app(embedder: Embedder, **env: str) -> AsyncIterator[httpx.AsyncClient]:
+    app: Starlette = create_app(
+        Settings.from_env(make_environ(**env)),
+        embedder_factory=shared_embedder(embedder),
+        configure_logs=False,
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            yield c
+
+
+async def test_not_ready_names_missing_indexes(
+    client: httpx.AsyncClient, embedder: Embedder
+) -> None:
+    async for c in other_app(embedder, MATCHER_INDEX_PREFIX="never-created"):
+        resp = await c.get("/readyz")
+        assert resp.status_code == 503
+        assert resp.headers["content-type"] == "application/problem+json"
+        body = resp.json()
+        assert body["checks"]["indexes"].startswith("missing: never-created-profiles")
+        assert body["checks"]["elasticsearch"] == "ok"
+        assert "indexes" in body["detail"]
+
+
+async def test_not_ready_names_redis_when_it_is_down(
+    client: httpx.AsyncClient, embedder: Embedder
+) -> None:
+    # A port where nothing listens: the app still starts and says what is wrong.
+    async for c in other_app(embedder, MATCHER_REDIS_URL="redis://127.0.0.1:1/0"):
+        resp = await c.get("/readyz")
+        assert resp.status_code == 503
+        body = resp.json()
+        assert body["checks"]["redis"].startswith("down")
+        assert body["checks"]["elasticsearch"] == "ok"
+        assert "redis" in body["detail"]
+        assert (await c.get("/healthz")).status_code == 200
+
+
+def es_script(action: str) -> None:
+    subprocess.run(  # noqa: S603
+        ["/bin/bash", str(ROOT / "scripts" / "es.sh"), action], check=True, timeout=240
+    )
+
+
+@pytest.mark.timeout(300)
+async def test_readiness_flips_when_elasticsearch_stops_and_returns(
+    client: httpx.AsyncClient,
+) -> None:
+    """Stops the real node with the project's script, then starts it again."""
+    await asyncio.to_thread(es_script, "stop")
+    try:
+        down = await client.get("/readyz")
+        assert down.status_code == 503
+        body = down.json()
+        assert body["checks"]["elasticsearch"].startswith("down")
+        assert body["checks"]["redis"] == "ok"
+        assert "elasticsearch" in body["detail"]
+        assert (await client.get("/healthz")).status_code == 200
+    finally:
+        await asyncio.to_thread(es_script, "start")
+    deadline = time.monotonic() + 90
+    while True:
+        up = await client.get("/readyz")
+        if up.status_code == 200 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(1)
+    assert up.status_code == 200, up.text

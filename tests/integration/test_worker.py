@@ -1,0 +1,103 @@
+"""The arq worker runs jobs end to end through the real Redis, with JSON serialisation."""
+
+import json
+
+from arq.connections import ArqRedis
+from arq.jobs import Job, JobResult, JobStatus
+from redis.asyncio import Redis
+
+from matcher.embeddings import Embedder
+from matcher.foundation.settings import Settings
+from matcher.services import Services
+from tests.conftest import RUN_ID, shared_embedder
+from workers.queue import job_deserializer
+from workers.settings import create_worker
+
+
+async def run_burst(settings: Settings, embedder: Embedder) -> None:
+    worker = create_worker(
+        settings, burst=True, embedder_factory=shared_embedder(embedder), handle_signals=False
+    )
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+
+
+async def test_health_job_runs_end_to_end(
+    services: Services, settings: Settings, embedder: Embedder, redis: Redis, arq: ArqRedis
+) -> None:
+    job = await arq.enqueue_job("health_check", _job_id=f"health-e2e-{RUN_ID}")
+    assert job is not None
+    # Jobs are stored as JSON, never pickle.
+    raw = await redis.get(f"arq:job:{job.job_id}")
+    assert raw is not None
+    assert json.loads(raw)["f"] == "health_check"
+
+    await run_burst(settings, embedder)
+
+    result = await job.result(timeout=10)
+    assert result["status"] == "ok"
+    assert result["checks"] == {"elasticsearch": "ok", "redis": "ok", "indexes": "ok"}
+    assert result["embedder"] == embedder.model_id
+    assert await job.status() == JobStatus.complete
+
+
+async def test_a_job_id_deduplicates_enqueues(
+    services: Services, settings: Settings, embedder: Embedder, arq: ArqRedis
+) -> None:
+    first = await arq.enqueue_job("health_check", _job_id=f"health-dedup-{RUN_ID}")
+    second = await arq.enqueue_job("health_check", _job_id=f"health-dedup-{RUN_ID}")
+    assert first is not None
+    assert second is None
+    await run_burst(settings, embedder)
+    # Kept results also block a replay of the same id.
+    assert await arq.enqueue_job("health_check", _job_id=f"health-dedup-{RUN_ID}") is None
+    info = await Job(
+        f"health-dedup-{RUN_ID}",
+        arq,
+        _queue_name=settings.queue_name,
+        _deserializer=job_deserializer,
+    ).info()
+    assert isinstance(info, JobResult)
+    assert info.success
+
+
+async def test_the_reflag_job_runs_in_the_worker(
+    services: Services, settings: Settings, embedder: Embedder, arq: ArqRedis
+) -> None:
+    job = await arq.enqueue_job("reflag_incentives", _job_id=f"reflag-{RUN_ID}")
+    assert job is not None
+    await run_burst(settings, embedder)
+    result = await job.result(timeout=10)
+    assert set(result) == {"scanned", "changed", "skipped"}
+    # It read every posting of this deployment's index.
+    count = await services.store.es.count(index=services.store.indexes.postings.read_alias)
+    assert result["scanned"] == count["count"]
+
+
+async def test_the_merge_job_runs_in_the_worker(
+    services: Services, settings: Settings, embedder: Embedder, arq: ArqRedis
+) -> None:
+    job = await arq.enqueue_job("merge_segments", _job_id=f"merge-{RUN_ID}")
+    assert job is not None
+    await run_burst(settings, embedder)
+    result = await job.result(timeout=60)
+    assert result["off"] is False
+    # Every concrete index behind the matching read aliases was looked at, and each merged one
+    # is down to one segment.
+    expected = set()
+    for name in ("profiles", "postings"):
+        expected |= set(
+            await services.store.es.indices.get_alias(
+                name=getattr(services.store.indexes, name).read_alias
+            )
+        )
+    assert {r["index"] for r in result["merged"]} == expected
+    assert all(r["segments_after"] <= 1 for r in result["merged"] if r["skipped"] is None)
+
+    off = settings.model_copy(update={"merge_max_mb": 0})
+    job = await arq.enqueue_job("merge_segments", _job_id=f"merge-off-{RUN_ID}")
+    assert job is not None
+    await run_burst(off, embedder)
+    assert await job.result(timeout=10) == {"merged": [], "off": True}
