@@ -7,9 +7,9 @@ league-cities for a province, counties (旗、县、区) for a league-city.
 
 from __future__ import annotations
 
-from matcher.foundation.principals import Principal, Role
+from matcher.foundation.principals import Principal
 from matcher.foundation.problems import InvalidScope, ScopeNotAllowed
-from matcher.policy.access import in_scope
+from matcher.policy.access import home_region, may_see_region
 from matcher.store.bulletin_counts import Scope
 from matcher.taxonomy.regions import RegionCatalog
 
@@ -31,9 +31,9 @@ def scope_for(
 ) -> Scope:
     """The scope a principal asks for (an office's own region when it names none), checked
     against what the principal may see."""
-    code = requested or (principal.region_code if principal.role is Role.OFFICE else None)
+    code = requested or home_region(principal)
     scope = resolve_scope(code or default, regions)
-    if principal.role is Role.OFFICE and not in_scope(principal, scope.code, regions):
+    if not may_see_region(principal, scope.code, regions):
         raise ScopeNotAllowed(
             f"region {scope.code} ({scope.name}) is outside your office's region "
             f"{principal.region_code}"

@@ -26,7 +26,11 @@ from matcher.consent.models import (
 from matcher.foundation.paging import Page
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import Conflict, Forbidden, NotFound
-from matcher.policy.access import in_scope, may_read_profile
+from matcher.policy.access import (
+    may_list_posting_requests,
+    may_read_profile,
+    may_record_consent,
+)
 from matcher.privacy import audit
 from matcher.privacy.limits import CONTACT_REQUESTS, charge
 from matcher.services import Services
@@ -204,7 +208,7 @@ async def record_in_person(
     svc: Services, *, principal: Principal, profile_id: str, body: ConsentIn
 ) -> tuple[ContactRequestOut, bool]:
     """An office records consent the seeker gave at its desk (who recorded it, when)."""
-    if principal.role not in (Role.OFFICE, Role.ADMIN):
+    if not may_record_consent(principal):
         raise Forbidden("Only an office records consent given in person")
     await _profile_for(svc, principal, profile_id)
     posting = await svc.store.postings.get(body.posting_id)
@@ -290,12 +294,7 @@ async def list_for_posting(
     """The requests an enterprise made for its posting (offices of the posting's region and
     admins see them too)."""
     posting = await svc.store.postings.get(posting_id)
-    allowed = posting is not None and (
-        posting.get("enterprise_id") == principal.subject
-        if principal.role is Role.ENTERPRISE
-        else in_scope(principal, posting.get("region_code"), svc.taxonomy.regions)
-    )
-    if posting is None or not allowed:
+    if posting is None or not may_list_posting_requests(principal, posting, svc.taxonomy.regions):
         raise NotFound(f"No posting {posting_id}")
     return await _list(
         svc,

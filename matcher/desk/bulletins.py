@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from matcher.bulletins.service import BulletinFilter, list_bulletins
 from matcher.foundation.paging import Page
-from matcher.foundation.principals import Principal, Role
+from matcher.foundation.principals import Principal
+from matcher.policy.access import home_region
 from matcher.services import Services
 
 LATEST = 10
@@ -27,7 +28,7 @@ class BulletinLink:
 async def latest_bulletins(svc: Services, *, principal: Principal) -> list[BulletinLink]:
     """Newest bulletins of the office's scope (admins: all scopes), corrections replacing the
     versions they correct."""
-    scope = principal.region_code if principal.role is Role.OFFICE else None
+    scope = home_region(principal)
     region = svc.taxonomy.regions.get(scope) if scope else None
     if region is not None and region.level == "county":
         scope = svc.taxonomy.regions.city_of(region.code)  # bulletins stop at league-cities

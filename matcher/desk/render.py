@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from indexes.documents import PostingDoc
 from matcher.desk import session
-from matcher.foundation.principals import Principal, Role
+from matcher.foundation.principals import Principal
 from matcher.foundation.problems import (
     Conflict,
     CsrfFailed,
@@ -36,7 +36,7 @@ from matcher.foundation.problems import (
     ValidationFailed,
 )
 from matcher.foundation.records import RECORD_ID_PATTERN
-from matcher.policy.access import in_scope
+from matcher.policy.access import home_region, in_scope
 from matcher.referrals.models import ZH_NAMES
 from matcher.services import Services
 from matcher.taxonomy.grades import SkillGrade
@@ -296,7 +296,7 @@ async def read_form(request: Request) -> dict[str, str]:
 
 
 def office_scope(principal: Principal) -> str | None:
-    return principal.region_code if principal.role is Role.OFFICE else None
+    return home_region(principal)
 
 
 async def visible_posting(svc: Services, principal: Principal, text: str) -> PostingDoc | None:

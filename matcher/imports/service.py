@@ -36,6 +36,7 @@ from matcher.foundation.problems import (
 from matcher.imports.models import ImportStatus, RowProblem
 from matcher.imports.parse import Format, Kind, Row, count_rows, read_rows
 from matcher.incentives.service import current_policies
+from matcher.policy.access import import_refusal, may_read_import
 from matcher.policy.fairness import field_errors
 from matcher.postings.service import POSTINGS
 from matcher.profiles.service import PROFILES
@@ -57,10 +58,9 @@ KINDS: dict[str, RecordKind[Any, Any]] = {"profiles": PROFILES, "postings": POST
 
 
 def check_may_import(principal: Principal, kind: Kind) -> None:
-    if principal.role is Role.SEEKER:
-        raise Forbidden("Seekers cannot import; use PUT /v1/profiles/{id}")
-    if principal.role is Role.ENTERPRISE and kind != "postings":
-        raise Forbidden("Enterprises can import postings only")
+    refusal = import_refusal(principal, kind)
+    if refusal:
+        raise Forbidden(refusal)
 
 
 def _authorise(
@@ -409,10 +409,7 @@ async def get_import(
     if meta is None:
         raise NotFound(f"No import {import_id}")
     owner = _principal(meta["principal"])
-    if principal.role is not Role.ADMIN and (owner.role, owner.subject) != (
-        principal.role,
-        principal.subject,
-    ):
+    if not may_read_import(principal, owner):
         raise NotFound(f"No import {import_id}")
     page = errors or Page(limit=100)
     found = await svc.store.imports.errors(import_id, offset=page.offset, limit=page.limit)

@@ -19,9 +19,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from matcher.foundation.periods import Period
-from matcher.foundation.principals import Principal, Role
+from matcher.foundation.principals import Principal
 from matcher.foundation.problems import Forbidden
 from matcher.incentives.service import current_policies, in_force_policies
+from matcher.policy.access import report_region
 from matcher.services import Services
 from matcher.store.queries import local_days, open_posting, region_prefix
 
@@ -71,16 +72,10 @@ class IncentiveReport(BaseModel):
 
 def _scope(principal: Principal, region: str | None, svc: Services) -> str | None:
     """The region to count: the office's own, or a region inside it."""
-    if principal.role is Role.ADMIN:
-        return region
-    own = principal.region_code
-    if not own:
-        raise Forbidden("This office token has no region scope")
-    if region is None:
-        return own
-    if not svc.taxonomy.regions.within(region, own):
-        raise Forbidden(f"Region {region} is outside your office's region {own}")
-    return region
+    scope, refusal = report_region(principal, region, svc.taxonomy.regions)
+    if refusal:
+        raise Forbidden(refusal)
+    return scope
 
 
 def _headcount(bucket: dict[str, Any]) -> int:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from indexes.documents import PostingDoc, ProfileDoc
 from matcher.foundation.paging import Page
-from matcher.foundation.principals import Principal, Role
+from matcher.foundation.principals import Principal
 from matcher.foundation.problems import NotFound, ValidationFailed
 from matcher.incentives.service import in_force_policies
 from matcher.matching.models import (
@@ -31,9 +31,19 @@ from matcher.matching.models import (
     explanation,
     incentive_totals,
 )
-from matcher.policy.access import candidate_scope, may_match_posting, may_match_profile
+from matcher.policy.access import (
+    candidate_scope,
+    may_explain,
+    may_match_posting,
+    may_match_profile,
+)
 from matcher.policy.incentives import grants as incentive_grants
-from matcher.policy.projection import redact_profile, region_filter_error, view_for
+from matcher.policy.projection import (
+    redact_profile,
+    region_filter_error,
+    sees_candidate_view,
+    view_for,
+)
 from matcher.policy.ranking import (
     Fused,
     Pair,
@@ -161,7 +171,7 @@ async def matches_for_posting(
         fused,
         pair=_with_posting(posting),
         context=pair_context(svc, policies),
-        city_level=principal.role is Role.ENTERPRISE,
+        city_level=sees_candidate_view(principal),
     )
     return ranked, (time.perf_counter() - started) * 1000
 
@@ -221,7 +231,7 @@ async def explain_pair(
     """Why a posting is or is not among a profile's matches (PIPL art. 24)."""
     profile = await load_matchable_profile(svc, principal, profile_id)
     posting = await svc.store.postings.get(posting_id, with_vector=True)
-    if posting is None or (posting.get("status") != "active" and principal.role is Role.SEEKER):
+    if posting is None or not may_explain(principal, posting):
         raise NotFound(f"No posting {posting_id}")
     context = pair_context(svc, await in_force_policies(svc))
     granted = incentive_grants(
@@ -240,7 +250,7 @@ async def explain_pair(
 def check_depth(svc: Services, principal: Principal, page: Page) -> None:
     """Nobody pages through the candidate base; enterprises stop sooner (a setting)."""
     depth = MAX_DEPTH
-    if principal.role is Role.ENTERPRISE and svc.settings.enterprise_max_depth:
+    if sees_candidate_view(principal) and svc.settings.enterprise_max_depth:
         depth = min(depth, svc.settings.enterprise_max_depth)
     if page.offset + page.limit > depth:
         raise ValidationFailed(
@@ -292,7 +302,7 @@ async def candidate_page(
     shown = ranked[page.offset : page.offset + page.limit]
     view = view_for(principal)
     requests: dict[str, str] = {}
-    if principal.role is Role.ENTERPRISE:
+    if sees_candidate_view(principal):
         await charge(
             svc,
             principal,

@@ -159,3 +159,79 @@ def may_see_referral(
         or in_scope(principal, referral.get("posting_region_code"), regions)
         or in_scope(principal, referral.get("profile_region_code"), regions)
     )
+
+
+def import_refusal(principal: Principal, kind: str) -> str | None:
+    """Why the principal may not import records of ``kind`` (None: it may). Offices and
+    admins import both kinds, enterprises their postings; a row is still checked as a
+    write of its own."""
+    if principal.role is Role.SEEKER:
+        return "Seekers cannot import; use PUT /v1/profiles/{id}"
+    if principal.role is Role.ENTERPRISE and kind != "postings":
+        return "Enterprises can import postings only"
+    if principal.role is Role.PUBLIC:
+        return "The public token cannot import"
+    return None
+
+
+def may_read_import(principal: Principal, owner: Principal) -> bool:
+    """An import's progress and row errors: for who started it, and admins."""
+    return principal.role is Role.ADMIN or (principal.role, principal.subject) == (
+        owner.role,
+        owner.subject,
+    )
+
+
+def may_record_consent(principal: Principal) -> bool:
+    """Consent given in person is recorded by an office (or an admin), never by the
+    enterprise that asked."""
+    return principal.role in (Role.OFFICE, Role.ADMIN)
+
+
+def may_list_posting_requests(
+    principal: Principal, posting: PostingDoc, regions: RegionCatalog
+) -> bool:
+    """A posting's contact requests: its enterprise, offices of its region, admins."""
+    if principal.role is Role.ENTERPRISE:
+        return posting.get("enterprise_id") == principal.subject
+    return in_scope(principal, posting.get("region_code"), regions)
+
+
+def may_read_audit_trail(principal: Principal, profile: ProfileDoc | None) -> bool:
+    """A profile's audit trail: its own seeker, and admins."""
+    if principal.role is Role.ADMIN:
+        return True
+    return profile is not None and profile.get("owner_id") == principal.subject
+
+
+def may_explain(principal: Principal, posting: PostingDoc) -> bool:
+    """Why a posting is or is not a match: a seeker asks about postings they can read."""
+    return principal.role is not Role.SEEKER or is_public_posting(posting)
+
+
+def report_region(
+    principal: Principal, region: str | None, regions: RegionCatalog
+) -> tuple[str | None, str | None]:
+    """(the region an office's report counts, why it may not) — its own region or one
+    inside it; an admin counts ``region`` (None: everywhere)."""
+    if principal.role is Role.ADMIN:
+        return region, None
+    own = principal.region_code
+    if not own:
+        return None, "This office token has no region scope"
+    if region is None:
+        return own, None
+    if not regions.within(region, own):
+        return None, f"Region {region} is outside your office's region {own}"
+    return region, None
+
+
+def home_region(principal: Principal) -> str | None:
+    """The region an office works in by default (None for other roles)."""
+    return principal.region_code if principal.role is Role.OFFICE else None
+
+
+def may_see_region(principal: Principal, code: str, regions: RegionCatalog) -> bool:
+    """Aggregate figures of a region (bulletins): an office inside its own region, every
+    other role that may ask at all (the route's roles decide that)."""
+    return principal.role is not Role.OFFICE or in_scope(principal, code, regions)

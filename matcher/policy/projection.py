@@ -116,3 +116,10 @@ def region_filter_error(
 def _city(code: str) -> str:
     # GB/T 2260: the first four digits are the league-city.
     return code[:4] + "00"
+
+
+def sees_candidate_view(principal: Principal) -> bool:
+    """The principal sees candidates in the candidate view: located at their league-city
+    only (scored so too), every candidate shown counted against a daily quota, and a list
+    no deeper than ``MATCHER_ENTERPRISE_MAX_DEPTH``."""
+    return view_for(principal) is not View.FULL

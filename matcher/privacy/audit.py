@@ -27,6 +27,7 @@ from indexes.documents import AuditDoc
 from matcher.foundation.paging import Page
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import NotFound
+from matcher.policy.access import may_read_audit_trail
 from matcher.services import Services
 
 Action = Literal[
@@ -117,8 +118,7 @@ async def profile_trail(
 ) -> AuditPage:
     """A profile's own audit trail: for its seeker and admins only (anyone else: not
     found)."""
-    if principal.role is not Role.ADMIN:
-        stored = await svc.store.profiles.get(profile_id)
-        if stored is None or stored.get("owner_id") != principal.subject:
-            raise NotFound(f"No profile {profile_id}")
+    stored = None if principal.role is Role.ADMIN else await svc.store.profiles.get(profile_id)
+    if not may_read_audit_trail(principal, stored):
+        raise NotFound(f"No profile {profile_id}")
     return await query(svc, AuditFilter(profile_id=profile_id), page=page)

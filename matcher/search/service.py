@@ -19,7 +19,12 @@ from matcher.incentives.service import in_force_policies
 from matcher.matching.service import Retrieval, retrieve
 from matcher.policy.access import listing_scope
 from matcher.policy.incentives import posting_flags
-from matcher.policy.projection import redact_profile, region_filter_error, view_for
+from matcher.policy.projection import (
+    redact_profile,
+    region_filter_error,
+    sees_candidate_view,
+    view_for,
+)
 from matcher.policy.ranking import best_rrf
 from matcher.privacy.limits import CANDIDATE_VIEWS, charge
 from matcher.search.models import (
@@ -280,7 +285,7 @@ async def search_profiles(
     svc: Services, *, principal: Principal, body: ProfileSearch
 ) -> ProfileResults:
     started = time.perf_counter()
-    if principal.role is Role.ENTERPRISE:
+    if sees_candidate_view(principal):
         _enterprise_bounds(svc, principal, body)
     hits, total, facets = await _search(
         svc,
@@ -306,7 +311,7 @@ async def search_profiles(
                 }
             )
         )
-    if principal.role is Role.ENTERPRISE:
+    if sees_candidate_view(principal):
         # Every candidate shown counts against the enterprise's daily quota.
         await charge(
             svc,
