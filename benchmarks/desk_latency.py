@@ -42,7 +42,7 @@ from matcher.foundation.settings import Settings
 from matcher.imports.service import KINDS
 from matcher.incentives.service import current_policies
 from matcher.matching.service import matches_for_posting
-from matcher.records.prepare import prepare
+from matcher.records.prepare import WriteContext, prepare
 from matcher.search.models import PostingSearch
 from matcher.search.service import search_postings
 from matcher.services import Services
@@ -88,7 +88,9 @@ async def fill(svc: Services, profiles: int, postings: int) -> list[str]:
         for start in range(0, len(items), 200):
             # As the API prepares a batch: postings read the policies they may carry.
             policies = await current_policies(svc) if kind == "postings" else None
-            docs = await prepare(svc, spec, items[start : start + 200], extra=policies)
+            docs = await prepare(
+                svc, spec, items[start : start + 200], context=WriteContext(policies or ())
+            )
             errors = await repo.write_many([(d["id"], d) for d in docs])
             assert not errors, errors
         await repo.refresh_now()

@@ -51,7 +51,7 @@ from matcher.incentives.service import (
 from matcher.matching.service import matches_for_posting
 from matcher.policy.incentive_models import Policy
 from matcher.policy.incentives import applicable, grants
-from matcher.records.prepare import prepare
+from matcher.records.prepare import WriteContext, prepare
 from matcher.services import Services, open_services
 from workers.queue import ArqQueue
 
@@ -77,7 +77,7 @@ async def index(svc: Services, kind: str, records: list[dict[str, object]]) -> N
         ]
         # As the API prepares a batch: postings read the policies they may carry.
         policies = await current_policies(svc) if kind == "postings" else None
-        docs = await prepare(svc, spec, items, extra=policies)
+        docs = await prepare(svc, spec, items, context=WriteContext(policies or ()))
         errors = await spec.repository(svc.store).write_many([(d["id"], d) for d in docs])
         if errors:
             raise RuntimeError(f"{kind}: {list(errors.items())[:3]}")

@@ -59,7 +59,7 @@ from matcher.matching.service import Retrieval, matches_for_posting, retrieve
 from matcher.policy.rules import check
 from matcher.postings.service import POSTINGS
 from matcher.profiles.service import PROFILES
-from matcher.records.prepare import prepare
+from matcher.records.prepare import WriteContext, prepare
 from matcher.services import Services, open_services
 from matcher.store.records import RETRIEVAL_EXCLUDES
 from matcher.store.rule_filters import candidate_filters
@@ -189,7 +189,7 @@ async def make_postings(svc: Services, count: int, seed: int) -> list[dict[str, 
         body = {k: v for k, v in record.items() if k not in ("id", "valid_from", "valid_until")}
         body["status"] = "active"
         items.append((record["id"], POSTINGS.model.model_validate(body), None))
-    docs = await prepare(svc, POSTINGS, items, extra=await current_policies(svc))
+    docs = await prepare(svc, POSTINGS, items, context=WriteContext(await current_policies(svc)))
     await svc.store.postings.write_many([(d["id"], d) for d in docs], refresh=True)
     return cast(list[dict[str, Any]], docs)
 

@@ -69,7 +69,7 @@ from matcher.matching.service import Retrieval, matches_for_posting, retrieve
 from matcher.policy.fairness import field_errors
 from matcher.policy.ranking import RankingConfig
 from matcher.policy.rules import check
-from matcher.records.prepare import prepare
+from matcher.records.prepare import WriteContext, prepare
 from matcher.services import Services, open_services
 from matcher.store.rule_filters import candidate_filters
 from workers.queue import ArqQueue
@@ -157,7 +157,9 @@ async def index(svc: Services, kind: str, items: Sequence[Any]) -> list[dict[str
     for start in range(0, len(items), 128):
         # As the API prepares a batch: postings read the policies they may carry.
         policies = await current_policies(svc) if kind == "postings" else None
-        batch = await prepare(svc, spec, items[start : start + 128], extra=policies)
+        batch = await prepare(
+            svc, spec, items[start : start + 128], context=WriteContext(policies or ())
+        )
         errors = await repo.write_many([(d["id"], d) for d in batch])
         if errors:
             raise RuntimeError(f"{kind}: {len(errors)} documents failed: {errors}")

@@ -42,6 +42,14 @@ class OccupationGuessDoc(TypedDict):
     score: float
 
 
+class OccupationReadingDoc(TypedDict):
+    """One reading of a record's occupation: a code and the probability it is the one."""
+
+    code: str
+    name: str
+    p: float
+
+
 class CertificateDoc(TypedDict, total=False):
     type: str
     name: str
@@ -85,6 +93,13 @@ class RecordDoc(TypedDict, total=False):
     embedding_model: str
     occupation_normalized: OccupationGuessDoc | None
     occupation_groups: list[str]
+    occupation_candidates: list[OccupationReadingDoc]
+    occupation_candidate_codes: list[str]
+    occupation_confidence: float
+    occupation_source: str  # given, inferred, confirmed
+    occupation_ambiguous: bool
+    occupation_confirmed_by: str | None
+    occupation_confirmed_at: str | None
 
 
 class ProfileDoc(RecordDoc, total=False):

@@ -107,6 +107,16 @@ def _record_common(dims: int) -> dict[str, Any]:
         "indexed_at": DATE,
         "embedding": _embedding(dims),
         "embedding_model": KEYWORD,
+        # v6 (profiles) / v7 (postings): the occupation as readings — the inference's most
+        # likely occupations with their probabilities, or one certain reading (given by the
+        # caller, or confirmed by an office or the owner). Codes are searchable for boosts.
+        "occupation_candidates": {"type": "object", "enabled": False},
+        "occupation_candidate_codes": KEYWORD,
+        "occupation_confidence": {"type": "half_float"},
+        "occupation_source": KEYWORD,  # given, inferred, confirmed
+        "occupation_ambiguous": {"type": "boolean"},
+        "occupation_confirmed_by": KEYWORD,
+        "occupation_confirmed_at": DATE,
     }
 
 
@@ -399,10 +409,10 @@ def build_indexes(prefix: str, *, dims: int, embedding_model: str) -> Indexes:
     that index's mappings or settings change (a migration then rebuilds it)."""
     return Indexes(
         profiles=IndexSpec(
-            "profiles", prefix, 5, profiles_mappings(dims), embedding_model=embedding_model
+            "profiles", prefix, 6, profiles_mappings(dims), embedding_model=embedding_model
         ),
         postings=IndexSpec(
-            "postings", prefix, 6, postings_mappings(dims), embedding_model=embedding_model
+            "postings", prefix, 7, postings_mappings(dims), embedding_model=embedding_model
         ),
         tokens=IndexSpec("tokens", prefix, 1, tokens_mappings()),
         occupations=IndexSpec("occupations", prefix, 1, occupations_mappings()),

@@ -4,7 +4,7 @@ from typing import Any
 
 from matcher.imports.service import KINDS
 from matcher.incentives.service import current_policies
-from matcher.records.prepare import prepare
+from matcher.records.prepare import WriteContext, prepare
 from matcher.services import Services
 
 
@@ -15,7 +15,7 @@ async def index_records(svc: Services, kind: str, records: list[dict[str, Any]])
         (r["id"], spec.model.model_validate({k: v for k, v in r.items() if k != "id"}), None)
         for r in records
     ]
-    docs = await prepare(svc, spec, items, extra=await current_policies(svc))
+    docs = await prepare(svc, spec, items, context=WriteContext(await current_policies(svc)))
     written = await spec.repository(svc.store).write_many(
         [(d["id"], d) for d in docs], refresh="wait_for"
     )

@@ -42,7 +42,7 @@ async def load_demo(
     from matcher.demo.generate import generate_postings, generate_profiles
     from matcher.imports.service import KINDS
     from matcher.incentives.service import current_policies
-    from matcher.records.prepare import prepare
+    from matcher.records.prepare import WriteContext, prepare
 
     generated = {
         "profiles": generate_profiles(generated_profiles, seed),
@@ -66,7 +66,7 @@ async def load_demo(
                 )
                 for r in chunk
             ]
-            docs = await prepare(svc, spec, items, extra=policies)
+            docs = await prepare(svc, spec, items, context=WriteContext(policies))
             repo = spec.repository(svc.store)
             errors = await repo.write_many([(d["id"], d) for d in docs])
             if errors:

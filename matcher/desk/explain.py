@@ -81,10 +81,15 @@ def explain(scored: Scored) -> Explained:
     ]
     top = "；".join(r.detail for r in reasons[:3] if r.name != FEATURE_NAMES["retrieval"])
     failed = [c for c in checks if not c.passed]
+    trade = scored.summary or "职业无法判断，不能确认是否对口"
     if failed:
-        summary = "暂不符合硬性条件：" + "；".join(c.detail for c in failed)
+        summary = f"{trade}。暂不符合硬性条件：" + "；".join(c.detail for c in failed)
     else:
-        summary = f"推荐理由：{top or '与岗位描述相近'}。已核对{len(checks)}项硬性条件，全部满足。"
+        # The trade first: passing every hard rule says nothing about whether it fits.
+        summary = (
+            f"{trade}。已核对{len(checks)}项硬性条件，全部满足。"
+            f"推荐理由：{top or '与岗位描述相近'}。"
+        )
     return Explained(summary, reasons, checks, missing, not failed)
 
 

@@ -30,7 +30,7 @@ from matcher.desk.render import (
 from matcher.foundation.paging import Page
 from matcher.foundation.principals import Role
 from matcher.foundation.problems import Forbidden, Unauthorized, ValidationFailed
-from matcher.matching.service import CandidateFilter, matches_for_posting
+from matcher.matching.service import CandidateFilter, matches_for_posting, relevant
 from matcher.referrals import service as referrals
 from matcher.referrals.models import ReferralAdvance, ReferralCreate, ReferralOut, ReferralStatus
 from matcher.referrals.service import ReferralFilter
@@ -141,6 +141,8 @@ async def candidates(desk: Desk, request: Request, svc: Services) -> Response:
             region=city, min_level=int(grade) if grade else None, willing_to_relocate=relocate
         ),
     )
+    # Candidates of other trades (不对口) are left out: a clerk never sees them as fits.
+    ranked, _ = relevant(ranked, include_unrelated=False)
     existing = await referrals.list_referrals(
         svc,
         principal=principal,

@@ -27,6 +27,7 @@ from matcher.matching.service import (
 from matcher.policy.incentive_models import Grant, IncentiveTotals
 from matcher.policy.incentives import first_year_value
 from matcher.policy.ranking import Fused, rank_pairs
+from matcher.policy.relevance import Tier
 from matcher.services import Services
 from matcher.store.base import Fetch
 from matcher.store.queries import is_active_profile
@@ -102,7 +103,8 @@ async def opportunities(
         for s in rank_pairs(
             fused, pair=lambda source: (source, profile), context=pair_context(svc, policies)
         )
-        if s.grants and all(r.passed for r in s.rules)
+        # An incentive never lifts a posting of another trade into the feed.
+        if s.grants and all(r.passed for r in s.rules) and s.tier is not Tier.UNRELATED
     ]
     values = {s.record_id: first_year_value(s.grants) for s in scored}
     top = max(values.values(), default=0) or 1

@@ -41,7 +41,7 @@ from matcher.policy.fairness import field_errors
 from matcher.postings.service import POSTINGS
 from matcher.profiles.service import PROFILES
 from matcher.records.kinds import RecordKind
-from matcher.records.prepare import MAX_WRITE_TRIES, prepare
+from matcher.records.prepare import MAX_WRITE_TRIES, WriteContext, prepare
 from matcher.services import Services
 from matcher.store.base import Version
 
@@ -191,10 +191,10 @@ class Prepared:
     refused: list[RowProblem]
 
 
-async def _extra(svc: Services, kind: Kind) -> Any:
+async def _context(svc: Services, kind: Kind) -> WriteContext:
     """What preparing a batch of this kind reads once: postings, the policies they may
     carry."""
-    return await current_policies(svc) if kind == "postings" else None
+    return WriteContext(await current_policies(svc) if kind == "postings" else ())
 
 
 async def prepare_rows(svc: Services, job: ImportJob, valid: Valid) -> Prepared:
@@ -220,7 +220,7 @@ async def prepare_rows(svc: Services, job: ImportJob, valid: Valid) -> Prepared:
         svc,
         KINDS[kind],
         [(row.record_id or "", body, stored.get(row.record_id or "")) for row, body in items],
-        extra=await _extra(svc, kind),
+        context=await _context(svc, kind),
     )
     return Prepared(items, [dict(d) for d in docs], versions, errors)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import anyio.to_thread
@@ -19,29 +20,67 @@ from matcher.lookups.models import (
     RegionOut,
 )
 from matcher.services import Services
+from matcher.taxonomy.normalize import Candidate
+
+# A normalizer candidate this sure is what an everyday word means (电焊 → 焊工).
+EVERYDAY_WORD = 0.6
+EVERYDAY_CANDIDATES = 3
 
 
 async def find_occupations(
     svc: Services, *, q: str, level: int | None, limit: int
 ) -> list[OccupationSummary]:
     """Typeahead over occupation names and aliases (Chinese); without ``q``, the groups of
-    ``level`` (the major groups by default) from the catalog."""
+    ``level`` (the major groups by default) from the catalog.
+
+    Everyday and partial words that no name or alias holds (电焊, 挖机, 汽修, 开吊车, 护工) are
+    read by the title normalizer: its confident candidates come first, then the name and alias
+    hits; an occupation named exactly ``q`` always leads (焊工 before 焊接设备操作工)."""
     catalog = svc.taxonomy.occupations
-    if q:
-        hits = await svc.store.occupations.typeahead(q=q, level=level, limit=limit)
-        return [OccupationSummary.model_validate(dict(h)) for h in hits]
-    wanted = level or 1
-    return [
-        OccupationSummary(
-            code=o.code,
-            name=o.name,
-            level=o.level,
-            marks=sorted(o.marks),
-            access_controlled=catalog.access_rule(o.code) is not None,
-        )
-        for o in catalog.all()
-        if o.level == wanted
-    ][:limit]
+    if not q:
+        wanted = level or 1
+        return [_summary(svc, o.code) for o in catalog.all() if o.level == wanted][:limit]
+    hits, readings = await asyncio.gather(
+        svc.store.occupations.typeahead(q=q, level=level, limit=min(3 * limit, 50)),
+        _everyday(svc, q) if level in (None, 4) else _nothing(),
+    )
+    found = [OccupationSummary.model_validate(dict(h)) for h in hits]
+    sure = [_summary(svc, c.code) for c in readings if c.score >= EVERYDAY_WORD]
+    # The exact name, then what the everyday word means, then names that begin with the
+    # word (shortest first: 焊 → 焊工 before 焊接工程技术人员), then the other hits in the
+    # index's order, then the normalizer's less sure candidates.
+    starting = sorted((o for o in found if o.name.startswith(q)), key=lambda o: len(o.name))
+    ordered = [o for o in found if o.name == q] + sure + starting + found
+    ordered += [_summary(svc, c.code) for c in readings]
+    unique: dict[str, OccupationSummary] = {}
+    for occupation in ordered:  # each code at its first place
+        unique.setdefault(occupation.code, occupation)
+    return list(unique.values())[:limit]
+
+
+async def _everyday(svc: Services, q: str) -> list[Candidate]:
+    ranked = await anyio.to_thread.run_sync(
+        svc.taxonomy.normalizer.normalize, [q], EVERYDAY_CANDIDATES
+    )
+    return ranked[0]
+
+
+async def _nothing() -> list[Candidate]:
+    return []
+
+
+def _summary(svc: Services, code: str) -> OccupationSummary:
+    catalog = svc.taxonomy.occupations
+    occupation = catalog.get(code)
+    if occupation is None:  # pragma: no cover - the normalizer ranks catalog codes only
+        raise NotFound(f"No occupation {code}")
+    return OccupationSummary(
+        code=occupation.code,
+        name=occupation.name,
+        level=occupation.level,
+        marks=sorted(occupation.marks),
+        access_controlled=catalog.access_rule(occupation.code) is not None,
+    )
 
 
 def occupation_detail(svc: Services, code: str) -> OccupationDetail:

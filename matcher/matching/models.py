@@ -33,6 +33,8 @@ class GapOut(BaseModel):
 
 
 class Explanation(BaseModel):
+    tier: str = Field(description="对口 (same occupation), 相近 (same minor group) or 不对口")
+    tier_summary: str = Field(description="Why, in a sentence")
     score: float
     features: dict[str, FeatureOut]
     rules: list[RuleOut]
@@ -72,6 +74,7 @@ class PairExplanation(Explanation):
 
 class ProfileMatch(BaseModel):
     profile_id: str
+    tier: str = Field(description="对口, 相近 or 不对口 (the last only when asked for)")
     score: float
     profile: ProfileSummary
     explanation: Explanation
@@ -88,6 +91,7 @@ class ProfileMatch(BaseModel):
 
 class PostingMatch(BaseModel):
     posting_id: str
+    tier: str = Field(description="对口, 相近 or 不对口 (the last only when asked for)")
     score: float
     posting: PostingSummary
     explanation: Explanation
@@ -101,16 +105,30 @@ class ProfileMatches(BaseModel):
     matches: list[ProfileMatch]
     total: int
     took_ms: float
+    left_out_unrelated: int = Field(
+        default=0, description="不对口 candidates left out (include_unrelated=true shows them)"
+    )
+    next_steps: list[str] = Field(
+        default_factory=list, description="When nothing fits: where to look instead"
+    )
 
 
 class PostingMatches(BaseModel):
     matches: list[PostingMatch]
     total: int
     took_ms: float
+    left_out_unrelated: int = Field(
+        default=0, description="不对口 postings left out (include_unrelated=true shows them)"
+    )
+    next_steps: list[str] = Field(
+        default_factory=list, description="When nothing fits: where to look instead"
+    )
 
 
 def explanation(scored: Scored, weights: dict[str, float], view: View = View.FULL) -> Explanation:
     return Explanation(
+        tier=scored.tier.value,
+        tier_summary=scored.summary,
         score=scored.score,
         features={
             name: FeatureOut(

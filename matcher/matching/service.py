@@ -51,9 +51,11 @@ from matcher.policy.ranking import (
     RankingConfig,
     Scored,
     fuse,
+    occupation_fit,
     rank_pairs,
     score_pair,
 )
+from matcher.policy.relevance import Tier, readings_of, summary
 from matcher.policy.rules import check
 from matcher.privacy.limits import CANDIDATE_VIEWS, charge
 from matcher.services import Services
@@ -114,6 +116,25 @@ async def retrieve(
     return fuse(lists, config.rrf_k)[: config.rerank_depth]
 
 
+def occupation_boosts(readings: Sequence[tuple[str, float]], field: str) -> list[Query]:
+    """BM25 boosts for the other side's records of the query record's occupations, each by
+    how likely the reading is (a certain reading boosts as the single code did)."""
+    return [
+        {"term": {field: {"value": code, "boost": round(3 * p, 3)}}}
+        for code, p in readings
+        if p >= 0.05
+    ]
+
+
+def relevant(ranked: list[Scored], include_unrelated: bool) -> tuple[list[Scored], int]:
+    """The ranked pairs a list shows: 不对口 ones left out unless asked for (then marked);
+    and how many were left out."""
+    if include_unrelated:
+        return ranked, 0
+    kept = [s for s in ranked if s.tier is not Tier.UNRELATED]
+    return kept, len(ranked) - len(kept)
+
+
 def pair_context(svc: Services, policies: Sequence[Any] = ()) -> PairContext:
     return PairContext(
         day=svc.clock.today(),
@@ -131,6 +152,7 @@ class CandidateFilter:
     region: str | None = None
     min_level: int | None = None
     willing_to_relocate: bool = False
+    include_unrelated: bool = False  # 不对口 candidates too, marked
 
 
 async def matches_for_posting(
@@ -158,8 +180,7 @@ async def matches_for_posting(
         filters.append({"range": {"effective_level": {"lte": narrow.min_level}}})
     if narrow.willing_to_relocate:
         filters.append({"term": {"willing_to_relocate": True}})
-    code = posting.get("occupation_code")
-    boosts = [{"term": {"occupation_codes": {"value": code, "boost": 3}}}] if code else []
+    boosts = occupation_boosts(readings_of(posting, side="posting"), "occupation_codes")
     retrieval = Retrieval(
         posting.get("search_text", ""), posting.get("embedding"), filters, [], boosts
     )
@@ -188,7 +209,7 @@ def profile_retrieval(profile: ProfileDoc, day: Any, extra: Sequence[Query] = ()
     """What a profile's postings are retrieved by: its text and vector under the hard rules,
     its occupations boosted."""
     filters, must_not = posting_filters(profile, day)
-    boosts = [{"terms": {"occupation_code": profile.get("occupation_codes") or [], "boost": 3}}]
+    boosts = occupation_boosts(readings_of(profile, side="profile"), "occupation_code")
     return Retrieval(
         profile.get("search_text", ""),
         profile.get("embedding"),
@@ -241,7 +262,19 @@ async def explain_pair(
         posting, profile, retrieval=0.0, context=context, grants=granted
     )
     rules = check(posting, profile, context.day, svc.taxonomy.occupations)
-    return Scored(posting_id, score, feats, contributions, gaps, rules, posting, grants=granted)
+    trade = occupation_fit(posting, profile)
+    return Scored(
+        posting_id,
+        score,
+        feats,
+        contributions,
+        gaps,
+        rules,
+        posting,
+        grants=granted,
+        fit=trade,
+        summary=summary(trade, svc.taxonomy.occupations),
+    )
 
 
 # What callers see: pages of matches, with the candidate view decided once, here.
@@ -283,6 +316,36 @@ def posting_summary(source: Mapping[str, Any]) -> PostingSummary:
     return PostingSummary.model_validate({k: source.get(k) for k in PostingSummary.model_fields})
 
 
+def next_steps(
+    svc: Services, code: str | None, *, side: str, narrowed: bool, willing: bool = True
+) -> list[str]:
+    """Where to look when nothing fits: the neighbouring occupations of the classification,
+    a wider region, moving, and the training or appraisal that opens the trade."""
+    catalog = svc.taxonomy.occupations
+    steps = []
+    if narrowed:
+        steps.append("去掉地区或等级筛选，在更大的范围内查找")
+    occupation = catalog.get(code) if code else None
+    if occupation is not None:
+        minor = code[:7] if code else ""
+        siblings = [
+            o.name for o in catalog.occupations() if o.code.startswith(minor) and o.code != code
+        ][:4]
+        if siblings:
+            whom = "求职者" if side == "posting" else "岗位"
+            steps.append(f"考虑相近职业的{whom}：{'、'.join(siblings)}")
+        rule = catalog.access_rule(occupation.code)
+        if rule is not None:
+            steps.append(f"{occupation.name}属就业准入职业：{rule.how_to_obtain}")
+        else:
+            steps.append(f"参加{occupation.name}职业技能培训或技能等级认定，扩大可匹配的范围")
+    if side == "profile" and not willing:
+        steps.append("如愿意到外地工作，在档案中选择“愿意流动”，可看到其他盟市的岗位")
+    if not steps:
+        steps.append("完善职业信息（填写或确认职业代码）后再匹配")
+    return steps
+
+
 async def candidate_page(
     svc: Services,
     *,
@@ -299,7 +362,8 @@ async def candidate_page(
     ranked, took = await matches_for_posting(
         svc, principal=principal, posting_id=posting_id, narrow=narrow
     )
-    shown = ranked[page.offset : page.offset + page.limit]
+    listed, left_out = relevant(ranked, narrow.include_unrelated)
+    shown = listed[page.offset : page.offset + page.limit]
     view = view_for(principal)
     requests: dict[str, str] = {}
     if sees_candidate_view(principal):
@@ -319,6 +383,7 @@ async def candidate_page(
     matches = [
         ProfileMatch(
             profile_id=s.record_id,
+            tier=s.tier.value,
             score=s.score,
             profile=profile_summary(redact_profile(s.source, view)),
             explanation=explanation(s, weights, view),
@@ -328,12 +393,25 @@ async def candidate_page(
         )
         for s in shown
     ]
-    return ProfileMatches(matches=matches, total=len(ranked), took_ms=round(took, 1))
+    steps: list[str] = []
+    if not any(s.tier is not Tier.UNRELATED for s in ranked):
+        posting = await svc.store.postings.get(posting_id)
+        code = (posting or {}).get("occupation_code")
+        narrowed = bool(narrow.region or narrow.min_level or narrow.willing_to_relocate)
+        steps = next_steps(svc, code, side="posting", narrowed=narrowed)
+    return ProfileMatches(
+        matches=matches,
+        total=len(listed),
+        took_ms=round(took, 1),
+        left_out_unrelated=left_out,
+        next_steps=steps,
+    )
 
 
 def posting_match(scored: Scored, weights: Mapping[str, float]) -> PostingMatch:
     return PostingMatch(
         posting_id=scored.record_id,
+        tier=scored.tier.value,
         score=scored.score,
         posting=posting_summary(scored.source),
         explanation=explanation(scored, dict(weights)),
@@ -343,19 +421,37 @@ def posting_match(scored: Scored, weights: Mapping[str, float]) -> PostingMatch:
 
 
 async def posting_page(
-    svc: Services, *, principal: Principal, profile_id: str, region: str | None, page: Page
+    svc: Services, *, principal: Principal, profile_id: str, narrow: CandidateFilter, page: Page
 ) -> PostingMatches:
-    """A page of a profile's matching postings."""
+    """A page of a profile's matching postings (不对口 ones only when asked for)."""
     check_depth(svc, principal, page)
-    check_region(svc, principal, region)
+    check_region(svc, principal, narrow.region)
     ranked, took = await matches_for_profile(
-        svc, principal=principal, profile_id=profile_id, region=region
+        svc, principal=principal, profile_id=profile_id, region=narrow.region
     )
+    listed, left_out = relevant(ranked, narrow.include_unrelated)
     matches = [
         posting_match(s, svc.ranking.weights)
-        for s in ranked[page.offset : page.offset + page.limit]
+        for s in listed[page.offset : page.offset + page.limit]
     ]
-    return PostingMatches(matches=matches, total=len(ranked), took_ms=round(took, 1))
+    steps: list[str] = []
+    if not any(s.tier is not Tier.UNRELATED for s in ranked):
+        profile = await svc.store.profiles.get(profile_id)
+        codes = (profile or {}).get("occupation_codes") or []
+        steps = next_steps(
+            svc,
+            codes[0] if codes else None,
+            side="profile",
+            narrowed=bool(narrow.region),
+            willing=bool((profile or {}).get("willing_to_relocate")),
+        )
+    return PostingMatches(
+        matches=matches,
+        total=len(listed),
+        took_ms=round(took, 1),
+        left_out_unrelated=left_out,
+        next_steps=steps,
+    )
 
 
 async def pair_explanation(

@@ -7,6 +7,13 @@ bulletins aggregate on. Referrals v2 added ``incentive_policy_ids`` and
 as they are at the migration, against the policies in force that day (the record of the day
 of the introduction is not kept anywhere else). The transform leaves records that have them
 untouched, and can wrap another transform (the re-embedding of a model change).
+
+Profiles v6 and postings v7 store the occupation as readings (``matcher.records.occupation``).
+A record stored before has none: one whose code its writer gave (no ``occupation_normalized``)
+gets that code as one certain reading; one whose code was guessed from its title alone is read
+again from the whole record, and rebuilt as a write would build it (a changed code changes its
+groups, search text and vector) with its timestamps kept, so retention and bulletins see the
+record as unchanged.
 """
 
 from __future__ import annotations
@@ -15,8 +22,16 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from indexes.manage import Transform
-from matcher.postings.service import monthly_wage
+from matcher.incentives.service import current_policies
+from matcher.postings.service import POSTINGS, monthly_wage
+from matcher.profiles.service import PROFILES
+from matcher.records.kinds import RecordKind
+from matcher.records.occupation import OccupationInput, decide
+from matcher.records.prepare import WriteContext, prepare
 from matcher.services import Services
+
+# Fields a rebuilt record keeps from its stored self: it was not written by anyone.
+KEPT_ON_REBUILD = ("created_at", "updated_at", "indexed_at", "registered_on")
 
 
 def fill_derived(kind: str, source: MutableMapping[str, Any]) -> None:
@@ -58,6 +73,33 @@ async def fill_referrals(svc: Services, batch: list[dict[str, Any]]) -> None:
         )
 
 
+async def fill_occupations(svc: Services, kind: str, batch: list[dict[str, Any]]) -> None:
+    """Give records stored before the occupation readings theirs (see the module's note)."""
+    spec: RecordKind[Any, Any] = PROFILES if kind == "profiles" else POSTINGS
+    given: list[dict[str, Any]] = []
+    guessed: list[dict[str, Any]] = []
+    for hit in batch:
+        source = hit["_source"]
+        if "occupation_source" in source:
+            continue
+        codes = spec.given_occupations(spec.body_of(source))
+        (guessed if source.get("occupation_normalized") or not codes else given).append(hit)
+    for hit in given:
+        source = hit["_source"]
+        codes = spec.given_occupations(spec.body_of(source))
+        source.update(decide(OccupationInput(codes, None), svc.taxonomy).fields())
+    if not guessed:
+        return
+    items = [
+        (hit["_id"], spec.with_occupations(spec.body_of(hit["_source"]), []), hit["_source"])
+        for hit in guessed
+    ]
+    context = WriteContext(await current_policies(svc) if kind == "postings" else ())
+    for hit, doc in zip(guessed, await prepare(svc, spec, items, context=context), strict=True):
+        kept = {k: hit["_source"][k] for k in KEPT_ON_REBUILD if k in hit["_source"]}
+        hit["_source"] = {**hit["_source"], **doc, **kept}
+
+
 def backfill(
     kind: str, then: Transform | None = None, svc: Services | None = None
 ) -> Transform | None:
@@ -77,6 +119,8 @@ def backfill(
     async def transform(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for hit in batch:
             fill_derived(kind, hit["_source"])
+        if svc is not None:
+            await fill_occupations(svc, kind, batch)
         return await then(batch) if then else batch
 
     return transform

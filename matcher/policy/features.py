@@ -12,7 +12,10 @@ from datetime import date
 from typing import Any
 
 from matcher.policy.incentive_models import Grant
+from matcher.policy.relevance import OccupationFit
+from matcher.policy.relevance import feature_detail as relevance_detail
 from matcher.taxonomy.certificates import certificate_key, is_hard, valid_cert_keys
+from matcher.taxonomy.occupations import OccupationCatalog
 from matcher.taxonomy.regions import RegionCatalog
 
 Doc = Mapping[str, Any]
@@ -31,29 +34,9 @@ class Gap:
     next_step: str
 
 
-def occupation(posting: Doc, profile: Doc) -> Feature:
-    code = posting.get("occupation_code")
-    codes = profile.get("occupation_codes") or []
-    if not code or not codes:
-        return Feature(0.0, "职业未知")
-    if code in codes:
-        return Feature(1.0, "职业相同")
-    best = max(len(_shared_prefix(code, c)) for c in codes)
-    value, detail = {
-        3: (0.6, "同一职业小类"),
-        2: (0.3, "同一职业中类"),
-        1: (0.1, "同一职业大类"),
-    }.get(best, (0.0, "职业不同"))
-    return Feature(value, detail)
-
-
-def _shared_prefix(a: str, b: str) -> list[str]:
-    shared = []
-    for x, y in zip(a.split("-"), b.split("-"), strict=False):
-        if x != y:
-            break
-        shared.append(x)
-    return shared
+def occupation(fit: OccupationFit, catalog: OccupationCatalog) -> Feature:
+    """The expected similarity of the two occupations (``matcher.policy.relevance``)."""
+    return Feature(fit.similarity, relevance_detail(fit, catalog))
 
 
 def grade(posting: Doc, profile: Doc) -> Feature:

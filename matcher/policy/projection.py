@@ -35,7 +35,7 @@ class View(StrEnum):
 
 
 # Never leave the service through any view but ``full``.
-ACCOUNT_FIELDS = ("owner_id",)
+ACCOUNT_FIELDS = ("owner_id", "occupation_confirmed_by")
 # Released to an enterprise only with consent. ``certificates.number`` and the exact
 # ``region_code`` are handled field by field below.
 PERSONAL_FIELDS = ("contact", "summary", "awards")

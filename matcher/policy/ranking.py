@@ -16,6 +16,7 @@ import yaml
 from matcher.policy import features as f
 from matcher.policy.incentive_models import Grant, Policy
 from matcher.policy.incentives import applicable, grants
+from matcher.policy.relevance import OccupationFit, Tier, fit, readings_of, summary
 from matcher.policy.rules import RuleResult, check
 from matcher.taxonomy.occupations import OccupationCatalog
 from matcher.taxonomy.regions import RegionCatalog
@@ -87,6 +88,12 @@ class Scored:
     source: Mapping[str, Any]
     ranks: dict[str, int | None] = field(default_factory=dict)
     grants: list[Grant] = field(default_factory=list)
+    fit: OccupationFit | None = None  # the occupation side: tier and readings compared
+    summary: str = ""  # the tier in a sentence
+
+    @property
+    def tier(self) -> Tier:
+        return self.fit.tier if self.fit is not None else Tier.UNRELATED
 
 
 @dataclass(frozen=True)
@@ -138,11 +145,12 @@ def score_pair(
     """The weighted score of a pair, its features, their contributions and the gaps.
     ``grants`` are the pair's incentives (``matcher.policy.incentives.grants``)."""
     day, regions, config = context.day, context.regions, context.config
+    trade = occupation_fit(posting, profile)
     cert_feature, cert_gaps = f.certificates(posting, profile, day)
     wage_feature, wage_gaps = f.wage(posting, profile)
     feats = {
         "retrieval": f.Feature(retrieval, "关键词与语义检索综合排名"),
-        "occupation": f.occupation(posting, profile),
+        "occupation": f.occupation(trade, context.occupations),
         "grade": f.grade(posting, profile),
         "certificates": cert_feature,
         "skills": f.skills(posting, profile),
@@ -197,6 +205,7 @@ def rank_pairs(
             grants=granted,
         )
         rules = check(posting, profile, day, context.occupations)  # type: ignore[arg-type]
+        trade = occupation_fit(posting, profile)
         scored.append(
             Scored(
                 item.record_id,
@@ -208,7 +217,14 @@ def rank_pairs(
                 item.source,
                 item.ranks,
                 granted,
+                trade,
+                summary(trade, context.occupations),
             )
         )
     scored.sort(key=lambda s: (-s.score, s.record_id))
     return scored
+
+
+def occupation_fit(posting: Mapping[str, Any], profile: Mapping[str, Any]) -> OccupationFit:
+    """The occupation side of a pair, from both records' stored readings."""
+    return fit(readings_of(posting, side="posting"), readings_of(profile, side="profile"))

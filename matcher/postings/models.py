@@ -19,7 +19,7 @@ from matcher.foundation.records import (
     Word,
 )
 from matcher.policy.incentive_models import PostingIncentive
-from matcher.profiles.models import CertificateType, OccupationGuess
+from matcher.profiles.models import CertificateType, OccupationGuess, OccupationView
 from matcher.taxonomy.grades import GradeField
 
 
@@ -94,7 +94,7 @@ class PostingIn(Strict):
         return value
 
 
-class PostingOut(PostingIn):
+class PostingOut(PostingIn, OccupationView):
     id: str
     occupation_normalized: OccupationGuess | None = None
     filled: int = Field(default=0, description="Places taken by hired referrals")

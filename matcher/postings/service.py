@@ -15,17 +15,17 @@ from matcher.policy.access import may_read_posting, may_write_posting
 from matcher.policy.incentive_models import Policy
 from matcher.policy.incentives import indexed_policy_ids, posting_flags
 from matcher.postings.models import PostingIn, PostingOut
-from matcher.profiles.models import OccupationGuess
 from matcher.records.kinds import CodeRefs, Derived, FieldErrors, RecordKind
-from matcher.records.prepare import group_prefixes
-from matcher.records.writes import write_record
+from matcher.records.occupation import Occupation
+from matcher.records.prepare import WriteContext, group_prefixes
+from matcher.records.writes import confirm_occupation, write_record
 from matcher.services import Services
 from matcher.store import Store
 from matcher.store.queries import is_open_posting
 from matcher.store.records import PostingRepository
 from matcher.taxonomy.catalog import Taxonomy
 from matcher.taxonomy.certificates import certificate_key
-from matcher.taxonomy.normalize import Candidate
+from matcher.taxonomy.inference import RecordText
 from matcher.taxonomy.regions import RegionCatalog
 
 
@@ -59,18 +59,16 @@ def keep_headcount(doc: dict[str, Any], stored: Mapping[str, Any] | None) -> Non
 
 def _derive(
     body: PostingIn,
-    guess: Candidate | None,
+    occupation: Occupation,
     stored: PostingDoc | None,
     taxonomy: Taxonomy,
-    policies: Sequence[Policy],
+    context: WriteContext,
 ) -> Derived:
     doc = body.model_dump(mode="json", exclude_none=True)
     doc["owner_id"] = body.enterprise_id
-    if guess is not None:
-        doc["occupation_code"] = guess.code
-        doc["occupation_normalized"] = OccupationGuess(
-            code=guess.code, name=guess.name, score=round(guess.score, 3)
-        ).model_dump()
+    doc.pop("occupation_code", None)
+    if occupation.codes:
+        doc["occupation_code"] = occupation.codes[0]
     code = doc.get("occupation_code")
     name = taxonomy.occupation_name(code) if code else None
     doc["occupation_groups"] = group_prefixes([code] if code else [])
@@ -86,7 +84,7 @@ def _derive(
     )
     for cert in doc.get("required_certificates", []):
         cert["key"] = certificate_key(cert["name"])
-    doc["incentive_policy_ids"] = indexed_policy_ids(policies, doc, taxonomy.regions)
+    doc["incentive_policy_ids"] = indexed_policy_ids(context.policies, doc, taxonomy.regions)
     return Derived(doc, embedding_text(body, name))
 
 
@@ -128,7 +126,13 @@ POSTINGS: RecordKind[PostingIn, PostingDoc] = RecordKind(
     certificates_field="required_certificates",
     repository=_repository,
     codes=_codes,
-    needs_guess=lambda body: not body.occupation_code,
+    given_occupations=lambda body: [body.occupation_code] if body.occupation_code else [],
+    with_occupations=lambda body, codes: body.model_copy(
+        update={"occupation_code": codes[0] if codes else None}
+    ),
+    record_text=lambda body: RecordText(
+        body.title, body.description, (), tuple(c.name for c in body.required_certificates)
+    ),
     derive=_derive,
     with_owner=_with_owner,
     may_write=_may_write,
@@ -158,7 +162,12 @@ async def put_posting(
     changes ``filled``, and the rewrite is then redone on top of it instead of undoing it."""
     policies = await current_policies(svc)
     doc, created = await write_record(
-        svc, POSTINGS, principal=principal, record_id=posting_id, body=body, extra=policies
+        svc,
+        POSTINGS,
+        principal=principal,
+        record_id=posting_id,
+        body=body,
+        context=WriteContext(policies),
     )
     return (
         to_out(doc, policies=policies, regions=svc.taxonomy.regions, day=svc.clock.today()),
@@ -192,3 +201,19 @@ async def delete_posting(svc: Services, *, principal: Principal, posting_id: str
     if reason:
         raise Forbidden(f"You may not delete posting {posting_id}: {reason}")
     await svc.store.postings.delete(posting_id)
+
+
+async def confirm_occupation_of(
+    svc: Services, *, principal: Principal, posting_id: str, code: str
+) -> PostingOut:
+    """The enterprise or an office of the region says which occupation the posting is for."""
+    policies = await current_policies(svc)
+    doc = await confirm_occupation(
+        svc,
+        POSTINGS,
+        principal=principal,
+        record_id=posting_id,
+        codes=[code],
+        context=WriteContext(policies),
+    )
+    return to_out(doc, policies=policies, regions=svc.taxonomy.regions, day=svc.clock.today())

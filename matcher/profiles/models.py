@@ -98,7 +98,48 @@ class OccupationGuess(BaseModel):
     score: float
 
 
-class ProfileOut(ProfileIn):
+class OccupationReading(BaseModel):
+    code: str
+    name: str
+    p: float = Field(description="Probability that this is the record's occupation")
+
+
+class OccupationSource(StrEnum):
+    GIVEN = "given"
+    INFERRED = "inferred"
+    CONFIRMED = "confirmed"
+
+
+class OccupationView(BaseModel):
+    """How the record's occupation was decided, and its readings."""
+
+    occupation_candidates: list[OccupationReading] = Field(
+        default_factory=list,
+        description="The most likely occupations with their probabilities (one, p = 1, "
+        "when given or confirmed)",
+    )
+    occupation_source: OccupationSource | None = Field(
+        default=None, description="given by the writer, inferred from the record, or confirmed"
+    )
+    occupation_ambiguous: bool = Field(
+        default=False, description="Inferred and less likely than not: an office should confirm"
+    )
+    occupation_confirmed_by: str | None = None
+
+
+class ConfirmOccupations(Strict):
+    """An office or the owner says which occupations a profile is about."""
+
+    occupation_codes: list[OccupationCode] = Field(min_length=1, max_length=5)
+
+
+class ConfirmOccupation(Strict):
+    """An office or the owner says which occupation a posting is about."""
+
+    occupation_code: OccupationCode
+
+
+class ProfileOut(ProfileIn, OccupationView):
     id: str
     occupation_normalized: OccupationGuess | None = Field(
         default=None, description="Set when occupation_codes came from the title"

@@ -12,10 +12,11 @@ from matcher.policy.access import may_read_profile, may_write_profile
 from matcher.policy.projection import View, redact_profile, redacted_fields
 from matcher.privacy import audit
 from matcher.privacy.limits import CANDIDATE_VIEWS, charge
-from matcher.profiles.models import OccupationGuess, ProfileIn, ProfileOut
+from matcher.profiles.models import ProfileIn, ProfileOut
 from matcher.records.kinds import CodeRefs, Derived, RecordKind
+from matcher.records.occupation import Occupation
 from matcher.records.prepare import group_prefixes
-from matcher.records.writes import write_record
+from matcher.records.writes import confirm_occupation, write_record
 from matcher.services import Services
 from matcher.store import Store
 from matcher.store.queries import is_active_profile
@@ -23,7 +24,7 @@ from matcher.store.records import ProfileRepository
 from matcher.taxonomy.catalog import Taxonomy
 from matcher.taxonomy.certificates import certificate_key, covered_keys, permits
 from matcher.taxonomy.grades import SkillGrade, award_bonus_applies, one_grade_up
-from matcher.taxonomy.normalize import Candidate
+from matcher.taxonomy.inference import RecordText
 
 
 def _codes(body: ProfileIn) -> CodeRefs:
@@ -50,17 +51,13 @@ def embedding_text(body: ProfileIn, occupation_names: list[str]) -> str:
 
 def _derive(
     body: ProfileIn,
-    guess: Candidate | None,
+    occupation: Occupation,
     stored: ProfileDoc | None,
     taxonomy: Taxonomy,
-    extra: Any,
+    context: Any,
 ) -> Derived:
     doc = body.model_dump(mode="json")
-    if guess is not None:
-        doc["occupation_codes"] = [guess.code]
-        doc["occupation_normalized"] = OccupationGuess(
-            code=guess.code, name=guess.name, score=round(guess.score, 3)
-        ).model_dump()
+    doc["occupation_codes"] = occupation.codes
     names = [taxonomy.occupation_name(c) for c in doc["occupation_codes"]]
     doc["occupation_groups"] = group_prefixes(doc["occupation_codes"])
     if doc["occupation_codes"]:
@@ -119,7 +116,11 @@ PROFILES: RecordKind[ProfileIn, ProfileDoc] = RecordKind(
     certificates_field="certificates",
     repository=_repository,
     codes=_codes,
-    needs_guess=lambda body: not body.occupation_codes,
+    given_occupations=lambda body: list(body.occupation_codes),
+    with_occupations=lambda body, codes: body.model_copy(update={"occupation_codes": codes}),
+    record_text=lambda body: RecordText(
+        body.title, body.summary, tuple(body.skills), tuple(c.name for c in body.certificates)
+    ),
     derive=_derive,
     with_owner=_with_owner,
     may_write=_may_write,
@@ -209,3 +210,13 @@ async def delete_profile(svc: Services, *, principal: Principal, profile_id: str
     await audit.record(
         svc, audit.Event("profile.deleted", profile_id=profile_id), principal=principal
     )
+
+
+async def confirm_occupations(
+    svc: Services, *, principal: Principal, profile_id: str, codes: list[str]
+) -> ProfileOut:
+    """The seeker or an office of the region says which occupations the profile is about."""
+    doc = await confirm_occupation(
+        svc, PROFILES, principal=principal, record_id=profile_id, codes=codes
+    )
+    return to_out(doc)

@@ -18,10 +18,11 @@ from pydantic import BaseModel
 
 from indexes.documents import RecordDoc
 from matcher.foundation.principals import Principal
+from matcher.records.occupation import Occupation
 from matcher.store import Store
 from matcher.store.records import RecordRepository
 from matcher.taxonomy.catalog import Taxonomy
-from matcher.taxonomy.normalize import Candidate
+from matcher.taxonomy.inference import RecordText
 
 KindName = Literal["profiles", "postings"]
 B = TypeVar("B", bound=BaseModel)
@@ -52,16 +53,20 @@ class RecordKind(Generic[B, D]):
     certificates_field: str
     repository: Callable[[Store], RecordRepository[D]]
     codes: Callable[[B], CodeRefs]
-    # The body needs its occupation guessed from the title.
-    needs_guess: Callable[[B], bool]
-    # The kind's derived fields, from the body, the title's guess (or None) and the stored
-    # record (or None); ``extra`` is what ``prepare`` read once for a batch (policies).
-    derive: Callable[[B, Candidate | None, D | None, Taxonomy, Any], Derived]
+    # The occupation codes the body names itself, and what the inference reads otherwise.
+    given_occupations: Callable[[B], list[str]]
+    record_text: Callable[[B], RecordText]
+    # The kind's derived fields, from the body, its occupation and the stored record (or
+    # None); ``context`` is what ``prepare`` read once for a batch (policies).
+    derive: Callable[[B, Occupation, D | None, Taxonomy, Any], Derived]
     # The body with its owner set for this principal and stored record.
     with_owner: Callable[[B, Principal, D | None], B]
     # None when the principal may write the body over the stored record, else why not.
     may_write: Callable[[Principal, D | None, B, Taxonomy], str | None]
     is_matchable: Callable[[D, date], bool]
+    # The body with these occupation codes given (a confirmation rewrites the record so;
+    # none: the occupation is left to the inference).
+    with_occupations: Callable[[B, list[str]], B]
     # Fields the principal must set itself (an office posting for an enterprise names it).
     owner_errors: Callable[[B, Principal], FieldErrors] = lambda body, principal: []
 

@@ -1,10 +1,13 @@
 """Turning request bodies into stored documents, for every write of either kind (the API, an
-import, the demo): the occupation normalized from the title where none is given, the kind's
-derived fields, timestamps and the embedding. Blocking model calls run in a worker thread."""
+import, the demo): the occupation read from the whole record where none is given
+(``matcher.records.occupation``), the kind's derived fields, timestamps and the embedding.
+Blocking model calls run in a worker thread."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import anyio.to_thread
@@ -12,17 +15,16 @@ from pydantic import BaseModel
 
 from indexes.documents import RecordDoc
 from matcher.embeddings.base import Vectors
+from matcher.policy.incentive_models import Policy
 from matcher.records.kinds import RecordKind
+from matcher.records.occupation import Confirmation, OccupationInput, confirmed_codes, decide
 from matcher.services import Services
-from matcher.taxonomy.normalize import Candidate
+from matcher.taxonomy.inference import Reading, RecordText
 
 B = TypeVar("B", bound=BaseModel)
 D = TypeVar("D", bound=RecordDoc)
 
 MAX_WRITE_TRIES = 5  # conditional writes that keep meeting a newer version give up
-
-# Below this score the title says too little to name an occupation; the record keeps none.
-MIN_NORMALIZED_SCORE = 0.35
 
 
 def group_prefixes(codes: Iterable[str]) -> list[str]:
@@ -38,12 +40,20 @@ async def embed_passages(svc: Services, texts: Sequence[str]) -> Vectors:
     return await anyio.to_thread.run_sync(svc.embedder.embed_passages, list(texts))
 
 
-async def normalize_titles(svc: Services, titles: Sequence[str]) -> list[Candidate | None]:
-    """Best occupation for each title, or None when nothing is convincing."""
-    if not titles:
+async def infer_occupations(svc: Services, records: Sequence[RecordText]) -> list[list[Reading]]:
+    """The inference's readings of each record (in a worker thread: it embeds)."""
+    if not records:
         return []
-    ranked = await anyio.to_thread.run_sync(svc.taxonomy.normalizer.normalize, list(titles), 1)
-    return [best[0] if best and best[0].score >= MIN_NORMALIZED_SCORE else None for best in ranked]
+    return await anyio.to_thread.run_sync(svc.taxonomy.inference.infer, list(records))
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """What a batch of writes shares: the incentive policies postings are flagged with, and
+    a confirmation of the occupation (``PUT …/occupation``)."""
+
+    policies: Sequence[Policy] = ()
+    confirmation: Confirmation | None = None
 
 
 async def prepare(
@@ -51,21 +61,30 @@ async def prepare(
     kind: RecordKind[B, D],
     items: Sequence[tuple[str, B, D | None]],
     *,
-    extra: Any = None,
+    context: WriteContext | None = None,
 ) -> list[D]:
-    """Stored documents for ``(id, body, stored)`` items: normalized, derived, embedded.
-    ``extra`` is handed to the kind's ``derive`` (the policies in force, for postings)."""
-    guesses = iter(
-        await normalize_titles(
-            svc, [getattr(body, "title", "") for _, body, _ in items if kind.needs_guess(body)]
-        )
-    )
+    """Stored documents for ``(id, body, stored)`` items: occupation read, fields derived,
+    embedded. The inference reads only records whose body names no occupation and whose
+    stored record holds no confirmed one."""
+    context = context or WriteContext()
+    inputs = [
+        OccupationInput(kind.given_occupations(body), stored, confirmation=context.confirmation)
+        for _, body, stored in items
+    ]
+    unread = [
+        i
+        for i, item in enumerate(inputs)
+        if not item.given and confirmed_codes(item.stored) is None
+    ]
+    readings = await infer_occupations(svc, [kind.record_text(items[i][1]) for i in unread])
+    for i, found in zip(unread, readings, strict=True):
+        inputs[i] = dataclasses.replace(inputs[i], readings=found)
     docs: list[dict[str, Any]] = []
     texts: list[str] = []
-    for record_id, body, stored in items:
-        guess = next(guesses) if kind.needs_guess(body) else None
-        derived = kind.derive(body, guess, stored, svc.taxonomy, extra)
-        docs.append({**derived.fields, "id": record_id})
+    for (record_id, body, stored), item in zip(items, inputs, strict=True):
+        occupation = decide(item, svc.taxonomy)
+        derived = kind.derive(body, occupation, stored, svc.taxonomy, context)
+        docs.append({**derived.fields, **occupation.fields(), "id": record_id})
         texts.append(derived.embedding_text)
     return await finish_documents(svc, docs, texts, [stored for _, _, stored in items])
 

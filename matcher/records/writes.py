@@ -10,15 +10,17 @@ caller gets 403 or, after several lost races, 409.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import dataclasses
+from typing import TypeVar
 
 from pydantic import BaseModel
 
 from indexes.documents import RecordDoc
 from matcher.foundation.principals import Principal
-from matcher.foundation.problems import Conflict, Forbidden, ValidationFailed
+from matcher.foundation.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from matcher.records.kinds import RecordKind
-from matcher.records.prepare import MAX_WRITE_TRIES, prepare
+from matcher.records.occupation import Confirmation
+from matcher.records.prepare import MAX_WRITE_TRIES, WriteContext, prepare
 from matcher.services import Services
 
 B = TypeVar("B", bound=BaseModel)
@@ -32,7 +34,7 @@ async def write_record(
     principal: Principal,
     record_id: str,
     body: B,
-    extra: Any = None,
+    context: WriteContext | None = None,
 ) -> tuple[D, bool]:
     """Create or replace ``record_id``; the stored document and whether it was created.
     Durable and searchable on return."""
@@ -52,9 +54,40 @@ async def write_record(
         errors = kind.catalog_errors(owned, svc.taxonomy)
         if errors:
             raise ValidationFailed(f"Unknown codes in the {kind.label}", errors)
-        (doc,) = await prepare(svc, kind, [(record_id, owned, stored)], extra=extra)
+        (doc,) = await prepare(svc, kind, [(record_id, owned, stored)], context=context)
         if await repo.replace(record_id, doc, versioned.version if versioned else None):
             return doc, stored is None
     raise Conflict(
         f"{kind.label.capitalize()} {record_id} is being changed by someone else; try again"
     )
+
+
+async def confirm_occupation(
+    svc: Services,
+    kind: RecordKind[B, D],
+    *,
+    principal: Principal,
+    record_id: str,
+    codes: list[str],
+    context: WriteContext | None = None,
+) -> D:
+    """An office or the owner says which occupation(s) the record is about: the record is
+    rewritten with them, certain and marked confirmed (by whom, when). Later rewrites that
+    name no occupation keep it (``matcher.records.occupation``)."""
+    stored = await kind.repository(svc.store).get(record_id)
+    if stored is None or kind.may_write(principal, stored, kind.body_of(stored), svc.taxonomy):
+        # Unreadable and unwritable records alike are not found: ids cannot be probed.
+        raise NotFound(f"No {kind.label} {record_id}")
+    body = kind.with_occupations(kind.body_of(stored), codes)
+    confirmation = Confirmation(
+        f"{principal.role.value}:{principal.subject}", svc.clock.timestamp()
+    )
+    doc, _ = await write_record(
+        svc,
+        kind,
+        principal=principal,
+        record_id=record_id,
+        body=body,
+        context=dataclasses.replace(context or WriteContext(), confirmation=confirmation),
+    )
+    return doc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
@@ -32,7 +32,14 @@ class Paging(Strict):
         return self
 
 
-class PostingSearch(Paging):
+class Relevance(Strict):
+    include_unrelated: bool = Field(
+        default=False,
+        description="When the text names a trade: also hits of other trades (不对口), marked",
+    )
+
+
+class PostingSearch(Paging, Relevance):
     q: Query = Field(default="", description="Free text, Chinese or English")
     occupation_code: OccupationCode | None = None
     grade: GradeField | None = Field(
@@ -50,7 +57,7 @@ class PostingSearch(Paging):
     )
 
 
-class ProfileSearch(Paging):
+class ProfileSearch(Paging, Relevance):
     q: Query = ""
     occupation_code: OccupationCode | None = None
     min_grade: GradeField | None = Field(default=None, description="At least this grade")
@@ -63,7 +70,19 @@ class FacetValue(BaseModel):
     count: int
 
 
-class PostingHit(BaseModel):
+class HitRelevance(BaseModel):
+    tier: str = Field(
+        description="对口 (the trade asked for, or every word), 相近 (a neighbouring trade, or "
+        "found by meaning), 不对口 (another trade: only with include_unrelated)"
+    )
+    matched_by: Literal["keyword", "occupation", "meaning", "filter"] = Field(
+        description="keyword: holds every word; occupation: of the trade the text names or "
+        "its minor group; meaning: close in meaning (above a similarity floor); filter: a "
+        "listing without text"
+    )
+
+
+class PostingHit(HitRelevance):
     posting_id: str
     score: float | None
     title: str
@@ -78,7 +97,7 @@ class PostingHit(BaseModel):
     incentives: list[PostingIncentive]
 
 
-class ProfileHit(BaseModel):
+class ProfileHit(HitRelevance):
     """A candidate as search shows it: no contact details, no certificate numbers."""
 
     profile_id: str
@@ -92,15 +111,34 @@ class ProfileHit(BaseModel):
     skills: list[str]
 
 
-class PostingResults(BaseModel):
+class ReadingOut(BaseModel):
+    code: str
+    name: str
+    p: float
+
+
+class Understood(BaseModel):
+    """How the search text was read: the occupations it names (empty: it names none, and
+    its words decide) and the inference's readings."""
+
+    occupation_codes: list[str]
+    readings: list[ReadingOut]
+
+
+class Results(BaseModel):
+    total: int = Field(description="Every hit: keyword hits (exact count) and meaning hits")
+    keyword_total: int = Field(default=0, description="Of which keyword hits")
+    facets: dict[str, list[FacetValue]]
+    understood: Understood | None = Field(default=None, description="Set when there is text")
+    next_steps: list[str] = Field(
+        default_factory=list, description="When nothing was found: where to look instead"
+    )
+    took_ms: float
+
+
+class PostingResults(Results):
     results: list[PostingHit]
-    total: int
-    facets: dict[str, list[FacetValue]]
-    took_ms: float
 
 
-class ProfileResults(BaseModel):
+class ProfileResults(Results):
     results: list[ProfileHit]
-    total: int
-    facets: dict[str, list[FacetValue]]
-    took_ms: float

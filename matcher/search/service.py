@@ -1,11 +1,12 @@
-"""Search: hybrid retrieval when there is text, filtered listing when there is none; facet
-counts always describe exactly the hits the search returned."""
+"""Search: with text, keyword hits first and then the hits close in meaning above a floor,
+each with its relevance tier (``matcher.search.reading``); without text, a filtered listing.
+Totals are exact and facet counts always describe exactly the hits the search returns."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -14,9 +15,8 @@ import anyio.to_thread
 
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import ValidationFailed
-from matcher.foundation.text import segment
 from matcher.incentives.service import in_force_policies
-from matcher.matching.service import Retrieval, retrieve
+from matcher.matching.service import next_steps
 from matcher.policy.access import listing_scope
 from matcher.policy.incentives import posting_flags
 from matcher.policy.projection import (
@@ -25,9 +25,12 @@ from matcher.policy.projection import (
     sees_candidate_view,
     view_for,
 )
-from matcher.policy.ranking import best_rrf
+from matcher.policy.ranking import best_rrf, fuse
+from matcher.policy.relevance import Tier
 from matcher.privacy.limits import CANDIDATE_VIEWS, charge
+from matcher.search.facets import Facets, facets_from_aggs, merge
 from matcher.search.models import (
+    MAX_DEPTH,
     FacetValue,
     PostingHit,
     PostingResults,
@@ -35,7 +38,10 @@ from matcher.search.models import (
     ProfileHit,
     ProfileResults,
     ProfileSearch,
+    ReadingOut,
+    Understood,
 )
+from matcher.search.reading import MEANING_FLOOR, Asked, read_query
 from matcher.services import Services
 from matcher.store.base import Fetch
 from matcher.store.queries import active_profile, open_posting, region_prefix, scope_filter
@@ -119,137 +125,120 @@ def profile_filters(body: ProfileSearch, principal: Principal) -> list[Query]:
     return filters
 
 
-def _value(source: Doc, field: str) -> Any:
-    value: Any = source
-    for part in field.split("."):
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return value
-
-
-def facets_of(
-    sources: Sequence[Doc], spec: Mapping[str, tuple[str, Any]]
-) -> dict[str, list[FacetValue]]:
-    out = {}
-    for name, (field, missing) in spec.items():
-        counts: Counter[str] = Counter()
-        for source in sources:
-            value = _value(source, field)
-            values = value if isinstance(value, list) and value else [value]
-            for v in values:
-                counts[_key(missing if v is None else v)] += 1
-        out[name] = [FacetValue(key=k, count=c) for k, c in counts.most_common()]
-    return out
-
-
-def _key(value: Any) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def _aggregations(spec: Mapping[str, tuple[str, Any]]) -> dict[str, Any]:
-    return {
-        name: {"terms": {"field": field, "size": 100, "missing": missing}}
-        for name, (field, missing) in spec.items()
-    }
-
-
-def _facets_from_aggs(aggs: Mapping[str, Any]) -> dict[str, list[FacetValue]]:
-    out = {}
-    for name, agg in aggs.items():
-        buckets = agg["buckets"]
-        if isinstance(buckets, Mapping):  # a keyed ``filters`` aggregation
-            values = [FacetValue(key=k, count=b["doc_count"]) for k, b in buckets.items()]
-            out[name] = sorted((v for v in values if v.count), key=lambda v: -v.count)
-            continue
-        out[name] = [
-            # Booleans come back as 1/0 with "true"/"false" in key_as_string.
-            FacetValue(key=_key(b.get("key_as_string", b["key"])), count=b["doc_count"])
-            for b in buckets
-        ]
-    return out
-
-
-def incentive_aggregations(incentive_ids: Sequence[str]) -> dict[str, Any]:
-    """Facets ``incentive`` (carries a policy in force: true/false) and ``incentive_policy``
-    (hits per policy in force), from the indexed policy ids restricted to today's."""
-    ids = list(incentive_ids)
-    return {
-        "incentive": {
-            "filters": {
-                "filters": {"true": {"terms": {"incentive_policy_ids": ids}}},
-                "other_bucket_key": "false",
-            }
-        },
-        "incentive_policy": {
-            # include: [] would mean "everything"; "<none>" is no valid policy id.
-            "terms": {"field": "incentive_policy_ids", "include": ids or ["<none>"], "size": 100}
-        },
-    }
-
-
-def incentive_facets(
-    sources: Sequence[Doc], incentive_ids: Sequence[str]
-) -> dict[str, list[FacetValue]]:
-    """The same two facets counted over hits already in hand (text searches)."""
-    live = set(incentive_ids)
-    flagged: Counter[str] = Counter()
-    per_policy: Counter[str] = Counter()
-    for source in sources:
-        ids = live.intersection(source.get("incentive_policy_ids") or [])
-        flagged[_key(bool(ids))] += 1
-        per_policy.update(ids)
-    return {
-        "incentive": [FacetValue(key=k, count=c) for k, c in flagged.most_common()],
-        "incentive_policy": [FacetValue(key=k, count=c) for k, c in per_policy.most_common()],
-    }
+@dataclasses.dataclass(frozen=True)
+class Hit:
+    record_id: str
+    source: Doc
+    score: float | None
+    tier: Tier
+    matched_by: str
 
 
 @dataclasses.dataclass(frozen=True)
-class Facets:
-    """The facets a search counts: name → (field, value standing for "not stated"), and for
-    postings the policies in force (the incentive facets)."""
+class Found:
+    hits: list[Hit]  # the page asked for
+    total: int
+    keyword_total: int
+    facets: dict[str, list[FacetValue]]
+    asked: Asked | None
 
-    fields: Mapping[str, tuple[str, Any]]
-    incentive_ids: Sequence[str] | None = None
+
+async def _text_search(
+    svc: Services,
+    repo: RecordRepository[Any],
+    body: PostingSearch | ProfileSearch,
+    *,
+    asked: Asked,
+    filters: list[Query],
+    facets: Facets,
+) -> tuple[list[Hit], int, int, dict[str, list[FacetValue]]]:
+    """Keyword and occupation hits first (exact total and facets), then the hits close in
+    meaning above the floor (``matcher.search.reading``); 对口 before 相近."""
+    trade = None if body.include_unrelated else asked.trade_filter()
+    vector = (await anyio.to_thread.run_sync(svc.embedder.embed_queries, [body.q]))[0]
+    (keyword, keyword_total, aggs), near = await asyncio.gather(
+        repo.keyword_hits(
+            asked.words,
+            occupation_codes=asked.codes,
+            occupation_groups=asked.minor_groups,
+            filters=filters,
+            size=MAX_DEPTH,
+            aggs=facets.aggregations(),
+        ),
+        repo.knn(
+            vector.tolist(),
+            filters=[*filters, trade] if trade else filters,
+            k=SEARCH_KNN_K,
+            num_candidates=svc.ranking.knn_num_candidates,
+        ),
+    )
+    direct = {h.id: h.matched for h in keyword}
+    # ES scores a cosine kNN hit (1 + cos) / 2.
+    close = [h for h in near if h.score is not None and 2 * h.score - 1 >= MEANING_FLOOR]
+    fused = fuse(
+        {
+            "bm25": [(h.id, h.doc, h.score) for h in keyword],
+            "knn": [(h.id, h.doc, h.score) for h in close],
+        },
+        svc.ranking.rrf_k,
+    )
+    best = best_rrf(svc.ranking.rrf_k)
+    hits = []
+    for f in fused:
+        codes = f.source.get(repo.occupation_field) or []
+        codes = [codes] if isinstance(codes, str) else list(codes)
+        matched = direct.get(f.record_id)
+        how = "meaning" if matched is None else "keyword" if "words" in matched else "occupation"
+        score = round(min(f.rrf / best, 1.0), 4)
+        hits.append(Hit(f.record_id, f.source, score, asked.tier(codes, matched_by=how), how))
+    order = {Tier.FIT: 0, Tier.RELATED: 1, Tier.UNRELATED: 2}
+    hits.sort(key=lambda h: (h.matched_by == "meaning", order[h.tier]))  # stable: by score
+    extra = [h.source for h in hits if h.matched_by == "meaning"]
+    counted = merge(facets_from_aggs(aggs), facets.count(extra))
+    return hits, keyword_total + len(extra), keyword_total, counted
 
 
 async def _search(
     svc: Services,
     repo: RecordRepository[Any],
+    body: PostingSearch | ProfileSearch,
     *,
-    q: str,
     filters: list[Query],
     facets: Facets,
-    page: tuple[int, int],
-) -> tuple[list[tuple[str, Doc, float | None]], int, dict[str, list[FacetValue]]]:
-    """Hybrid retrieval when there is text (facets counted over its hits), a filtered listing
-    newest first otherwise (facets aggregated over every match)."""
-    offset, limit = page
-    if q:
-        vector = (await anyio.to_thread.run_sync(svc.embedder.embed_queries, [q]))[0]
-        # kNN always returns its k nearest, relevant or not: a search's hits are the keyword
-        # matches plus only the closest few by meaning.
-        config = dataclasses.replace(svc.ranking, knn_k=SEARCH_KNN_K)
-        fused = await retrieve(
-            repo, Retrieval(segment(q), vector.tolist(), filters, [], []), config
+) -> Found:
+    """Text: keyword hits, then meaning hits (``_text_search``); no text: a filtered listing
+    newest first, facets aggregated over every match."""
+    offset, limit = body.offset, body.limit
+    if body.q:
+        asked = await read_query(svc, body.q, body.occupation_code)
+        hits, total, keyword_total, counted = await _text_search(
+            svc, repo, body, asked=asked, filters=filters, facets=facets
         )
-        best = best_rrf(svc.ranking.rrf_k)
-        hits: list[tuple[str, Doc, float | None]] = [
-            (f.record_id, f.source, round(min(f.rrf / best, 1.0), 4)) for f in fused
-        ]
-        sources = [h[1] for h in hits]
-        counted = facets_of(sources, facets.fields)
-        if facets.incentive_ids is not None:
-            counted |= incentive_facets(sources, facets.incentive_ids)
-        return hits[offset : offset + limit], len(hits), counted
-    aggs = _aggregations(facets.fields)
-    if facets.incentive_ids is not None:
-        aggs |= incentive_aggregations(facets.incentive_ids)
+        return Found(hits[offset : offset + limit], total, keyword_total, counted, asked)
     listed, total, found = await repo.listing(
         Fetch(size=limit, offset=offset, sort=[{"updated_at": "desc"}, {"id": "asc"}]),
         filters=filters,
-        aggs=aggs,
+        aggs=facets.aggregations(),
     )
-    return [(h.id, h.doc, None) for h in listed], total, _facets_from_aggs(found)
+    # Every listed record meets every criterion stated: each is 对口 to the request.
+    hits = [Hit(h.id, h.doc, None, Tier.FIT, "filter") for h in listed]
+    return Found(hits, total, total, facets_from_aggs(found), None)
+
+
+def _understood(asked: Asked | None) -> Understood | None:
+    if asked is None:
+        return None
+    return Understood(
+        occupation_codes=asked.codes,
+        readings=[ReadingOut(code=r.code, name=r.name, p=r.p) for r in asked.readings],
+    )
+
+
+def _next_steps(svc: Services, found: Found, *, side: str) -> list[str]:
+    if found.total or found.asked is None:
+        return []
+    code = found.asked.codes[0] if found.asked.codes else None
+    return next_steps(svc, code, side=side, narrowed=True)
 
 
 async def search_postings(svc: Services, *, body: PostingSearch) -> PostingResults:
@@ -257,28 +246,37 @@ async def search_postings(svc: Services, *, body: PostingSearch) -> PostingResul
     today = svc.clock.today()
     policies = await in_force_policies(svc, today)
     live = [p.policy_id for p in policies]
-    hits, total, facets = await _search(
+    found = await _search(
         svc,
         svc.store.postings,
-        q=body.q,
+        body,
         filters=posting_filters(body, today, live),
         facets=Facets(POSTING_FACETS, live),
-        page=(body.offset, body.limit),
     )
     regions = svc.taxonomy.regions
     results = [
         PostingHit.model_validate(
-            {k: source.get(k) for k in PostingHit.model_fields}
+            {k: hit.source.get(k) for k in PostingHit.model_fields}
             | {
-                "posting_id": i,
-                "score": s,
-                "incentives": posting_flags(policies, source, day=today, regions=regions),
+                "posting_id": hit.record_id,
+                "score": hit.score,
+                "tier": hit.tier.value,
+                "matched_by": hit.matched_by,
+                "incentives": posting_flags(policies, hit.source, day=today, regions=regions),
             }
         )
-        for i, source, s in hits
+        for hit in found.hits
     ]
     took = (time.perf_counter() - started) * 1000
-    return PostingResults(results=results, total=total, facets=facets, took_ms=round(took, 1))
+    return PostingResults(
+        results=results,
+        total=found.total,
+        keyword_total=found.keyword_total,
+        facets=found.facets,
+        understood=_understood(found.asked),
+        next_steps=_next_steps(svc, found, side="profile"),
+        took_ms=round(took, 1),
+    )
 
 
 async def search_profiles(
@@ -287,24 +285,25 @@ async def search_profiles(
     started = time.perf_counter()
     if sees_candidate_view(principal):
         _enterprise_bounds(svc, principal, body)
-    hits, total, facets = await _search(
+    found = await _search(
         svc,
         svc.store.profiles,
-        q=body.q,
+        body,
         filters=profile_filters(body, principal),
         facets=Facets(PROFILE_FACETS),
-        page=(body.offset, body.limit),
     )
     view = view_for(principal)
     results = []
-    for i, stored, s in hits:
-        source = redact_profile(stored, view)
+    for hit in found.hits:
+        source = redact_profile(hit.source, view)
         results.append(
             ProfileHit.model_validate(
                 {k: source.get(k) for k in ProfileHit.model_fields}
                 | {
-                    "profile_id": i,
-                    "score": s,
+                    "profile_id": hit.record_id,
+                    "score": hit.score,
+                    "tier": hit.tier.value,
+                    "matched_by": hit.matched_by,
                     "occupation_codes": source.get("occupation_codes") or [],
                     "skills": source.get("skills") or [],
                     "willing_to_relocate": bool(source.get("willing_to_relocate")),
@@ -321,7 +320,15 @@ async def search_profiles(
             amount=len(results),
         )
     took = (time.perf_counter() - started) * 1000
-    return ProfileResults(results=results, total=total, facets=facets, took_ms=round(took, 1))
+    return ProfileResults(
+        results=results,
+        total=found.total,
+        keyword_total=found.keyword_total,
+        facets=found.facets,
+        understood=_understood(found.asked),
+        next_steps=_next_steps(svc, found, side="posting"),
+        took_ms=round(took, 1),
+    )
 
 
 def _enterprise_bounds(svc: Services, principal: Principal, body: ProfileSearch) -> None:

@@ -67,6 +67,7 @@ class Hit(Generic[D]):
     id: str
     doc: D
     score: float | None
+    matched: tuple[str, ...] = ()  # the named clauses of the query it met, where asked
 
 
 class Repository(Generic[D]):

@@ -22,6 +22,8 @@ LISTING_EXCLUDES = ["embedding", "contact", "certificates", "search_text", "titl
 
 
 class RecordRepository(Repository[R]):
+    occupation_field: str  # where a record keeps its occupation code(s)
+
     async def bm25(
         self,
         text: str,
@@ -54,6 +56,59 @@ class RecordRepository(Repository[R]):
             track_total_hits=False,
         )
         return _hits(resp)
+
+    async def keyword_hits(
+        self,
+        words: str,
+        *,
+        occupation_codes: Sequence[str],
+        occupation_groups: Sequence[str],
+        filters: Sequence[Query],
+        size: int,
+        aggs: Mapping[str, Any] | None = None,
+    ) -> tuple[list[Hit[R]], int, dict[str, Any]]:
+        """Records holding every word of ``words`` (segmented) or of one of
+        ``occupation_groups`` (prefixes such as 6-18-02), under ``filters``: the best ``size``
+        (title words counting double, ``occupation_codes`` triple), the exact total and the
+        aggregations over all of them."""
+        field = self.occupation_field
+        found: list[Query] = []
+        if words:
+            found.append(
+                {"match": {"search_text": {"query": words, "operator": "and", "_name": "words"}}}
+            )
+        if occupation_groups:
+            found.append(
+                {"terms": {"occupation_groups": list(occupation_groups), "_name": "trade"}}
+            )
+        if not found:
+            return [], 0, {}
+        extra: dict[str, Any] = {"aggs": dict(aggs)} if aggs else {}
+        resp = await self.es.search(
+            index=self.spec.read_alias,
+            query={
+                "bool": {
+                    "filter": [*filters, {"bool": {"should": found, "minimum_should_match": 1}}],
+                    "should": [
+                        {"match": {"search_text": {"query": words}}},
+                        {"match": {"title_tokens": {"query": words, "boost": 2}}},
+                        *(
+                            {"term": {field: {"value": code, "boost": 3}}}
+                            for code in occupation_codes
+                        ),
+                    ],
+                }
+            },
+            size=size,
+            source_excludes=RETRIEVAL_EXCLUDES,
+            track_total_hits=True,
+            **extra,
+        )
+        return (
+            _hits(resp),
+            int(resp["hits"]["total"]["value"]),
+            dict(resp.body.get("aggregations", {})),
+        )
 
     async def count_bm25(self, text: str, *, filters: Sequence[Query]) -> int:
         """How many records hold a word of ``text`` under ``filters``."""
@@ -131,6 +186,8 @@ class RecordRepository(Repository[R]):
 
 
 class ProfileRepository(RecordRepository[ProfileDoc]):
+    occupation_field = "occupation_codes"
+
     async def not_updated_since(
         self, cutoff: str, *, scope: RegionScope, offset: int, limit: int
     ) -> tuple[list[Hit[ProfileDoc]], int]:
@@ -151,6 +208,8 @@ class ProfileRepository(RecordRepository[ProfileDoc]):
 
 
 class PostingRepository(RecordRepository[PostingDoc]):
+    occupation_field = "occupation_code"
+
     async def with_places_held(self, written_before: str) -> dict[str, list[str]]:
         """posting id → the referral ids holding its places, for postings unchanged since
         ``written_before`` (the hourly check for hires that took a place but were never
@@ -193,4 +252,12 @@ class PostingRepository(RecordRepository[PostingDoc]):
 
 
 def _hits(resp: Any) -> list[Hit[Any]]:
-    return [Hit(h["_id"], cast(Any, h["_source"]), h.get("_score")) for h in resp["hits"]["hits"]]
+    return [
+        Hit(
+            h["_id"],
+            cast(Any, h["_source"]),
+            h.get("_score"),
+            tuple(h.get("matched_queries") or ()),
+        )
+        for h in resp["hits"]["hits"]
+    ]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from matcher.embeddings import Embedder
 from matcher.foundation.settings import Settings
+from matcher.taxonomy.inference import OccupationInference
 from matcher.taxonomy.normalize import OccupationNormalizer
 from matcher.taxonomy.occupations import OccupationCatalog
 from matcher.taxonomy.regions import RegionCatalog
@@ -17,13 +18,16 @@ class Taxonomy:
     occupations: OccupationCatalog
     regions: RegionCatalog
     normalizer: OccupationNormalizer
+    inference: OccupationInference
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder) -> Taxonomy:
         """Read the catalogs (blocking: call from a thread in async code)."""
         occupations = OccupationCatalog.load(_path(settings.access_rules_file))
         regions = RegionCatalog.load(_path(settings.remote_areas_file))
-        return cls(occupations, regions, OccupationNormalizer(occupations, embedder))
+        normalizer = OccupationNormalizer(occupations, embedder)
+        inference = OccupationInference(occupations, normalizer, embedder)
+        return cls(occupations, regions, normalizer, inference)
 
     def region_error(self, code: str) -> str | None:
         if self.regions.is_valid(code):

@@ -285,6 +285,33 @@ class OccupationNormalizer:
         """True once occupation vectors are in memory (loaded, or computed at first use)."""
         return self._vectors is not None
 
+    @property
+    def codes(self) -> list[str]:
+        """The level-4 codes, in the order of every score array."""
+        return self._codes
+
+    def clean(self, title: str) -> str:
+        """The title without pay, perks, places and slogans ("" when nothing is left)."""
+        cleaned = self._cleaner.clean(title) if isinstance(title, str) else None
+        return cleaned.text if cleaned is not None else ""
+
+    def scores(self, titles: Sequence[str]) -> tuple[Floats, Floats | None]:
+        """The fused score of every occupation for each title (rows; zeros for a title with
+        nothing left after cleaning) and the cleaned titles' query vectors (None without an
+        embedder), so a caller can reuse them."""
+        cleaned = [self._cleaner.clean(t) if isinstance(t, str) else None for t in titles]
+        out = np.zeros((len(titles), len(self._codes)), dtype=np.float32)
+        queries: Floats | None = None
+        texts = [c.text if c is not None and c.text else "" for c in cleaned]
+        if self._embedder is not None and self._weights.embedding > 0 and titles:
+            queries = self._embedder.embed_queries([t or "-" for t in texts])
+            sims = queries @ self._occupation_vectors(self._embedder).T
+        for row, clean in enumerate(cleaned):
+            if clean is None or not clean.text:
+                continue
+            out[row] = self._fused(clean, None if queries is None else sims[row])[0]
+        return out, queries
+
     def normalize(self, titles: Sequence[str], top_k: int = 5) -> list[list[Candidate]]:
         """Candidates for each title, best first, at most ``top_k``, scores in [0, 1].
 
@@ -374,6 +401,21 @@ class OccupationNormalizer:
         return combined, best >= _EXACT
 
     def _rank(self, clean: CleanTitle, cos: Floats | None, top_k: int) -> list[Candidate]:
+        fused, tiebreak = self._fused(clean, cos)
+        # Score desc, then cosine desc, then code: deterministic (lexsort's last key is primary).
+        order = np.lexsort((np.arange(len(fused)), -tiebreak, -np.round(fused, 6)))[:top_k]
+        return [
+            Candidate(
+                code=self._codes[i],
+                name=self._occupations[i].name,
+                score=round(float(fused[i]), 4),
+            )
+            for i in map(int, order)
+            if fused[i] > 0.0
+        ]
+
+    def _fused(self, clean: CleanTitle, cos: Floats | None) -> tuple[Floats, Floats]:
+        """(fused score, cosine tiebreak) of every occupation for one cleaned title."""
         w = self._weights
         lexical, exact = self._lexical_scores(clean)
         if cos is None:
@@ -387,17 +429,7 @@ class OccupationNormalizer:
             tiebreak = cos
         # A title equal to an occupation's name or alias is the strongest evidence there is.
         fused = np.clip(fused + w.exact_bonus * exact, 0.0, 1.0)
-        # Score desc, then cosine desc, then code: deterministic (lexsort's last key is primary).
-        order = np.lexsort((np.arange(len(fused)), -tiebreak, -np.round(fused, 6)))[:top_k]
-        return [
-            Candidate(
-                code=self._codes[i],
-                name=self._occupations[i].name,
-                score=round(float(fused[i]), 4),
-            )
-            for i in map(int, order)
-            if fused[i] > 0.0
-        ]
+        return fused, tiebreak
 
 
 # Job ads say 工程师 where the classification says 工程技术人员, 医生 for 医师, 老师 for 教师 …

@@ -17,14 +17,17 @@ from typing import Any, cast
 from indexes.documents import ProfileDoc
 from matcher.foundation.text import segment
 from matcher.matching.service import pair_context
-from matcher.policy.ranking import Scored, score_pair
+from matcher.policy.ranking import Scored, occupation_fit, score_pair
+from matcher.policy.relevance import summary
 from matcher.policy.rules import check
-from matcher.records.prepare import normalize_titles
+from matcher.records.occupation import CODE_AT
+from matcher.records.prepare import infer_occupations
 from matcher.search.models import PostingSearch
 from matcher.search.service import search_postings
 from matcher.services import Services
 from matcher.taxonomy.certificates import certificate_key, permits
 from matcher.taxonomy.grades import SkillGrade
+from matcher.taxonomy.inference import RecordText
 
 MAX_CERTIFICATES = 10
 _SPLIT = re.compile(r"[,，、;；\n]+")
@@ -94,11 +97,14 @@ async def postings_for_walkin(
         limit=limit,
     )
     # The occupation guess (for the occupation feature) runs beside the search, not after it.
-    found, guesses = await asyncio.gather(
-        search_postings(svc, body=body), normalize_titles(svc, [walkin.text[:200]])
+    found, readings = await asyncio.gather(
+        search_postings(svc, body=body),
+        infer_occupations(svc, [RecordText(walkin.text[:200], certificates=walkin.certificates)]),
     )
-    codes = [guesses[0].code] if guesses and guesses[0] is not None else []
+    read = readings[0] if readings else []
+    codes = [read[0].code] if read and read[0].p >= CODE_AT else []
     profile = transient_profile(svc, walkin, codes)
+    profile["occupation_candidates"] = [{"code": r.code, "name": r.name, "p": r.p} for r in read]
     ids = [hit.posting_id for hit in found.results]
     sources: Mapping[str, Any] = await svc.store.postings.get_many(
         ids, exclude=["embedding", "search_text", "title_tokens"]
@@ -116,5 +122,18 @@ async def postings_for_walkin(
             context=context,
         )
         rules = check(posting, profile, context.day, svc.taxonomy.occupations)
-        scored.append(Scored(hit.posting_id, score, feats, contributions, gaps, rules, posting))
+        trade = occupation_fit(posting, profile)
+        scored.append(
+            Scored(
+                hit.posting_id,
+                score,
+                feats,
+                contributions,
+                gaps,
+                rules,
+                posting,
+                fit=trade,
+                summary=summary(trade, svc.taxonomy.occupations),
+            )
+        )
     return scored, found.total

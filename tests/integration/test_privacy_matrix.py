@@ -382,6 +382,10 @@ OUTSIDE_THE_MATRIX = {
     ("PUT", "/v1/profiles/{profile_id}"): "test_who_writes_which_profile",
     ("DELETE", "/v1/profiles/{profile_id}"): "test_who_writes_which_profile, test_consent",
     ("PUT", "/v1/postings/{posting_id}"): "postings hold no personal data (test_postings)",
+    ("PUT", "/v1/postings/{posting_id}/occupation"): "postings (test_occupation)",
+    ("PUT", "/v1/profiles/{profile_id}/occupation"): (
+        "writers only, others 404 without data (test_who_may_confirm_a_profiles_occupation)"
+    ),
     ("DELETE", "/v1/postings/{posting_id}"): "postings (test_postings)",
     ("POST", "/v1/imports"): "test_imports_respect_roles",
     ("GET", "/v1/imports/{import_id}"): "test_an_import_is_visible_only_to_whoever_started_it",

@@ -29,6 +29,26 @@ async def test_typeahead_finds_names_aliases_and_prefixes(
     assert len(majors["occupations"]) == 8
 
 
+@pytest.mark.parametrize(
+    ("q", "first"),
+    [
+        ("电焊", "焊工"),
+        ("挖机", "挖掘铲运和桩工机械司机"),
+        ("汽修", "汽车维修工"),
+        ("护工", "医疗护理员"),
+        # The exact name leads whatever else starts with the character.
+        ("焊", "焊工"),
+    ],
+)
+async def test_typeahead_reads_everyday_and_partial_words(
+    client: httpx.AsyncClient, seeker: dict[str, str], q: str, first: str
+) -> None:
+    found = (await client.get(f"/v1/taxonomy/occupations?q={q}", headers=seeker)).json()
+    names = [o["name"] for o in found["occupations"]]
+    assert names[0] == first, names
+    assert len(names) == len(set(names))
+
+
 @pytest.mark.parametrize("query", ["level=9", "limit=0", "limit=51", "q=" + "焊" * 51])
 async def test_typeahead_bounds(
     client: httpx.AsyncClient, seeker: dict[str, str], query: str

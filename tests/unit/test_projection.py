@@ -67,7 +67,7 @@ def test_consented_and_full_views() -> None:
     assert full["owner_id"] == "seeker-1"
     assert "embedding" not in full
     assert redacted_fields(View.FULL) == []
-    assert redacted_fields(View.CONSENTED) == ["owner_id"]
+    assert redacted_fields(View.CONSENTED) == ["owner_id", "occupation_confirmed_by"]
     assert "certificates.number" in redacted_fields(View.CANDIDATE)
 
 

@@ -6,7 +6,7 @@ from pydantic import Field
 from starlette.responses import Response
 
 from matcher.api.http import ApiRoute, Call, json_response
-from matcher.api.query import Paging, RegionParam
+from matcher.api.query import Paging, QueryBool, RegionParam
 from matcher.foundation.principals import Role
 from matcher.matching import service
 from matcher.matching.models import PairExplanation, PostingMatches, ProfileMatches
@@ -14,6 +14,9 @@ from matcher.matching.service import MAX_DEPTH, CandidateFilter
 
 
 class MatchesQuery(Paging):
+    include_unrelated: QueryBool = Field(
+        default=False, description="Also 不对口 matches (other trades), marked as such"
+    )
     limit: int = Field(default=20, ge=1, le=50, description="Default 20")
     offset: int = Field(default=0, ge=0, description=f"offset + limit ≤ {MAX_DEPTH}")
     depth = MAX_DEPTH
@@ -35,7 +38,9 @@ async def posting_matches(call: Call[None, CandidatesQuery]) -> Response:
         call.services,
         principal=call.require_principal(),
         posting_id=call.path["posting_id"],
-        narrow=CandidateFilter(region=q.region, min_level=q.min_level),
+        narrow=CandidateFilter(
+            region=q.region, min_level=q.min_level, include_unrelated=q.include_unrelated
+        ),
         page=q.page(),
     )
     return json_response(matches)
@@ -47,7 +52,9 @@ async def profile_matches(call: Call[None, MatchesQuery]) -> Response:
         call.services,
         principal=call.require_principal(),
         profile_id=call.path["profile_id"],
-        region=call.query.region,
+        narrow=CandidateFilter(
+            region=call.query.region, include_unrelated=call.query.include_unrelated
+        ),
         page=call.query.page(),
     )
     return json_response(matches)

@@ -11,6 +11,7 @@ from matcher.foundation.principals import ALL_ROLES, Role
 from matcher.policy.fairness import field_errors
 from matcher.postings import service
 from matcher.postings.models import PostingIn, PostingOut
+from matcher.profiles.models import ConfirmOccupation
 
 WRITERS = frozenset({Role.ENTERPRISE, Role.OFFICE, Role.ADMIN})
 
@@ -48,6 +49,18 @@ async def delete_posting(call: Call[None, None]) -> Response:
     return Response(status_code=204)
 
 
+async def confirm_occupation(call: Call[ConfirmOccupation, None]) -> Response:
+    """Say which occupation the posting is for (its enterprise, or an office of its region):
+    stored as certain and confirmed, and kept when later writes name none."""
+    posting = await service.confirm_occupation_of(
+        call.services,
+        principal=call.require_principal(),
+        posting_id=call.path["posting_id"],
+        code=call.body.occupation_code,
+    )
+    return json_response(posting)
+
+
 PATH = "/v1/postings/{posting_id}"
 ROUTES = [
     ApiRoute(
@@ -80,6 +93,17 @@ ROUTES = [
         WRITERS,
         "postings",
         status=204,
+        id_params=("posting_id",),
+    ),
+    ApiRoute(
+        PATH + "/occupation",
+        "PUT",
+        confirm_occupation,
+        "Confirm or correct a posting's occupation",
+        WRITERS,
+        "postings",
+        body=ConfirmOccupation,
+        response=PostingOut,
         id_params=("posting_id",),
     ),
 ]

@@ -12,7 +12,7 @@ from matcher.api.query import QueryId, QueryModel
 from matcher.foundation.principals import ALL_ROLES, Role
 from matcher.policy.fairness import field_errors
 from matcher.profiles import service
-from matcher.profiles.models import ProfileIn, ProfileOut
+from matcher.profiles.models import ConfirmOccupations, ProfileIn, ProfileOut
 
 WRITERS = frozenset({Role.SEEKER, Role.OFFICE, Role.ADMIN})
 
@@ -63,6 +63,18 @@ async def delete_profile(call: Call[None, None]) -> Response:
     return Response(status_code=204)
 
 
+async def confirm_occupations(call: Call[ConfirmOccupations, None]) -> Response:
+    """Say which occupations the profile is about (the seeker, or an office of its region):
+    stored as certain and confirmed, and kept when later writes name none."""
+    profile = await service.confirm_occupations(
+        call.services,
+        principal=call.require_principal(),
+        profile_id=call.path["profile_id"],
+        codes=list(call.body.occupation_codes),
+    )
+    return json_response(profile)
+
+
 PATH = "/v1/profiles/{profile_id}"
 ROUTES = [
     ApiRoute(
@@ -96,6 +108,17 @@ ROUTES = [
         WRITERS,
         "profiles",
         status=204,
+        id_params=("profile_id",),
+    ),
+    ApiRoute(
+        PATH + "/occupation",
+        "PUT",
+        confirm_occupations,
+        "Confirm or correct a profile's occupations",
+        WRITERS,
+        "profiles",
+        body=ConfirmOccupations,
+        response=ProfileOut,
         id_params=("profile_id",),
     ),
 ]
