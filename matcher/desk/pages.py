@@ -31,6 +31,7 @@ from matcher.foundation.paging import Page
 from matcher.foundation.principals import Role
 from matcher.foundation.problems import Forbidden, Unauthorized, ValidationFailed
 from matcher.matching.service import CandidateFilter, matches_for_posting, relevant
+from matcher.postings import service as postings
 from matcher.referrals import service as referrals
 from matcher.referrals.models import ReferralAdvance, ReferralCreate, ReferralOut, ReferralStatus
 from matcher.referrals.service import ReferralFilter
@@ -225,6 +226,32 @@ async def record_consent(desk: Desk, request: Request, svc: Services) -> Respons
     )
     back = safe_back(form.get("back", ""), request) or "/desk/candidates"
     return RedirectResponse(with_message(back, "consented"), 303)
+
+
+async def confirm_occupation(desk: Desk, request: Request, svc: Services) -> Response:
+    """The clerk confirms or corrects the occupation of a posting of the office's area: one
+    of the readings, or another occupation by its name or code."""
+    ctx = await page_context(request, svc, "candidates")
+    form = await read_form(request)
+    session.check_csrf(request, form.get("csrf", ""))
+    wanted = (form.get("other", "").strip() or form.get("occupation_code", "")).strip()
+    code = svc.taxonomy.occupations.code_for(wanted[:MAX_TEXT])
+    if code is None:
+        raise ValidationFailed(
+            "Unknown occupation",
+            [
+                {
+                    "field": "occupation_code",
+                    "message": f"未找到职业“{wanted[:50]}”：请填写职业名称或编码",
+                }
+            ],
+        )
+    posting_id = request.path_params["posting_id"]
+    await postings.confirm_occupation_of(
+        svc, principal=ctx.principal, posting_id=posting_id, code=code
+    )
+    back = safe_back(form.get("back", ""), request) or f"/desk/candidates?posting={posting_id}"
+    return RedirectResponse(with_message(back, "occupation"), 303)
 
 
 async def board(desk: Desk, request: Request, svc: Services) -> Response:

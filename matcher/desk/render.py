@@ -51,8 +51,10 @@ MESSAGES = {
     "advanced": "推荐状态已更新。",
     "consented": "已登记求职者现场同意：该岗位的招聘单位现在可以看到其联系方式"
     "（此操作已记入审计日志）。",
+    "occupation": "岗位职业已确认，候选人已按确认的职业重新匹配。",
 }
 FIELD_NAMES = {
+    "occupation_code": "岗位职业（名称或编码未找到）",
     "posting_id": "岗位",
     "profile_id": "求职者",
     "staff": "经办人",

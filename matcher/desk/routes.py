@@ -24,6 +24,11 @@ def desk_mount(timezone: str) -> Mount:
         Route("/logout", desk.page(pages.logout), methods=["POST"]),
         Route("/candidates", desk.page(pages.candidates), methods=["GET"]),
         Route("/postings/suggest", desk.page(pages.suggest), methods=["GET"]),
+        Route(
+            "/postings/{posting_id}/occupation",
+            desk.page(pages.confirm_occupation),
+            methods=["POST"],
+        ),
         Route("/referrals", desk.page(pages.board), methods=["GET"]),
         Route("/referrals", desk.page(pages.propose), methods=["POST"]),
         Route("/referrals/{referral_id}/status", desk.page(pages.advance), methods=["POST"]),

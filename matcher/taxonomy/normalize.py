@@ -57,7 +57,7 @@ from matcher.taxonomy.titles import (
     without_comments,
 )
 
-__all__ = ["Candidate", "FusionWeights", "OccupationNormalizer"]
+__all__ = ["Candidate", "FusionWeights", "OccupationNormalizer", "TitleSignals"]
 
 logger = logging.getLogger("matcher.taxonomy")
 
@@ -75,6 +75,17 @@ class Candidate:
     code: str
     name: str
     score: float
+
+
+@dataclass(frozen=True)
+class TitleSignals:
+    """Per title (rows) and occupation (columns): the normalizer's evidence."""
+
+    fused: Floats
+    lexical: Floats
+    exact: Floats  # 1 where a segment equals the occupation's name, an alias or an ad word
+    embedding: Floats  # the cosine with the occupation's passage, rescaled to [0, 1]
+    queries: Floats | None  # the cleaned titles' query vectors
 
 
 # --- lexical index ---------------------------------------------------------------------------
@@ -295,12 +306,13 @@ class OccupationNormalizer:
         cleaned = self._cleaner.clean(title) if isinstance(title, str) else None
         return cleaned.text if cleaned is not None else ""
 
-    def scores(self, titles: Sequence[str]) -> tuple[Floats, Floats | None]:
-        """The fused score of every occupation for each title (rows; zeros for a title with
-        nothing left after cleaning) and the cleaned titles' query vectors (None without an
-        embedder), so a caller can reuse them."""
+    def signals(self, titles: Sequence[str]) -> TitleSignals:
+        """Every occupation's evidence for each title (rows; zeros for a title with nothing
+        left after cleaning): the fused score, its lexical and its rescaled embedding part,
+        and the cleaned titles' query vectors (None without an embedder)."""
         cleaned = [self._cleaner.clean(t) if isinstance(t, str) else None for t in titles]
-        out = np.zeros((len(titles), len(self._codes)), dtype=np.float32)
+        shape = (len(titles), len(self._codes))
+        fused, lexical, exact, embedded = (np.zeros(shape, dtype=np.float32) for _ in range(4))
         queries: Floats | None = None
         texts = [c.text if c is not None and c.text else "" for c in cleaned]
         if self._embedder is not None and self._weights.embedding > 0 and titles:
@@ -309,8 +321,13 @@ class OccupationNormalizer:
         for row, clean in enumerate(cleaned):
             if clean is None or not clean.text:
                 continue
-            out[row] = self._fused(clean, None if queries is None else sims[row])[0]
-        return out, queries
+            cos = None if queries is None else sims[row]
+            lexical[row], found = self._lexical_scores(clean)
+            exact[row] = found
+            fused[row] = self._combined(lexical[row], found, cos)[0]
+            if cos is not None:
+                embedded[row] = self._rescaled(cos)
+        return TitleSignals(fused, lexical, exact, embedded, queries)
 
     def normalize(self, titles: Sequence[str], top_k: int = 5) -> list[list[Candidate]]:
         """Candidates for each title, best first, at most ``top_k``, scores in [0, 1].
@@ -414,18 +431,28 @@ class OccupationNormalizer:
             if fused[i] > 0.0
         ]
 
+    def _rescaled(self, cos: Floats) -> Floats:
+        """A cosine on [0, 1]: E5's "unrelated" at 0, its "clear match" at 1."""
+        w = self._weights
+        span = max(w.cos_ceiling - w.cos_floor, 1e-6)
+        out: Floats = np.clip((cos - w.cos_floor) / span, 0.0, 1.0)
+        return out
+
     def _fused(self, clean: CleanTitle, cos: Floats | None) -> tuple[Floats, Floats]:
         """(fused score, cosine tiebreak) of every occupation for one cleaned title."""
+        return self._combined(*self._lexical_scores(clean), cos)
+
+    def _combined(
+        self, lexical: Floats, exact: npt.NDArray[np.bool_], cos: Floats | None
+    ) -> tuple[Floats, Floats]:
         w = self._weights
-        lexical, exact = self._lexical_scores(clean)
         if cos is None:
             fused = lexical
             tiebreak = np.zeros_like(lexical)
         else:
-            span = max(w.cos_ceiling - w.cos_floor, 1e-6)
-            emb = np.clip((cos - w.cos_floor) / span, 0.0, 1.0)
+            emb = self._rescaled(cos)
             total = max(w.lexical + w.embedding, 1e-9)
-            fused = (w.lexical * lexical + w.embedding * emb) / total
+            fused = ((w.lexical * lexical + w.embedding * emb) / total).astype(np.float32)
             tiebreak = cos
         # A title equal to an occupation's name or alias is the strongest evidence there is.
         fused = np.clip(fused + w.exact_bonus * exact, 0.0, 1.0)

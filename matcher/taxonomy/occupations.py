@@ -313,6 +313,14 @@ class OccupationCatalog:
     def get(self, code: str) -> Occupation | None:
         return self._by_code.get(code)
 
+    def code_for(self, text: str) -> str | None:
+        """The level-4 code ``text`` names: a level-4 code, or an occupation's exact name."""
+        text = text.strip()
+        found = self._by_code.get(text)
+        if found is not None:
+            return found.code if found.level == 4 else None
+        return next((o.code for o in self._level4 if o.name == text), None)
+
     def __contains__(self, code: object) -> bool:
         return isinstance(code, str) and code in self._by_code
 

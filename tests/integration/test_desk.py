@@ -225,6 +225,52 @@ async def test_a_declined_seeker_can_be_introduced_again_from_the_candidates_pag
         assert "再次推荐" not in page.text
 
 
+async def test_the_clerk_confirms_an_inferred_occupation_and_candidates_follow(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office"), region_code="150200")
+    posting_id = uid("posting")
+    body = posting_body(
+        enterprise_id="ent-1",
+        title="急招灌装线操作工 包吃住",
+        description="负责牛奶灌装线的开机、巡检和清洗。",
+        required_certificates=[],
+        required_level=None,
+    )
+    body.pop("occupation_code")
+    resp = await client.put(f"/v1/postings/{posting_id}", json=body, headers=admin_headers)
+    assert resp.status_code == 201, resp.text
+    url = f"/desk/postings/{posting_id}/occupation"
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        assert "系统按岗位描述判断" in page.text
+        assert "确认职业" in page.text
+        csrf = csrf_of(page.text)
+        assert (await desk.post(url, data={"other": "焊工", "csrf": "x"})).status_code == 403
+        unknown = await desk.post(url, data={"other": "不存在的职业", "csrf": csrf})
+        assert unknown.status_code == 422
+        assert "岗位职业（名称或编码未找到）" in unknown.text
+        done = await desk.post(url, data={"other": "乳品加工工", "csrf": csrf})
+        assert done.status_code == 303
+        page = await desk.get(done.headers["location"])
+        assert "岗位职业已确认" in page.text
+        assert "已确认" in page.text
+    stored = (await client.get(f"/v1/postings/{posting_id}", headers=admin_headers)).json()
+    assert stored["occupation_code"] == "6-02-04-01"
+    assert stored["occupation_source"] == "confirmed"
+    # Another league-city's office may not confirm it: not found, as for any posting it
+    # cannot see.
+    hohhot = await make_token(Role.OFFICE, uid("office"), region_code="150100")
+    async with await new_client(client) as desk:
+        await sign_in(desk, hohhot["Authorization"].split()[1])
+        page = await desk.get("/desk/candidates")
+        refused = await desk.post(url, data={"other": "焊工", "csrf": csrf_of(page.text)})
+        assert refused.status_code == 404
+    stored = (await client.get(f"/v1/postings/{posting_id}", headers=admin_headers)).json()
+    assert stored["occupation_code"] == "6-02-04-01"
+
+
 async def test_an_office_cannot_work_on_another_regions_posting(
     client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
 ) -> None:

@@ -45,7 +45,8 @@ async def test_hard_rules_are_never_violated_in_either_direction(
     checked = 0
     for posting_id in generated["postings"]:
         resp = await client.get(
-            f"/v1/postings/{posting_id}/matches?limit=50", headers=admin_headers
+            f"/v1/postings/{posting_id}/matches?limit=50&include_unrelated=true",
+            headers=admin_headers,
         )
         assert resp.status_code == 200, resp.text
         posting = (await es.get(index=services.store.indexes.postings.read_alias, id=posting_id))[
@@ -61,7 +62,8 @@ async def test_hard_rules_are_never_violated_in_either_direction(
             checked += 1
     for profile_id in generated["profiles"][:40]:
         resp = await client.get(
-            f"/v1/profiles/{profile_id}/matches?limit=50", headers=admin_headers
+            f"/v1/profiles/{profile_id}/matches?limit=50&include_unrelated=true",
+            headers=admin_headers,
         )
         profile = (await es.get(index=services.store.indexes.profiles.read_alias, id=profile_id))[
             "_source"
@@ -112,7 +114,8 @@ async def test_the_filters_keep_eligible_pairs(
             )
         }
         resp = await client.get(
-            f"/v1/postings/{posting_id}/matches?limit=50", headers=admin_headers
+            f"/v1/postings/{posting_id}/matches?limit=50&include_unrelated=true",
+            headers=admin_headers,
         )
         returned = {m["profile_id"] for m in resp.json()["matches"]}
         missed += len(eligible - returned) if resp.json()["total"] < 50 else 0
