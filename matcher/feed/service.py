@@ -46,6 +46,7 @@ INACTIVE_HINT = "您的档案当前未处于有效状态，恢复为有效后即
 
 class Opportunity(BaseModel):
     posting_id: str
+    tier: str = Field(description="对口 or 相近: a posting of another trade is never offered")
     score: float = Field(description=f"{MATCH_WEIGHT} × match + {INCENTIVE_WEIGHT} × incentive")
     match_score: float
     incentive_value: int = Field(description="元 in the first year: 12 × monthly + one-off")
@@ -117,6 +118,7 @@ async def opportunities(
         items.append(
             Opportunity(
                 posting_id=s.record_id,
+                tier=s.tier.value,
                 score=total,
                 match_score=s.score,
                 incentive_value=value,

@@ -322,6 +322,70 @@ async def test_matches_list_the_incentives_in_both_directions(
     assert policy in [g["policy_id"] for g in pair.json()["incentives"]]
 
 
+async def test_an_incentive_never_lifts_another_trade_into_the_feed(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], services: Services
+) -> None:
+    """A generous policy for any occupation at a remote project: its slaughterhouse posting
+    passes every hard rule for a welder, yet is 不对口 and stays out of the welder's feed."""
+    policy_id = f"{TAG}-any-trade"
+    rule = RULE | {"occupation_codes": []}
+    body = policy_body(eligibility=rule)
+    body["benefits"][0]["amount"] = 9000
+    resp = await client.put(f"/v1/incentives/{policy_id}", headers=admin_headers, json=body)
+    assert resp.status_code == 201, resp.text
+    try:
+        butcher = f"{TAG}-butcher"
+        await put(
+            client,
+            f"/v1/postings/{butcher}",
+            admin_headers,
+            remote_posting(
+                title="牛羊屠宰工",
+                description="负责牛羊屠宰和分割，肉联厂流水线作业。",
+                occupation_code="6-01-04-01",
+                required_certificates=[],
+                required_level=None,
+            ),
+        )
+        seekers = {
+            "welder": profile_body(),
+            "slaughter": profile_body(
+                title="屠宰分割工",
+                summary="在肉联厂做了六年牛羊屠宰和分割。",
+                skills=["牛羊屠宰", "分割"],
+                occupation_codes=["6-01-04-01"],
+                certificates=[],
+            ),
+        }
+        feeds = {}
+        for name, seeker in seekers.items():
+            pid = f"{TAG}-feed-{name}"
+            await put(client, f"/v1/profiles/{pid}", admin_headers, seeker)
+            resp = await client.get(f"/v1/profiles/{pid}/opportunities", headers=admin_headers)
+            assert resp.status_code == 200, resp.text
+            feeds[name] = resp.json()["opportunities"]
+        assert butcher not in [o["posting_id"] for o in feeds["welder"]]
+        assert all(o["tier"] in ("对口", "相近") for o in feeds["welder"])
+        # The same posting reaches a seeker of its trade (the feed is not simply empty).
+        mine = next(o for o in feeds["slaughter"] if o["posting_id"] == butcher)
+        assert mine["tier"] == "对口"
+        assert mine["incentive_value"] >= 12 * 9000
+        # And in the welder's matches it is 不对口: left out unless asked for, then marked.
+        welder = f"{TAG}-feed-welder"
+        plain = await client.get(f"/v1/profiles/{welder}/matches?limit=50", headers=admin_headers)
+        assert butcher not in [m["posting_id"] for m in plain.json()["matches"]]
+        wide = await client.get(
+            f"/v1/profiles/{welder}/matches?limit=50&include_unrelated=true",
+            headers=admin_headers,
+        )
+        marked = [m for m in wide.json()["matches"] if m["posting_id"] == butcher]
+        assert marked
+        assert marked[0]["tier"] == "不对口"
+        assert marked[0]["explanation"]["tier_summary"].startswith("不对口")
+    finally:
+        await client.delete(f"/v1/incentives/{policy_id}", headers=admin_headers)
+
+
 async def test_the_feed_respects_willingness_grade_and_certificates(
     client: httpx.AsyncClient,
     make_token: TokenFactory,
