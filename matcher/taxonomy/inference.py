@@ -21,7 +21,11 @@ The reading combines, per occupation (``docs/domain.md``, "Occupations"):
 - ``title_grams``: character bigrams of the cleaned title against the occupation's whole
   text (a compound that segmentation misses still meets the task that names it);
 - ``title_exact``: a segment of the title is the occupation's name, an alias or a curated
-  ad word (电焊, 大车司机) — the strongest single evidence on job-board titles.
+  ad word (电焊, 大车司机) — the strongest single evidence on job-board titles;
+- ``worker_as_professional``: the title names a worker (its first part ends in 工, 司机,
+  操作员 …) and the occupation is a manager's or a professional's (major groups 1 and 2):
+  电工（变电站检修） is an electrician, not 变电工程技术人员. Only this direction: job ads call
+  many technicians of groups 4 and 6 工程师, so an engineer's title says little.
 
 A linear score of these, turned into probabilities by a softmax over all occupations and the
 best one calibrated (an isotonic map from cross-validated probabilities to the share right),
@@ -85,6 +89,7 @@ FEATURES: Final = (
     "title_embedding",
     "title_grams",
     "title_exact",
+    "worker_as_professional",
 )
 _WEIGHTS_FILE: Final = "inference_weights.yaml"
 # E5 cosines bunch in 0.8–0.95 (docs/platform.md): rescaled so that unrelated is 0, a clear
@@ -95,6 +100,9 @@ _BM25_K1: Final = 1.2
 _BM25_B: Final = 0.75
 _TOP: Final = 5
 _MIN_P: Final = 0.02
+# A title's first part ending so names a worker (工 covers 电工, 焊工, 普工; not 工程师).
+_WORKER_ENDINGS: Final = ("工", "操作员", "司机", "驾驶员", "机手", "学徒", "师傅")
+_PROFESSIONAL_GROUPS: Final = ("1", "2")  # managers; professional and technical staff
 
 
 @dataclass(frozen=True)
@@ -217,6 +225,9 @@ class OccupationInference:
             [" ".join([o.name] * 3) + " " + t for o, t in zip(occupations, texts, strict=True)]
         )
         self._certificate_codes = _certificate_codes(catalog)
+        self._professional = np.array(
+            [o.code.startswith(_PROFESSIONAL_GROUPS) for o in occupations], dtype=np.float32
+        )
 
     @property
     def codes(self) -> list[str]:
@@ -264,6 +275,8 @@ class OccupationInference:
             out[:, :, 2] = self._group_support(titles.fused + title_passages)
         for i, record in enumerate(records):
             out[i, :, 8] = self._grams.scores(self._normalizer.clean(record.title))
+            if self._normalizer.head(record.title).endswith(_WORKER_ENDINGS):
+                out[i, :, 10] = self._professional
         with_body = [i for i, r in enumerate(records) if r.has_body]
         if with_body and self._embedder is not None:
             queries = self._embedder.embed_queries([records[i].text() for i in with_body])

@@ -306,6 +306,12 @@ class OccupationNormalizer:
         cleaned = self._cleaner.clean(title) if isinstance(title, str) else None
         return cleaned.text if cleaned is not None else ""
 
+    def head(self, title: str) -> str:
+        """The cleaned title's first part, the one that names the job (电工（变电站检修）:
+        电工; "" when nothing is left)."""
+        cleaned = self._cleaner.clean(title) if isinstance(title, str) else None
+        return cleaned.segments[0] if cleaned is not None and cleaned.segments else ""
+
     def signals(self, titles: Sequence[str]) -> TitleSignals:
         """Every occupation's evidence for each title (rows; zeros for a title with nothing
         left after cleaning): the fused score, its lexical and its rescaled embedding part,
