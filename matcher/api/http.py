@@ -9,7 +9,6 @@ before the handler runs, so handlers only ever see an authorised principal and v
 
 from __future__ import annotations
 
-import json
 import re
 import typing
 from collections.abc import Awaitable, Callable, Sequence
@@ -22,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from matcher.auth.service import principal_for_token
+from matcher.foundation import jsontext
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import (
     BadRequest,
@@ -191,9 +191,9 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     if not size:
         raise BadRequest("The request needs a JSON body")
     try:
-        return json.loads(b"".join(chunks))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequest(f"The body is not valid JSON: {exc}") from None
+        return jsontext.loads(b"".join(chunks))
+    except jsontext.JsonRefused as exc:
+        raise BadRequest(f"The body is {exc}") from None
 
 
 def json_response(model: BaseModel | list[Any] | dict[str, Any], status: int = 200) -> Response:

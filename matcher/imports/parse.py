@@ -12,12 +12,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+from matcher.foundation import jsontext
 
 Kind = Literal["profiles", "postings"]
 Format = Literal["csv", "jsonl"]
@@ -176,9 +177,9 @@ def _jsonl_rows(f: io.TextIOBase) -> Iterator[Row]:
             continue
         number += 1
         try:
-            body = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Row(number, None, None, RowError("line", f"not valid JSON: {exc.msg}"))
+            body = jsontext.loads(line)
+        except jsontext.JsonRefused as exc:
+            yield Row(number, None, None, RowError("line", str(exc)))
             continue
         if not isinstance(body, dict):
             yield Row(number, None, None, RowError("line", "each line must be a JSON object"))
@@ -236,9 +237,9 @@ def _cell(field: str, value: str) -> Any:
     if field in _JSON:
         if value[:1] in "[{":
             try:
-                return json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise RowError(field, f"not valid JSON: {exc.msg}") from None
+                return jsontext.loads(value)
+            except jsontext.JsonRefused as exc:
+                raise RowError(field, str(exc)) from None
         if field in ("certificates", "required_certificates"):
             # Plain names, as a desk types them: 熔化焊接与热切割作业;电工证
             return [_certificate(field, name) for name in _SPLIT.split(value) if name]

@@ -60,6 +60,19 @@ async def test_malformed_json_is_400(client: httpx.AsyncClient) -> None:
     assert "not valid JSON" in str(assert_problem(resp, 400)["detail"])
 
 
+async def test_hostile_json_shapes_are_400_and_the_connection_serves_on(
+    client: httpx.AsyncClient,
+) -> None:
+    headers = {**ADMIN, "content-type": "application/json"}
+    for body, reason in (
+        (b"[" * 5000 + b"]" * 5000, "nested deeper"),
+        (b'{"role": "admin", "subject": ' + b"7" * 5000 + b"}", "number longer"),
+    ):
+        resp = await client.post("/v1/tokens", headers=headers, content=body)
+        assert reason in str(assert_problem(resp, 400)["detail"])
+    assert (await client.get("/healthz")).status_code == 200
+
+
 async def test_wrong_media_type_is_415(client: httpx.AsyncClient) -> None:
     resp = await client.post(
         "/v1/tokens", headers={**ADMIN, "content-type": "text/csv"}, content=b"a,b"

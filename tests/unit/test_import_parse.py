@@ -116,3 +116,25 @@ def test_service_period_column_names_contract_months(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "s.csv", [["id", "服务期（月）"], ["a", "24"]], "utf-8")
     (row,) = read_rows(path, "csv", "postings")
     assert row.body == {"contract_months": "24"}
+
+
+def test_a_hostile_jsonl_line_or_cell_fails_alone_with_its_reason(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    deep = "[" * 5000 + "]" * 5000
+    path.write_text(
+        f'{{"id": "a", "title": "焊工"}}\n{deep}\n{{"id": "b", "wage_min": {"9" * 5000}}}\n'
+        '{"id": "c", "title": "电工"}\n',
+        "utf-8",
+    )
+    rows = list(read_rows(path, "jsonl", "postings"))
+    assert [r.body["title"] for r in rows if r.body and not r.error] == ["焊工", "电工"]
+    errors = [(r.number, r.error.message) for r in rows if r.error]
+    assert [n for n, _ in errors] == [2, 3]
+    assert "nested deeper" in errors[0][1]
+    assert "number longer" in errors[1][1]
+    cell = "[" * 2000 + "]" * 2000  # within the cell bound; RecursionError before the bound
+    csv_path = write_csv(tmp_path / "f.csv", [["id", "证书"], ["a", cell], ["b", ""]], "utf-8")
+    problems = [
+        (r.number, r.error.field) for r in read_rows(csv_path, "csv", "profiles") if r.error
+    ]
+    assert problems == [(1, "certificates")]
