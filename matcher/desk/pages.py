@@ -23,6 +23,7 @@ from matcher.desk.render import (
     office_scope,
     page_context,
     read_form,
+    record_id_field,
     safe_back,
     visible_posting,
     with_message,
@@ -222,7 +223,7 @@ async def record_consent(desk: Desk, request: Request, svc: Services) -> Respons
     except ValidationError as exc:
         raise ValidationFailed.from_pydantic(exc) from None
     await consent.record_in_person(
-        svc, principal=ctx.principal, profile_id=form.get("profile_id", ""), body=body
+        svc, principal=ctx.principal, profile_id=record_id_field(form, "profile_id"), body=body
     )
     back = safe_back(form.get("back", ""), request) or "/desk/candidates"
     return RedirectResponse(with_message(back, "consented"), 303)

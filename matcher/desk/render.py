@@ -14,6 +14,8 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -21,6 +23,7 @@ from indexes.documents import PostingDoc
 from matcher.desk import session
 from matcher.foundation.principals import Principal
 from matcher.foundation.problems import (
+    BadRequest,
     Conflict,
     CsrfFailed,
     Forbidden,
@@ -177,6 +180,8 @@ def chinese(problem: Problem) -> str:
         return f"填写的内容有误，请检查：{names or '表单'}。"
     if isinstance(problem, Conflict):
         return "数据刚被其他人修改，请刷新页面后重试。"
+    if isinstance(problem, BadRequest):
+        return "表单无法读取（字段过多、内容过长或格式不对），请刷新页面后重新填写。"
     if isinstance(problem, ServiceUnavailable):
         return "服务暂时不可用，请稍后再试。"
     return "请求未能完成，请稍后重试。"
@@ -293,8 +298,24 @@ async def page_context(request: Request, svc: Services, nav: str) -> PageContext
 
 
 async def read_form(request: Request) -> dict[str, str]:
-    form = await request.form(max_files=0, max_fields=20)
+    """The posted form's text fields; a form no desk page sends (over 20 fields, a field
+    over 1 MB, a file, broken multipart) is a 400 page, not a failure."""
+    try:
+        form = await request.form(max_files=0, max_fields=20)
+    except (HTTPException, MultiPartException) as exc:
+        detail = exc.detail if isinstance(exc, HTTPException) else exc.message
+        raise BadRequest(f"Unreadable form: {detail}") from None
     return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def record_id_field(form: dict[str, str], name: str) -> str:
+    """A record id the form names; missing or malformed is a validation error naming it."""
+    value = form.get(name, "")
+    if not _RECORD_ID.match(value):
+        raise ValidationFailed(
+            "Invalid form", [{"field": name, "message": "a record id is required"}]
+        )
+    return value
 
 
 def office_scope(principal: Principal) -> str | None:

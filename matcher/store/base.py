@@ -84,6 +84,8 @@ class Repository(Generic[D]):
     async def get(self, doc_id: str, *, with_vector: bool = False) -> D | None:
         """The stored document, or None. Its embedding only on request: vectors are kept out
         of ``_source`` (ES 9's default), so no search or read parses them unasked."""
+        if not doc_id:  # the client refuses an empty id; no record has one
+            return None
         try:
             found = await self.es.get(
                 index=self.spec.read_alias, id=doc_id, source_exclude_vectors=not with_vector

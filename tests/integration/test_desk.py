@@ -347,3 +347,41 @@ async def test_failures_are_chinese_pages_never_stack_traces(services: Services)
         down = await c.get("/desk/down")
         assert down.status_code == 503
         assert "搜索服务暂时不可用" in down.text
+
+
+async def test_bad_forms_are_chinese_400_pages_and_null_origins_are_refused(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    posting_id, profile_id = await new_pair(client, admin_headers)
+    async with await new_client(client) as desk:
+        await sign_in(desk, admin_headers["Authorization"].split()[1])
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        csrf = csrf_of(page.text)
+        form = {"posting_id": posting_id, "profile_id": profile_id, "csrf": csrf}
+        no_profile = await desk.post("/desk/consents", data={**form, "profile_id": ""})
+        assert no_profile.status_code == 422
+        assert "填写的内容有误" in no_profile.text
+        crowded = await desk.post(
+            "/desk/consents", data={**form, **{f"f{i}": "x" for i in range(30)}}
+        )
+        assert crowded.status_code == 400
+        assert "表单" in crowded.text
+        huge = await desk.post(
+            "/desk/consents",
+            files={"note": (None, "字" * 600_000)},
+            data=form,
+        )
+        assert huge.status_code in (400, 413)
+        assert "表单" in huge.text
+        null_origin = await desk.post("/desk/consents", data=form, headers={"Origin": "null"})
+        assert null_origin.status_code == 403
+        assert "来源不正确" in null_origin.text
+        # None of these recorded the consent; the same form from this site does.
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        assert "求职者已同意该单位联系" not in page.text
+        same_site = await desk.post(
+            "/desk/consents", data=form, headers={"Origin": "http://matcher.test"}
+        )
+        assert same_site.status_code == 303
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        assert "求职者已同意该单位联系" in page.text
