@@ -50,7 +50,20 @@ def test_periods_know_their_bounds_and_comparisons(
 
 
 @pytest.mark.parametrize(
-    "label", ["2026Q5", "2026-13", "2026-02-30..2026-03-01", "2026-03-01..2026-02-01", "last"]
+    "label",
+    [
+        "2026Q5",
+        "2026-13",
+        "2026-02-30..2026-03-01",
+        "2026-03-01..2026-02-01",
+        "last",
+        # Out of the calendar's range: once a 500 (date arithmetic beyond year 1 or 9999).
+        "9999",
+        "0001",
+        "0001Q1",
+        "9999-12",
+        "0001-01-01..0001-01-02",
+    ],
 )
 def test_bad_periods_say_what_is_wrong(label: str) -> None:
     with pytest.raises(InvalidPeriod) as info:
