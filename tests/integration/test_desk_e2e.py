@@ -235,6 +235,24 @@ async def test_desk_end_to_end(
     await page.goto(f"{server}/desk/walkin?q=x&grade=9")
     await expect(page.get_by_role("alert")).to_contain_text("填写的内容有误，请检查：技能等级")
     await shot(page, "error")
+    # A form no page sends (here 25 fields) is a Chinese 400 page too.
+    await page.evaluate(
+        """() => {
+            const form = document.createElement("form");
+            form.method = "post";
+            form.action = "/desk/consents";
+            for (let i = 0; i < 25; i++) {
+                const field = document.createElement("input");
+                field.name = "f" + i;
+                field.value = "x";
+                form.appendChild(field);
+            }
+            document.body.appendChild(form);
+            form.submit();
+        }"""
+    )
+    await expect(page.get_by_role("alert")).to_contain_text("表单无法读取")
+    await shot(page, "bad_form")
 
     await page.get_by_role("link", name="回到首页").click()
     await page.get_by_role("button", name="退出登录").click()
