@@ -8,7 +8,9 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from matcher.foundation.records import Strict
 
-MAX_TITLES = 100
+# A title costs 25-60 ms of CPU to normalize, mostly its embedding (benchmarks/normalize_cost.py):
+# 10 keep a request near 0.5 s.
+MAX_TITLES = 10
 
 
 class OccupationSummary(BaseModel):

@@ -138,6 +138,22 @@ async def test_request_rate_holds_across_processes(
         assert (await first.get("/v1/me", headers=admin_headers)).status_code == 200
 
 
+async def test_each_title_to_normalize_counts_as_a_request(
+    small_apps: tuple[httpx.AsyncClient, httpx.AsyncClient], make_token: TokenFactory
+) -> None:
+    first, _ = small_apps
+    seeker = await make_token(Role.SEEKER, f"normalize-{TAG}")
+    url = "/v1/occupations/normalize"
+    five = await first.post(url, headers=seeker, json={"titles": ["电焊工"] * 5})
+    assert five.status_code == 200
+    assert len(five.json()["results"]) == 5
+    # Five of twelve spent: eight more titles do not fit in the minute, and are refused whole.
+    refused = await first.post(url, headers=seeker, json={"titles": ["电焊工"] * 8})
+    assert refused.status_code == 429
+    assert "this request needs 7" in refused.json()["detail"]
+    assert (await first.post(url, headers=seeker, json={"titles": ["焊工"] * 6})).status_code == 200
+
+
 async def test_desk_pages_count_against_the_request_rate(
     small_apps: tuple[httpx.AsyncClient, httpx.AsyncClient], make_token: TokenFactory
 ) -> None:
