@@ -1,5 +1,6 @@
 """Postings through the API against the real node: round trips, validation, ownership."""
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -127,3 +128,23 @@ async def test_posting_ownership(
     assert (await client.delete(url, headers=rival)).status_code == 404
     assert (await client.delete(url, headers=owner)).status_code == 204
     assert (await client.get(url, headers=admin_headers)).status_code == 404
+
+
+async def test_two_enterprises_creating_one_new_id_never_overwrite_each_other(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    first = await make_token(Role.ENTERPRISE, "ent-race-a")
+    second = await make_token(Role.ENTERPRISE, "ent-race-b")
+    for _ in range(10):
+        pid = new_id()
+        url = f"/v1/postings/{pid}"
+        answers = await asyncio.gather(
+            client.put(url, headers=first, json=posting_body(enterprise_id="ent-race-a")),
+            client.put(url, headers=second, json=posting_body(enterprise_id="ent-race-b")),
+        )
+        codes = sorted(a.status_code for a in answers)
+        assert codes[0] == 201, codes
+        assert codes[1] in (403, 409), codes
+        winner = "ent-race-a" if answers[0].status_code == 201 else "ent-race-b"
+        stored = await client.get(url, headers=admin_headers)
+        assert stored.json()["enterprise_id"] == winner
