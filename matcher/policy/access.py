@@ -6,7 +6,8 @@ The one place that decides, so every endpoint, the desk and the jobs apply the s
 - office: records whose region lies inside the office's region scope (and, on update, both
   the stored and the new region); referrals it made, or whose posting or seeker is in scope;
 - seeker: their own profile (``owner_id`` = the token's subject);
-- enterprise: its own postings (``enterprise_id`` = the token's subject).
+- enterprise: its own postings (``enterprise_id`` = the token's subject), and through one of
+  them the candidate view of a profile that is a candidate of it (``may_view_candidate``).
 Records a principal may not read are reported as not found, so ids cannot be probed.
 
 Where a list is filtered in the query itself, the decision is a ``RegionScope`` (or a
@@ -16,10 +17,13 @@ Where a list is filtered in the query itself, the decision is a ``RegionScope`` 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from indexes.documents import PostingDoc, ProfileDoc, ReferralDoc
 from matcher.foundation.principals import Principal, Role
+from matcher.policy.relevance import Tier, fit, readings_of
+from matcher.policy.rules import check
 from matcher.store.queries import (
     EVERYWHERE,
     NOWHERE,
@@ -27,6 +31,7 @@ from matcher.store.queries import (
     RegionScope,
     is_public_posting,
 )
+from matcher.taxonomy.occupations import OccupationCatalog
 from matcher.taxonomy.regions import RegionCatalog
 
 
@@ -235,3 +240,24 @@ def may_see_region(principal: Principal, code: str, regions: RegionCatalog) -> b
     """Aggregate figures of a region (bulletins): an office inside its own region, every
     other role that may ask at all (the route's roles decide that)."""
     return principal.role is not Role.OFFICE or in_scope(principal, code, regions)
+
+
+def may_view_candidate(
+    posting: PostingDoc,
+    profile: ProfileDoc,
+    *,
+    day: date,
+    catalog: OccupationCatalog,
+    consented: bool,
+    referred: bool,
+) -> bool:
+    """Whether an enterprise may see ``profile`` through its ``posting``: the seeker consented
+    to contact for it or was referred to it, or the profile is a candidate of it — active,
+    meeting every hard rule, and of the same or a related trade (not 不对口). Anything else is
+    answered as not found: a guessed id through any posting tells nothing."""
+    if consented or referred:
+        return True
+    if not all(rule.passed for rule in check(posting, profile, day, catalog)):
+        return False
+    trade = fit(readings_of(posting, side="posting"), readings_of(profile, side="profile"))
+    return trade.tier is not Tier.UNRELATED

@@ -8,7 +8,7 @@ from indexes.documents import ProfileDoc
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import NotFound, ValidationFailed
 from matcher.foundation.text import segment
-from matcher.policy.access import may_read_profile, may_write_profile
+from matcher.policy.access import may_read_profile, may_view_candidate, may_write_profile
 from matcher.policy.projection import View, redact_profile, redacted_fields
 from matcher.privacy import audit
 from matcher.privacy.limits import CANDIDATE_VIEWS, charge
@@ -179,10 +179,24 @@ async def _candidate(
     if posting is None or posting.get("enterprise_id") != principal.subject:
         raise NotFound(f"No posting {posting_id}")
     stored = await svc.store.profiles.get(profile_id)
-    released = stored is not None and await svc.store.consents.is_released(
+    if stored is None:
+        raise NotFound(f"No profile {profile_id}")
+    released = await svc.store.consents.is_released(
         enterprise_id=principal.subject, posting_id=posting_id, profile_id=profile_id
     )
-    if stored is None or not (released or is_active_profile(stored)):
+    referred = (
+        not released
+        and is_active_profile(stored)
+        and await svc.store.referrals.latest_for_pair(posting_id, profile_id) is not None
+    )
+    if not (released or is_active_profile(stored)) or not may_view_candidate(
+        posting,
+        stored,
+        day=svc.clock.today(),
+        catalog=svc.taxonomy.occupations,
+        consented=released,
+        referred=referred,
+    ):
         raise NotFound(f"No profile {profile_id}")
     await charge(svc, principal, CANDIDATE_VIEWS, allowed=svc.settings.candidate_views_per_day)
     if released:

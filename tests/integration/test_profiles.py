@@ -10,7 +10,7 @@ from elasticsearch import AsyncElasticsearch
 from matcher.foundation.principals import Role
 from matcher.services import Services
 from tests.conftest import TokenFactory
-from tests.factories import profile_body
+from tests.factories import posting_body, profile_body
 
 
 def new_id() -> str:
@@ -221,3 +221,51 @@ async def test_paused_profile_is_stored_but_not_matchable(
     )
     assert resp.status_code == 201
     assert resp.json()["matchable"] is False
+
+
+async def test_an_enterprise_sees_only_the_candidates_of_its_posting(
+    client: httpx.AsyncClient, make_token: TokenFactory
+) -> None:
+    enterprise = await make_token(Role.ENTERPRISE, "ent-cand")
+    posting_id = new_id()
+    put = await client.put(
+        f"/v1/postings/{posting_id}",
+        headers=enterprise,
+        json=posting_body(enterprise_id="ent-cand"),
+    )
+    assert put.status_code == 201, put.text
+    profiles = {
+        "candidate": profile_body(),
+        # Every hard rule met, but another trade (不对口): not a candidate.
+        "cook": profile_body(
+            title="中式烹调师",
+            summary="川菜厨师十年，擅长热菜和凉菜。",
+            skills=["川菜", "凉菜"],
+            occupation_codes=["4-03-02-01"],
+        ),
+        # The trade, but below the posting's grade (高级): not a candidate.
+        "junior": profile_body(skill_level="初级工"),
+    }
+    ids = {}
+    for label, body in profiles.items():
+        seeker = await make_token(Role.SEEKER, f"seeker-cand-{label}")
+        ids[label] = new_id()
+        resp = await client.put(
+            f"/v1/profiles/{ids[label]}", headers=seeker, json={**body, "owner_id": None}
+        )
+        assert resp.status_code == 201, resp.text
+
+    def read(profile_id: str) -> Any:
+        return client.get(
+            f"/v1/profiles/{profile_id}", headers=enterprise, params={"posting_id": posting_id}
+        )
+
+    seen = await read(ids["candidate"])
+    assert seen.status_code == 200
+    assert "13800000001" not in seen.text  # the candidate view, contact details withheld
+    unknown = await read(new_id())
+    for label in ("cook", "junior"):
+        refused = await read(ids[label])
+        # Exactly as an id that does not exist: the enterprise learns nothing.
+        assert refused.status_code == unknown.status_code == 404
+        assert refused.json()["title"] == unknown.json()["title"]
