@@ -1,5 +1,6 @@
 """The one mapping of errors to HTTP answers: every ``Problem`` (``matcher.foundation.problems``)
-as RFC 9457 problem+json, starlette's own 404/405 likewise, anything else as a logged 500."""
+as RFC 9457 problem+json, starlette's own 404/405 likewise, a backing service that is out
+(``matcher.store.outages``) as 503 with ``Retry-After``, anything else as a logged 500."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from matcher.foundation.problems import NotFound, Problem, TooManyRequests, Unauthorized
+from matcher.foundation.problems import (
+    NotFound,
+    Problem,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+)
+from matcher.store.outages import OUTAGE_TYPES, RETRY_AFTER_S, unreachable
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -26,7 +34,7 @@ async def handle_problem(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, Problem):
         raise exc
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, TooManyRequests | ServiceUnavailable):
         headers = {"Retry-After": str(exc.retry_after_s)}
     return problem_response(exc, headers)
 
@@ -45,9 +53,26 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def handle_outage(request: Request, exc: Exception) -> Response:
+    """A backing service out: 503 naming it, with Retry-After. (Handled here, in the
+    exception middleware, not as a 500 that the server's error middleware re-raises.)"""
+    service = unreachable(exc)
+    if service is None:  # an error answer of the store that is not an outage: a bug
+        return _logged_500(exc)
+    logger.warning("%s unreachable", service, extra={"error_type": type(exc).__name__})
+    problem = ServiceUnavailable(
+        f"{service} is unreachable; try again in a few seconds", retry_after_s=RETRY_AFTER_S
+    )
+    return problem_response(problem, {"Retry-After": str(RETRY_AFTER_S)})
+
+
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    return _logged_500(exc)
+
+
+def _logged_500(exc: Exception) -> Response:
     # The traceback goes to the log (no request data in it), never to the client.
-    logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
+    logger.error("unhandled error", exc_info=exc, extra={"error_type": type(exc).__name__})
     return problem_response(Problem("The server failed to handle this request; it was logged."))
 
 
@@ -66,5 +91,6 @@ class _Generic(Problem):
 EXCEPTION_HANDLERS = {
     Problem: handle_problem,
     HTTPException: handle_http_exception,
+    **dict.fromkeys(OUTAGE_TYPES, handle_outage),
     Exception: handle_unexpected,
 }

@@ -15,6 +15,7 @@ from matcher.auth.models import TokenCreate, TokenCreated, TokenInfo
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import NotFound, ServiceUnavailable, Unauthorized
 from matcher.services import Services
+from matcher.store.outages import unreachable
 
 BOOTSTRAP_TOKEN_ID = "bootstrap-admin"  # noqa: S105  (a public id, not a secret)
 _TOKEN = re.compile(r"^mt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
@@ -87,7 +88,7 @@ async def principal_for_token(svc: Services, *, token: str, allow_public: bool =
     try:
         doc = await svc.store.tokens.get(token_id)
     except Exception as exc:
-        if type(exc).__module__.startswith(("elasticsearch", "elastic_transport")):
+        if unreachable(exc):
             raise ServiceUnavailable("The token store (Elasticsearch) is unreachable") from None
         raise
     if doc is None or not hmac.compare_digest(doc["secret_hash"], _hash(secret)):

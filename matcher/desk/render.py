@@ -42,6 +42,7 @@ from matcher.foundation.records import RECORD_ID_PATTERN
 from matcher.policy.access import home_region, in_scope
 from matcher.referrals.models import ZH_NAMES
 from matcher.services import Services
+from matcher.store.outages import RETRY_AFTER_S, unreachable
 from matcher.taxonomy.grades import SkillGrade
 
 logger = logging.getLogger("matcher.desk")
@@ -125,17 +126,25 @@ class Desk:
                 response.headers["Retry-After"] = retry
                 return response
             except Problem as problem:
-                return self.error(request, problem.status, chinese(problem))
+                response = self.error(request, problem.status, chinese(problem))
+                if isinstance(problem, ServiceUnavailable):
+                    response.headers["Retry-After"] = str(problem.retry_after_s)
+                return response
             except Exception as exc:
-                if type(exc).__module__.startswith(("elasticsearch", "elastic_transport")):
+                service = unreachable(exc)
+                if service is not None:
                     logger.warning(
-                        "desk: search service error", extra={"error": type(exc).__name__}
+                        "desk: %s unreachable", service, extra={"error": type(exc).__name__}
                     )
-                    return self.error(
+                    what = "搜索服务" if service == "Elasticsearch" else "队列与计数服务"
+                    response = self.error(
                         request,
                         503,
-                        "搜索服务暂时不可用，请稍后再试。如持续出现，请联系系统管理员。",
+                        f"{what}暂时不可用，请 {RETRY_AFTER_S} 秒后再试。"
+                        "如持续出现，请联系系统管理员。",
                     )
+                    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+                    return response
                 logger.exception("desk: unhandled error", extra={"error_type": type(exc).__name__})
                 return self.error(
                     request, 500, "系统处理出错，已记录日志。请稍后重试或联系系统管理员。"

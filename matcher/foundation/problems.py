@@ -110,6 +110,10 @@ class TooManyRequests(Problem):
 class ServiceUnavailable(Problem):
     status, slug, title = 503, "service-unavailable", "Service unavailable"
 
+    def __init__(self, detail: str, *, retry_after_s: int = 5, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after_s = retry_after_s  # the Retry-After header, not in the body
+
 
 class LoginRequired(Unauthorized):
     status, slug, title = 401, "desk-login-required", "Sign in to the desk"

@@ -12,6 +12,7 @@ the registration day — is never undone; the row's own fields win, as any later
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import time
@@ -338,8 +339,16 @@ async def create_import(svc: Services, *, principal: Principal, upload: Upload) 
         "rows_ok": 0,
         "rows_failed": 0,
     }
-    await svc.store.imports.create(import_id, meta)
-    await svc.jobs.enqueue("run_import", import_id, job_id=f"import:{import_id}")
+    try:
+        await svc.store.imports.create(import_id, meta)
+        await svc.jobs.enqueue("run_import", import_id, job_id=f"import:{import_id}")
+    except BaseException:
+        # Not queued: the caller gets the error (503 while Redis is out) and nothing stays
+        # behind — no file of personal data, no import shown as queued forever.
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(Exception):
+            await svc.store.imports.delete(import_id)
+        raise
     return await get_import(svc, principal=principal, import_id=import_id)
 
 

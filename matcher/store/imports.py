@@ -37,6 +37,9 @@ class ImportStateRepository:
         await _r(self.redis.hset(state_key(import_id), mapping=dict(fields)))
         await _r(self.redis.expire(state_key(import_id), STATE_TTL_S))
 
+    async def delete(self, import_id: str) -> None:
+        await _r(self.redis.delete(state_key(import_id), errors_key(import_id)))
+
     async def update(self, import_id: str, fields: Mapping[str, str | int | float]) -> None:
         await _r(self.redis.hset(state_key(import_id), mapping=dict(fields)))
 

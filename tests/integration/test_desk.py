@@ -347,6 +347,7 @@ async def test_failures_are_chinese_pages_never_stack_traces(services: Services)
         down = await c.get("/desk/down")
         assert down.status_code == 503
         assert "搜索服务暂时不可用" in down.text
+        assert int(down.headers["retry-after"]) > 0
 
 
 async def test_bad_forms_are_chinese_400_pages_and_null_origins_are_refused(

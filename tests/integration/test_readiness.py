@@ -14,6 +14,7 @@ from matcher.api.app import create_app
 from matcher.embeddings import Embedder
 from matcher.foundation.settings import Settings
 from tests.conftest import make_environ, shared_embedder
+from tests.factories import posting_body
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,6 +68,40 @@ async def test_not_ready_names_redis_when_it_is_down(
         assert body["checks"]["elasticsearch"] == "ok"
         assert "redis" in body["detail"]
         assert (await c.get("/healthz")).status_code == 200
+
+
+async def test_an_unreachable_dependency_is_a_503_naming_it_with_retry_after(
+    client: httpx.AsyncClient, embedder: Embedder, admin_headers: dict[str, str]
+) -> None:
+    # Ports where nothing listens: each request that needs the dependency says so.
+    async for c in other_app(embedder, MATCHER_ES_URL="http://127.0.0.1:1"):
+        for method, url, body in (
+            ("GET", "/v1/profiles/some-profile", None),
+            ("PUT", "/v1/postings/some-posting", posting_body()),
+            ("POST", "/v1/search/postings", {"q": "焊工"}),
+        ):
+            resp = await c.request(method, url, headers=admin_headers, json=body)
+            assert resp.status_code == 503, (url, resp.text)
+            assert resp.headers["content-type"] == "application/problem+json"
+            assert int(resp.headers["retry-after"]) > 0
+            assert "Elasticsearch" in resp.json()["detail"]
+    folder = Path(make_environ()["MATCHER_IMPORT_DIR"])
+    before = await asyncio.to_thread(files_in, folder)
+    async for c in other_app(embedder, MATCHER_REDIS_URL="redis://127.0.0.1:1/0"):
+        resp = await c.post(
+            "/v1/imports?kind=profiles",
+            headers={**admin_headers, "content-type": "application/x-ndjson"},
+            content='{"id": "a", "title": "焊工"}\n'.encode(),
+        )
+        assert resp.status_code == 503, resp.text
+        assert int(resp.headers["retry-after"]) > 0
+        assert "Redis" in resp.json()["detail"]
+    # The upload was refused whole: its file (personal data) is not left on disk.
+    assert await asyncio.to_thread(files_in, folder) == before
+
+
+def files_in(folder: Path) -> set[Path]:
+    return set(folder.iterdir()) if folder.exists() else set()
 
 
 def es_script(action: str) -> None:
