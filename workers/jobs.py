@@ -10,7 +10,7 @@ from typing import Any
 from matcher import __version__
 from matcher.bulletins.schedule import publish_due
 from matcher.imports.service import run_import as import_rows
-from matcher.incentives.service import reflag_postings
+from matcher.incentives.service import reflag_and_mark, reflag_if_behind
 from matcher.migrations.service import merge_matching_indexes
 from matcher.referrals.service import reconcile_places as release_unrecorded_places
 from matcher.services import Services
@@ -39,7 +39,13 @@ async def run_import(ctx: dict[str, Any], import_id: str) -> dict[str, Any]:
 async def reflag_incentives(ctx: dict[str, Any]) -> dict[str, int]:
     """Recompute which policies each posting carries, after a policy changed."""
     svc: Services = ctx["services"]
-    return await reflag_postings(svc)
+    return await reflag_and_mark(svc)
+
+
+async def reflag_sweep(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Re-flag when a policy version is still owed one (its job was never queued)."""
+    svc: Services = ctx["services"]
+    return await reflag_if_behind(svc)
 
 
 async def publish_bulletins(ctx: dict[str, Any]) -> dict[str, Any]:

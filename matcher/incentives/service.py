@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from typing import Any, cast
 
@@ -28,6 +28,7 @@ from matcher.policy.incentives import covers_in_words, in_force, indexed_policy_
 from matcher.services import Services
 from matcher.store.base import Version
 from matcher.store.incentives import version_id
+from matcher.store.outages import unreachable
 from matcher.taxonomy.catalog import Taxonomy
 
 logger = logging.getLogger("matcher.incentives")
@@ -361,13 +362,56 @@ async def reflag_postings(svc: Services, *, batch_size: int = 500) -> dict[str, 
     return {"scanned": scanned, "changed": changed - skipped, "skipped": skipped}
 
 
-async def queue_reflag(svc: Services, policy: Policy) -> None:
+async def queue_reflag(svc: Services, policy: Policy) -> bool:
     """Postings carry the ids of the policies whose posting-side rule they meet: a changed
-    rule re-flags them in the worker (job id per version, so a replay is a no-op)."""
-    await svc.jobs.enqueue(
-        "reflag_incentives",
-        job_id=reflag_job_id(svc.settings.index_prefix, policy.policy_id, policy.version),
-    )
+    rule re-flags them in the worker (job id per version, so a replay is a no-op).
+
+    The stored version is itself the intent to re-flag (an outbox): when the queue is out,
+    the write still stands and ``reflag_if_behind``, the worker's sweep, re-flags within
+    minutes. False when the job could not be queued now."""
+    try:
+        await svc.jobs.enqueue(
+            "reflag_incentives",
+            job_id=reflag_job_id(svc.settings.index_prefix, policy.policy_id, policy.version),
+        )
+    except Exception as exc:
+        if unreachable(exc) is None:
+            raise
+        logger.warning(
+            "re-flag not queued; the sweep will run it",
+            extra={"policy_id": policy.policy_id, "version": policy.version},
+        )
+        return False
+    return True
+
+
+async def reflag_and_mark(svc: Services) -> dict[str, int]:
+    """Re-flag every posting, then record how far that covered (the newest version read
+    before it began: a version written meanwhile stays owed)."""
+    newest = _newest_recorded(await svc.store.incentives.latest_versions())
+    result = await reflag_postings(svc)
+    if newest is not None:
+        await svc.store.incentives.mark_reflagged(newest)
+    return result
+
+
+async def reflag_if_behind(svc: Services) -> dict[str, Any]:
+    """The outbox's sweep: re-flag when a policy version was recorded after the last
+    finished re-flag (its job was never queued, or failed for good)."""
+    newest = _newest_recorded(await svc.store.incentives.latest_versions())
+    done = await svc.store.incentives.reflagged_through()
+    if newest is None or (done is not None and _instant(done) >= _instant(newest)):
+        return {"behind": False}
+    return {"behind": True, **await reflag_and_mark(svc)}
+
+
+def _newest_recorded(docs: Sequence[PolicyDoc]) -> str | None:
+    stamps = [str(d["recorded_at"]) for d in docs if d.get("recorded_at")]
+    return max(stamps, key=_instant) if stamps else None
+
+
+def _instant(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
 def reflag_job_id(index_prefix: str, policy_id: str, version: int) -> str:

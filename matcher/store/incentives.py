@@ -1,6 +1,7 @@
 """Incentive policy versions (one document per version, ``<policy_id>@<version>``, written
-with ``op_type=create`` and never rewritten), and the generation in Redis that tells every
-process when its cached copy of the policies is stale."""
+with ``op_type=create`` and never rewritten), the generation in Redis that tells every
+process when its cached copy of the policies is stale, and how far postings were re-flagged
+(the newest version whose re-flag finished)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class PolicyRepository(Repository[PolicyDoc]):
         super().__init__(es, spec)
         self.redis = redis
         self.generation_key = f"{spec.prefix}:incentives:generation"
+        self.reflagged_key = f"{spec.prefix}:incentives:reflagged-through"
 
     async def latest_versions(self) -> list[PolicyDoc]:
         """The latest version of every policy, retired ones included."""
@@ -76,3 +78,12 @@ class PolicyRepository(Repository[PolicyDoc]):
         except (RedisError, OSError):
             return False
         return True
+
+    async def reflagged_through(self) -> str | None:
+        """``recorded_at`` (ISO) of the newest policy version whose re-flag finished; None
+        when none is known (then every version may still be owed one)."""
+        raw = await self.redis.get(self.reflagged_key)
+        return raw.decode() if isinstance(raw, bytes) else raw
+
+    async def mark_reflagged(self, through: str) -> None:
+        await self.redis.set(self.reflagged_key, through)

@@ -15,11 +15,14 @@ from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from matcher.embeddings import Embedder
 from matcher.foundation.principals import Role
 from matcher.foundation.problems import ValidationFailed
 from matcher.incentives.service import (
     active_policies,
     load_policy_file,
+    reflag_and_mark,
+    reflag_if_behind,
     reflag_job_id,
     reflag_postings,
     retire_policy,
@@ -30,6 +33,7 @@ from matcher.services import Services
 from matcher.store.incentives import PolicyRepository
 from tests.conftest import TokenFactory
 from tests.factories import policy_body, posting_body, profile_body
+from tests.integration.test_readiness import other_app
 
 TAG = uuid.uuid4().hex[:6]
 PROJECT = f"额济纳{TAG}风电基地"
@@ -597,3 +601,47 @@ async def test_policy_files_load_whole_or_not_at_all(services: Services, tmp_pat
     assert len(await versions(services, policy_id=f"{TAG}-file-a")) == 1
     for policy_id in (f"{TAG}-file-a", f"{TAG}-file-b"):
         await retire_policy(services, policy_id=policy_id, recorded_by="t")
+
+
+async def test_a_policy_written_while_the_queue_is_out_is_reflagged_by_the_sweep(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    services: Services,
+    embedder: Embedder,
+) -> None:
+    posting_id = f"{TAG}-outbox"
+    await put(
+        client,
+        f"/v1/postings/{posting_id}",
+        admin_headers,
+        remote_posting(region_code="152921", occupation_code="6-18-02-02", title="锻造工"),
+    )
+    await reflag_and_mark(services)  # nothing owed before this test's policy
+    assert (await reflag_if_behind(services))["behind"] is False
+    policy_id = f"{TAG}-outbox-policy"
+    rule = {**RULE, "county_codes": ["152921"], "occupation_codes": ["6-18-02-02"]}
+    async for down in other_app(embedder, MATCHER_REDIS_URL="redis://127.0.0.1:1/0"):
+        # The write stands (its version is the intent to re-flag); the job is not queued.
+        resp = await down.put(
+            f"/v1/incentives/{policy_id}", headers=admin_headers, json=policy_body(eligibility=rule)
+        )
+        assert resp.status_code == 201, resp.text
+
+    async def listed() -> set[str]:
+        found = await client.post(
+            "/v1/search/postings",
+            headers=admin_headers,
+            json={"remote_incentives_only": True, "region_code": "152921", "limit": 50},
+        )
+        return {r["posting_id"] for r in found.json()["results"]}
+
+    try:
+        assert posting_id not in await listed()
+        swept = await reflag_if_behind(services)
+        assert swept["behind"] is True
+        assert swept["changed"] >= 1
+        assert posting_id in await listed()
+        assert (await reflag_if_behind(services))["behind"] is False
+    finally:
+        await client.delete(f"/v1/incentives/{policy_id}", headers=admin_headers)
+        await reflag_postings(services)

@@ -267,6 +267,13 @@ class MemoryAudit(MemoryRepository, AuditRepository):
 
 class MemoryPolicies(MemoryRepository, PolicyRepository):
     generation_value = "none"
+    reflagged: str | None = None
+
+    async def reflagged_through(self) -> str | None:
+        return self.reflagged
+
+    async def mark_reflagged(self, through: str) -> None:
+        self.reflagged = through
 
     async def generation(self) -> str | None:
         return self.generation_value
