@@ -10,6 +10,7 @@ from typing import Any
 from matcher import __version__
 from matcher.bulletins.schedule import publish_due
 from matcher.imports.service import run_import as import_rows
+from matcher.imports.service import sweep_uploads as delete_stale_uploads
 from matcher.incentives.service import reflag_and_mark, reflag_if_behind
 from matcher.migrations.service import merge_matching_indexes
 from matcher.referrals.service import reconcile_places as release_unrecorded_places
@@ -53,6 +54,12 @@ async def publish_bulletins(ctx: dict[str, Any]) -> dict[str, Any]:
     svc: Services = ctx["services"]
     written = await publish_due(svc, today=svc.clock.today())
     return {"published": written}
+
+
+async def sweep_uploads(ctx: dict[str, Any]) -> dict[str, int]:
+    """Delete import uploads (personal data) that no import will read again."""
+    svc: Services = ctx["services"]
+    return await delete_stale_uploads(svc)
 
 
 async def reconcile_places(ctx: dict[str, Any]) -> dict[str, int]:

@@ -32,6 +32,7 @@ from workers.jobs import (
     reflag_incentives,
     reflag_sweep,
     run_import,
+    sweep_uploads,
 )
 from workers.queue import ArqQueue, job_deserializer, job_serializer
 
@@ -46,6 +47,7 @@ FUNCTIONS = [
     func(run_import, name="run_import", timeout=3 * 3600, max_tries=1),
     # Idempotent (recomputes every posting's flags from the current policies): safe to retry.
     func(reflag_incentives, name="reflag_incentives", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
+    func(sweep_uploads, name="sweep_uploads", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     func(reflag_sweep, name="reflag_sweep", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     func(publish_bulletins, name="publish_bulletins", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     func(reconcile_places, name="reconcile_places", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
@@ -59,7 +61,7 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
     """The bulletin publication on ``MATCHER_BULLETIN_CRON`` (see matcher.bulletins.schedule),
     the hourly check for posting places held by unrecorded hires, the nightly segment merge
     on ``MATCHER_MERGE_CRON`` (see indexes.maintenance) and the ten-minute incentive re-flag
-    sweep."""
+    sweep, and the hourly sweep of import uploads nothing will read."""
     bulletins = parse_schedule(settings.bulletin_cron, "MATCHER_BULLETIN_CRON")
     merge = parse_schedule(settings.merge_cron, "MATCHER_MERGE_CRON")
     return [
@@ -71,6 +73,12 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
             Schedule(minute={17}, hour=None, day=None, month=None),
         ),
         _scheduled(merge_segments, "merge_segments_nightly", MERGE_TIMEOUT_S, merge),
+        _scheduled(
+            sweep_uploads,
+            "sweep_uploads_hourly",
+            JOB_TIMEOUT_S,
+            Schedule(minute={47}, hour=None, day=None, month=None),
+        ),
         # The incentive re-flag outbox: a version whose job was never queued (Redis was out
         # when it was written) is re-flagged within ten minutes.
         _scheduled(

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -45,6 +46,8 @@ from matcher.records.kinds import RecordKind
 from matcher.records.prepare import MAX_WRITE_TRIES, WriteContext, prepare
 from matcher.services import Services
 from matcher.store.base import Version
+
+logger = logging.getLogger("matcher.imports")
 
 BATCH_SIZE = 128
 
@@ -378,6 +381,8 @@ async def run_import(svc: Services, *, import_id: str) -> dict[str, Any]:
             reporter=reporter,
         )
     except Exception as exc:
+        # The upload holds personal data and is read by no later try: gone in every end state.
+        path.unlink(missing_ok=True)
         await svc.store.imports.update(
             import_id,
             {
@@ -387,10 +392,10 @@ async def run_import(svc: Services, *, import_id: str) -> dict[str, Any]:
             },
         )
         raise
+    path.unlink(missing_ok=True)
     await svc.store.imports.update(
         import_id, {"state": "done", "finished_at": svc.clock.timestamp()}
     )
-    path.unlink(missing_ok=True)
     merge_queued = False
     settings = svc.settings
     if (
@@ -409,6 +414,36 @@ async def run_import(svc: Services, *, import_id: str) -> dict[str, Any]:
         "rows_failed": failed,
         "merge_queued": merge_queued,
     }
+
+
+# An upload whose record is missing is left alone this long: the API writes the file before
+# the record, and a sweep in between must not take it.
+ORPHAN_GRACE_S = 3600
+
+
+async def sweep_uploads(svc: Services) -> dict[str, int]:
+    """Delete upload files no import will read: their import ended (done or failed), or has
+    no record (expired, or a process died between writing the file and the record)."""
+    folder = Path(svc.settings.import_dir)
+    files = await asyncio.to_thread(_uploads_in, folder)
+    now = time.time()
+    removed = 0
+    for path, modified in files:
+        meta = await svc.store.imports.get(path.stem)
+        ended = meta is not None and meta.get("state") in ("done", "failed")
+        orphan = meta is None and now - modified > ORPHAN_GRACE_S
+        if ended or orphan:
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+            removed += 1
+    if removed:
+        logger.info("uploads swept", extra={"removed": removed, "kept": len(files) - removed})
+    return {"files": len(files), "removed": removed}
+
+
+def _uploads_in(folder: Path) -> list[tuple[Path, float]]:
+    if not folder.is_dir():
+        return []
+    return [(p, p.stat().st_mtime) for p in folder.iterdir() if p.suffix in (".csv", ".jsonl")]
 
 
 async def get_import(

@@ -4,6 +4,8 @@ import asyncio
 import csv
 import io
 import json
+import os
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,7 +21,8 @@ from matcher.embeddings import Embedder
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.settings import Settings
 from matcher.imports.parse import Row
-from matcher.imports.service import ImportJob, prepare_rows, write_rows
+from matcher.imports.service import ImportJob, prepare_rows, sweep_uploads, write_rows
+from matcher.imports.service import run_import as run_import_job
 from matcher.postings.models import PostingIn
 from matcher.referrals.service import claim_place
 from matcher.services import Services
@@ -435,3 +438,52 @@ async def test_an_import_never_undoes_what_changed_while_it_ran(
         stored = (await client.get(f"/v1/postings/{record_id}", headers=admin_headers)).json()
         assert stored["title"] == title  # the import's content
         assert (stored["filled"], stored["open_headcount"]) == (1, 2)  # the hire survived
+
+
+async def test_uploads_are_deleted_in_every_end_state_and_orphans_swept(
+    services: Services,
+) -> None:
+    folder = Path(services.settings.import_dir)
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    imports = services.store.imports
+
+    def upload(name: str, age_s: float = 0) -> Path:
+        path = folder / f"{name}.jsonl"
+        path.write_text('{"id": "x", "title": "焊工"}\n', "utf-8")
+        if age_s:
+            moment = time.time() - age_s
+            os.utime(path, (moment, moment))
+        return path
+
+    tag = uuid.uuid4().hex[:8]
+    # A job that fails as a whole (here: an unreadable principal) still deletes its upload.
+    broken = upload(f"{tag}broken")
+    await imports.create(
+        broken.stem,
+        {
+            "id": broken.stem,
+            "kind": "profiles",
+            "format": "jsonl",
+            "state": "queued",
+            "principal": "{not json",
+        },
+    )
+    with pytest.raises(ValueError, match="Expecting property name"):
+        await run_import_job(services, import_id=broken.stem)
+    assert not broken.exists()
+    assert (await imports.get(broken.stem) or {})["state"] == "failed"
+    # The sweep: ended imports' files and old orphans go; queued and fresh ones stay.
+    ended = upload(f"{tag}ended")
+    await imports.create(ended.stem, {"id": ended.stem, "state": "done"})
+    queued = upload(f"{tag}queued", age_s=7200)
+    await imports.create(queued.stem, {"id": queued.stem, "state": "queued"})
+    orphan = upload(f"{tag}orphan", age_s=7200)
+    fresh = upload(f"{tag}fresh")
+    result = await sweep_uploads(services)
+    assert result["removed"] >= 2
+    assert not ended.exists()
+    assert not orphan.exists()
+    assert queued.exists()
+    assert fresh.exists()
+    for path in (queued, fresh):
+        path.unlink()
