@@ -21,6 +21,19 @@ from matcher.policy.fairness import field_errors, protected_fields, protected_ph
         "已婚已育",
         "本地户口",
         "户籍不限本地人优先",
+        "招小伙子两名，能吃苦",
+        "男性焊工，熟练二保焊",
+        "90后优先",
+        "年纪大的勿扰",
+        "宝妈优先",
+        "乙肝携带者勿扰",
+        "有遗传病史者不予录用",
+        "河南人勿扰",
+        "外地人员不考虑",
+        "信教者勿扰",
+        "身高170以上，五官端正",
+        "限汉族",
+        "少数民族优先",
     ],
 )
 def test_discriminatory_requirements_are_found(text: str) -> None:
@@ -42,6 +55,19 @@ def test_discriminatory_requirements_are_found(text: str) -> None:
         "35kV变电站",
         "单身公寓",
         "3年以上",
+        "不限户籍，男女不限",
+        "招聘男女不限",
+        "男女同工同酬",
+        "未满16周岁不得录用",
+        "须年满18周岁",
+        "蒙古语翻译",
+        "持健康证上岗",
+        "提供夫妻房",
+        "清真餐厅厨师",
+        "乙肝病原携带者可正常报名",
+        "残疾人亦可应聘",
+        "女职工享受三期保护",
+        "能适应高空作业",
     ],
 )
 def test_ordinary_text_passes(text: str) -> None:
@@ -63,3 +89,9 @@ def test_field_errors_name_the_field_and_the_phrase() -> None:
 def test_a_seekers_own_statement_of_age_or_gender_is_found(text: str) -> None:
     assert protected_phrases(text, self_description=True)
     assert not protected_phrases("从事焊接12年，带过3个徒弟", self_description=True)
+
+
+@pytest.mark.parametrize("text", ["男的", "90后", "蒙古族", "宝妈", "身高170", "我是乙肝小三阳"])
+def test_a_search_or_a_seekers_text_naming_a_trait_is_found(text: str) -> None:
+    assert protected_phrases(text, self_description=True)
+    assert not protected_phrases("蒙古语翻译 呼和浩特", self_description=True)

@@ -18,7 +18,8 @@ PROFILE_SEARCHERS = frozenset({Role.OFFICE, Role.ENTERPRISE, Role.ADMIN})
 
 def precheck(raw: Any) -> list[dict[str, str]]:
     # Searches may not filter on protected traits, by field or in the text (docs/domain.md).
-    return field_errors(raw, ["q"])
+    # A search is read like a seeker's own text: a plain 男的, 90后 or 蒙古族 is refused.
+    return field_errors(raw, ["q"], self_description=True)
 
 
 async def postings(call: Call[PostingSearch, None]) -> Response:
