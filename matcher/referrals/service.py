@@ -129,13 +129,11 @@ async def create_referral(
         and not in_scope(principal, posting["region_code"], regions)
     ):
         raise NotFound(f"No posting {body.posting_id}")
-    if profile is None:
+    # An office refers the seekers of its own region (to any open posting: moving is the
+    # point); it never sees another region's profiles, so one is answered exactly as an id
+    # that does not exist — no 403, no missing-rule list, no details.
+    if profile is None or not in_scope(principal, profile.get("region_code"), regions):
         raise NotFound(f"No profile {body.profile_id}")
-    if not (
-        in_scope(principal, posting["region_code"], regions)
-        or in_scope(principal, profile.get("region_code"), regions)
-    ):
-        raise Forbidden("Neither the posting nor the seeker is inside your office's region")
     latest = await svc.store.referrals.latest_for_pair(body.posting_id, body.profile_id)
     if latest is not None and not may_propose_again(latest):
         return to_out(latest), False

@@ -322,8 +322,14 @@ async def test_region_scope_is_enforced_in_the_list(
 
     bt_ref = (await propose(client, baotou, bt_posting, bt_profile)).json()["id"]
     hh_ref = (await propose(client, hohhot, hh_posting, hh_profile)).json()["id"]
-    # Outside both the posting's and the seeker's region: refused.
-    assert (await propose(client, baotou, hh_posting, hh_profile)).status_code == 403
+    # Another region's seeker, to another region's posting or to the office's own, is
+    # answered exactly as an unknown profile: nothing about it is learnt.
+    unknown = await propose(client, baotou, bt_posting, uid("no-such-profile"))
+    for posting in (hh_posting, bt_posting):
+        refused = await propose(client, baotou, posting, hh_profile)
+        assert refused.status_code == unknown.status_code == 404
+        assert refused.json()["title"] == unknown.json()["title"]
+        assert set(refused.json()) == set(unknown.json())
 
     bt_list = (await client.get(f"/v1/referrals?posting_id={bt_posting}", headers=baotou)).json()
     assert [r["id"] for r in bt_list["referrals"]] == [bt_ref]
