@@ -133,36 +133,54 @@ class Row:
     error: RowError | None = None
 
 
+_REPLACED = "\ufffd"
+_UNREADABLE = "holds bytes that are not valid text in the file's encoding (UTF-8 or GB18030)"
+# Cells are bounded (MAX_CELL) after parsing; the csv module's own limit (128 KiB) would fail
+# the whole file on one long cell, so it is raised to what an import may hold at all.
+csv.field_size_limit(256 * 1024 * 1024)
+
+
 def detect_encoding(path: Path) -> str:
-    """UTF-8 (BOM or not) when the whole file decodes as UTF-8, else GB18030."""
+    """UTF-8 with a BOM; else UTF-8 or GB18030, whichever reads the file without a damaged
+    byte, or with fewer (UTF-8 when tied). Damaged bytes fail only the rows holding them."""
     with path.open("rb") as f:
         if f.read(3) == codecs.BOM_UTF8:
             return "utf-8-sig"
-        f.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"
-    return "utf-8"
+    utf8 = _damaged(path, "utf-8")
+    if utf8 == 0:
+        return "utf-8"
+    return "gb18030" if _damaged(path, "gb18030") < utf8 else "utf-8"
+
+
+def _damaged(path: Path, encoding: str) -> int:
+    """Characters that ``encoding`` cannot decode in the file."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    count = 0
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            count += decoder.decode(chunk).count(_REPLACED)
+    return count + decoder.decode(b"", final=True).count(_REPLACED)
 
 
 def count_rows(path: Path, fmt: Format) -> int:
     """Data rows in the file (for progress): non-empty CSV rows but the header, non-empty
     JSONL lines. Row numbers in errors still count empty rows, as a spreadsheet shows them."""
     encoding = detect_encoding(path)
-    with path.open(encoding=encoding, newline="") as f:
+    with path.open(encoding=encoding, errors="replace", newline="") as f:
         if fmt == "jsonl":
             return sum(1 for line in f if line.strip())
-        non_empty = sum(1 for cells in csv.reader(f) if any(c.strip() for c in cells))
+        try:
+            non_empty = sum(1 for cells in csv.reader(f) if any(c.strip() for c in cells))
+        except csv.Error:
+            return 0
         return max(non_empty - 1, 0)
 
 
 def read_rows(path: Path, fmt: Format, kind: Kind) -> Iterator[Row]:
+    """The file's rows, each parsed or with the reason it cannot be; damaged bytes (shown as
+    U+FFFD after decoding) fail their row only."""
     encoding = detect_encoding(path)
-    with path.open(encoding=encoding, newline="") as f:
+    with path.open(encoding=encoding, errors="replace", newline="") as f:
         for row in _jsonl_rows(f) if fmt == "jsonl" else _csv_rows(f):
             if fmt == "csv" and kind == "profiles" and row.body and "occupation_code" in row.body:
                 # One CSV column serves both kinds; a profile may list several codes.
@@ -176,6 +194,9 @@ def _jsonl_rows(f: io.TextIOBase) -> Iterator[Row]:
         if not line.strip():
             continue
         number += 1
+        if _REPLACED in line:
+            yield Row(number, None, None, RowError("line", _UNREADABLE))
+            continue
         try:
             body = jsontext.loads(line)
         except jsontext.JsonRefused as exc:
@@ -193,8 +214,20 @@ def _csv_rows(f: io.TextIOBase) -> Iterator[Row]:
     if header is None:
         return
     fields = [_HEADERS.get(h.strip(), _HEADERS.get(h.strip().lower(), h.strip())) for h in header]
-    for number, cells in enumerate(reader, start=1):
+    number = 0
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # the rest of the file cannot be read as CSV
+            yield Row(number, None, None, RowError("row", f"not readable as CSV: {exc}"))
+            return
         if not any(c.strip() for c in cells):
+            continue
+        if any(_REPLACED in c for c in cells):
+            yield Row(number, None, None, RowError("row", _UNREADABLE))
             continue
         if len(cells) > len(fields):
             yield Row(number, None, None, RowError("row", "more cells than header columns"))

@@ -138,3 +138,40 @@ def test_a_hostile_jsonl_line_or_cell_fails_alone_with_its_reason(tmp_path: Path
         (r.number, r.error.field) for r in read_rows(csv_path, "csv", "profiles") if r.error
     ]
     assert problems == [(1, "certificates")]
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8"])
+def test_damaged_bytes_fail_their_row_only(tmp_path: Path, encoding: str) -> None:
+    path = write_csv(
+        tmp_path / "f.csv",
+        [["编号", "求职意向"], ["a", "焊工"], ["b", "电工"], ["c", "钳工"], ["d", "厨师"]],
+        encoding,
+    )
+    data = path.read_bytes()
+    at = data.index("钳工".encode(encoding))
+    path.write_bytes(data[:at] + b"\x81\x20\xff" + data[at:])
+    assert detect_encoding(path) == encoding
+    rows = list(read_rows(path, "csv", "profiles"))
+    assert [r.body["title"] for r in rows if r.body] == ["焊工", "电工", "厨师"]
+    assert [(r.number, r.error.field) for r in rows if r.error] == [(3, "row")]
+    assert "not valid text" in next(r.error.message for r in rows if r.error)
+    jsonl = tmp_path / "f.jsonl"
+    jsonl.write_bytes(
+        '{"id": "a", "title": "焊工"}\n{"id": "b", "title": "'.encode()
+        + b"\xff\xfe"
+        + '钳工"}\n{"id": "c", "title": "电工"}\n'.encode()
+    )
+    lines = list(read_rows(jsonl, "jsonl", "profiles"))
+    assert [(r.number, r.error.field) for r in lines if r.error] == [(2, "line")]
+    assert len([r for r in lines if r.body]) == 2
+
+
+def test_a_cell_over_the_csv_modules_limit_fails_its_row_only(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "f.csv",
+        [["编号", "求职意向", "个人简介"], ["a", "焊工", "长" * 200_000], ["b", "电工", "好"]],
+        "utf-8",
+    )
+    rows = list(read_rows(path, "csv", "profiles"))
+    assert [(r.number, r.error.field) for r in rows if r.error] == [(1, "summary")]
+    assert [r.body["title"] for r in rows if r.body] == ["电工"]
