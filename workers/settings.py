@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Callable
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -17,6 +19,7 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob, cron
 from arq.typing import WorkerCoroutine
 from arq.worker import Worker, func
+from redis.exceptions import RedisError
 
 from indexes.maintenance import MERGE_TIMEOUT_S
 from matcher.embeddings import Embedder, build_embedder
@@ -35,6 +38,8 @@ from workers.jobs import (
     sweep_uploads,
 )
 from workers.queue import ArqQueue, job_deserializer, job_serializer
+
+logger = logging.getLogger("matcher.worker")
 
 MAX_TRIES = 3
 JOB_TIMEOUT_S = 600
@@ -151,6 +156,38 @@ def create_worker(
     )
 
 
+# After Redis went away the worker starts again, waiting 1, 2, 4 … up to 30 s between tries;
+# a worker that then ran a minute without trouble starts the count again.
+RESTART_DELAYS_S = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+STEADY_S = 60.0
+
+
 def run_worker(settings: Settings) -> None:
+    """Run until interrupted. arq's poll loop raises when Redis goes away; the worker then
+    starts again with backoff instead of exiting for good. Queued jobs survive in Redis (the
+    append-only file is on); a job that was running is retried by arq as usual."""
     configure_logging(settings.log_level)
-    create_worker(settings).run()
+    embedder: list[Embedder] = []
+
+    def once(s: Settings) -> Embedder:  # the model is loaded once, not on every restart
+        if not embedder:
+            embedder.append(build_embedder(s))
+        return embedder[0]
+
+    failures = 0
+    while True:
+        started = time.monotonic()
+        try:
+            create_worker(settings, embedder_factory=once).run()
+            return  # stopped by a signal
+        except (RedisError, OSError) as exc:
+            if time.monotonic() - started > STEADY_S:
+                failures = 0
+            delay = RESTART_DELAYS_S[min(failures, len(RESTART_DELAYS_S) - 1)]
+            failures += 1
+            logger.warning(
+                "Redis unreachable; the worker starts again in %.0f s",
+                delay,
+                extra={"error_type": type(exc).__name__, "restart": failures},
+            )
+            time.sleep(delay)

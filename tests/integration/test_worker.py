@@ -1,17 +1,25 @@
 """The arq worker runs jobs end to end through the real Redis, with JSON serialisation."""
 
+import asyncio
 import json
+import os
+import subprocess
+import time
+from pathlib import Path
 
-from arq.connections import ArqRedis
+import pytest
+from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.jobs import Job, JobResult, JobStatus
 from redis.asyncio import Redis
 
 from matcher.embeddings import Embedder
 from matcher.foundation.settings import Settings
 from matcher.services import Services
-from tests.conftest import RUN_ID, shared_embedder
-from workers.queue import job_deserializer
+from tests.conftest import RUN_ID, make_environ, shared_embedder
+from workers.queue import job_deserializer, job_serializer
 from workers.settings import create_worker
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def run_burst(settings: Settings, embedder: Embedder) -> None:
@@ -101,3 +109,67 @@ async def test_the_merge_job_runs_in_the_worker(
     assert job is not None
     await run_burst(off, embedder)
     assert await job.result(timeout=10) == {"merged": [], "off": True}
+
+
+def _redis_script(action: str, port: int, run_dir: Path) -> None:
+    env = {**os.environ, "MATCHER_REDIS_PORT": str(port), "MATCHER_RUN_DIR": str(run_dir)}
+    subprocess.run(  # noqa: S603
+        ["/bin/bash", str(ROOT / "scripts" / "redis.sh"), action], env=env, check=True, timeout=60
+    )
+
+
+async def _finished(pool: ArqRedis, job_id: str, queue: str, timeout_s: float) -> bool:
+    job = Job(job_id, pool, _queue_name=queue, _deserializer=job_deserializer)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if await job.status() == JobStatus.complete:
+            return True
+        await asyncio.sleep(0.5)
+    return False
+
+
+@pytest.mark.timeout(240)
+async def test_the_worker_survives_redis_going_away_and_coming_back(tmp_path: Path) -> None:
+    # A Redis of its own (the shared one serves the rest of the suite), stopped under the
+    # running worker process and started again.
+    port = 6390 + int(RUN_ID[:4], 16) % 200
+    await asyncio.to_thread(_redis_script, "start", port, tmp_path)
+    env = {
+        **os.environ,
+        **make_environ(MATCHER_REDIS_URL=f"redis://127.0.0.1:{port}/0"),
+        "MATCHER_MERGE_MAX_MB": "0",
+    }
+    queue = env["MATCHER_QUEUE_NAME"]
+    worker = await asyncio.to_thread(
+        subprocess.Popen,  # the matcher CLI of this checkout
+        [str(ROOT / ".venv" / "bin" / "matcher"), "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    pool: ArqRedis | None = None
+    try:
+        settings = RedisSettings(port=port)
+        pool = await create_pool(settings, default_queue_name=queue, job_serializer=job_serializer)
+        await pool.enqueue_job("health_check", _job_id=f"before-{RUN_ID}")
+        assert await _finished(pool, f"before-{RUN_ID}", queue, 120), "the worker never ran"
+        await pool.aclose()
+        await asyncio.to_thread(_redis_script, "stop", port, tmp_path)
+        await asyncio.sleep(5)
+        assert worker.poll() is None, "the worker exited when Redis went away"
+        await asyncio.to_thread(_redis_script, "start", port, tmp_path)
+        pool = await create_pool(settings, default_queue_name=queue, job_serializer=job_serializer)
+        await pool.enqueue_job("health_check", _job_id=f"after-{RUN_ID}")
+        assert await _finished(pool, f"after-{RUN_ID}", queue, 90), (
+            "no job ran after Redis returned"
+        )
+        assert worker.poll() is None
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        if pool is not None:
+            await pool.aclose()
+        await asyncio.to_thread(_redis_script, "stop", port, tmp_path)
