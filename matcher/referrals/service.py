@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, cast
 
-from indexes.documents import PostingDoc, ReferralDoc
+from indexes.documents import PostingDoc, ProfileDoc, ReferralDoc
 from matcher.foundation.paging import Page
 from matcher.foundation.periods import parse_period
 from matcher.foundation.principals import Principal, Role
@@ -101,6 +101,17 @@ def incentive_fields(
     }
 
 
+def _moves_to(profile: ProfileDoc, region_code: str, regions: RegionCatalog) -> bool:
+    """The seeker is willing to relocate, or names the posting's region among their
+    preferred ones."""
+    if profile.get("willing_to_relocate"):
+        return True
+    return any(
+        regions.within(region_code, preferred)
+        for preferred in profile.get("preferred_region_codes") or []
+    )
+
+
 def _office_of(principal: Principal, body: ReferralCreate) -> tuple[str, str | None]:
     if principal.role is Role.OFFICE:
         if body.office_id not in (None, principal.subject):
@@ -129,10 +140,18 @@ async def create_referral(
         and not in_scope(principal, posting["region_code"], regions)
     ):
         raise NotFound(f"No posting {body.posting_id}")
-    # An office refers the seekers of its own region (to any open posting: moving is the
-    # point); it never sees another region's profiles, so one is answered exactly as an id
-    # that does not exist — no 403, no missing-rule list, no details.
-    if profile is None or not in_scope(principal, profile.get("region_code"), regions):
+    # An office refers the seekers of its own region to any open posting (moving is the
+    # point), and to a posting of its region a seeker from elsewhere who is willing to move
+    # there. Any other profile is answered exactly as an id that does not exist — no 403, and
+    # for a seeker from elsewhere no refusal that would tell what their profile lacks.
+    own = profile is not None and in_scope(principal, profile.get("region_code"), regions)
+    mover = (
+        profile is not None
+        and not own
+        and in_scope(principal, posting["region_code"], regions)
+        and _moves_to(profile, posting["region_code"], regions)
+    )
+    if profile is None or not (own or mover):
         raise NotFound(f"No profile {body.profile_id}")
     latest = await svc.store.referrals.latest_for_pair(body.posting_id, body.profile_id)
     if latest is not None and not may_propose_again(latest):
@@ -142,10 +161,12 @@ async def create_referral(
     today = svc.clock.today()
     if not is_open_posting(posting, today):
         raise ReferralRefused("该岗位已关闭、已过有效期或已招满，不能再推荐")
-    if not is_active_profile(profile):
-        raise ReferralRefused("该求职者目前未在求职（档案已暂停或撤回），不能推荐")
     rules = check(posting, profile, today, svc.taxonomy.occupations)
     failed = [r for r in rules if not r.passed]
+    if mover and (failed or not is_active_profile(profile)):
+        raise NotFound(f"No profile {body.profile_id}")
+    if not is_active_profile(profile):
+        raise ReferralRefused("该求职者目前未在求职（档案已暂停或撤回），不能推荐")
     if failed:
         raise ReferralRefused(
             "不符合岗位的硬性条件，不能介绍：" + "；".join(r.detail for r in failed),

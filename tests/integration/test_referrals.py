@@ -322,11 +322,21 @@ async def test_region_scope_is_enforced_in_the_list(
 
     bt_ref = (await propose(client, baotou, bt_posting, bt_profile)).json()["id"]
     hh_ref = (await propose(client, hohhot, hh_posting, hh_profile)).json()["id"]
-    # Another region's seeker, to another region's posting or to the office's own, is
-    # answered exactly as an unknown profile: nothing about it is learnt.
+    # Another region's seeker is answered exactly as an unknown profile — to another region's
+    # posting, to the office's own when not willing to move, or when a hard rule fails (the
+    # refusal would tell what the profile lacks): nothing about it is learnt.
+    stays = await put(
+        client,
+        admin_headers,
+        "profiles",
+        region_code="150102",
+        willing_to_relocate=False,
+        preferred_region_codes=[],
+    )
+    lacking = await put(client, admin_headers, "profiles", region_code="150102", certificates=[])
     unknown = await propose(client, baotou, bt_posting, uid("no-such-profile"))
-    for posting in (hh_posting, bt_posting):
-        refused = await propose(client, baotou, posting, hh_profile)
+    for posting, profile in ((hh_posting, hh_profile), (bt_posting, stays), (bt_posting, lacking)):
+        refused = await propose(client, baotou, posting, profile)
         assert refused.status_code == unknown.status_code == 404
         assert refused.json()["title"] == unknown.json()["title"]
         assert set(refused.json()) == set(unknown.json())
@@ -354,6 +364,8 @@ async def test_region_scope_is_enforced_in_the_list(
     # A Baotou seeker referred to a Hohhot posting (mobility) is visible to both offices.
     cross = (await propose(client, baotou, hh_posting, bt_profile)).json()["id"]
     assert (await client.get(f"/v1/referrals/{cross}", headers=hohhot)).status_code == 200
+    # And a Hohhot seeker willing to move, to the Baotou office's own posting.
+    assert (await propose(client, baotou, bt_posting, hh_profile)).status_code == 201
 
 
 async def test_status_and_period_filters(

@@ -105,7 +105,7 @@ async def test_an_office_outside_both_regions_can_neither_refer_nor_read(
     memory: Services,
 ) -> None:
     await setup(memory)
-    # Another region's seeker is answered as an unknown one (nothing about it is learnt).
+    # Another region's seeker, to another region's posting, is answered as an unknown one.
     with pytest.raises(NotFound, match="No profile"):
         await create_referral(memory, principal=FAR_OFFICE, body=introduce())
     referral, _ = await create_referral(memory, principal=OFFICE, body=introduce())
