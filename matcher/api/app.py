@@ -18,6 +18,7 @@ from starlette.routing import Route
 from matcher import __version__
 from matcher.api.errors import EXCEPTION_HANDLERS
 from matcher.api.http import ApiRoute
+from matcher.api.metrics import Metrics, metrics_endpoint
 from matcher.api.middleware import RequestContextMiddleware
 from matcher.api.openapi import build_openapi, render_docs
 from matcher.api.routes.auth import ROUTES as AUTH_ROUTES
@@ -96,8 +97,10 @@ def create_app(
         *(r.route() for r in API_ROUTES),
         Route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False),
         Route("/docs", docs, methods=["GET"], include_in_schema=False),
+        Route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False),
         desk_mount(settings.timezone),
     ]
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
+    app.state.metrics = Metrics()
     app.add_middleware(RequestContextMiddleware)
     return app

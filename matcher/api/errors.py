@@ -60,6 +60,9 @@ async def handle_outage(request: Request, exc: Exception) -> Response:
     if service is None:  # an error answer of the store that is not an outage: a bug
         return _logged_500(exc)
     logger.warning("%s unreachable", service, extra={"error_type": type(exc).__name__})
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        metrics.outages.labels(service).inc()
     problem = ServiceUnavailable(
         f"{service} is unreachable; try again in a few seconds", retry_after_s=RETRY_AFTER_S
     )

@@ -46,14 +46,19 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             route = scope.get("route")
+            # The route template, not the raw path: no ids or query strings in logs or metrics.
+            template = getattr(route, "path", None) or "unmatched"
+            seconds = time.perf_counter() - started
             access_log.info(
                 "request",
                 extra={
                     "method": scope["method"],
-                    # The route template, not the raw path: no query strings in logs.
-                    "route": getattr(route, "path", None) or "unmatched",
+                    "route": template,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(seconds * 1000, 2),
                 },
             )
+            metrics = getattr(getattr(scope.get("app"), "state", None), "metrics", None)
+            if metrics is not None:
+                metrics.observe(scope["method"], template, status, seconds)
             request_id_var.reset(token)

@@ -76,6 +76,7 @@ class Settings(BaseModel):
     embedding_model: str = Field("", alias="MATCHER_EMBEDDING_MODEL")
     admin_token: Token = Field(None, alias="MATCHER_ADMIN_TOKEN")
     public_token: Token = Field(None, alias="MATCHER_PUBLIC_READ_TOKEN")
+    metrics_token: Token = Field(None, alias="MATCHER_METRICS_TOKEN")
     max_body_bytes: int = Field(1_048_576, alias="MATCHER_MAX_BODY_BYTES", ge=1)
     log_level: str = Field("INFO", alias="MATCHER_LOG_LEVEL")
     access_rules_file: str = Field("", alias="MATCHER_ACCESS_RULES_FILE")
@@ -130,7 +131,7 @@ class Settings(BaseModel):
         """Variable name → default, in the order of the table."""
         return {str(f.alias): f.default for f in cls.model_fields.values()}
 
-    def secret(self, name: Literal["admin_token", "public_token"]) -> str | None:
+    def secret(self, name: Literal["admin_token", "public_token", "metrics_token"]) -> str | None:
         value: SecretStr | None = getattr(self, name)
         return value.get_secret_value() if value is not None else None
 

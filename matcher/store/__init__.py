@@ -122,6 +122,10 @@ class Store:
             self.es, [getattr(self.indexes, name) for name in MERGED], max_bytes=max_bytes
         )
 
+    async def queue_depth(self, queue_name: str) -> int:
+        """Jobs waiting in the arq queue (a sorted set in Redis)."""
+        return int(await self.redis.zcard(queue_name))
+
     async def readiness(self) -> dict[str, str]:
         """Each dependency → "ok" or what is wrong with it."""
         return await readiness(es=self.es, redis=self.redis, specs=self.indexes.all())

@@ -89,6 +89,8 @@ async def test_an_unreachable_dependency_is_a_503_naming_it_with_retry_after(
             assert resp.headers["content-type"] == "application/problem+json"
             assert int(resp.headers["retry-after"]) > 0
             assert "Elasticsearch" in resp.json()["detail"]
+        scraped = await c.get("/metrics", headers=admin_headers)
+        assert 'matcher_dependency_unavailable_total{service="Elasticsearch"} 3.0' in scraped.text
     folder = Path(make_environ()["MATCHER_IMPORT_DIR"])
     before = await asyncio.to_thread(files_in, folder)
     async for c in other_app(embedder, MATCHER_REDIS_URL="redis://127.0.0.1:1/0"):
@@ -102,6 +104,31 @@ async def test_an_unreachable_dependency_is_a_503_naming_it_with_retry_after(
         assert "Redis" in resp.json()["detail"]
     # The upload was refused whole: its file (personal data) is not left on disk.
     assert await asyncio.to_thread(files_in, folder) == before
+
+
+async def test_metrics_count_requests_by_route_template_for_whoever_may_read_them(
+    client: httpx.AsyncClient, embedder: Embedder, admin_headers: dict[str, str]
+) -> None:
+    metrics_token = "metrics-token-" + RUN_ID
+    async for c in other_app(embedder, MATCHER_METRICS_TOKEN=metrics_token):
+        for profile_id in ("first-unknown", "second-unknown"):
+            resp = await c.get(f"/v1/profiles/{profile_id}", headers=admin_headers)
+            assert resp.status_code == 404
+        # No token, a wrong one or another role's: as unknown as any other path.
+        for headers in ({}, {"Authorization": "Bearer wrong-token-0000000"}):
+            assert (await c.get("/metrics", headers=headers)).status_code == 404
+        for token in (metrics_token, admin_headers["Authorization"].split()[1]):
+            scraped = await c.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+            assert scraped.status_code == 200
+            assert scraped.headers["content-type"].startswith("text/plain")
+            text = scraped.text
+            assert (
+                'matcher_http_requests_total{method="GET",route="/v1/profiles/{profile_id}",'
+                'status="404"} 2.0' in text
+            )
+            assert "unknown" not in text  # ids never become labels
+            assert "matcher_http_request_duration_seconds_bucket" in text
+            assert "matcher_queue_depth " in text
 
 
 def files_in(folder: Path) -> set[Path]:

@@ -1,0 +1,93 @@
+"""``GET /metrics``: the API process's counters in Prometheus's text format.
+
+Per route template (never the raw path) and status: requests and their latency; failures of
+Elasticsearch and Redis answered 503; the job queue's depth, read at each scrape. The registry
+belongs to the app (a process running several apps, as the tests do, keeps them apart); with
+several API processes, scrape each. Reading needs ``MATCHER_METRICS_TOKEN`` or the admin token
+as a bearer token; anything else is a 404, as for an unknown path. Alert rules for the
+outages these show are in docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from typing import Literal
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from starlette.requests import Request
+from starlette.responses import Response
+
+from matcher.foundation.problems import NotFound
+from matcher.services import Services
+
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.requests = Counter(
+            "matcher_http_requests", "HTTP requests", ["method", "route", "status"], registry=r
+        )
+        self.latency = Histogram(
+            "matcher_http_request_duration_seconds",
+            "HTTP request duration",
+            ["method", "route"],
+            buckets=_BUCKETS,
+            registry=r,
+        )
+        self.outages = Counter(
+            "matcher_dependency_unavailable",
+            "Requests answered 503 because a backing service was out",
+            ["service"],
+            registry=r,
+        )
+        self.queue_depth = Gauge(
+            "matcher_queue_depth", "Jobs waiting in the worker's queue", registry=r
+        )
+        self.scrape_errors = Counter(
+            "matcher_metrics_scrape_errors",
+            "Scrapes that could not read a gauge (its dependency was out)",
+            ["gauge"],
+            registry=r,
+        )
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+
+def _allowed(request: Request, services: Services) -> bool:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return False
+    names: tuple[Literal["metrics_token", "admin_token"], ...] = ("metrics_token", "admin_token")
+    for name in names:
+        secret = services.settings.secret(name)
+        if secret and hmac.compare_digest(token.encode(), secret.encode()):
+            return True
+    return False
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    services: Services = request.app.state.services
+    metrics: Metrics = request.app.state.metrics
+    if not _allowed(request, services):
+        raise NotFound(f"No resource at {request.url.path}")
+    try:
+        metrics.queue_depth.set(await services.store.queue_depth(services.settings.queue_name))
+    except Exception:  # Redis out: the other series still answer, and the scrape says so
+        metrics.scrape_errors.labels("queue_depth").inc()
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
