@@ -94,9 +94,23 @@ def build_openapi(routes: Sequence[ApiRoute]) -> dict[str, Any]:
             op["responses"]["429"] = _problem(
                 "A rate limit or daily quota is spent; see the Retry-After header"
             )
-        if r.body is not None:
+        if r.body is not None or r.upload_media:
+            op["responses"]["400"] = _problem(
+                "Unreadable body: not JSON, nested deeper than 32 levels, a number over 64 digits"
+            )
             op["responses"]["413"] = _problem("Body larger than the configured bound")
-            op["responses"]["422"] = _problem("Invalid body; `errors` names each field")
+            op["responses"]["415"] = _problem("Body not in an accepted media type")
+        if r.body is not None or r.query is not None or _path_params(r.path):
+            op["responses"]["422"] = _problem(
+                "Invalid body, query or path value; `errors` names each field"
+            )
+        if _path_params(r.path):
+            op["responses"]["404"] = _problem(
+                "No such record, or one the caller may not read (the two are not told apart)"
+            )
+        unavailable = _problem("Elasticsearch or Redis is out; retry after Retry-After seconds")
+        unavailable["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
+        op["responses"]["503"] = unavailable
         paths.setdefault(r.path, {})[r.method.lower()] = op
     return {
         "openapi": "3.1.0",

@@ -16,7 +16,13 @@ async def test_openapi_lists_every_operation_with_its_schemas(client: httpx.Asyn
         assert str(route.status) in op["responses"]
         if route.roles is not None:
             assert op["security"] == [{"bearer": []}]
-            assert {"401", "403"} <= op["responses"].keys()
+            assert {"401", "403", "429"} <= op["responses"].keys()
+        # Any operation may meet an outage; a body may be unreadable or too large.
+        assert "Retry-After" in op["responses"]["503"]["headers"]
+        if route.body is not None:
+            assert {"400", "413", "415", "422"} <= op["responses"].keys()
+        if "{" in route.path:
+            assert "404" in op["responses"]
     schemas = spec["components"]["schemas"]
     create = spec["paths"]["/v1/tokens"]["post"]
     ref = create["requestBody"]["content"]["application/json"]["schema"]["$ref"]
