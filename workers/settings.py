@@ -19,7 +19,6 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob, cron
 from arq.typing import WorkerCoroutine
 from arq.worker import Worker, func
-from redis.exceptions import RedisError
 
 from indexes.maintenance import MERGE_TIMEOUT_S
 from matcher.embeddings import Embedder, build_embedder
@@ -27,6 +26,7 @@ from matcher.foundation.cron import Schedule, parse_schedule
 from matcher.foundation.logs import configure_logging
 from matcher.foundation.settings import Settings
 from matcher.services import Services, build_services
+from matcher.store.outages import unreachable
 from workers.jobs import (
     health_check,
     merge_segments,
@@ -180,7 +180,9 @@ def run_worker(settings: Settings) -> None:
         try:
             create_worker(settings, embedder_factory=once).run()
             return  # stopped by a signal
-        except (RedisError, OSError) as exc:
+        except Exception as exc:
+            if unreachable(exc) is None and not isinstance(exc, OSError):
+                raise
             if time.monotonic() - started > STEADY_S:
                 failures = 0
             delay = RESTART_DELAYS_S[min(failures, len(RESTART_DELAYS_S) - 1)]
