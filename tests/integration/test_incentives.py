@@ -64,6 +64,16 @@ def remote_posting(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+async def remote_listed(client: httpx.AsyncClient, headers: dict[str, str]) -> set[str]:
+    """Postings of 阿拉善左旗 that search lists as carrying a remote-project incentive."""
+    found = await client.post(
+        "/v1/search/postings",
+        headers=headers,
+        json={"remote_incentives_only": True, "region_code": "152921", "limit": 50},
+    )
+    return {r["posting_id"] for r in found.json()["results"]}
+
+
 async def put(client: httpx.AsyncClient, path: str, headers: dict[str, str], body: Any) -> Any:
     resp = await client.put(path, headers=headers, json=body)
     assert resp.status_code in (200, 201), resp.text
@@ -263,26 +273,18 @@ async def test_a_policy_change_reflags_postings(
     job = Job(job_id, arq, _queue_name=services.settings.queue_name)
     assert await job.status() in (JobStatus.queued, JobStatus.deferred)
 
-    async def listed() -> set[str]:
-        found = await client.post(
-            "/v1/search/postings",
-            headers=admin_headers,
-            json={"remote_incentives_only": True, "region_code": "152921", "limit": 50},
-        )
-        return {r["posting_id"] for r in found.json()["results"]}
-
     # The flag is stored with the posting: until the job runs, search does not know it yet,
     # while the posting itself (evaluated when read) already shows it.
     shown = (await client.get(f"/v1/postings/{posting_id}", headers=admin_headers)).json()
     assert policy_id in [f["policy_id"] for f in shown["incentives"]]
-    assert posting_id not in await listed()
+    assert posting_id not in await remote_listed(client, admin_headers)
     assert (await reflag_postings(services))["changed"] >= 1
-    assert posting_id in await listed()
+    assert posting_id in await remote_listed(client, admin_headers)
     # Retiring takes effect in search at once (queries keep only policies in force).
     await client.delete(f"/v1/incentives/{policy_id}", headers=admin_headers)
-    assert posting_id not in await listed()
+    assert posting_id not in await remote_listed(client, admin_headers)
     await reflag_postings(services)
-    assert posting_id not in await listed()
+    assert posting_id not in await remote_listed(client, admin_headers)
 
 
 async def test_matches_list_the_incentives_in_both_directions(
@@ -627,20 +629,12 @@ async def test_a_policy_written_while_the_queue_is_out_is_reflagged_by_the_sweep
         )
         assert resp.status_code == 201, resp.text
 
-    async def listed() -> set[str]:
-        found = await client.post(
-            "/v1/search/postings",
-            headers=admin_headers,
-            json={"remote_incentives_only": True, "region_code": "152921", "limit": 50},
-        )
-        return {r["posting_id"] for r in found.json()["results"]}
-
     try:
-        assert posting_id not in await listed()
+        assert posting_id not in await remote_listed(client, admin_headers)
         swept = await reflag_if_behind(services)
         assert swept["behind"] is True
         assert swept["changed"] >= 1
-        assert posting_id in await listed()
+        assert posting_id in await remote_listed(client, admin_headers)
         assert (await reflag_if_behind(services))["behind"] is False
     finally:
         await client.delete(f"/v1/incentives/{policy_id}", headers=admin_headers)
