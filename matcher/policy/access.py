@@ -7,7 +7,7 @@ The one place that decides, so every endpoint, the desk and the jobs apply the s
   the stored and the new region); referrals it made, or whose posting or seeker is in scope;
 - seeker: their own profile (``owner_id`` = the token's subject);
 - enterprise: its own postings (``enterprise_id`` = the token's subject), and through one of
-  them the candidate view of a profile that is a candidate of it (``may_view_candidate``).
+  them the candidate view of a profile that is a candidate of it (``is_candidate_of``).
 Records a principal may not read are reported as not found, so ids cannot be probed.
 
 Where a list is filtered in the query itself, the decision is a ``RegionScope`` (or a
@@ -242,21 +242,13 @@ def may_see_region(principal: Principal, code: str, regions: RegionCatalog) -> b
     return principal.role is not Role.OFFICE or in_scope(principal, code, regions)
 
 
-def may_view_candidate(
-    posting: PostingDoc,
-    profile: ProfileDoc,
-    *,
-    day: date,
-    catalog: OccupationCatalog,
-    consented: bool,
-    referred: bool,
+def is_candidate_of(
+    posting: PostingDoc, profile: ProfileDoc, *, day: date, catalog: OccupationCatalog
 ) -> bool:
-    """Whether an enterprise may see ``profile`` through its ``posting``: the seeker consented
-    to contact for it or was referred to it, or the profile is a candidate of it — active,
-    meeting every hard rule, and of the same or a related trade (not 不对口). Anything else is
-    answered as not found: a guessed id through any posting tells nothing."""
-    if consented or referred:
-        return True
+    """The profile is a candidate of the posting: active, meeting every hard rule, and of
+    the same or a related trade (not 不对口). An enterprise sees a profile through its posting
+    only so, or when the seeker consented or was referred to it; anything else is answered
+    as not found, so a guessed id through any posting tells nothing."""
     if not all(rule.passed for rule in check(posting, profile, day, catalog)):
         return False
     trade = fit(readings_of(posting, side="posting"), readings_of(profile, side="profile"))

@@ -8,7 +8,7 @@ from indexes.documents import ProfileDoc
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import NotFound, ValidationFailed
 from matcher.foundation.text import segment
-from matcher.policy.access import may_read_profile, may_view_candidate, may_write_profile
+from matcher.policy.access import is_candidate_of, may_read_profile, may_write_profile
 from matcher.policy.projection import View, redact_profile, redacted_fields
 from matcher.privacy import audit
 from matcher.privacy.limits import CANDIDATE_VIEWS, charge
@@ -184,18 +184,15 @@ async def _candidate(
     released = await svc.store.consents.is_released(
         enterprise_id=principal.subject, posting_id=posting_id, profile_id=profile_id
     )
-    referred = (
-        not released
-        and is_active_profile(stored)
-        and await svc.store.referrals.latest_for_pair(posting_id, profile_id) is not None
-    )
-    if not (released or is_active_profile(stored)) or not may_view_candidate(
-        posting,
-        stored,
-        day=svc.clock.today(),
-        catalog=svc.taxonomy.occupations,
-        consented=released,
-        referred=referred,
+    if not released and (
+        not is_active_profile(stored)
+        or (
+            not is_candidate_of(
+                posting, stored, day=svc.clock.today(), catalog=svc.taxonomy.occupations
+            )
+            # Referred by an office, though no longer a candidate (a rule failed since).
+            and await svc.store.referrals.latest_for_pair(posting_id, profile_id) is None
+        )
     ):
         raise NotFound(f"No profile {profile_id}")
     await charge(svc, principal, CANDIDATE_VIEWS, allowed=svc.settings.candidate_views_per_day)
