@@ -9,6 +9,7 @@ from typing import Any
 
 from matcher import __version__
 from matcher.bulletins.schedule import publish_due
+from matcher.imports.service import resume_stalled_imports
 from matcher.imports.service import run_import as import_rows
 from matcher.imports.service import sweep_uploads as delete_stale_uploads
 from matcher.incentives.service import reflag_and_mark, reflag_if_behind
@@ -54,6 +55,12 @@ async def publish_bulletins(ctx: dict[str, Any]) -> dict[str, Any]:
     svc: Services = ctx["services"]
     written = await publish_due(svc, today=svc.clock.today())
     return {"published": written}
+
+
+async def resume_imports(ctx: dict[str, Any]) -> dict[str, list[str]]:
+    """Queue again the imports whose run died; they go on from their checkpoint."""
+    svc: Services = ctx["services"]
+    return {"resumed": await resume_stalled_imports(svc)}
 
 
 async def sweep_uploads(ctx: dict[str, Any]) -> dict[str, int]:

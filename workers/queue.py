@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix, job_key_prefix, retry_key_prefix
 from redis.asyncio import ConnectionPool
 
 from matcher.foundation.settings import Settings
@@ -31,6 +32,7 @@ class ArqQueue:
         pool = ConnectionPool.from_url(
             settings.redis_url, socket_connect_timeout=2, socket_timeout=5
         )
+        self.queue_name = settings.queue_name
         self.redis = ArqRedis(
             pool,
             job_serializer=job_serializer,
@@ -40,6 +42,18 @@ class ArqQueue:
 
     async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
         return await self.redis.enqueue_job(function, *args, _job_id=job_id) is not None
+
+    async def waiting(self, job_id: str) -> bool:
+        queued = await self.redis.zscore(self.queue_name, job_id) is not None
+        return queued and not await self.redis.exists(in_progress_key_prefix + job_id)
+
+    async def discard(self, job_id: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(self.queue_name, job_id)
+            pipe.delete(
+                job_key_prefix + job_id, in_progress_key_prefix + job_id, retry_key_prefix + job_id
+            )
+            await pipe.execute()
 
     async def close(self) -> None:
         await self.redis.aclose()

@@ -25,6 +25,7 @@ from matcher.embeddings import Embedder, build_embedder
 from matcher.foundation.cron import Schedule, parse_schedule
 from matcher.foundation.logs import configure_logging
 from matcher.foundation.settings import Settings
+from matcher.imports.service import RUN_SLICE_S
 from matcher.services import Services, build_services
 from matcher.store.outages import unreachable
 from workers.jobs import (
@@ -34,6 +35,7 @@ from workers.jobs import (
     reconcile_places,
     reflag_incentives,
     reflag_sweep,
+    resume_imports,
     run_import,
     sweep_uploads,
 )
@@ -47,9 +49,10 @@ KEEP_RESULT_S = 3600
 
 FUNCTIONS = [
     func(health_check, name="health_check", timeout=30, max_tries=MAX_TRIES),
-    # An import is not retried automatically: a half-done retry would redo finished rows
-    # (harmless, ids are stable) but report them twice. A failed import is re-submitted.
-    func(run_import, name="run_import", timeout=3 * 3600, max_tries=1),
+    # An import runs in slices of at most RUN_SLICE_S, each a job of its own; a run that dies
+    # is resumed from its checkpoint by resume_imports (never retried blindly by arq).
+    func(run_import, name="run_import", timeout=RUN_SLICE_S + 600, max_tries=1),
+    func(resume_imports, name="resume_imports", timeout=60, max_tries=1),
     # Idempotent (recomputes every posting's flags from the current policies): safe to retry.
     func(reflag_incentives, name="reflag_incentives", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     func(sweep_uploads, name="sweep_uploads", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
@@ -83,6 +86,16 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
             "sweep_uploads_hourly",
             JOB_TIMEOUT_S,
             Schedule(minute={47}, hour=None, day=None, month=None),
+        ),
+        # Imports whose run died (a killed worker) go on from their checkpoint.
+        cron(
+            resume_imports,
+            name="resume_imports_5s",
+            second=set(range(2, 60, 5)),
+            timeout=60,
+            keep_result=0,
+            max_tries=1,
+            unique=True,
         ),
         # The incentive re-flag outbox: a version whose job was never queued (Redis was out
         # when it was written) is re-flagged within ten minutes.

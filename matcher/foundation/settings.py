@@ -84,6 +84,7 @@ class Settings(BaseModel):
     import_dir: str = Field("/var/tmp/matcher/imports", alias="MATCHER_IMPORT_DIR")  # noqa: S108
     matching_file: str = Field("", alias="MATCHER_MATCHING_FILE")
     max_import_bytes: int = Field(209_715_200, alias="MATCHER_MAX_IMPORT_BYTES", ge=1)
+    import_lease_s: int = Field(6, alias="MATCHER_IMPORT_LEASE_S", ge=2, le=600)
     timezone: Annotated[str, AfterValidator(_time_zone)] = Field(
         "Asia/Shanghai", alias="MATCHER_TIMEZONE"
     )

@@ -18,8 +18,9 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -113,34 +114,77 @@ class ImportJob:
     principal: Principal
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """How far an import got: rows whose outcome is settled (read, and written or refused),
+    and the counts so far. A resumed run skips the settled rows."""
+
+    done: int = 0
+    ok: int = 0
+    failed: int = 0
+
+
+class LeaseLost(Exception):
+    """The run lost its import's lease (it stalled longer than a lease and another run took
+    over from the checkpoint): it stops without writing anything more."""
+
+
+class Stopped(Exception):
+    """The run stopped between batches at a checkpoint, as ``keep_going`` asked."""
+
+    def __init__(self, checkpoint: Checkpoint) -> None:
+        super().__init__(f"stopped after {checkpoint.done} rows")
+        self.checkpoint = checkpoint
+
+
 async def import_file(
-    svc: Services, job: ImportJob, *, reporter: Reporter, batch_size: int = BATCH_SIZE
+    svc: Services,
+    job: ImportJob,
+    *,
+    reporter: Reporter,
+    batch_size: int = BATCH_SIZE,
+    resume: Checkpoint | None = None,
+    keep_going: Callable[[], Awaitable[bool]] | None = None,
 ) -> tuple[int, int]:
-    """Import every row of the job's file; returns (rows stored, rows rejected)."""
+    """Import the rows of the job's file (after ``resume.done`` of them); returns (rows
+    stored, rows rejected) over the whole file. A batch is reported — its errors, then the
+    counts — only once its outcome is settled, so the counts are a checkpoint a resumed run
+    can start from: no row is counted twice. ``keep_going`` is asked after each settled
+    batch; False raises ``Stopped``."""
     kind = job.kind
     check_may_import(job.principal, kind)
     repo = KINDS[kind].repository(svc.store)
     await reporter.started(await asyncio.to_thread(count_rows, job.path, job.fmt))
-    done = ok = failed = 0
+    start = resume or Checkpoint()
+    done, ok, failed = start.done, start.ok, start.failed
     pending: asyncio.Task[dict[str, str]] | None = None
     pending_rows: dict[str, int] = {}  # id → row number (the last row wins for a repeated id)
-    pending_count = 0
+    pending_count = pending_size = pending_failed = 0
+    pending_errors: list[RowProblem] = []
 
-    async def finish_pending() -> None:
-        nonlocal ok, failed
+    async def settle() -> None:
+        nonlocal ok, failed, done, pending
         if pending is None:
             return
         write_errors = await pending
+        pending = None
         ok += pending_count - len(write_errors)
-        failed += len(write_errors)
+        failed += pending_failed + len(write_errors)
+        done += pending_size
         await reporter.errors(
-            [
+            pending_errors
+            + [
                 RowProblem(row=pending_rows[i], field="id", message=m)
                 for i, m in write_errors.items()
             ]
         )
+        await reporter.progress(done, ok, failed)
+        if keep_going is not None and not await keep_going():
+            raise Stopped(Checkpoint(done, ok, failed))
 
     rows = read_rows(job.path, job.fmt, kind)
+    for _ in zip(range(start.done), rows, strict=False):
+        pass  # settled by an earlier run
     while True:
         batch = [row for _, row in zip(range(batch_size), rows, strict=False)]
         if not batch:
@@ -159,16 +203,15 @@ async def import_file(
                 valid.append((row, body))
         prepared = await prepare_rows(svc, job, valid)
         errors += prepared.refused
-        await finish_pending()
+        await settle()
         pending_rows = {row.record_id or "": row.number for row, _ in prepared.items}
         pending_count = len(prepared.items)
+        pending_size = len(batch)
+        pending_failed = len({e.row for e in errors})  # a row may have several errors
+        pending_errors = errors
         # Writing this batch overlaps with preparing (embedding) the next one.
         pending = asyncio.create_task(write_rows(svc, job, prepared))
-        done += len(batch)
-        failed += len({e.row for e in errors})  # a row may have several errors
-        await reporter.errors(errors)
-        await reporter.progress(done, ok, failed)
-    await finish_pending()
+    await settle()
     await repo.refresh_now()
     await reporter.progress(done, ok, failed)
     return ok, failed
@@ -261,35 +304,43 @@ async def write_rows(svc: Services, job: ImportJob, prepared: Prepared) -> dict[
 
 class StoredReporter:
     """Progress and errors in the import-state store, where ``GET /v1/imports/{id}`` reads
-    them."""
+    them: a batch's errors and the counts after it are written in one transaction (the
+    checkpoint), with a heartbeat the stalled-import sweep reads."""
 
-    def __init__(self, svc: Services, import_id: str) -> None:
+    def __init__(
+        self, svc: Services, import_id: str, *, owner: str, elapsed_before: float = 0.0
+    ) -> None:
         self.states = svc.store.imports
+        self.owner = owner  # the run's lease: only its holder moves the checkpoint
         self.clock = svc.clock
         self.import_id = import_id
+        self.elapsed_before = elapsed_before  # a resumed import's time in earlier runs
         self.started_at = 0.0
+        self.buffered: list[str] = []
 
     async def started(self, total: int) -> None:
         self.started_at = time.monotonic()
-        await self.states.update(
-            self.import_id,
-            {"state": "running", "rows_total": total, "started_at": self.clock.timestamp()},
-        )
+        fields: dict[str, str | int | float] = {"state": "running", "rows_total": total}
+        if not self.elapsed_before:
+            fields["started_at"] = self.clock.timestamp()
+        await self.states.update(self.import_id, fields)
 
     async def progress(self, done: int, ok: int, failed: int) -> None:
-        elapsed = max(time.monotonic() - self.started_at, 1e-6)
-        await self.states.update(
-            self.import_id,
-            {
-                "rows_done": done,
-                "rows_ok": ok,
-                "rows_failed": failed,
-                "elapsed_s": round(elapsed, 3),
-            },
-        )
+        elapsed = self.elapsed_before + max(time.monotonic() - self.started_at, 1e-6)
+        fields = {
+            "rows_done": done,
+            "rows_ok": ok,
+            "rows_failed": failed,
+            "elapsed_s": round(elapsed, 3),
+            "heartbeat_at": round(time.time(), 3),
+        }
+        settled = await self.states.settle(self.import_id, self.owner, fields, self.buffered)
+        self.buffered = []
+        if not settled:
+            raise LeaseLost(self.import_id)
 
     async def errors(self, errors: Sequence[RowProblem]) -> None:
-        await self.states.add_errors(self.import_id, [e.model_dump_json() for e in errors])
+        self.buffered += [e.model_dump_json() for e in errors]
 
 
 @dataclass(frozen=True)
@@ -337,6 +388,8 @@ async def create_import(svc: Services, *, principal: Principal, upload: Upload) 
         "bytes": size,
         "created_at": svc.clock.timestamp(),
         "principal": json.dumps(dataclasses.asdict(principal)),
+        "deployment": svc.settings.index_prefix,
+        "job": f"import:{import_id}",
         "rows_total": 0,
         "rows_done": 0,
         "rows_ok": 0,
@@ -344,6 +397,7 @@ async def create_import(svc: Services, *, principal: Principal, upload: Upload) 
     }
     try:
         await svc.store.imports.create(import_id, meta)
+        await svc.store.imports.track(svc.settings.index_prefix, import_id)
         await svc.jobs.enqueue("run_import", import_id, job_id=f"import:{import_id}")
     except BaseException:
         # Not queued: the caller gets the error (503 while Redis is out) and nothing stays
@@ -351,6 +405,7 @@ async def create_import(svc: Services, *, principal: Principal, upload: Upload) 
         path.unlink(missing_ok=True)
         with contextlib.suppress(Exception):
             await svc.store.imports.delete(import_id)
+            await svc.store.imports.untrack(svc.settings.index_prefix, import_id)
         raise
     return await get_import(svc, principal=principal, import_id=import_id)
 
@@ -365,55 +420,192 @@ def _principal(raw: str) -> Principal:
     )
 
 
+# A run holds the import's lease (MATCHER_IMPORT_LEASE_S), renewed three times a lease while
+# it lives; a run that dies (a killed worker) loses it, and the sweep resumes the import from
+# its checkpoint. A run works for at most RUN_SLICE_S, then hands over
+# to a new job: jobs stay short whatever the file's size, so one job timeout fits every import.
+RUN_SLICE_S = 300
+
+
+class _Lease:
+    """A run's hold on its import, renewed three times a lease while the run lives (whatever
+    a batch takes): it lapses only when the run is dead, so a short lease finds a killed
+    worker quickly. ``lost`` when another run took it over."""
+
+    def __init__(self, svc: Services, import_id: str) -> None:
+        self.states = svc.store.imports
+        self.import_id = import_id
+        self.ttl_s = svc.settings.import_lease_s
+        self.owner = uuid.uuid4().hex
+        self.lost = False
+        self._beating: asyncio.Task[None] | None = None
+
+    async def acquire(self) -> bool:
+        if not await self.states.acquire_lease(self.import_id, self.owner, self.ttl_s):
+            return False
+        self._beating = asyncio.create_task(self._beat())
+        return True
+
+    async def _beat(self) -> None:
+        while not self.lost:
+            await asyncio.sleep(self.ttl_s / 3)
+            try:
+                renewed = await self.states.renew_lease(self.import_id, self.owner, self.ttl_s)
+            except Exception:  # Redis away for a moment: the next beat tries again
+                logger.warning("import lease not renewed", extra={"import_id": self.import_id})
+                continue
+            self.lost = not renewed
+
+    async def stop(self) -> None:
+        """Stop renewing (the beat's Redis call, if one is under way, is let go cleanly)."""
+        if self._beating is not None:
+            self._beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._beating
+            self._beating = None
+
+    async def release(self) -> None:
+        await self.stop()
+        if not self.lost:
+            await self.states.release_lease(self.import_id, self.owner)
+
+
+def _checkpoint(meta: Mapping[str, str]) -> Checkpoint | None:
+    """Where a run goes on from: the settled counts of an import already running."""
+    if meta.get("state") != "running":
+        return None
+    return Checkpoint(
+        int(meta.get("rows_done", 0)), int(meta.get("rows_ok", 0)), int(meta.get("rows_failed", 0))
+    )
+
+
 async def run_import(svc: Services, *, import_id: str) -> dict[str, Any]:
-    """The job body: import the stored file, record the outcome, delete the file."""
+    """The job body: import the stored file from its checkpoint for one slice of time, then
+    hand over to a new job, or finish: record the outcome, delete the file."""
     meta = await svc.store.imports.get(import_id)
     if meta is None:
         return {"import_id": import_id, "state": "unknown"}
-    path = Path(svc.settings.import_dir) / f"{import_id}.{meta['format']}"
-    reporter = StoredReporter(svc, import_id)
-    kind: Kind = "profiles" if meta["kind"] == "profiles" else "postings"
-    fmt: Format = "csv" if meta["format"] == "csv" else "jsonl"
+    if meta.get("state") in ("done", "failed"):
+        return {"import_id": import_id, "state": meta["state"]}  # a late duplicate run
+    path = Path(svc.settings.import_dir) / f"{import_id}.{meta.get('format', 'jsonl')}"
+    try:
+        kind: Kind = "profiles" if meta["kind"] == "profiles" else "postings"
+        fmt: Format = "csv" if meta["format"] == "csv" else "jsonl"
+        job = ImportJob(path, fmt, kind, _principal(meta["principal"]))
+        checkpoint = _checkpoint(meta)
+    except (KeyError, ValueError):  # a damaged state: no run could ever import it
+        await _finish(svc, import_id, path, {"state": "failed", "failure": "DamagedState"})
+        return {"import_id": import_id, "state": "failed"}
+    # Nothing may fail between taking the lease and the try below, which lets it go.
+    lease = _Lease(svc, import_id)
+    if not await lease.acquire():
+        return {"import_id": import_id, "state": "busy"}  # another run is importing it
+    reporter = StoredReporter(
+        svc,
+        import_id,
+        owner=lease.owner,
+        elapsed_before=float(meta.get("elapsed_s", 0)) if checkpoint else 0.0,
+    )
+    deadline = time.monotonic() + RUN_SLICE_S
+
+    async def keep_going() -> bool:
+        return not lease.lost and time.monotonic() < deadline
+
     try:
         ok, failed = await import_file(
             svc,
-            ImportJob(path, fmt, kind, _principal(meta["principal"])),
+            job,
             reporter=reporter,
+            resume=checkpoint,
+            keep_going=keep_going,
         )
+    except Stopped as stop:
+        await lease.release()
+        if lease.lost:  # another run took over: it goes on
+            return {"import_id": import_id, "state": "handed over"}
+        await _next_run(svc, import_id)
+        return {"import_id": import_id, "state": "continued", "rows_done": stop.checkpoint.done}
+    except LeaseLost:
+        return {"import_id": import_id, "state": "handed over"}
     except Exception as exc:
-        # The upload holds personal data and is read by no later try: gone in every end state.
-        path.unlink(missing_ok=True)
-        await svc.store.imports.update(
-            import_id,
-            {
-                "state": "failed",
-                "finished_at": svc.clock.timestamp(),
-                "failure": type(exc).__name__,
-            },
-        )
+        await _finish(svc, import_id, path, {"state": "failed", "failure": type(exc).__name__})
+        await lease.release()
         raise
-    path.unlink(missing_ok=True)
-    await svc.store.imports.update(
-        import_id, {"state": "done", "finished_at": svc.clock.timestamp()}
-    )
-    merge_queued = False
-    settings = svc.settings
-    if (
-        settings.merge_after_import_rows
-        and settings.merge_max_mb
-        and ok >= settings.merge_after_import_rows
-    ):
-        # Bulk writes leave the index in several segments, where matching answers slower
-        # (indexes/maintenance.py): merge now instead of waiting for the night.
-        merge_queued = await svc.jobs.enqueue(
-            "merge_segments", job_id=f"merge-after-import:{import_id}"
-        )
+    finally:
+        # Also when cancelled (the worker stops): the lease lapses and the sweep resumes.
+        await lease.stop()
+    await _finish(svc, import_id, path, {"state": "done"})
+    await lease.release()
     return {
         "import_id": import_id,
         "rows_ok": ok,
         "rows_failed": failed,
-        "merge_queued": merge_queued,
+        "merge_queued": await _merge_after(svc, import_id, ok),
     }
+
+
+async def _finish(svc: Services, import_id: str, path: Path, fields: Mapping[str, str]) -> None:
+    # The upload holds personal data and is read by no later run: gone in every end state.
+    await asyncio.to_thread(path.unlink, missing_ok=True)
+    await svc.store.imports.update(import_id, {**fields, "finished_at": svc.clock.timestamp()})
+    await svc.store.imports.untrack(svc.settings.index_prefix, import_id)
+
+
+async def _next_run(svc: Services, import_id: str) -> None:
+    """Queue the import's next run (a job of its own), recorded as the import's job."""
+    job_id = f"import:{import_id}:run:{await svc.store.imports.next_run(import_id)}"
+    await svc.store.imports.update(
+        import_id, {"job": job_id, "heartbeat_at": round(time.time(), 3)}
+    )
+    await svc.jobs.enqueue("run_import", import_id, job_id=job_id)
+
+
+async def _merge_after(svc: Services, import_id: str, stored: int) -> bool:
+    """Bulk writes leave the index in several segments, where matching answers slower
+    (indexes/maintenance.py): a large import queues the merge at once."""
+    settings = svc.settings
+    if not (
+        settings.merge_after_import_rows
+        and settings.merge_max_mb
+        and stored >= settings.merge_after_import_rows
+    ):
+        return False
+    return await svc.jobs.enqueue("merge_segments", job_id=f"merge-after-import:{import_id}")
+
+
+async def resume_stalled_imports(svc: Services) -> list[str]:
+    """The sweep: imports queued or running with no live run — the worker that ran them was
+    killed — are queued again, and go on from their checkpoint. Returns their ids.
+
+    An import is left alone while a run holds its lease, while its job waits in the queue for
+    a worker, and for a lease after its last sign of life (the moment between two slices)."""
+    states = svc.store.imports
+    deployment = svc.settings.index_prefix
+    now = time.time()
+    resumed = []
+    for import_id in await states.active(deployment):
+        meta = await states.get(import_id)
+        if meta is None or meta.get("state") not in ("running", "queued"):
+            await states.untrack(deployment, import_id)  # ended, or its state expired
+            continue
+        job_id = meta.get("job") or f"import:{import_id}"
+        if await states.leased(import_id) or await svc.jobs.waiting(job_id):
+            continue
+        since = float(meta.get("heartbeat_at") or _epoch(meta.get("created_at")))
+        if now - since < svc.settings.import_lease_s:
+            continue
+        # The dead run's job would stay in the queue, marked in progress, for its timeout.
+        await svc.jobs.discard(job_id)
+        await _next_run(svc, import_id)
+        logger.warning("import resumed", extra={"import_id": import_id, "runs": meta.get("runs")})
+        resumed.append(import_id)
+    return resumed
+
+
+def _epoch(stamp: str | None) -> float:
+    if not stamp:
+        return 0.0
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
 # An upload whose record is missing is left alone this long: the API writes the file before

@@ -15,4 +15,13 @@ class JobQueue(Protocol):
         already queued, running or its result kept (so replays are no-ops)."""
         ...
 
+    async def waiting(self, job_id: str) -> bool:
+        """True while the job is queued and no worker has taken it yet."""
+        ...
+
+    async def discard(self, job_id: str) -> None:
+        """Forget a job whose run is known to be dead (its worker was killed): its queue entry
+        and its in-progress mark go, so the queue holds no job nobody will finish."""
+        ...
+
     async def close(self) -> None: ...

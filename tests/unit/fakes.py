@@ -343,5 +343,11 @@ class MemoryQueue:
         self.jobs[job_id] = (function, args)
         return True
 
+    async def waiting(self, job_id: str) -> bool:
+        return job_id in self.jobs
+
+    async def discard(self, job_id: str) -> None:
+        self.jobs.pop(job_id, None)
+
     async def close(self) -> None:
         return None
