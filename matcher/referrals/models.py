@@ -81,6 +81,11 @@ class ReferralAdvance(Strict):
     note: Note = ""
 
 
+class HireUndo(Strict):
+    staff: Staff
+    note: Note = ""
+
+
 class Step(BaseModel):
     status: ReferralStatus
     at: datetime
@@ -132,6 +137,11 @@ class ReferralOut(BaseModel):
     no_show_at: datetime | None = None
     closed_at: datetime | None = None
     updated_at: datetime
+    undo_hire_until: datetime | None = Field(
+        default=None,
+        description="A hire recorded by mistake may be undone until then (its place is given "
+        "back); null when the referral is not hired",
+    )
     history: list[Step]
     next_statuses: list[ReferralStatus]
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from indexes.documents import PostingDoc, ProfileDoc, ReferralDoc
@@ -47,6 +47,7 @@ from matcher.policy.rules import check
 from matcher.records.prepare import MAX_WRITE_TRIES
 from matcher.referrals.models import (
     TRANSITIONS,
+    HireUndo,
     ReferralAdvance,
     ReferralCreate,
     ReferralList,
@@ -64,6 +65,8 @@ from matcher.taxonomy.regions import RegionCatalog
 
 Doc = Mapping[str, Any]
 MAX_PAGE = 200
+# A hire recorded by mistake (the wrong row, the wrong button) may be undone this long after.
+UNDO_HIRE_WINDOW = timedelta(minutes=30)
 
 
 def referral_id(posting_id: str, profile_id: str, attempt: int = 1) -> str:
@@ -83,9 +86,17 @@ def to_out(source: Doc) -> ReferralOut:
     status = ReferralStatus(source["status"])
     fields = {k: v for k, v in source.items() if k in ReferralOut.model_fields}
     fields.setdefault("key_project_remote", False)
+    if status is ReferralStatus.HIRED and source.get("hired_at"):
+        fields["undo_hire_until"] = _instant(source["hired_at"]) + UNDO_HIRE_WINDOW
     return ReferralOut.model_validate(
         {**fields, "next_statuses": sorted(TRANSITIONS[status], key=list(ReferralStatus).index)}
     )
+
+
+def _instant(stamp: str | datetime) -> datetime:
+    if isinstance(stamp, datetime):
+        return stamp
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
 def incentive_fields(
@@ -280,6 +291,62 @@ async def advance_referral(
             latest = await repo.get_versioned(referral_id)
             if latest is None or latest.doc.get("status") != ReferralStatus.HIRED.value:
                 await release_place(svc, posting_id=source["posting_id"], referral_id=referral_id)
+    raise Conflict(f"Referral {referral_id} is being changed by someone else; try again")
+
+
+async def undo_hire(
+    svc: Services, *, principal: Principal, referral_id: str, body: HireUndo
+) -> ReferralOut:
+    """Take back a hire recorded by mistake, within ``UNDO_HIRE_WINDOW``: the referral returns
+    to the step before it (the undo is kept in its history, attributed) and the place it took
+    is given back to the posting."""
+    repo = svc.store.referrals
+    for _ in range(MAX_WRITE_TRIES):
+        versioned = await repo.get_versioned(referral_id)
+        if versioned is None or not may_see_referral(
+            principal, versioned.doc, svc.taxonomy.regions
+        ):
+            raise NotFound(f"No referral {referral_id}")
+        source: Doc = versioned.doc
+        if source["status"] != ReferralStatus.HIRED.value:
+            raise InvalidTransition(
+                f"只有“已录用”的推荐可以撤销录用；当前状态：{ReferralStatus(source['status']).zh_name}",
+                current=source["status"],
+                allowed=[],
+            )
+        now = svc.clock.now()
+        if now > _instant(source["hired_at"]) + UNDO_HIRE_WINDOW:
+            minutes = int(UNDO_HIRE_WINDOW.total_seconds() // 60)
+            raise InvalidTransition(
+                f"录用登记已超过{minutes}分钟，不能在窗口撤销；如确属登记错误，请联系管理员更正",
+                current=source["status"],
+                allowed=[],
+            )
+        steps = list(source.get("history", []))
+        before = [s["status"] for s in steps if s["status"] != ReferralStatus.HIRED.value]
+        previous = before[-1] if before else ReferralStatus.INTERVIEWED.value
+        stamp = svc.clock.timestamp()
+        doc: dict[str, Any] = {
+            k: v for k, v in source.items() if k not in ("hired_at", "closed_at")
+        }
+        doc["status"] = previous
+        doc["updated_at"] = doc["indexed_at"] = stamp
+        note = f"撤销录用{'：' + body.note if body.note else ''}"
+        doc["history"] = [
+            *steps,
+            {
+                "status": previous,
+                "at": stamp,
+                "by": principal.subject,
+                "staff": body.staff,
+                "note": note,
+            },
+        ]
+        if await repo.replace(referral_id, cast(ReferralDoc, doc), versioned.version):
+            # Given back after the referral changed: if this fails, reconcile_places finds the
+            # place held by a referral that is not hired and frees it.
+            await release_place(svc, posting_id=source["posting_id"], referral_id=referral_id)
+            return to_out(doc)
     raise Conflict(f"Referral {referral_id} is being changed by someone else; try again")
 
 

@@ -4,7 +4,7 @@ region scoping in the list query, and the period filter."""
 
 import asyncio
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -389,3 +389,48 @@ async def test_status_and_period_filters(
     assert this_month["total"] == 3
     last_year = (await client.get(f"{base}&period={today.year - 1}", headers=office)).json()
     assert last_year["total"] == 0
+
+
+async def test_a_hire_recorded_by_mistake_is_undone_within_the_window(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    services: Services,
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-bt"), region_code="150200")
+    stranger = await make_token(Role.OFFICE, uid("office-hh"), region_code="150100")
+    posting = await put(client, admin_headers, "postings", headcount=1)
+    rids = []
+    for _ in range(2):
+        profile = await put(client, admin_headers, "profiles")
+        rid = (await propose(client, office, posting, profile)).json()["id"]
+        for status in ("contacted", "interviewed"):
+            assert (await advance(client, office, rid, status)).status_code == 200
+        rids.append(rid)
+    hired = (await advance(client, office, rids[0], "hired")).json()
+    assert hired["undo_hire_until"]
+    # The wrong row: the only place is taken, so the right seeker cannot be hired.
+    assert (await advance(client, office, rids[1], "hired")).status_code == 409
+    undo = f"/v1/referrals/{rids[0]}/undo-hire"
+    body = {"staff": "李老师", "note": "点错了行"}
+    # An office outside the referral's region learns nothing of it.
+    assert (await client.post(undo, json=body, headers=stranger)).status_code == 404
+    resp = await client.post(undo, json=body, headers=office)
+    assert resp.status_code == 200, resp.text
+    back = resp.json()
+    assert (back["status"], back["hired_at"], back["closed_at"]) == ("interviewed", None, None)
+    assert back["undo_hire_until"] is None
+    assert back["history"][-1]["note"] == "撤销录用：点错了行"
+    assert back["next_statuses"] == ["hired", "declined", "no_show"]
+    stored = (await client.get(f"/v1/postings/{posting}", headers=office)).json()
+    assert (stored["filled"], stored["open_headcount"]) == (0, 1)
+    # Undone once: a second undo is a conflict, and the place went to the right seeker.
+    assert (await client.post(undo, json=body, headers=office)).status_code == 409
+    assert (await advance(client, office, rids[1], "hired")).status_code == 200
+    # After the window a hire stands (here: recorded 31 minutes ago).
+    index = services.store.indexes.referrals.write_alias
+    old = (datetime.now(UTC) - timedelta(minutes=31)).isoformat().replace("+00:00", "Z")
+    await services.store.es.update(index=index, id=rids[1], doc={"hired_at": old}, refresh=True)
+    late = await client.post(f"/v1/referrals/{rids[1]}/undo-hire", json=body, headers=office)
+    assert late.status_code == 409
+    assert "已超过30分钟" in late.json()["detail"]

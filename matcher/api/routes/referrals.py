@@ -10,6 +10,7 @@ from matcher.api.query import Paging, QueryId
 from matcher.foundation.principals import Role
 from matcher.referrals import service
 from matcher.referrals.models import (
+    HireUndo,
     ReferralAdvance,
     ReferralCreate,
     ReferralList,
@@ -91,6 +92,19 @@ async def advance_referral(call: Call[ReferralAdvance, None]) -> Response:
     return json_response(referral)
 
 
+async def undo_hire(call: Call[HireUndo, None]) -> Response:
+    """Take back a hire recorded by mistake, within 30 minutes of recording it: the referral
+    returns to its step before (the undo stays in its history) and the posting gets its place
+    back. Later, or on a referral that is not hired: 409."""
+    referral = await service.undo_hire(
+        call.services,
+        principal=call.require_principal(),
+        referral_id=call.path["referral_id"],
+        body=call.body,
+    )
+    return json_response(referral)
+
+
 async def list_referrals(call: Call[None, ReferralsQuery]) -> Response:
     """Referrals an office may see: its own, and those whose posting or seeker lies in its
     region (enforced in the query). Filters: ``office``, ``status`` (comma-separated),
@@ -144,6 +158,17 @@ ROUTES = [
         DESK_ROLES,
         "referrals",
         body=ReferralAdvance,
+        response=ReferralOut,
+        id_params=("referral_id",),
+    ),
+    ApiRoute(
+        "/v1/referrals/{referral_id}/undo-hire",
+        "POST",
+        undo_hire,
+        "Undo a hire recorded by mistake",
+        DESK_ROLES,
+        "referrals",
+        body=HireUndo,
         response=ReferralOut,
         id_params=("referral_id",),
     ),
