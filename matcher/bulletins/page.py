@@ -7,10 +7,12 @@ works offline, prints, and loads nothing from a CDN. Every value is escaped.
 from __future__ import annotations
 
 from html import escape
+from zoneinfo import ZoneInfo
 
 from matcher.bulletins.charts import Bars, Box, demand_supply_bars, wage_boxes
 from matcher.bulletins.export import MEASURE_NAMES
 from matcher.bulletins.models import Bulletin, Kind, Measure, SupplyDemandRow, WageCell
+from matcher.foundation.periods import in_words
 
 CHART_OCCUPATIONS = 15
 SHORTAGE_SHOWN = 30
@@ -20,9 +22,15 @@ STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:1100px;
 color:#1b2631;padding:0 1em}table{border-collapse:collapse;margin:1em 0;font-size:14px}
 th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f6f7}
+td.t:first-child,th{white-space:nowrap}.wide{overflow-x:auto}
 td.t{text-align:left}tr.g td{font-weight:bold;background:#fbfcfc}.meta{color:#555}
 .note{color:#555;font-size:13px}
 """
+
+
+def zone_name(zone: ZoneInfo) -> str:
+    """How a page names its time zone: 北京时间 for China's, else the zone's own name."""
+    return "北京时间" if zone.key in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else zone.key
 
 
 def _n(value: int | float | None, *, pct: bool = False, signed: bool = False) -> str:
@@ -102,12 +110,18 @@ def _supply_demand(b: Bulletin) -> str:
         + _td(_n(r.gap, signed=True))
         + _td(_n(r.ratio))
         + "</tr>"
-        for r in b.shortage[:SHORTAGE_SHOWN]
+        # Only shortages: an occupation with more seekers than openings is not 缺工.
+        for r in [r for r in b.shortage if r.gap > 0][:SHORTAGE_SHOWN]
     )
     parts.append(
-        f"<h2>最缺工职业排行（前 {SHORTAGE_SHOWN} 位，按需求人数减求职人数）</h2><table>"
-        "<tr><th>排名</th><th>上期排名</th><th>代码</th><th>职业</th><th>需求人数</th>"
-        f"<th>求职人数</th><th>缺口</th><th>求人倍率</th></tr>{rank_rows}</table>"
+        f"<h2>最缺工职业排行（需求人数多于求职人数的职业，按缺口排序，前 {SHORTAGE_SHOWN} 位）"
+        "</h2>"
+        + (
+            "<table><tr><th>排名</th><th>上期排名</th><th>代码</th><th>职业</th><th>需求人数</th>"
+            f"<th>求职人数</th><th>缺口</th><th>求人倍率</th></tr>{rank_rows}</table>"
+            if rank_rows
+            else '<p class="empty">本期没有需求人数多于求职人数的职业。</p>'
+        )
     )
     return "".join(parts)
 
@@ -125,6 +139,11 @@ def _wage_row(c: WageCell) -> str:
         + _td(basis, "t")
         + "</tr>"
     )
+
+
+def _wide(rows: str) -> str:
+    """A table that scrolls sideways on a narrow screen instead of wrapping codes."""
+    return f'<div class="wide"><table>{rows}</table></div>'
 
 
 def _box(c: WageCell) -> Box | None:
@@ -147,18 +166,29 @@ def _wages(b: Bulletin) -> str:
     regional = "".join(_wage_row(c) for c in b.wages if c.region_code is not None)
     return (
         "<h2>各技能等级工资分布</h2>"
-        + wage_boxes(boxes, "各技能等级月工资分布（P10–P90，箱体 P25–P75，横线中位数，圆点平均数）")
-        + f"<h2>按职业和技能等级（元/月）</h2><table>{head}{national}</table>"
-        + f"<h2>按职业、技能等级和地区（元/月）</h2><table>{head}{regional}</table>"
+        + (
+            wage_boxes(
+                boxes, "各技能等级月工资分布（P10–P90，箱体 P25–P75，横线中位数，圆点平均数）"
+            )
+            if boxes
+            # Nothing to draw: say so, never an empty plot with a meaningless axis.
+            else '<p class="empty">各技能等级的样本均不足公布标准，本期不公布工资分布图'
+            "（样本过少时公布会暴露个人工资）。</p>"
+        )
+        + f"<h2>按职业和技能等级（元/月）</h2>{_wide(head + national)}"
+        + f"<h2>按职业、技能等级和地区（元/月）</h2>{_wide(head + regional)}"
     )
 
 
-def render(bulletin: Bulletin, *, superseded_by: str | None) -> str:
+def render(bulletin: Bulletin, *, superseded_by: str | None, zone: ZoneInfo) -> str:
+    """The bulletin's page; times in ``zone`` (the service's, 北京时间 by default)."""
     b = bulletin
+    made = b.generated_at.astimezone(zone)
     meta = (
-        f"统计期：{b.period_start} 至 {b.period_end}（{escape(b.period)}）"
+        f"统计期：{b.period_start} 至 {b.period_end}（{escape(in_words(b.period))}）"
         f"　范围：{escape(b.scope_name)}"
-        f"（{escape(b.scope)}）　版本：{b.version}　生成时间：{b.generated_at:%Y-%m-%d %H:%M} UTC"
+        f"（{escape(b.scope)}）　版本：{b.version}"
+        f"　生成时间：{made:%Y-%m-%d %H:%M}（{zone_name(zone)}）"
         f"　软件版本：{escape(b.software_version)}"
     )
     if b.replaces:

@@ -5,9 +5,12 @@ its page with tables and charts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from matcher.bulletins.page import zone_name
 from matcher.bulletins.service import BulletinFilter, list_bulletins
 from matcher.foundation.paging import Page
+from matcher.foundation.periods import in_words
 from matcher.foundation.principals import Principal
 from matcher.policy.access import home_region
 from matcher.services import Services
@@ -32,6 +35,7 @@ async def latest_bulletins(svc: Services, *, principal: Principal) -> list[Bulle
     region = svc.taxonomy.regions.get(scope) if scope else None
     if region is not None and region.level == "county":
         scope = svc.taxonomy.regions.city_of(region.code)  # bulletins stop at league-cities
+    zone = ZoneInfo(svc.settings.timezone)
     # Superseded versions are listed too (history); ask for a few more and drop them.
     found = await list_bulletins(
         svc, selection=BulletinFilter(scope=scope), page=Page(limit=LATEST * 3)
@@ -40,9 +44,10 @@ async def latest_bulletins(svc: Services, *, principal: Principal) -> list[Bulle
         BulletinLink(
             title=item.title,
             scope_name=item.scope_name,
-            period=item.period,
+            period=in_words(item.period),
             version=item.version,
-            generated_at=item.generated_at.date().isoformat(),
+            generated_at=f"{item.generated_at.astimezone(zone):%Y-%m-%d %H:%M}"
+            f"（{zone_name(zone)}）",
             href=f"/bulletins/{item.id}",
         )
         for item in found.items

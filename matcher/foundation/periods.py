@@ -48,9 +48,9 @@ class Period:
 
     @property
     def zh_label(self) -> str:
-        """The label as a Chinese page title says it: 2026年第3季度, 2026年7月 …"""
+        """The label as a Chinese page title says it: 2026年第三季度, 2026年7月 …"""
         if self.granularity == "quarter":
-            return f"{self.start.year}年第{(self.start.month - 1) // 3 + 1}季度"
+            return f"{self.start.year}年第{'一二三四'[(self.start.month - 1) // 3]}季度"
         if self.granularity == "month":
             return f"{self.start.year}年{self.start.month}月"
         if self.granularity == "year":
@@ -105,6 +105,15 @@ def last_ended(granularity: Granularity, today: date) -> Period:
 def _month_end(year: int, month: int) -> date:
     following = date(year + month // 12, month % 12 + 1, 1)
     return following - timedelta(days=1)
+
+
+def in_words(label: str) -> str:
+    """A period label as people read it (``2026Q3`` → 2026年第三季度); an unreadable label
+    as it is."""
+    try:
+        return parse_period(label).zh_label
+    except (InvalidPeriod, ValueError):
+        return label
 
 
 def parse_period(label: str) -> Period:

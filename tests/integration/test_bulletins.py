@@ -441,7 +441,7 @@ async def test_html_page_renders_tables_and_charts(
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     html = page.text
-    assert "阿拉善盟2025年第2季度人力资源市场供求信息" in html
+    assert "阿拉善盟2025年第二季度人力资源市场供求信息" in html
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")  # nothing external
     collected = _Collect()
     collected.feed(html)

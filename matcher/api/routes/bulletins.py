@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from starlette.responses import HTMLResponse, Response
@@ -145,7 +146,8 @@ async def page(call: Call[None, None]) -> Response:
     bulletin_id = _checked_id(call.path["bulletin_id"])
     bulletin = await service.get(call.services, bulletin_id)
     later = await service.superseded_by(call.services, [bulletin_id])
-    return HTMLResponse(render(bulletin, superseded_by=later.get(bulletin_id)))
+    zone = ZoneInfo(call.services.settings.timezone)
+    return HTMLResponse(render(bulletin, superseded_by=later.get(bulletin_id), zone=zone))
 
 
 ROUTES = [
