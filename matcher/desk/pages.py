@@ -4,6 +4,7 @@ pages."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from pydantic import ValidationError
@@ -14,7 +15,7 @@ from matcher.consent import service as consent
 from matcher.consent.models import ConsentIn
 from matcher.desk import session
 from matcher.desk.bulletins import latest_bulletins
-from matcher.desk.explain import badges, explain, incentives_of
+from matcher.desk.explain import explain, incentive_badges
 from matcher.desk.render import (
     CANDIDATES_SHOWN,
     Desk,
@@ -24,21 +25,33 @@ from matcher.desk.render import (
     page_context,
     read_form,
     record_id_field,
+    region_name,
     safe_back,
+    scope_options,
     visible_posting,
     with_message,
 )
 from matcher.foundation.paging import Page
 from matcher.foundation.principals import Role
-from matcher.foundation.problems import Forbidden, Unauthorized, ValidationFailed
+from matcher.foundation.problems import Forbidden, NotFound, Unauthorized, ValidationFailed
 from matcher.matching.service import CandidateFilter, matches_for_posting, relevant
 from matcher.postings import service as postings
+from matcher.profiles import service as profiles
+from matcher.records.occupation import CODE_AT
 from matcher.referrals import service as referrals
-from matcher.referrals.models import ReferralAdvance, ReferralCreate, ReferralOut, ReferralStatus
+from matcher.referrals.models import (
+    HireUndo,
+    ReferralAdvance,
+    ReferralCreate,
+    ReferralOut,
+    ReferralStatus,
+)
 from matcher.referrals.service import ReferralFilter
-from matcher.search.models import PostingSearch
+from matcher.search.models import MAX_DEPTH, PostingSearch
 from matcher.search.service import search_postings
 from matcher.services import Services
+from matcher.taxonomy.certificates import catalogue_names
+from matcher.taxonomy.inference import Reading
 from matcher.walkin.service import (
     WalkIn,
     certificate_hint,
@@ -47,6 +60,32 @@ from matcher.walkin.service import (
 )
 
 MAX_TEXT = 200
+PICKS_PER_PAGE = 20
+
+
+def _page_number(raw: str | None) -> int:
+    """A page of a listing: 1 to the deepest the search pages (MAX_DEPTH rows)."""
+    deepest = MAX_DEPTH // PICKS_PER_PAGE
+    if not raw:
+        return 1
+    if not raw.isdigit() or not 1 <= int(raw) <= deepest:
+        raise ValidationFailed("page", [{"field": "page", "message": f"1-{deepest}"}])
+    return int(raw)
+
+
+# What the posting typeahead puts in the box: the title, then the id in brackets.
+_PICKED = re.compile(r"（([A-Za-z0-9][A-Za-z0-9._:-]{0,127})）\s*$")
+
+
+def named_id(text: str) -> str:
+    """The posting id a box names: the text itself, or the id a typeahead pick ends with."""
+    picked = _PICKED.search(text)
+    return picked.group(1) if picked else text
+
+
+def looks_like_id(text: str) -> bool:
+    """Text a clerk typed as an id (a letter-digit code, no Chinese), not as words to search."""
+    return bool(re.fullmatch(r"[A-Za-z0-9._:-]{4,128}", text)) and any(c.isdigit() for c in text)
 
 
 async def _login_form(desk: Desk, request: Request, *, error: str = "") -> Response:
@@ -99,6 +138,10 @@ async def logout(desk: Desk, request: Request, svc: Services) -> Response:
     return response
 
 
+async def not_found(desk: Desk, request: Request, svc: Services) -> Response:
+    return desk.error(request, 404, "找不到这个页面。请从上方的导航进入。")
+
+
 async def home(desk: Desk, request: Request, svc: Services) -> Response:
     return RedirectResponse("/desk/candidates", status_code=303)
 
@@ -117,6 +160,9 @@ async def candidates(desk: Desk, request: Request, svc: Services) -> Response:
         "grade": grade,
         "city": city,
         "relocate": relocate,
+        # Candidates are searched within the office's area: offer only what it covers.
+        "cities": scope_options(svc, principal),
+        "area_label": "地区（本辖区）",
         "back": _here(request),
         "posting": None,
         "picks": [],
@@ -125,11 +171,25 @@ async def candidates(desk: Desk, request: Request, svc: Services) -> Response:
         "took": 0.0,
     }
     if not text:
+        # The area's open postings, newest first, a page at a time.
+        number = _page_number(params.get("page"))
         listing = await search_postings(
-            svc, body=PostingSearch(region_code=office_scope(principal), limit=10)
+            svc,
+            body=PostingSearch(
+                region_code=office_scope(principal),
+                limit=PICKS_PER_PAGE,
+                offset=(number - 1) * PICKS_PER_PAGE,
+            ),
         )
-        return desk.render("candidates.html", **(view | {"picks": listing.results}))
-    posting = await visible_posting(svc, principal, text)
+        pages = max(1, -(-min(listing.total, MAX_DEPTH) // PICKS_PER_PAGE))
+        return desk.render(
+            "candidates.html",
+            **(view | {"picks": listing.results, "page_no": number, "pages": pages}),
+        )
+    posting = await visible_posting(svc, principal, named_id(text))
+    if posting is None and looks_like_id(named_id(text)):
+        # An id that names no posting here: say so, never show other postings in its place.
+        return desk.render("candidates.html", **(view | {"missing_id": named_id(text)}))
     if posting is None:
         found = await search_postings(
             svc, body=PostingSearch(q=text, region_code=office_scope(principal), limit=10)
@@ -165,11 +225,14 @@ async def candidates(desk: Desk, request: Request, svc: Services) -> Response:
         enterprise_id=str(posting.get("enterprise_id") or ""),
         profile_ids=[s.record_id for s in shown],
     )
+    # The office reads the seekers whole: their names on the cards.
+    known = await profiles.names(svc, principal=principal, profile_ids=[s.record_id for s in shown])
     rows = [
         (
             s,
             explain(s),
-            badges(incentives_of(s)),
+            incentive_badges(s, posting),
+            known.get(s.record_id, ""),
             referred.get(s.record_id),
             consents.get(s.record_id),
             s.record_id not in referred
@@ -189,7 +252,11 @@ async def suggest(desk: Desk, request: Request, svc: Services) -> Response:
     found = await search_postings(
         svc, body=PostingSearch(q=text, region_code=office_scope(principal), limit=8)
     )
-    return desk.render("_suggest.html", picks=found.results if text else [])
+    return desk.render(
+        "_suggest.html",
+        picks=found.results if text else [],
+        region_name=lambda code: region_name(svc, code),
+    )
 
 
 async def propose(desk: Desk, request: Request, svc: Services) -> Response:
@@ -209,7 +276,43 @@ async def propose(desk: Desk, request: Request, svc: Services) -> Response:
         raise ValidationFailed.from_pydantic(exc) from None
     _, created = await referrals.create_referral(svc, principal=ctx.principal, body=body)
     back = safe_back(form.get("back", ""), request) or "/desk/referrals"
-    return RedirectResponse(with_message(back, "proposed" if created else "existing"), 303)
+    anchor = f"candidate-{body.profile_id}"
+    return RedirectResponse(with_message(back, "proposed" if created else "existing", anchor), 303)
+
+
+async def confirm_consent(desk: Desk, request: Request, svc: Services) -> Response:
+    """The step before consent is recorded: who sees what, and the clerk's attestation that
+    the seeker is present and agrees. Releasing contact details is never one click."""
+    ctx = await page_context(request, svc, "candidates")
+    params = dict(request.query_params)
+    posting_id, profile_id = (
+        record_id_field(params, "posting_id"),
+        record_id_field(params, "profile_id"),
+    )
+    posting = await visible_posting(svc, ctx.principal, posting_id)
+    if posting is None:
+        raise NotFound(f"No posting {posting_id}")
+    seeker = await profiles.get_profile(svc, principal=ctx.principal, profile_id=profile_id)
+    back = safe_back(params.get("back", ""), request) or f"/desk/candidates?posting={posting_id}"
+    enterprise = posting.get("enterprise_name") or "招聘单位"
+    return desk.render(
+        "confirm.html",
+        **ctx.template_vars(),
+        heading="登记求职者当面同意联系",
+        what=f"求职者：{seeker.title}（档案 {profile_id}）",
+        facts=[
+            f"岗位：{posting.get('title')} · {enterprise}（岗位编号 {posting_id}）",
+            f"登记后，{enterprise}可以看到该求职者的联系方式（电话、邮箱），仅用于这个岗位的招聘联系。",
+            "求职者以后可以撤回同意。",
+        ],
+        warning="只有求职者本人在场、明确表示同意时才登记。推荐（“推荐此人”）不需要这一步。",
+        attest="求职者本人在场，已当面同意把联系方式提供给该单位",
+        note_hint="可选，如：本人当面口头同意",
+        button="确认登记同意",
+        action="/desk/consents",
+        hidden=[("posting_id", posting_id), ("profile_id", profile_id)],
+        back=back,
+    )
 
 
 async def record_consent(desk: Desk, request: Request, svc: Services) -> Response:
@@ -218,15 +321,19 @@ async def record_consent(desk: Desk, request: Request, svc: Services) -> Respons
     ctx = await page_context(request, svc, "candidates")
     form = await read_form(request)
     session.check_csrf(request, form.get("csrf", ""))
+    if form.get("in_person") != "1":
+        raise ValidationFailed(
+            "Consent not attested",
+            [{"field": "in_person", "message": "须勾选“求职者本人在场，已当面同意”"}],
+        )
     try:
         body = ConsentIn(posting_id=form.get("posting_id", ""), note=form.get("note", ""))
     except ValidationError as exc:
         raise ValidationFailed.from_pydantic(exc) from None
-    await consent.record_in_person(
-        svc, principal=ctx.principal, profile_id=record_id_field(form, "profile_id"), body=body
-    )
+    profile_id = record_id_field(form, "profile_id")
+    await consent.record_in_person(svc, principal=ctx.principal, profile_id=profile_id, body=body)
     back = safe_back(form.get("back", ""), request) or "/desk/candidates"
-    return RedirectResponse(with_message(back, "consented"), 303)
+    return RedirectResponse(with_message(back, "consented", f"candidate-{profile_id}"), 303)
 
 
 async def confirm_occupation(desk: Desk, request: Request, svc: Services) -> Response:
@@ -286,7 +393,53 @@ async def board(desk: Desk, request: Request, svc: Services) -> Response:
         period=period or "",
         everyone=everyone,
         places=places,
+        now=svc.clock.now(),
         back=_here(request),
+    )
+
+
+async def undo_hire(desk: Desk, request: Request, svc: Services) -> Response:
+    """Take back a hire recorded by mistake (within the window the board shows)."""
+    ctx = await page_context(request, svc, "referrals")
+    form = await read_form(request)
+    session.check_csrf(request, form.get("csrf", ""))
+    try:
+        body = HireUndo.model_validate({"staff": ctx.staff, "note": form.get("note", "")})
+    except ValidationError as exc:
+        raise ValidationFailed.from_pydantic(exc) from None
+    await referrals.undo_hire(
+        svc, principal=ctx.principal, referral_id=request.path_params["referral_id"], body=body
+    )
+    back = safe_back(form.get("back", ""), request) or "/desk/referrals"
+    anchor = f"referral-{request.path_params['referral_id']}"
+    return RedirectResponse(with_message(back, "undone", anchor), status_code=303)
+
+
+async def confirm_hire(desk: Desk, request: Request, svc: Services) -> Response:
+    """The step before a referral is marked hired: it takes one of the posting's places."""
+    ctx = await page_context(request, svc, "referrals")
+    referral_id = request.path_params["referral_id"]
+    found = await referrals.get_referral(svc, principal=ctx.principal, referral_id=referral_id)
+    left = (await referrals.places_left(svc, [found.posting_id])).get(found.posting_id)
+    places = f"剩余名额 {left[0]} / {left[1]} 人，确认后减少 1 个" if left else "名额不详"
+    back = safe_back(request.query_params.get("back", ""), request) or "/desk/referrals"
+    return desk.render(
+        "confirm.html",
+        **ctx.template_vars(),
+        heading="确认录用",
+        what=f"求职者：{found.profile_title}（档案 {found.profile_id}）",
+        facts=[
+            f"岗位：{found.posting_title} · {found.enterprise_name}（岗位编号 {found.posting_id}）",
+            places,
+            "请在用人单位确认录用后再登记。",
+        ],
+        warning="录用会占用该岗位的一个名额；名额用完后岗位不再参与匹配。",
+        attest="",
+        note_hint="可选，如：入职日期、单位联系人",
+        button="确认录用",
+        action=f"/desk/referrals/{referral_id}/status",
+        hidden=[("status", ReferralStatus.HIRED.value)],
+        back=back,
     )
 
 
@@ -294,6 +447,11 @@ async def advance(desk: Desk, request: Request, svc: Services) -> Response:
     ctx = await page_context(request, svc, "referrals")
     form = await read_form(request)
     session.check_csrf(request, form.get("csrf", ""))
+    if form.get("status") == ReferralStatus.HIRED.value and form.get("confirmed") != "1":
+        raise ValidationFailed(
+            "Hire not confirmed",
+            [{"field": "confirmed", "message": "录用须在确认页确认"}],
+        )
     try:
         body = ReferralAdvance.model_validate(
             {"status": form.get("status", ""), "staff": ctx.staff, "note": form.get("note", "")}
@@ -304,7 +462,9 @@ async def advance(desk: Desk, request: Request, svc: Services) -> Response:
         svc, principal=ctx.principal, referral_id=request.path_params["referral_id"], body=body
     )
     back = safe_back(form.get("back", ""), request) or "/desk/referrals"
-    return RedirectResponse(with_message(back, "advanced"), status_code=303)
+    done = "hired" if body.status is ReferralStatus.HIRED else "advanced"
+    anchor = f"referral-{request.path_params['referral_id']}"
+    return RedirectResponse(with_message(back, done, anchor), status_code=303)
 
 
 async def walkin(desk: Desk, request: Request, svc: Services) -> Response:
@@ -314,18 +474,21 @@ async def walkin(desk: Desk, request: Request, svc: Services) -> Response:
     text = params.get("q", "").strip()
     if len(text) > MAX_TEXT:
         raise ValidationFailed("q", [{"field": "q", "message": f"at most {MAX_TEXT}"}])
+    no_grade = params.get("grade") == "0"  # the worker holds no grade certificate
     person = WalkIn(
         text=text,
-        grade=grade_param(params.get("grade")),
+        grade=None if no_grade else grade_param(params.get("grade")),
+        no_grade=no_grade,
         city=city_param(svc, params.get("city")),
         certificates=parse_certificates(params.get("certs", "")[:1000]),
         willing_to_relocate=params.get("relocate") == "1",
     )
     rows: list[object] = []
     total = 0
+    read: list[Reading] = []
     if text:
-        scored, total = await postings_for_walkin(svc, walkin=person)
-        rows = [(s, explain(s), badges(incentives_of(s))) for s in scored]
+        scored, total, read = await postings_for_walkin(svc, walkin=person)
+        rows = [(s, explain(s), incentive_badges(s)) for s in scored]
     return desk.render(
         "walkin.html",
         **ctx.template_vars(),
@@ -334,6 +497,9 @@ async def walkin(desk: Desk, request: Request, svc: Services) -> Response:
         rows=rows,
         total=total,
         hint=certificate_hint(person) if text else False,
+        catalogue=catalogue_names(),
+        read=[r for r in read[:3] if r.p >= 0.1] or read[:1],  # unlikely readings: noise
+        code_at=CODE_AT,
     )
 
 

@@ -56,8 +56,13 @@ MESSAGES = {
     "consented": "已登记求职者现场同意：该岗位的招聘单位现在可以看到其联系方式"
     "（此操作已记入审计日志）。",
     "occupation": "岗位职业已确认，候选人已按确认的职业重新匹配。",
+    "hired": "已登记录用，占用了该岗位的一个名额。登记有误时，30分钟内可点“撤销录用”。",
+    "undone": "已撤销录用：推荐回到上一步，名额已退回岗位。",
 }
 FIELD_NAMES = {
+    "in_person": "求职者本人当面同意（须勾选确认）",
+    "confirmed": "录用确认（须在确认页确认）",
+    "page": "页码",
     "occupation_code": "岗位职业（名称或编码未找到）",
     "posting_id": "岗位",
     "profile_id": "求职者",
@@ -155,7 +160,17 @@ class Desk:
 
     def error(self, request: Request, status: int, message: str) -> HTMLResponse:
         back = safe_back(request.headers.get("referer", ""), request) or "/desk/candidates"
-        return self.render("error.html", status=status, error_message=message, back=back, nav=None)
+        # The navigation stays for a signed-in clerk (its links only: reading the session
+        # again could fail for the same reason as the page).
+        signed_in = bool(request.cookies.get(session.TOKEN_COOKIE))
+        return self.render(
+            "error.html",
+            status=status,
+            error_message=message,
+            back=back,
+            nav=None,
+            links_only=signed_in,
+        )
 
 
 # Pages hold personal data: never cached, never framed, nothing loaded from elsewhere.
@@ -205,9 +220,11 @@ def safe_back(url: str, request: Request) -> str | None:
     return None
 
 
-def with_message(path: str, code: str) -> str:
-    path = re.sub(r"([?&])msg=[a-z]+&?", r"\1", path).rstrip("?&")
-    return f"{path}{'&' if '?' in path else '?'}msg={code}"
+def with_message(path: str, code: str, anchor: str = "") -> str:
+    """Where to go back after a post: the page with its message, scrolled to the card or row
+    acted on (``anchor``), so the clerk does not lose their place."""
+    path = re.sub(r"([?&])msg=[a-z]+&?", r"\1", path.split("#")[0]).rstrip("?&")
+    return f"{path}{'&' if '?' in path else '?'}msg={code}" + (f"#{anchor}" if anchor else "")
 
 
 def grade_param(raw: str | None) -> SkillGrade | None:
@@ -237,6 +254,21 @@ def region_name(svc: Services, code: str | None) -> str:
         regions.get(region.parent_code) if region.level == "county" and region.parent_code else None
     )
     return f"{city.name}{region.name}" if city else region.name
+
+
+def scope_options(svc: Services, principal: Principal) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Areas to narrow a search of the office's own area by: a league-city office gets its
+    city and the 旗县区 within it; a province office its league-cities; an admin every one."""
+    regions = svc.taxonomy.regions
+    own = regions.get(principal.region_code) if principal.region_code else None
+    if own is not None and own.level in ("city", "county"):
+        city = own if own.level == "city" else regions.get(own.parent_code or "")
+        if city is not None:
+            counties = [(c.code, c.name) for c in regions.children(city.code)]
+            if own.level == "county":
+                counties = [(own.code, own.name)]
+            return [(city.name, [(city.code, f"{city.name}（全市）"), *counties])]
+    return city_options(svc, principal)
 
 
 def city_options(svc: Services, principal: Principal) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -32,9 +32,16 @@ def desk_mount(timezone: str) -> Mount:
         Route("/referrals", desk.page(pages.board), methods=["GET"]),
         Route("/referrals", desk.page(pages.propose), methods=["POST"]),
         Route("/referrals/{referral_id}/status", desk.page(pages.advance), methods=["POST"]),
+        Route("/referrals/{referral_id}/undo-hire", desk.page(pages.undo_hire), methods=["POST"]),
         Route("/consents", desk.page(pages.record_consent), methods=["POST"]),
+        Route("/consents/confirm", desk.page(pages.confirm_consent), methods=["GET"]),
+        Route(
+            "/referrals/{referral_id}/confirm-hire", desk.page(pages.confirm_hire), methods=["GET"]
+        ),
         Route("/walkin", desk.page(pages.walkin), methods=["GET"]),
         Route("/bulletins", desk.page(pages.bulletins), methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="desk-static"),
+        # Any other path under /desk: a Chinese page with the navigation, not the API's JSON.
+        Route("/{rest:path}", desk.page(pages.not_found), methods=["GET", "POST"]),
     ]
     return Mount("/desk", routes=routes)

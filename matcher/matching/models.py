@@ -139,7 +139,10 @@ def explanation(scored: Scored, weights: dict[str, float], view: View = View.FUL
             )
             for name, feat in scored.features.items()
         },
-        rules=[RuleOut(**vars(r)) for r in scored.rules],
+        rules=[
+            RuleOut(rule=r.rule, passed=r.passed, detail=r.detail, next_step=r.next_step)
+            for r in scored.rules
+        ],
         gaps=[GapOut(**vars(g)) for g in scored.gaps],
         retrieval_ranks=dict(scored.ranks),
     )

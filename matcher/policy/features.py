@@ -25,6 +25,9 @@ Doc = Mapping[str, Any]
 class Feature:
     value: float
     detail: str  # Chinese, shown to seekers and desk staff
+    # Whether the detail may be said as a reason for the match: a neutral default ("the
+    # posting names no grade") or a shortfall ("expects more than the posting pays") is not.
+    reason: bool = True
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def occupation(fit: OccupationFit, catalog: OccupationCatalog) -> Feature:
 def grade(posting: Doc, profile: Doc) -> Feature:
     required, level = posting.get("required_level"), profile.get("effective_level")
     if not required:
-        return Feature(0.8, "岗位未要求技能等级")
+        return Feature(0.8, "岗位未要求技能等级", reason=False)
     if level is None:
         return Feature(0.0, "无技能等级")
     above = int(required) - int(level)
@@ -55,7 +58,7 @@ def grade(posting: Doc, profile: Doc) -> Feature:
 def certificates(posting: Doc, profile: Doc, day: date) -> tuple[Feature, list[Gap]]:
     preferred = [r for r in posting.get("required_certificates", []) if not is_hard(r)]
     if not preferred:
-        return Feature(1.0, "无额外证书要求"), []
+        return Feature(1.0, "岗位未列加分证书", reason=False), []
     held = set(valid_cert_keys(profile, day))
     missing = [r for r in preferred if (r.get("key") or certificate_key(r["name"])) not in held]
     gaps = [
@@ -85,10 +88,10 @@ def wage(posting: Doc, profile: Doc) -> tuple[Feature, list[Gap]]:
     low, high = posting.get("wage_min"), posting.get("wage_max")
     expected = profile.get("expected_monthly_wage")
     if expected is None:
-        return Feature(0.8, "未填写期望月薪"), []
+        return Feature(0.8, "未填写期望月薪", reason=False), []
     if low is None and high is None:
         # No pay stated is not punished to zero: the desk can ask.
-        return Feature(0.6, "岗位未标明薪资"), []
+        return Feature(0.6, "岗位未标明薪资", reason=False), []
     top = int(high if high is not None else low or 0)
     if expected <= top:
         return Feature(1.0, "期望月薪在岗位薪资范围内"), []
@@ -98,7 +101,7 @@ def wage(posting: Doc, profile: Doc) -> tuple[Feature, list[Gap]]:
         f"期望月薪{expected}元高于岗位上限{top}元",
         "可与用人单位协商，或关注薪资更高的同类岗位",
     )
-    return Feature(max(1.0 - 2 * over, 0.0), f"期望月薪高于上限{over:.0%}"), [gap]
+    return Feature(max(1.0 - 2 * over, 0.0), f"期望月薪高于岗位上限{over:.0%}", reason=False), [gap]
 
 
 def location(posting: Doc, profile: Doc, regions: RegionCatalog) -> Feature:

@@ -149,7 +149,7 @@ def score_pair(
     cert_feature, cert_gaps = f.certificates(posting, profile, day)
     wage_feature, wage_gaps = f.wage(posting, profile)
     feats = {
-        "retrieval": f.Feature(retrieval, "关键词与语义检索综合排名"),
+        "retrieval": f.Feature(retrieval, "岗位内容与求职者情况的用词、含义相近"),
         "occupation": f.occupation(trade, context.occupations),
         "grade": f.grade(posting, profile),
         "certificates": cert_feature,

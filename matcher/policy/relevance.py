@@ -141,13 +141,16 @@ def summary(fit_: OccupationFit, catalog: OccupationCatalog) -> str:
     """The tier in a sentence a clerk or a seeker reads: which trade the posting asks for,
     which the seeker has, and why they fit or not."""
     if not fit_.known:
-        return "不对口：职业无法判断，不能确认是否对口"
+        return "未能判断职业，不能确认是否对口"
     wanted, held = _reading(fit_, catalog), f"“{_name(fit_.profile_code, catalog)}”"
     if fit_.tier is Tier.FIT:
         return f"对口：岗位招{wanted}，求职者的职业相同"
     if fit_.tier is Tier.RELATED:
         group = _group_name(str(fit_.posting_code), 3, catalog)
         return f"相近：岗位招{wanted}，求职者是{held}，同属“{group}”一类"
+    if fit_.posting_code == fit_.profile_code:
+        # The same trade read on both sides, but too unsure a reading to call it a fit.
+        return f"未能确认对口：岗位招{wanted}，求职者可能也是{held}，但把握不足，请核实"
     return f"不对口：岗位招{wanted}，求职者是{held}"
 
 

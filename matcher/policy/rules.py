@@ -33,6 +33,9 @@ class RuleResult:
     passed: bool
     detail: str  # Chinese, for the seeker or the desk
     next_step: str | None = None
+    # Not yet checkable: what the rule needs was not given (a walk-in's grade not yet entered).
+    # Neither passed nor failed; staff verify it before they refer.
+    pending: bool = False
 
 
 def check(
@@ -70,7 +73,7 @@ def check(
             RuleResult(
                 "employment_access",
                 passed,
-                f"就业准入职业：须持有效的{rule.all_names}",
+                f"就业准入职业：须持有效的{rule.in_words}",
                 None if passed else rule.how_to_obtain,
             )
         )

@@ -210,6 +210,21 @@ async def _candidate(
     return to_out(stored, View.CONSENTED if released else View.CANDIDATE)
 
 
+async def names(svc: Services, *, principal: Principal, profile_ids: list[str]) -> dict[str, str]:
+    """The seekers' names, for staff who may read those profiles whole (an office of their
+    region, an admin): id → name; profiles the principal may not read are left out."""
+    if principal.role is Role.ENTERPRISE:
+        return {}
+    found = await svc.store.profiles.get_many(
+        profile_ids, fields=["contact.name", "region_code", "owner_id"]
+    )
+    return {
+        pid: str((doc.get("contact") or {}).get("name") or "")
+        for pid, doc in found.items()
+        if may_read_profile(principal, doc, svc.taxonomy.regions)
+    }
+
+
 async def delete_profile(svc: Services, *, principal: Principal, profile_id: str) -> None:
     """Remove the profile from every index at once; it can never match again."""
     stored = await svc.store.profiles.get(profile_id)

@@ -70,6 +70,42 @@ _OPERATION_CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
+# What workers call their certificates at the desk, and the official item each one means.
+EVERYDAY_NAMES: Final[dict[str, str]] = {
+    "电焊证": "熔化焊接与热切割作业",
+    "焊工证": "熔化焊接与热切割作业",
+    "气焊证": "熔化焊接与热切割作业",
+    "电工证": "低压电工作业",
+    "低压电工证": "低压电工作业",
+    "高压电工证": "高压电工作业",
+    "登高证": "登高架设作业",
+    "高空作业证": "高处安装、维护、拆除作业",
+    "叉车证": "叉车司机（N1）",
+    "吊车证": "起重机司机（Q2）",
+    "天车证": "起重机司机（Q2）",
+    "行车证": "起重机司机（Q2）",
+    "塔吊证": "起重机司机（Q2）",
+    "司索证": "起重机指挥（Q1）",
+    "锅炉证": "工业锅炉司炉（G1）",
+    "司炉证": "工业锅炉司炉（G1）",
+    "制冷证": "制冷与空调设备运行操作作业",
+}
+
+
+def official_name(name: str) -> str:
+    """The official certificate item a name means: an everyday name (电焊证, 叉车证) as the
+    catalogue writes it; any other name as it is."""
+    plain = unicodedata.normalize("NFKC", name).strip()
+    return EVERYDAY_NAMES.get(plain, plain)
+
+
+def catalogue_names() -> list[str]:
+    """Every certificate item the hard rules know by name, for a pick list."""
+    items = [item for group in _OPERATION_CATEGORIES.values() for item in group]
+    items += [f"{name}（{code}）" for code, name in _EQUIPMENT_ITEMS.items()]
+    return sorted(dict.fromkeys(items))
+
+
 def _plain_key(name: str) -> str:
     text = unicodedata.normalize("NFKC", name).lower()
     return _NOISE.sub("", text) or text

@@ -43,6 +43,11 @@ _CODE = re.compile(r"\d-\d\d-\d\d-\d\d")
 _MARKER = re.compile(r"(?<=[\u4e00-\u9fff）)])(L/S|L|S)$")
 
 CERTIFICATE_TYPES: Final = frozenset({"special_operation", "special_equipment", "skill_level"})
+CERTIFICATE_DOCUMENTS: Final = {
+    "special_operation": "《特种作业操作证》",
+    "special_equipment": "《特种设备安全管理和作业人员证》",
+    "skill_level": "职业资格或职业技能等级证书",
+}
 
 
 class CatalogError(ValueError):
@@ -108,6 +113,13 @@ class AccessRule:
     def all_names(self) -> str:
         """The certificate(s) that meet the rule, for people: "起重机司机（Q2）或叉车司机（N1）"."""
         return "或".join((self.certificate_name, *self.accepted_names))
+
+    @property
+    def in_words(self) -> str:
+        """The document and its item, as a clerk says it: "《特种作业操作证》（熔化焊接与热切割
+        作业）"."""
+        document = CERTIFICATE_DOCUMENTS.get(self.certificate_type, "证书")
+        return f"{document}（{self.all_names}）"
 
 
 def _split_name(raw: str) -> tuple[str, frozenset[str]]:

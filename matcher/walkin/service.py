@@ -11,23 +11,25 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from indexes.documents import ProfileDoc
 from matcher.foundation.text import segment
+from matcher.incentives.service import in_force_policies
 from matcher.matching.service import pair_context
+from matcher.policy.incentives import grants as incentive_grants
 from matcher.policy.ranking import Scored, occupation_fit, score_pair
 from matcher.policy.relevance import summary
-from matcher.policy.rules import check
+from matcher.policy.rules import RuleResult, check
 from matcher.records.occupation import CODE_AT
 from matcher.records.prepare import infer_occupations
 from matcher.search.models import PostingSearch
 from matcher.search.service import search_postings
 from matcher.services import Services
-from matcher.taxonomy.certificates import certificate_key, permits
+from matcher.taxonomy.certificates import certificate_key, official_name, permits
 from matcher.taxonomy.grades import SkillGrade
-from matcher.taxonomy.inference import RecordText
+from matcher.taxonomy.inference import Reading, RecordText
 
 MAX_CERTIFICATES = 10
 _SPLIT = re.compile(r"[,，、;；\n]+")
@@ -42,11 +44,25 @@ class WalkIn:
     city: str | None = None
     certificates: list[str] = field(default_factory=list)
     willing_to_relocate: bool = False
+    # The grade is None either because staff did not enter it (to be verified: the grade rule
+    # is pending, not failed) or because the worker holds none (``no_grade``: it fails).
+    no_grade: bool = False
+
+
+def _to_verify(rule: RuleResult) -> RuleResult:
+    return replace(
+        rule,
+        detail=f"{rule.detail}（求职者等级未填写，推荐前请核验其职业技能等级证书）",
+        next_step=None,
+        pending=True,
+    )
 
 
 def parse_certificates(raw: str) -> list[str]:
+    """The certificates staff entered, everyday names read as the official items they mean
+    (电焊证 → 熔化焊接与热切割作业)."""
     names = [n.strip() for n in _SPLIT.split(raw) if n.strip()]
-    return [n[:100] for n in names[:MAX_CERTIFICATES]]
+    return [official_name(n[:100]) for n in names[:MAX_CERTIFICATES]]
 
 
 def certificate_hint(walkin: WalkIn) -> bool:
@@ -88,11 +104,12 @@ def transient_profile(svc: Services, walkin: WalkIn, occupation_codes: list[str]
 
 async def postings_for_walkin(
     svc: Services, *, walkin: WalkIn, limit: int = 20
-) -> tuple[list[Scored], int]:
-    """Matching postings (search order) each with its hard-rule checks and gaps."""
+) -> tuple[list[Scored], int, list[Reading]]:
+    """Matching postings (search order) each with its hard-rule checks and gaps, the total,
+    and the occupations read from the worker's words (best first)."""
+    # No grade filter: a posting above the worker's grade is shown with the grade as a gap.
     body = PostingSearch(
         q=walkin.text[:200],
-        grade=walkin.grade,
         region_code=walkin.city if walkin.city and not walkin.willing_to_relocate else None,
         limit=limit,
     )
@@ -103,25 +120,33 @@ async def postings_for_walkin(
     )
     read = readings[0] if readings else []
     codes = [read[0].code] if read and read[0].p >= CODE_AT else []
+    # The worker is at the desk and the page shows the clerk what was read (to correct in the
+    # worker's words when wrong): the reading counts as the worker's stated trade.
     profile = transient_profile(svc, walkin, codes)
-    profile["occupation_candidates"] = [{"code": r.code, "name": r.name, "p": r.p} for r in read]
     ids = [hit.posting_id for hit in found.results]
     sources: Mapping[str, Any] = await svc.store.postings.get_many(
         ids, exclude=["embedding", "search_text", "title_tokens"]
     )
-    context = pair_context(svc)
+    # The incentives the worker would receive, pair by pair, as the API computes them.
+    context = pair_context(svc, await in_force_policies(svc))
     scored = []
     for hit in found.results:
         posting = sources.get(hit.posting_id)
         if posting is None:
             continue
+        granted = incentive_grants(
+            context.policies, posting, profile, day=context.day, regions=context.regions
+        )
         score, feats, contributions, gaps = score_pair(
             posting,
             profile,
             retrieval=hit.score if hit.score is not None else 0.0,
             context=context,
+            grants=granted,
         )
         rules = check(posting, profile, context.day, svc.taxonomy.occupations)
+        if walkin.grade is None and not walkin.no_grade:
+            rules = [_to_verify(r) if r.rule == "grade" and not r.passed else r for r in rules]
         trade = occupation_fit(posting, profile)
         scored.append(
             Scored(
@@ -132,8 +157,9 @@ async def postings_for_walkin(
                 gaps,
                 rules,
                 posting,
+                grants=granted,
                 fit=trade,
                 summary=summary(trade, svc.taxonomy.occupations),
             )
         )
-    return scored, found.total
+    return scored, found.total, read

@@ -45,6 +45,12 @@ async def sign_in(app_client: httpx.AsyncClient, token: str, staff: str = "王�
     assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
 
 
+def card_of(html: str, attribute: str, record_id: str) -> str:
+    """One result card of a desk page (cards hold lists of their own: cut at the next card)."""
+    after = html.split(f'{attribute}="{record_id}"')[1]
+    return after.split('class="card result"')[0].split("</ol>")[0]
+
+
 async def new_client(client: httpx.AsyncClient) -> httpx.AsyncClient:
     """A client with its own cookie jar on the same app."""
     return httpx.AsyncClient(transport=client._transport, base_url="http://matcher.test")
@@ -116,6 +122,22 @@ async def test_flows_without_javascript(
         page = await desk.get("/desk/candidates", params={"posting": posting_id})
         assert profile_id in page.text
         assert "已核对" in page.text
+        # The card carries what the clerk acts on: the name (the office reads it whole), the
+        # certificates with their expiry, skills, expected wage; the score has its scale.
+        card = card_of(page.text, "data-profile", profile_id)
+        for seen in (
+            "王建国",
+            "熔化焊接与热切割作业（有效至",
+            "氩弧焊",
+            "期望月薪 9000 元",
+            "满分 100",
+        ):
+            assert seen in card, seen
+        assert "13800000001" not in card  # the phone is not on the card
+        # The area filter offers what the 包头 office covers: its city and 旗县区, no other.
+        assert "包头市（全市）" in page.text
+        assert "昆都仑区" in page.text
+        assert "呼和浩特市" not in page.text
         assert "剩余名额" in page.text
         csrf = csrf_of(page.text)
         # Consent given in person at the desk releases the contact details to the posting's
@@ -123,9 +145,28 @@ async def test_flows_without_javascript(
         ent = await make_token(Role.ENTERPRISE, "ent-1")
         as_candidate = f"/v1/profiles/{profile_id}?posting_id={posting_id}"
         assert "13800000001" not in (await client.get(as_candidate, headers=ent)).text
-        consent_form = {"posting_id": posting_id, "profile_id": profile_id, "note": "窗口当面"}
+        consent_form = {
+            "posting_id": posting_id,
+            "profile_id": profile_id,
+            "note": "窗口当面",
+            "in_person": "1",
+        }
         forged_consent = await desk.post("/desk/consents", data={**consent_form, "csrf": "x"})
         assert forged_consent.status_code == 403
+        # Releasing contact details is never one click: the card leads to a confirmation
+        # page, and a post without the clerk's attestation that the seeker is present fails.
+        assert "登记当面同意联系…" in page.text
+        confirm = await desk.get(
+            "/desk/consents/confirm", params={"posting_id": posting_id, "profile_id": profile_id}
+        )
+        assert confirm.status_code == 200
+        assert "求职者本人在场，已当面同意" in confirm.text
+        assert "联系方式（电话、邮箱）" in confirm.text
+        unattested = await desk.post(
+            "/desk/consents", data={**consent_form, "in_person": "", "csrf": csrf}
+        )
+        assert unattested.status_code == 422
+        assert "须勾选" in unattested.text
         assert "13800000001" not in (await client.get(as_candidate, headers=ent)).text
         consented = await desk.post(
             "/desk/consents",
@@ -133,6 +174,8 @@ async def test_flows_without_javascript(
         )
         assert consented.status_code == 303
         assert "msg=consented" in consented.headers["location"]
+        # Back at the card acted on, not the top of the page.
+        assert consented.headers["location"].endswith(f"#candidate-{profile_id}")
         assert "13800000001" in (await client.get(as_candidate, headers=ent)).text
         again = await desk.get("/desk/candidates", params={"posting": posting_id})
         assert "求职者已同意该单位联系" in again.text
@@ -158,8 +201,14 @@ async def test_flows_without_javascript(
         assert "王经办" in board.text
         rid = re.search(r'data-referral="([^"]+)"', board.text)
         assert rid
-        bad = await desk.post(
+        unconfirmed = await desk.post(
             f"/desk/referrals/{rid.group(1)}/status", data={"status": "hired", "csrf": csrf}
+        )
+        assert unconfirmed.status_code == 422
+        assert "须在确认页确认" in unconfirmed.text
+        bad = await desk.post(
+            f"/desk/referrals/{rid.group(1)}/status",
+            data={"status": "hired", "csrf": csrf, "confirmed": "1"},
         )
         assert bad.status_code == 409
         assert "不能从“已推荐”改为“已录用”" in bad.text
@@ -169,6 +218,46 @@ async def test_flows_without_javascript(
         )
         assert walkin.status_code == 200
         assert "请核验证书原件" in walkin.text
+        # The worker's grade not entered: the grade is to be verified, not failed, and a
+        # higher grade than the worker's is shown as a gap, not hidden.
+        unknown_grade = await desk.get(
+            "/desk/walkin", params={"q": "干了十年电焊", "city": "150200"}
+        )
+        assert posting_id in unknown_grade.text
+        assert "？待核实" in unknown_grade.text
+        assert "求职者等级未填写" in unknown_grade.text
+        junior = await desk.get(
+            "/desk/walkin", params={"q": "干了十年电焊", "city": "150200", "grade": "5"}
+        )
+        assert posting_id in junior.text
+        assert "职业技能等级认定" in junior.text
+        # The area's postings, newest first, in pages; a page out of range is a clear 422.
+        listing = await desk.get("/desk/candidates")
+        assert "本辖区的有效岗位" in listing.text
+        assert posting_id in listing.text
+        assert (await desk.get("/desk/candidates", params={"page": "99"})).status_code == 422
+        assert (await desk.get("/desk/candidates", params={"page": "x"})).status_code == 422
+        # An everyday certificate name is read as the official item, shown for the clerk to
+        # confirm, and meets the welding posting's access rule.
+        everyday = await desk.get(
+            "/desk/walkin",
+            params={"q": "干了十年电焊", "city": "150200", "grade": "3", "certs": "电焊证"},
+        )
+        assert "按以下证书核对：熔化焊接与热切割作业" in everyday.text
+        result = card_of(everyday.text, "data-posting", posting_id)
+        assert (
+            "✔ 符合：就业准入职业：须持有效的《特种作业操作证》（熔化焊接与热切割作业）" in result
+        )
+        # An unknown desk path is a Chinese page that keeps the navigation, not JSON.
+        nowhere = await desk.get("/desk/no-such-page")
+        assert nowhere.status_code == 404
+        assert nowhere.headers["content-type"].startswith("text/html")
+        assert "找不到这个页面" in nowhere.text
+        assert 'aria-label="主导航"' in nowhere.text
+        # An id that names no posting of the office's area says so, and lists nothing else.
+        missing = await desk.get("/desk/candidates", params={"posting": "post-0000-none"})
+        assert "该岗位不存在或不在本辖区" in missing.text
+        assert 'class="picks"' not in missing.text
         bad_grade = await desk.get("/desk/walkin", params={"q": "电焊", "grade": "9"})
         assert bad_grade.status_code == 422
         assert "填写的内容有误" in bad_grade.text
@@ -358,7 +447,7 @@ async def test_bad_forms_are_chinese_400_pages_and_null_origins_are_refused(
         await sign_in(desk, admin_headers["Authorization"].split()[1])
         page = await desk.get("/desk/candidates", params={"posting": posting_id})
         csrf = csrf_of(page.text)
-        form = {"posting_id": posting_id, "profile_id": profile_id, "csrf": csrf}
+        form = {"posting_id": posting_id, "profile_id": profile_id, "csrf": csrf, "in_person": "1"}
         no_profile = await desk.post("/desk/consents", data={**form, "profile_id": ""})
         assert no_profile.status_code == 422
         assert "填写的内容有误" in no_profile.text

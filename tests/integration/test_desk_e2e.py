@@ -170,10 +170,12 @@ async def test_desk_end_to_end(
     # Typeahead (htmx, vendored): typing part of the title offers the posting.
     # (The title's unique tail: other tests leave many welding postings in the same index.)
     await page.get_by_label("岗位（编号或名称）").press_sequentially(f"压力容器焊工{TAG}", delay=30)
-    await expect(page.locator(f'#posting-options option[value="{posting_id}"]')).to_have_count(
-        1, timeout=10_000
-    )
-    await page.get_by_label("岗位（编号或名称）").fill(posting_id)
+    # The pick puts the title in the box, with the id in brackets, not the bare id.
+    option = page.locator(f'#posting-options option[value$="（{posting_id}）"]')
+    await expect(option).to_have_count(1, timeout=10_000)
+    picked = await option.get_attribute("value")
+    assert picked == f"压力容器焊工{TAG}（{posting_id}）"
+    await page.get_by_label("岗位（编号或名称）").fill(picked)
     await page.get_by_role("button", name="查找人才").click()
     card = page.locator(f'li[data-profile="{profile_id}"]')
     await expect(card).to_be_visible()
@@ -183,7 +185,12 @@ async def test_desk_end_to_end(
     await expect(card).to_contain_text("已核对的硬性条件")
     await shot(page, "candidates")
 
-    await card.get_by_role("button", name="登记现场同意联系").click()
+    # Releasing contact details is a separate, confirmed step with the clerk's attestation.
+    await card.get_by_role("button", name="登记当面同意联系…").click()
+    await expect(page.get_by_role("heading", name="登记求职者当面同意联系")).to_be_visible()
+    await shot(page, "consent-confirm")
+    await page.get_by_label("求职者本人在场，已当面同意把联系方式提供给该单位").check()
+    await page.get_by_role("button", name="确认登记同意").click()
     await expect(page.get_by_role("status")).to_contain_text("已登记求职者现场同意")
     card = page.locator(f'li[data-profile="{profile_id}"]')
     await expect(card).to_contain_text("求职者已同意该单位联系")
@@ -196,11 +203,31 @@ async def test_desk_end_to_end(
     await page.get_by_role("navigation", name="主导航").get_by_role("link", name="推荐台账").click()
     row = page.locator("tr", has_text=profile_id)
     await expect(row).to_contain_text("已推荐")
-    for step in ("已联系", "已面试", "已录用"):
+    for step in ("已联系", "已面试"):
         await row.get_by_role("button", name=f"标记为{step}").click()
         await expect(page.get_by_role("status")).to_contain_text("推荐状态已更新")
         await expect(row.locator(".tag")).to_have_text(step)
+
+    async def hire(note: str) -> None:  # takes a place: a confirmation page first
+        await row.get_by_role("button", name="标记为已录用…").click()
+        await expect(page.get_by_role("heading", name="确认录用")).to_be_visible()
+        await expect(page.locator("main")).to_contain_text("剩余名额 2 / 2 人")
+        await shot(page, "hire-confirm")
+        await page.get_by_label("备注（可选，如：入职日期、单位联系人）").fill(note)
+        await page.get_by_role("button", name="确认录用").click()
+        await expect(page.get_by_role("status")).to_contain_text("已登记录用")
+        await expect(row.locator(".tag")).to_have_text("已录用")
+
+    await hire("点错了")
     await expect(row).to_contain_text("1 / 2")
+    # A hire recorded by mistake is taken back: the place returns to the posting.
+    await row.get_by_role("button", name="撤销录用").click()
+    await expect(page.get_by_role("status")).to_contain_text("已撤销录用")
+    await expect(row.locator(".tag")).to_have_text("已面试")
+    await expect(row).to_contain_text("2 / 2")
+    await hire("12月15日入职")
+    await expect(row).to_contain_text("1 / 2")
+    await expect(row).to_contain_text("撤销录用")
     await expect(row).to_contain_text("张窗口")
     await shot(page, "referrals")
 
@@ -215,14 +242,17 @@ async def test_desk_end_to_end(
         .get_by_role("link", name="为求职者找岗位")
         .click()
     )
-    await page.get_by_label("求职者自述（用他自己的话）").fill("干了十年电焊，有特种作业证")
-    await page.get_by_label("技能等级（至少）").select_option("3")
+    await page.get_by_label("求职者自述（用他自己的话）").fill("电焊工，干了十年，有特种作业证")
+    await page.get_by_label("求职者技能等级").select_option("3")
     await page.get_by_label("盟市").select_option("150200")
     await page.get_by_role("button", name="查找岗位").click()
     result = page.locator(f'li[data-posting="{posting_id}"]')
     await expect(result).to_be_visible()
     await expect(result).to_contain_text("熔化焊接与热切割作业")
     await expect(result).to_contain_text("去哪里培训/鉴定")
+    # What was read from the worker's words is shown for the clerk to confirm.
+    await expect(page.get_by_test_id("read-occupation")).to_contain_text("从自述读到的职业：焊工")
+    await expect(result).to_contain_text("对口：岗位招“焊工”")
     await expect(page.get_by_role("note")).to_contain_text("请核验证书原件")
     await shot(page, "walkin")
 

@@ -33,6 +33,7 @@ from matcher.services import Services
 from matcher.store.incentives import PolicyRepository
 from tests.conftest import TokenFactory
 from tests.factories import policy_body, posting_body, profile_body
+from tests.integration.test_desk import card_of, new_client, sign_in
 from tests.integration.test_readiness import other_app
 
 TAG = uuid.uuid4().hex[:6]
@@ -639,3 +640,37 @@ async def test_a_policy_written_while_the_queue_is_out_is_reflagged_by_the_sweep
     finally:
         await client.delete(f"/v1/incentives/{policy_id}", headers=admin_headers)
         await reflag_postings(services)
+
+
+async def test_the_desk_shows_the_pairs_incentives_in_money_and_conditions(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], records: dict[str, str]
+) -> None:
+    # The same grants the API computes for the pair, on the candidate card and on the walk-in
+    # result (a willing 高级 welder from 包头 to the remote key project).
+    api = await client.get(f"/v1/postings/{records['remote']}/matches", headers=admin_headers)
+    granted = {m["profile_id"]: m["incentive_totals"]["monthly"] for m in api.json()["matches"]}
+    assert granted.get(records["p-welder"]) == 1500, granted
+    async with await new_client(client) as desk:
+        await sign_in(desk, admin_headers["Authorization"].split()[1])
+        page = await desk.get("/desk/candidates", params={"posting": records["remote"]})
+        assert page.status_code == 200
+        card = card_of(page.text, "data-profile", records["p-welder"])
+        assert f"去{PROJECT}每月多 1500 元，一次性补贴 20000 元；须在项目服务满12个月" in card
+        # A seeker the policy does not pay (already in the project's league-city) has none.
+        if f'data-profile="{records["p-local"]}"' in page.text:
+            assert not granted.get(records["p-local"])
+            assert "每月多" not in card_of(page.text, "data-profile", records["p-local"])
+        walkin = await desk.get(
+            "/desk/walkin",
+            params={
+                "q": "压力容器焊工，干了十年电焊",
+                "grade": "3",
+                "city": "150200",
+                "certs": "熔化焊接与热切割作业",
+                "relocate": "1",
+            },
+        )
+        assert walkin.status_code == 200
+        assert f'data-posting="{records["remote"]}"' in walkin.text, "among the results"
+        result = card_of(walkin.text, "data-posting", records["remote"])
+        assert f"去{PROJECT}每月多 1500 元" in result

@@ -62,7 +62,7 @@ def test_two_distributions_give_the_expected_similarity() -> None:
 def test_a_record_without_any_reading_is_never_called_a_fit(catalog: OccupationCatalog) -> None:
     unknown = fit([], [(WELDER, 1.0)])
     assert unknown.tier is Tier.UNRELATED
-    assert summary(unknown, catalog) == "不对口：职业无法判断，不能确认是否对口"
+    assert summary(unknown, catalog) == "未能判断职业，不能确认是否对口"
 
 
 def test_stored_readings_are_preferred_over_the_code() -> None:
