@@ -407,6 +407,8 @@ OUTSIDE_THE_MATRIX = {
     ("POST", "/v1/referrals"): "referrals hold ids and codes, no personal data (test_referrals)",
     ("GET", "/v1/referrals/{referral_id}"): "ids and codes only; region scope in test_referrals",
     ("POST", "/v1/referrals/{referral_id}/status"): "ids and codes only (test_referrals)",
+    ("POST", "/v1/referrals/{referral_id}/undo-hire"): "as the status step; 404 outside the "
+    "region (test_referrals)",
 }
 
 
