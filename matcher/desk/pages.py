@@ -5,6 +5,7 @@ pages."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from pydantic import ValidationError
@@ -53,10 +54,12 @@ from matcher.services import Services
 from matcher.taxonomy.certificates import catalogue_names
 from matcher.taxonomy.inference import Reading
 from matcher.walkin.service import (
+    Registration,
     WalkIn,
     certificate_hint,
     parse_certificates,
     postings_for_walkin,
+    register_walkin,
 )
 
 MAX_TEXT = 200
@@ -276,7 +279,9 @@ async def propose(desk: Desk, request: Request, svc: Services) -> Response:
         raise ValidationFailed.from_pydantic(exc) from None
     _, created = await referrals.create_referral(svc, principal=ctx.principal, body=body)
     back = safe_back(form.get("back", ""), request) or "/desk/referrals"
-    anchor = f"candidate-{body.profile_id}"
+    # Back at the card acted on: the candidate's, or on the walk-in page the posting's.
+    on_walkin = back.startswith("/desk/walkin")
+    anchor = f"posting-{body.posting_id}" if on_walkin else f"candidate-{body.profile_id}"
     return RedirectResponse(with_message(back, "proposed" if created else "existing", anchor), 303)
 
 
@@ -467,39 +472,106 @@ async def advance(desk: Desk, request: Request, svc: Services) -> Response:
     return RedirectResponse(with_message(back, done, anchor), status_code=303)
 
 
-async def walkin(desk: Desk, request: Request, svc: Services) -> Response:
-    """Postings for a worker who walks in, described in their own words."""
-    ctx = await page_context(request, svc, "walkin")
-    params = request.query_params
-    text = params.get("q", "").strip()
+def _walkin_of(svc: Services, fields: Mapping[str, str]) -> WalkIn:
+    """The walk-in worker as the search form (or the registration form repeating it) says."""
+    text = fields.get("q", "").strip()
     if len(text) > MAX_TEXT:
         raise ValidationFailed("q", [{"field": "q", "message": f"at most {MAX_TEXT}"}])
-    no_grade = params.get("grade") == "0"  # the worker holds no grade certificate
-    person = WalkIn(
+    no_grade = fields.get("grade") == "0"  # the worker holds no grade certificate
+    return WalkIn(
         text=text,
-        grade=None if no_grade else grade_param(params.get("grade")),
+        grade=None if no_grade else grade_param(fields.get("grade")),
         no_grade=no_grade,
-        city=city_param(svc, params.get("city")),
-        certificates=parse_certificates(params.get("certs", "")[:1000]),
-        willing_to_relocate=params.get("relocate") == "1",
+        city=city_param(svc, fields.get("city")),
+        certificates=parse_certificates(fields.get("certs", "")[:1000]),
+        willing_to_relocate=fields.get("relocate") == "1",
     )
+
+
+async def walkin(desk: Desk, request: Request, svc: Services) -> Response:
+    """Postings for a worker who walks in, described in their own words; once the worker is
+    registered (``profile``), a referral to each posting in one step and its letter."""
+    ctx = await page_context(request, svc, "walkin")
+    params = request.query_params
+    person = _walkin_of(svc, params)
+    registered = None
+    referred: dict[str, ReferralOut] = {}
+    if params.get("profile"):
+        profile_id = record_id_field(dict(params), "profile")
+        registered = await profiles.get_profile(svc, principal=ctx.principal, profile_id=profile_id)
+        found = await referrals.list_referrals(
+            svc,
+            principal=ctx.principal,
+            selection=ReferralFilter(profile_id=profile_id),
+            page=Page(limit=referrals.MAX_PAGE),
+        )
+        referred = {r.posting_id: r for r in found.referrals}
     rows: list[object] = []
     total = 0
     read: list[Reading] = []
-    if text:
+    if person.text:
         scored, total, read = await postings_for_walkin(svc, walkin=person)
-        rows = [(s, explain(s), incentive_badges(s)) for s in scored]
+        rows = [(s, explain(s), incentive_badges(s), referred.get(s.record_id)) for s in scored]
     return desk.render(
         "walkin.html",
         **ctx.template_vars(),
         person=person,
+        registered=registered,
+        back=_here(request),
         certs=params.get("certs", "")[:1000],
         rows=rows,
         total=total,
-        hint=certificate_hint(person) if text else False,
+        hint=certificate_hint(person) if person.text else False,
         catalogue=catalogue_names(),
         read=[r for r in read[:3] if r.p >= 0.1] or read[:1],  # unlikely readings: noise
         code_at=CODE_AT,
+    )
+
+
+async def register(desk: Desk, request: Request, svc: Services) -> Response:
+    """Register the walk-in worker (the facts the search already has, plus name and phone),
+    with the worker's agreement attested by the clerk; back to the results, ready to refer."""
+    ctx = await page_context(request, svc, "walkin")
+    form = await read_form(request)
+    session.check_csrf(request, form.get("csrf", ""))
+    person = _walkin_of(svc, form)
+    problems = []
+    if form.get("agree") != "1":
+        problems.append({"field": "agree", "message": "the worker's agreement is required"})
+    name = form.get("name", "").strip()
+    if not name or len(name) > 50:
+        problems.append({"field": "name", "message": "1-50 characters"})
+    region = person.city or ctx.principal.region_code
+    if not person.text or region is None:
+        problems.append({"field": "q", "message": "search first: the worker's words"})
+    if problems:
+        raise ValidationFailed("Invalid registration", problems)
+    try:
+        profile_id = await register_walkin(
+            svc,
+            principal=ctx.principal,
+            walkin=person,
+            person=Registration(name, form.get("phone", "").strip() or None, str(region)),
+        )
+    except ValidationError as exc:
+        raise ValidationFailed.from_pydantic(exc) from None
+    query = [(k, form[k]) for k in ("q", "grade", "city", "certs", "relocate") if form.get(k)]
+    target = "/desk/walkin?" + urlencode([*query, ("profile", profile_id)])
+    return RedirectResponse(with_message(target, "registered"), status_code=303)
+
+
+async def letter(desk: Desk, request: Request, svc: Services) -> Response:
+    """The 职业介绍信 of a referral, to print and hand to the worker."""
+    ctx = await page_context(request, svc, "referrals")
+    referral_id = request.path_params["referral_id"]
+    found = await referrals.get_referral(svc, principal=ctx.principal, referral_id=referral_id)
+    names = await profiles.names(svc, principal=ctx.principal, profile_ids=[found.profile_id])
+    return desk.render(
+        "letter.html",
+        **ctx.template_vars(),
+        r=found,
+        worker=names.get(found.profile_id) or found.profile_title,
+        today=svc.clock.local_now().strftime("%Y年%-m月%-d日"),
     )
 
 

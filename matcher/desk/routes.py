@@ -39,6 +39,8 @@ def desk_mount(timezone: str) -> Mount:
             "/referrals/{referral_id}/confirm-hire", desk.page(pages.confirm_hire), methods=["GET"]
         ),
         Route("/walkin", desk.page(pages.walkin), methods=["GET"]),
+        Route("/walkin/register", desk.page(pages.register), methods=["POST"]),
+        Route("/referrals/{referral_id}/letter", desk.page(pages.letter), methods=["GET"]),
         Route("/bulletins", desk.page(pages.bulletins), methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="desk-static"),
         # Any other path under /desk: a Chinese page with the navigation, not the API's JSON.

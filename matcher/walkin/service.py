@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from indexes.documents import ProfileDoc
+from matcher.foundation.principals import Principal
 from matcher.foundation.text import segment
 from matcher.incentives.service import in_force_policies
 from matcher.matching.service import pair_context
@@ -22,6 +24,8 @@ from matcher.policy.incentives import grants as incentive_grants
 from matcher.policy.ranking import Scored, occupation_fit, score_pair
 from matcher.policy.relevance import summary
 from matcher.policy.rules import RuleResult, check
+from matcher.profiles.models import ProfileIn
+from matcher.profiles.service import put_profile
 from matcher.records.occupation import CODE_AT
 from matcher.records.prepare import infer_occupations
 from matcher.search.models import PostingSearch
@@ -71,11 +75,12 @@ def certificate_hint(walkin: WalkIn) -> bool:
     return not walkin.certificates and bool(_MENTIONS_CERTIFICATE.search(walkin.text))
 
 
-def transient_profile(svc: Services, walkin: WalkIn, occupation_codes: list[str]) -> ProfileDoc:
-    """A profile document as matching reads one, from the desk form (never stored)."""
+def certificate_entries(svc: Services, names: list[str]) -> list[dict[str, str]]:
+    """The certificates named at the desk, each with its type (by the access rule it meets)
+    and its comparable key."""
     rules = svc.taxonomy.occupations.access_rules()
     certs = []
-    for name in walkin.certificates:
+    for name in names:
         key = certificate_key(name)
         kind = "special_operation" if "作业" in name else "other"
         for rule in rules:
@@ -84,6 +89,55 @@ def transient_profile(svc: Services, walkin: WalkIn, occupation_codes: list[str]
                 kind = rule.certificate_type
                 break
         certs.append({"type": kind, "name": name, "key": key})
+    return certs
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a clerk adds to a walk-in's search to register the worker: name and phone, and
+    the region the worker lives in when the search named no league-city."""
+
+    name: str
+    phone: str | None
+    region_code: str
+
+
+async def register_walkin(
+    svc: Services, *, principal: Principal, walkin: WalkIn, person: Registration
+) -> str:
+    """Register a walk-in worker as a profile of the office, from the words and facts the
+    desk already has (the trade read from their words, the grade, certificates, willingness
+    to move); returns the new profile's id. The worker's agreement is the caller's to check."""
+    read = await infer_occupations(
+        svc, [RecordText(walkin.text[:200], certificates=walkin.certificates)]
+    )
+    best = read[0][0] if read and read[0] else None
+    title = best.name if best is not None and best.p >= CODE_AT else walkin.text[:50]
+    body = ProfileIn.model_validate(
+        {
+            "title": title,
+            "summary": walkin.text,
+            "occupation_codes": [best.code] if best is not None and best.p >= CODE_AT else [],
+            "skill_level": int(walkin.grade) if walkin.grade is not None else None,
+            "certificates": [
+                {"type": c["type"], "name": c["name"]}
+                for c in certificate_entries(svc, walkin.certificates)
+            ],
+            "region_code": person.region_code,
+            "willing_to_relocate": walkin.willing_to_relocate,
+            "contact": {"name": person.name, "phone": person.phone},
+            "registered_on": svc.clock.today().isoformat(),
+        },
+        context={"today": svc.clock.today()},
+    )
+    profile_id = f"walkin-{uuid.uuid4().hex[:12]}"
+    await put_profile(svc, principal=principal, profile_id=profile_id, body=body)
+    return profile_id
+
+
+def transient_profile(svc: Services, walkin: WalkIn, occupation_codes: list[str]) -> ProfileDoc:
+    """A profile document as matching reads one, from the desk form (never stored)."""
+    certs = certificate_entries(svc, walkin.certificates)
     level = int(walkin.grade) if walkin.grade is not None else None
     doc: dict[str, Any] = {
         "status": "active",
@@ -92,7 +146,7 @@ def transient_profile(svc: Services, walkin: WalkIn, occupation_codes: list[str]
         "skill_level": level,
         "effective_level": level,
         "certificates": certs,
-        "permits": permits(certs, rules),
+        "permits": permits(certs, svc.taxonomy.occupations.access_rules()),
         "skills": [],
         "region_code": walkin.city,
         "city_code": walkin.city,

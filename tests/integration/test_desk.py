@@ -475,3 +475,64 @@ async def test_bad_forms_are_chinese_400_pages_and_null_origins_are_refused(
         assert same_site.status_code == 303
         page = await desk.get("/desk/candidates", params={"posting": posting_id})
         assert "求职者已同意该单位联系" in page.text
+
+
+async def test_a_walk_in_is_registered_referred_and_given_a_letter(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    # 乌海: a league-city no other test posts in, so the walk-in's results hold this posting.
+    office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
+    elsewhere = await make_token(Role.OFFICE, uid("office-hh"), region_code="150100")
+    posting_id, _ = await new_pair(
+        client, admin_headers, region_code="150302", location={"lat": 39.65, "lon": 106.82}
+    )
+    search = {"q": "电焊工，干了十年", "grade": "3", "city": "150300", "certs": "电焊证"}
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        page = await desk.get("/desk/walkin", params=search)
+        assert "登记此求职者" in page.text
+        csrf = csrf_of(page.text)
+        form = {**search, "csrf": csrf, "name": "李铁柱", "phone": "13900000002"}
+        # The worker's agreement is attested, or nothing is stored.
+        refused = await desk.post("/desk/walkin/register", data=form)
+        assert refused.status_code == 422
+        assert "求职者同意登记" in refused.text
+        done = await desk.post("/desk/walkin/register", data={**form, "agree": "1"})
+        assert done.status_code == 303
+        found = re.search(r"profile=(walkin-[0-9a-f]+)", done.headers["location"])
+        assert found, done.headers["location"]
+        profile_id = found.group(1)
+        stored = (await client.get(f"/v1/profiles/{profile_id}", headers=office)).json()
+        assert stored["title"] == "焊工"
+        assert stored["occupation_codes"] == ["6-18-02-04"]
+        assert stored["skill_level"] == 3
+        assert stored["region_code"] == "150300"
+        assert stored["contact"] == {"name": "李铁柱", "phone": "13900000002", "email": None}
+        assert [c["name"] for c in stored["certificates"]] == ["熔化焊接与热切割作业"]
+        # Back on the results: referred to a posting in one step, then the letter.
+        results = await desk.get(done.headers["location"])
+        assert "已登记：李铁柱" in results.text
+        card = card_of(results.text, "data-posting", posting_id)
+        assert "推荐到此岗位" in card
+        back = done.headers["location"].split("&msg=")[0]
+        proposed = await desk.post(
+            "/desk/referrals",
+            data={"posting_id": posting_id, "profile_id": profile_id, "csrf": csrf, "back": back},
+        )
+        assert proposed.status_code == 303
+        assert proposed.headers["location"].endswith(f"#posting-{posting_id}")
+        results = await desk.get(proposed.headers["location"])
+        card = card_of(results.text, "data-posting", posting_id)
+        link = re.search(r'href="(/desk/referrals/[^"]+/letter)"', card)
+        assert link, card
+        letter = await desk.get(link.group(1))
+        assert letter.status_code == 200
+        for seen in ("职业介绍信", "李铁柱", "焊工（压力容器）", "包头钢铁", posting_id, "王经办"):
+            assert seen in letter.text, seen
+    # Another region's office learns nothing of the referral or the worker.
+    async with await new_client(client) as other:
+        await sign_in(other, elsewhere["Authorization"].split()[1])
+        assert (await other.get(link.group(1))).status_code == 404
+        assert (
+            await other.get("/desk/walkin", params={**search, "profile": profile_id})
+        ).status_code == 404

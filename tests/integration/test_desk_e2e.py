@@ -256,6 +256,27 @@ async def test_desk_end_to_end(
     await expect(page.get_by_role("note")).to_contain_text("请核验证书原件")
     await shot(page, "walkin")
 
+    # The same worker's certificate checked (an everyday name), registered in a minute and
+    # referred to the posting in one step; the referral letter prints.
+    await page.get_by_label("已持证书（名称，用逗号分隔；电焊证、叉车证等俗称也可）").fill("电焊证")
+    await page.get_by_role("button", name="查找岗位").click()
+    await page.get_by_text("登记此求职者（登记后可直接推荐到下面的岗位）").click()
+    await page.get_by_label("姓名").fill("李铁柱")
+    await page.get_by_label("手机号").fill("13900000002")
+    await page.get_by_label("求职者同意登记其信息，用于职业介绍").check()
+    await page.get_by_role("button", name="登记求职者").click()
+    await expect(page.get_by_test_id("registered")).to_contain_text("已登记：李铁柱")
+    result = page.locator(f'li[data-posting="{posting_id}"]')
+    await result.get_by_role("button", name="推荐到此岗位").click()
+    await expect(page.get_by_role("status")).to_contain_text("已记录推荐")
+    result = page.locator(f'li[data-posting="{posting_id}"]')
+    await expect(result).to_contain_text("已推荐")
+    await shot(page, "walkin-registered")
+    await result.get_by_role("link", name="打印职业介绍信").click()
+    await expect(page.get_by_role("heading", name="职业介绍信")).to_be_visible()
+    await expect(page.locator("article.letter")).to_contain_text("李铁柱")
+    await shot(page, "letter")
+
     await page.get_by_role("navigation", name="主导航").get_by_role("link", name="供求公报").click()
     await expect(page.get_by_role("heading", name="供求公报")).to_be_visible()
     await shot(page, "bulletins")
