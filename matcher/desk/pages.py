@@ -228,6 +228,16 @@ async def candidates(desk: Desk, request: Request, svc: Services) -> Response:
         enterprise_id=str(posting.get("enterprise_id") or ""),
         profile_ids=[s.record_id for s in shown],
     )
+    # A seeker already hired (for another posting, as far as the office may see) is marked.
+    hires = await referrals.list_referrals(
+        svc,
+        principal=principal,
+        selection=ReferralFilter(
+            profile_ids=[s.record_id for s in shown], statuses=[ReferralStatus.HIRED]
+        ),
+        page=Page(limit=referrals.MAX_PAGE),
+    )
+    hired = {r.profile_id: r for r in hires.referrals if r.posting_id != posting["id"]}
     # The office reads the seekers whole: their names on the cards.
     known = await profiles.names(svc, principal=principal, profile_ids=[s.record_id for s in shown])
     rows = [
@@ -236,6 +246,7 @@ async def candidates(desk: Desk, request: Request, svc: Services) -> Response:
             explain(s),
             incentive_badges(s, posting),
             known.get(s.record_id, ""),
+            hired.get(s.record_id),
             referred.get(s.record_id),
             consents.get(s.record_id),
             s.record_id not in referred

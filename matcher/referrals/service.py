@@ -430,6 +430,7 @@ class ReferralFilter:
     period: str | None = None  # by the day proposed: 2026, 2026Q3 / 2026-Q3, 2026-11, a range
     posting_id: str | None = None
     profile_id: str | None = None
+    profile_ids: list[str] = field(default_factory=list)  # any of these seekers
 
 
 async def list_referrals(
@@ -449,6 +450,8 @@ async def list_referrals(
         value = getattr(selection, name)
         if value:
             filters.append({"term": {"office_id" if name == "office" else name: value}})
+    if selection.profile_ids:
+        filters.append({"terms": {"profile_id": selection.profile_ids}})
     if selection.period:
         period = parse_period(selection.period)
         filters.append(local_days("proposed_at", period.start, period.until, svc.settings.timezone))

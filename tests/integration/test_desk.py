@@ -536,3 +536,44 @@ async def test_a_walk_in_is_registered_referred_and_given_a_letter(
         assert (
             await other.get("/desk/walkin", params={**search, "profile": profile_id})
         ).status_code == 404
+
+
+async def test_a_seeker_hired_elsewhere_is_marked_on_the_card(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
+    place = {"region_code": "150302", "location": {"lat": 39.65, "lon": 106.82}}
+    first, second = uid("posting"), uid("posting")
+    for posting_id in (first, second):
+        body = posting_body(enterprise_id="ent-1", **place)
+        resp = await client.put(f"/v1/postings/{posting_id}", json=body, headers=admin_headers)
+        assert resp.status_code == 201, resp.text
+    profile_id = uid("profile")
+    body = profile_body(region_code="150302")
+    resp = await client.put(f"/v1/profiles/{profile_id}", json=body, headers=admin_headers)
+    assert resp.status_code == 201, resp.text
+    resp = await client.post(
+        "/v1/referrals",
+        json={"posting_id": first, "profile_id": profile_id, "staff": "张老师"},
+        headers=office,
+    )
+    assert resp.status_code == 201, resp.text
+    for status in ("contacted", "interviewed", "hired"):
+        step = await client.post(
+            f"/v1/referrals/{resp.json()['id']}/status",
+            json={"status": status, "staff": "张老师"},
+            headers=office,
+        )
+        assert step.status_code == 200, step.text
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        page = await desk.get("/desk/candidates", params={"posting": second})
+        card = card_of(page.text, "data-profile", profile_id)
+        assert 'data-testid="hired-elsewhere"' in card
+        assert "录用，推荐前请先确认本人意向" in card
+        # On the posting that hired the seeker, the card says so through its referral.
+        page = await desk.get("/desk/candidates", params={"posting": first})
+        if f'data-profile="{profile_id}"' in page.text:
+            assert 'data-testid="hired-elsewhere"' not in card_of(
+                page.text, "data-profile", profile_id
+            )
