@@ -229,15 +229,14 @@ async def candidates(desk: Desk, request: Request, svc: Services) -> Response:
         profile_ids=[s.record_id for s in shown],
     )
     # A seeker already hired (for another posting, as far as the office may see) is marked.
-    hires = await referrals.list_referrals(
-        svc,
-        principal=principal,
-        selection=ReferralFilter(
-            profile_ids=[s.record_id for s in shown], statuses=[ReferralStatus.HIRED]
-        ),
-        page=Page(limit=referrals.MAX_PAGE),
+    hires = await referrals.hires_of(
+        svc, principal=principal, profile_ids=[s.record_id for s in shown]
     )
-    hired = {r.profile_id: r for r in hires.referrals if r.posting_id != posting["id"]}
+    hired = {
+        pid: elsewhere[0]
+        for pid, found in hires.items()
+        if (elsewhere := [h for h in found if h.posting_id != posting["id"]])
+    }
     # The office reads the seekers whole: their names on the cards.
     known = await profiles.names(svc, principal=principal, profile_ids=[s.record_id for s in shown])
     rows = [

@@ -430,7 +430,47 @@ class ReferralFilter:
     period: str | None = None  # by the day proposed: 2026, 2026Q3 / 2026-Q3, 2026-11, a range
     posting_id: str | None = None
     profile_id: str | None = None
-    profile_ids: list[str] = field(default_factory=list)  # any of these seekers
+
+
+@dataclass(frozen=True)
+class Hire:
+    """Where a seeker was hired, as a card mentions it."""
+
+    posting_id: str
+    posting_title: str
+    enterprise_name: str
+    hired_at: datetime | None
+
+
+async def hires_of(
+    svc: Services, *, principal: Principal, profile_ids: Sequence[str]
+) -> dict[str, list[Hire]]:
+    """The hires of these seekers that the principal may see (its referral scope): profile id
+    → its hires, newest first. Reads only the fields a card shows."""
+    if not profile_ids:
+        return {}
+    filters = [
+        *referral_filter(referral_scope(principal)),
+        {"terms": {"profile_id": list(profile_ids)}},
+    ]
+    docs, _, _ = await svc.store.referrals.page(
+        filters=filters,
+        statuses=[ReferralStatus.HIRED.value],
+        status_count=1,
+        offset=0,
+        limit=MAX_PAGE,
+    )
+    found: dict[str, list[Hire]] = {}
+    for doc in docs:
+        found.setdefault(str(doc.get("profile_id")), []).append(
+            Hire(
+                str(doc.get("posting_id") or ""),
+                str(doc.get("posting_title") or doc.get("posting_id") or ""),
+                str(doc.get("enterprise_name") or ""),
+                _instant(doc["hired_at"]) if doc.get("hired_at") else None,
+            )
+        )
+    return found
 
 
 async def list_referrals(
@@ -450,8 +490,6 @@ async def list_referrals(
         value = getattr(selection, name)
         if value:
             filters.append({"term": {"office_id" if name == "office" else name: value}})
-    if selection.profile_ids:
-        filters.append({"terms": {"profile_id": selection.profile_ids}})
     if selection.period:
         period = parse_period(selection.period)
         filters.append(local_days("proposed_at", period.start, period.until, svc.settings.timezone))

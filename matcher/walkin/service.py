@@ -17,9 +17,11 @@ from typing import Any, cast
 
 from indexes.documents import ProfileDoc
 from matcher.foundation.principals import Principal
+from matcher.foundation.problems import ValidationFailed
 from matcher.foundation.text import segment
 from matcher.incentives.service import in_force_policies
 from matcher.matching.service import pair_context
+from matcher.policy.fairness import field_errors
 from matcher.policy.incentives import grants as incentive_grants
 from matcher.policy.ranking import Scored, occupation_fit, score_pair
 from matcher.policy.relevance import summary
@@ -107,7 +109,15 @@ async def register_walkin(
 ) -> str:
     """Register a walk-in worker as a profile of the office, from the words and facts the
     desk already has (the trade read from their words, the grade, certificates, willingness
-    to move); returns the new profile's id. The worker's agreement is the caller's to check."""
+    to move); returns the new profile's id. The worker's agreement is the caller's to check.
+    The worker's words become the profile's summary, so they pass the same check as the API's
+    (no age, gender, ethnicity … stated)."""
+    problems = field_errors({"summary": walkin.text}, ["summary"], self_description=True)
+    if problems:
+        raise ValidationFailed(
+            "Protected traits in the worker's words",
+            [{"field": "words", "message": p["message"]} for p in problems],
+        )
     read = await infer_occupations(
         svc, [RecordText(walkin.text[:200], certificates=walkin.certificates)]
     )

@@ -497,6 +497,12 @@ async def test_a_walk_in_is_registered_referred_and_given_a_letter(
         refused = await desk.post("/desk/walkin/register", data=form)
         assert refused.status_code == 422
         assert "求职者同意登记" in refused.text
+        # The worker's words become the profile's summary: no protected traits stored.
+        traits = await desk.post(
+            "/desk/walkin/register", data={**form, "agree": "1", "q": "电焊工，40多岁"}
+        )
+        assert traits.status_code == 422
+        assert "不能写年龄、性别、民族" in traits.text
         done = await desk.post("/desk/walkin/register", data={**form, "agree": "1"})
         assert done.status_code == 303
         found = re.search(r"profile=(walkin-[0-9a-f]+)", done.headers["location"])
