@@ -585,6 +585,30 @@ async def letter(desk: Desk, request: Request, svc: Services) -> Response:
     )
 
 
+QUIET_DAYS = (3, 7, 14, 30)
+
+
+async def todo(desk: Desk, request: Request, svc: Services) -> Response:
+    """今日待办: open referrals that have not moved for some days, oldest first."""
+    ctx = await page_context(request, svc, "todo")
+    raw = request.query_params.get("days", "7")
+    if not raw.isdigit() or int(raw) not in QUIET_DAYS:
+        raise ValidationFailed("days", [{"field": "days", "message": "3, 7, 14 or 30"}])
+    everyone = request.query_params.get("scope") == "region"
+    found = await referrals.follow_ups(
+        svc, principal=ctx.principal, quiet_days=int(raw), office_only=not everyone
+    )
+    return desk.render(
+        "todo.html",
+        **ctx.template_vars(),
+        items=found,
+        days=int(raw),
+        choices=QUIET_DAYS,
+        everyone=everyone,
+        now=svc.clock.now(),
+    )
+
+
 async def bulletins(desk: Desk, request: Request, svc: Services) -> Response:
     ctx = await page_context(request, svc, "bulletins")
     found = await latest_bulletins(svc, principal=ctx.principal)

@@ -39,6 +39,7 @@ def desk_mount(timezone: str) -> Mount:
             "/referrals/{referral_id}/confirm-hire", desk.page(pages.confirm_hire), methods=["GET"]
         ),
         Route("/walkin", desk.page(pages.walkin), methods=["GET"]),
+        Route("/todo", desk.page(pages.todo), methods=["GET"]),
         Route("/walkin/register", desk.page(pages.register), methods=["POST"]),
         Route("/referrals/{referral_id}/letter", desk.page(pages.letter), methods=["GET"]),
         Route("/bulletins", desk.page(pages.bulletins), methods=["GET"]),

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from indexes.documents import PostingDoc, ProfileDoc, ReferralDoc
@@ -471,6 +471,58 @@ async def hires_of(
             )
         )
     return found
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """An open referral nobody has moved on for a while, as the follow-up list shows it."""
+
+    referral_id: str
+    status: ReferralStatus
+    posting_id: str
+    posting_title: str
+    enterprise_name: str
+    profile_id: str
+    profile_title: str
+    updated_at: datetime | None
+
+
+OPEN_STATUSES = (ReferralStatus.PROPOSED, ReferralStatus.CONTACTED, ReferralStatus.INTERVIEWED)
+
+
+async def follow_ups(
+    svc: Services, *, principal: Principal, quiet_days: int, office_only: bool = True
+) -> list[FollowUp]:
+    """Open referrals (proposed, contacted, interviewed) without a step for ``quiet_days`` or
+    more, oldest first: the office's own (``office_only``) or every one it may see."""
+    since = svc.clock.now() - timedelta(days=quiet_days)
+    filters = [
+        *referral_filter(referral_scope(principal)),
+        {"range": {"updated_at": {"lte": since.isoformat()}}},
+    ]
+    if office_only and principal.role is Role.OFFICE:
+        filters.append({"term": {"office_id": principal.subject}})
+    docs, _, _ = await svc.store.referrals.page(
+        filters=filters,
+        statuses=[s.value for s in OPEN_STATUSES],
+        status_count=len(ReferralStatus),
+        offset=0,
+        limit=MAX_PAGE,
+    )
+    found = [
+        FollowUp(
+            str(doc.get("id") or ""),
+            ReferralStatus(doc["status"]),
+            str(doc.get("posting_id") or ""),
+            str(doc.get("posting_title") or doc.get("posting_id") or ""),
+            str(doc.get("enterprise_name") or ""),
+            str(doc.get("profile_id") or ""),
+            str(doc.get("profile_title") or doc.get("profile_id") or ""),
+            _instant(doc["updated_at"]) if doc.get("updated_at") else None,
+        )
+        for doc in docs
+    ]
+    return sorted(found, key=lambda f: f.updated_at or datetime.min.replace(tzinfo=UTC))
 
 
 async def list_referrals(

@@ -3,6 +3,7 @@ scope, the core flows without JavaScript, and Chinese error pages instead of sta
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import elastic_transport
@@ -583,3 +584,51 @@ async def test_a_seeker_hired_elsewhere_is_marked_on_the_card(
             assert 'data-testid="hired-elsewhere"' not in card_of(
                 page.text, "data-profile", profile_id
             )
+
+
+async def test_the_follow_up_list_holds_open_referrals_that_went_quiet(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    services: Services,
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
+    place = {"region_code": "150302", "location": {"lat": 39.65, "lon": 106.82}}
+    posting_id = uid("posting")
+    body = posting_body(enterprise_id="ent-1", **place)
+    resp = await client.put(f"/v1/postings/{posting_id}", json=body, headers=admin_headers)
+    assert resp.status_code == 201, resp.text
+    rids = []
+    for _ in range(2):
+        profile_id = uid("profile")
+        resp = await client.put(
+            f"/v1/profiles/{profile_id}",
+            json=profile_body(region_code="150302"),
+            headers=admin_headers,
+        )
+        assert resp.status_code == 201, resp.text
+        resp = await client.post(
+            "/v1/referrals",
+            json={"posting_id": posting_id, "profile_id": profile_id, "staff": "张老师"},
+            headers=office,
+        )
+        assert resp.status_code == 201, resp.text
+        rids.append(resp.json()["id"])
+    # The first went quiet ten days ago; the second moved today.
+    quiet = (datetime.now(UTC) - timedelta(days=10)).isoformat().replace("+00:00", "Z")
+    await services.store.es.update(
+        index=services.store.indexes.referrals.write_alias,
+        id=rids[0],
+        doc={"updated_at": quiet},
+        refresh=True,
+    )
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        week = await desk.get("/desk/todo", params={"days": "7"})
+        assert week.status_code == 200
+        assert f'data-referral="{rids[0]}"' in week.text
+        assert f'data-referral="{rids[1]}"' not in week.text
+        assert "10 天前" in week.text
+        fortnight = await desk.get("/desk/todo", params={"days": "14"})
+        assert f'data-referral="{rids[0]}"' not in fortnight.text
+        assert (await desk.get("/desk/todo", params={"days": "5"})).status_code == 422

@@ -276,6 +276,9 @@ async def test_desk_end_to_end(
     await expect(page.get_by_role("heading", name="职业介绍信")).to_be_visible()
     await expect(page.locator("article.letter")).to_contain_text("李铁柱")
     await shot(page, "letter")
+    await page.get_by_role("navigation", name="主导航").get_by_role("link", name="今日待办").click()
+    await expect(page.get_by_role("heading", name="今日待办")).to_be_visible()
+    await shot(page, "todo")
 
     await page.get_by_role("navigation", name="主导航").get_by_role("link", name="供求公报").click()
     await expect(page.get_by_role("heading", name="供求公报")).to_be_visible()
