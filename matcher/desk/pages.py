@@ -4,7 +4,9 @@ pages."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import uuid
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
@@ -221,24 +223,25 @@ async def candidates(desk: Desk, request: Request, svc: Services) -> Response:
         if r.profile_id not in referred or r.attempt > referred[r.profile_id].attempt:
             referred[r.profile_id] = r
     shown = ranked[:CANDIDATES_SHOWN]
-    # Whether each candidate already let this posting's enterprise contact them.
-    consents = await consent.statuses(
-        svc,
-        posting_id=posting["id"],
-        enterprise_id=str(posting.get("enterprise_id") or ""),
-        profile_ids=[s.record_id for s in shown],
-    )
-    # A seeker already hired (for another posting, as far as the office may see) is marked.
-    hires = await referrals.hires_of(
-        svc, principal=principal, profile_ids=[s.record_id for s in shown]
+    ids = [s.record_id for s in shown]
+    # Three independent reads for the cards, at once: whether each candidate already let this
+    # posting's enterprise contact them; their hires (a seeker hired for another posting, as
+    # far as the office may see, is marked); their names (the office reads them whole).
+    consents, hires, known = await asyncio.gather(
+        consent.statuses(
+            svc,
+            posting_id=posting["id"],
+            enterprise_id=str(posting.get("enterprise_id") or ""),
+            profile_ids=ids,
+        ),
+        referrals.hires_of(svc, principal=principal, profile_ids=ids),
+        profiles.names(svc, principal=principal, profile_ids=ids),
     )
     hired = {
         pid: elsewhere[0]
         for pid, found in hires.items()
         if (elsewhere := [h for h in found if h.posting_id != posting["id"]])
     }
-    # The office reads the seekers whole: their names on the cards.
-    known = await profiles.names(svc, principal=principal, profile_ids=[s.record_id for s in shown])
     rows = [
         (
             s,
@@ -527,6 +530,7 @@ async def walkin(desk: Desk, request: Request, svc: Services) -> Response:
         **ctx.template_vars(),
         person=person,
         registered=registered,
+        form_id=uuid.uuid4().hex[:12],
         back=_here(request),
         certs=params.get("certs", "")[:1000],
         rows=rows,
@@ -561,7 +565,12 @@ async def register(desk: Desk, request: Request, svc: Services) -> Response:
             svc,
             principal=ctx.principal,
             walkin=person,
-            person=Registration(name, form.get("phone", "").strip() or None, str(region)),
+            person=Registration(
+                name,
+                form.get("phone", "").strip() or None,
+                str(region),
+                form_id=form.get("form_id", ""),
+            ),
         )
     except ValidationError as exc:
         raise ValidationFailed.from_pydantic(exc) from None

@@ -55,6 +55,7 @@ from matcher.referrals.models import (
     ReferralStatus,
 )
 from matcher.services import Services
+from matcher.store.base import Versioned
 from matcher.store.queries import (
     is_active_profile,
     is_open_posting,
@@ -244,6 +245,19 @@ async def get_referral(svc: Services, *, principal: Principal, referral_id: str)
     return to_out(found)
 
 
+async def _visible(svc: Services, principal: Principal, referral_id: str) -> Versioned[ReferralDoc]:
+    """The referral with its version, if the principal may see it (else 404, as if unknown)."""
+    versioned = await svc.store.referrals.get_versioned(referral_id)
+    if versioned is None or not may_see_referral(principal, versioned.doc, svc.taxonomy.regions):
+        raise NotFound(f"No referral {referral_id}")
+    return versioned
+
+
+def _step(status: str, at: str, principal: Principal, staff: str, note: str) -> dict[str, str]:
+    """One entry of a referral's history: what, when, by which token and staff member."""
+    return {"status": status, "at": at, "by": principal.subject, "staff": staff, "note": note}
+
+
 async def advance_referral(
     svc: Services, *, principal: Principal, referral_id: str, body: ReferralAdvance
 ) -> ReferralOut:
@@ -252,11 +266,7 @@ async def advance_referral(
     re-checked against the referral's new status."""
     repo = svc.store.referrals
     for _ in range(MAX_WRITE_TRIES):
-        versioned = await repo.get_versioned(referral_id)
-        if versioned is None or not may_see_referral(
-            principal, versioned.doc, svc.taxonomy.regions
-        ):
-            raise NotFound(f"No referral {referral_id}")
+        versioned = await _visible(svc, principal, referral_id)
         source: Doc = versioned.doc
         current = ReferralStatus(source["status"])
         if body.status not in TRANSITIONS[current]:
@@ -277,13 +287,7 @@ async def advance_referral(
         doc["updated_at"] = doc["indexed_at"] = now
         doc["history"] = [
             *source.get("history", []),
-            {
-                "status": body.status.value,
-                "at": now,
-                "by": principal.subject,
-                "staff": body.staff,
-                "note": body.note,
-            },
+            _step(body.status.value, now, principal, body.staff, body.note),
         ]
         if await repo.replace(referral_id, cast(ReferralDoc, doc), versioned.version):
             return to_out(doc)
@@ -302,11 +306,7 @@ async def undo_hire(
     is given back to the posting."""
     repo = svc.store.referrals
     for _ in range(MAX_WRITE_TRIES):
-        versioned = await repo.get_versioned(referral_id)
-        if versioned is None or not may_see_referral(
-            principal, versioned.doc, svc.taxonomy.regions
-        ):
-            raise NotFound(f"No referral {referral_id}")
+        versioned = await _visible(svc, principal, referral_id)
         source: Doc = versioned.doc
         if source["status"] != ReferralStatus.HIRED.value:
             raise InvalidTransition(
@@ -334,13 +334,7 @@ async def undo_hire(
         note = f"撤销录用{'：' + body.note if body.note else ''}"
         doc["history"] = [
             *steps,
-            {
-                "status": previous,
-                "at": stamp,
-                "by": principal.subject,
-                "staff": body.staff,
-                "note": note,
-            },
+            _step(previous, stamp, principal, body.staff, note),
         ]
         if await repo.replace(referral_id, cast(ReferralDoc, doc), versioned.version):
             # Given back after the referral changed: if this fails, reconcile_places finds the

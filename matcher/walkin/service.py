@@ -102,6 +102,9 @@ class Registration:
     name: str
     phone: str | None
     region_code: str
+    # The registration form's own id: a form sent twice (a double click, a resend after a
+    # timeout) writes the same profile again instead of registering the worker twice.
+    form_id: str = ""
 
 
 async def register_walkin(
@@ -140,7 +143,8 @@ async def register_walkin(
         },
         context={"today": svc.clock.today()},
     )
-    profile_id = f"walkin-{uuid.uuid4().hex[:12]}"
+    form_id = person.form_id if re.fullmatch(r"[0-9a-f]{12}", person.form_id) else ""
+    profile_id = f"walkin-{form_id or uuid.uuid4().hex[:12]}"
     await put_profile(svc, principal=principal, profile_id=profile_id, body=body)
     return profile_id
 

@@ -3,7 +3,7 @@ scope, the core flows without JavaScript, and Chinese error pages instead of sta
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import elastic_transport
@@ -22,6 +22,7 @@ from matcher.foundation.principals import Role
 from matcher.services import Services
 from tests.conftest import TokenFactory
 from tests.factories import posting_body, profile_body
+from tests.integration.test_referrals import advance, backdate, propose, put
 
 
 def uid(label: str) -> str:
@@ -44,6 +45,10 @@ async def sign_in(app_client: httpx.AsyncClient, token: str, staff: str = "王�
     cookie = resp.headers["set-cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
+
+
+# 乌海: a league-city no other test posts in, so a page's results hold the test's own records.
+WUHAI: dict[str, Any] = {"region_code": "150302", "location": {"lat": 39.65, "lon": 106.82}}
 
 
 def card_of(html: str, attribute: str, record_id: str) -> str:
@@ -481,12 +486,9 @@ async def test_bad_forms_are_chinese_400_pages_and_null_origins_are_refused(
 async def test_a_walk_in_is_registered_referred_and_given_a_letter(
     client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
 ) -> None:
-    # 乌海: a league-city no other test posts in, so the walk-in's results hold this posting.
     office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
     elsewhere = await make_token(Role.OFFICE, uid("office-hh"), region_code="150100")
-    posting_id, _ = await new_pair(
-        client, admin_headers, region_code="150302", location={"lat": 39.65, "lon": 106.82}
-    )
+    posting_id, _ = await new_pair(client, admin_headers, **WUHAI)
     search = {"q": "电焊工，干了十年", "grade": "3", "city": "150300", "certs": "电焊证"}
     async with await new_client(client) as desk:
         await sign_in(desk, office["Authorization"].split()[1])
@@ -504,11 +506,17 @@ async def test_a_walk_in_is_registered_referred_and_given_a_letter(
         )
         assert traits.status_code == 422
         assert "不能写年龄、性别、民族" in traits.text
+        form_id = re.search(r'name="form_id" value="([0-9a-f]+)"', page.text)
+        assert form_id
+        form["form_id"] = form_id.group(1)
         done = await desk.post("/desk/walkin/register", data={**form, "agree": "1"})
         assert done.status_code == 303
         found = re.search(r"profile=(walkin-[0-9a-f]+)", done.headers["location"])
         assert found, done.headers["location"]
         profile_id = found.group(1)
+        # The same form sent again (a double click) registers no second worker.
+        again = await desk.post("/desk/walkin/register", data={**form, "agree": "1"})
+        assert f"profile={profile_id}" in again.headers["location"]
         stored = (await client.get(f"/v1/profiles/{profile_id}", headers=office)).json()
         assert stored["title"] == "焊工"
         assert stored["occupation_codes"] == ["6-18-02-04"]
@@ -549,28 +557,13 @@ async def test_a_seeker_hired_elsewhere_is_marked_on_the_card(
     client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
 ) -> None:
     office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
-    place = {"region_code": "150302", "location": {"lat": 39.65, "lon": 106.82}}
-    first, second = uid("posting"), uid("posting")
-    for posting_id in (first, second):
-        body = posting_body(enterprise_id="ent-1", **place)
-        resp = await client.put(f"/v1/postings/{posting_id}", json=body, headers=admin_headers)
-        assert resp.status_code == 201, resp.text
-    profile_id = uid("profile")
-    body = profile_body(region_code="150302")
-    resp = await client.put(f"/v1/profiles/{profile_id}", json=body, headers=admin_headers)
-    assert resp.status_code == 201, resp.text
-    resp = await client.post(
-        "/v1/referrals",
-        json={"posting_id": first, "profile_id": profile_id, "staff": "张老师"},
-        headers=office,
-    )
+    first = await put(client, admin_headers, "postings", **WUHAI)
+    second = await put(client, admin_headers, "postings", **WUHAI)
+    profile_id = await put(client, admin_headers, "profiles", region_code=WUHAI["region_code"])
+    resp = await propose(client, office, first, profile_id)
     assert resp.status_code == 201, resp.text
     for status in ("contacted", "interviewed", "hired"):
-        step = await client.post(
-            f"/v1/referrals/{resp.json()['id']}/status",
-            json={"status": status, "staff": "张老师"},
-            headers=office,
-        )
+        step = await advance(client, office, resp.json()["id"], status)
         assert step.status_code == 200, step.text
     async with await new_client(client) as desk:
         await sign_in(desk, office["Authorization"].split()[1])
@@ -593,35 +586,15 @@ async def test_the_follow_up_list_holds_open_referrals_that_went_quiet(
     services: Services,
 ) -> None:
     office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
-    place = {"region_code": "150302", "location": {"lat": 39.65, "lon": 106.82}}
-    posting_id = uid("posting")
-    body = posting_body(enterprise_id="ent-1", **place)
-    resp = await client.put(f"/v1/postings/{posting_id}", json=body, headers=admin_headers)
-    assert resp.status_code == 201, resp.text
+    posting_id = await put(client, admin_headers, "postings", **WUHAI)
     rids = []
     for _ in range(2):
-        profile_id = uid("profile")
-        resp = await client.put(
-            f"/v1/profiles/{profile_id}",
-            json=profile_body(region_code="150302"),
-            headers=admin_headers,
-        )
-        assert resp.status_code == 201, resp.text
-        resp = await client.post(
-            "/v1/referrals",
-            json={"posting_id": posting_id, "profile_id": profile_id, "staff": "张老师"},
-            headers=office,
-        )
+        profile_id = await put(client, admin_headers, "profiles", region_code=WUHAI["region_code"])
+        resp = await propose(client, office, posting_id, profile_id)
         assert resp.status_code == 201, resp.text
         rids.append(resp.json()["id"])
     # The first went quiet ten days ago; the second moved today.
-    quiet = (datetime.now(UTC) - timedelta(days=10)).isoformat().replace("+00:00", "Z")
-    await services.store.es.update(
-        index=services.store.indexes.referrals.write_alias,
-        id=rids[0],
-        doc={"updated_at": quiet},
-        refresh=True,
-    )
+    await backdate(services, rids[0], "updated_at", timedelta(days=10))
     async with await new_client(client) as desk:
         await sign_in(desk, office["Authorization"].split()[1])
         week = await desk.get("/desk/todo", params={"days": "7"})

@@ -50,6 +50,17 @@ async def advance(
     )
 
 
+async def backdate(services: Services, rid: str, field: str, by: timedelta) -> None:
+    """Set a stored referral's timestamp ``by`` into the past (as if it had been written then)."""
+    stamp = (datetime.now(UTC) - by).isoformat().replace("+00:00", "Z")
+    await services.store.es.update(
+        index=services.store.indexes.referrals.write_alias,
+        id=rid,
+        doc={field: stamp},
+        refresh=True,
+    )
+
+
 async def test_life_cycle_to_hired_closes_headcount(
     client: httpx.AsyncClient,
     make_token: TokenFactory,
@@ -428,9 +439,7 @@ async def test_a_hire_recorded_by_mistake_is_undone_within_the_window(
     assert (await client.post(undo, json=body, headers=office)).status_code == 409
     assert (await advance(client, office, rids[1], "hired")).status_code == 200
     # After the window a hire stands (here: recorded 31 minutes ago).
-    index = services.store.indexes.referrals.write_alias
-    old = (datetime.now(UTC) - timedelta(minutes=31)).isoformat().replace("+00:00", "Z")
-    await services.store.es.update(index=index, id=rids[1], doc={"hired_at": old}, refresh=True)
+    await backdate(services, rids[1], "hired_at", timedelta(minutes=31))
     late = await client.post(f"/v1/referrals/{rids[1]}/undo-hire", json=body, headers=office)
     assert late.status_code == 409
     assert "已超过30分钟" in late.json()["detail"]
