@@ -26,7 +26,8 @@ class PostingStatus(StrEnum):
     ACTIVE = "active"  # matchable while valid
     PAUSED = "paused"
     CLOSED = "closed"
-    FILLED = "filled"
+    FILLED = "filled"  # set when the last place is taken; back to active when one is freed
+    EXPIRED = "expired"  # set by the daily job once valid_until has passed
 
 
 class GeoPointDoc(TypedDict):
@@ -298,3 +299,18 @@ class BulletinDoc(TypedDict, total=False):
     published_by: str
     software_version: str
     content: dict[str, Any]  # the whole bulletin as the API returns it
+
+
+class AlertDoc(TypedDict, total=False):
+    """One inbox alert (``matcher.alerts``)."""
+
+    id: str
+    recipient: str
+    kind: str
+    record_kind: str
+    record_id: str
+    title: str
+    body: str
+    created_at: str
+    read_at: str | None
+    indexed_at: str

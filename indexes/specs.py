@@ -378,6 +378,25 @@ def bulletins_mappings() -> dict[str, Any]:
     }
 
 
+def alerts_mappings() -> dict[str, Any]:
+    """Inbox alerts: one document per recipient and thing to tell (its ``_id`` a hash of the
+    two, so a retried job writes it once); the text is shown back, never searched."""
+    return {
+        "properties": {
+            "id": KEYWORD,
+            "recipient": KEYWORD,  # role:subject of whom it is for
+            "kind": KEYWORD,
+            "record_kind": KEYWORD,
+            "record_id": KEYWORD,
+            "title": STORED_ONLY,
+            "body": STORED_ONLY,
+            "created_at": DATE,
+            "read_at": DATE,
+            "indexed_at": DATE,
+        }
+    }
+
+
 @dataclass(frozen=True)
 class Indexes:
     """Every logical index of one deployment (one prefix), by name."""
@@ -391,6 +410,7 @@ class Indexes:
     incentives: IndexSpec
     bulletins: IndexSpec
     referrals: IndexSpec
+    alerts: IndexSpec
 
     def all(self) -> list[IndexSpec]:
         return [getattr(self, f.name) for f in fields(self)]
@@ -421,4 +441,5 @@ def build_indexes(prefix: str, *, dims: int, embedding_model: str) -> Indexes:
         incentives=IndexSpec("incentives", prefix, 1, incentives_mappings()),
         bulletins=IndexSpec("bulletins", prefix, 1, bulletins_mappings()),
         referrals=IndexSpec("referrals", prefix, 2, referrals_mappings()),
+        alerts=IndexSpec("alerts", prefix, 1, alerts_mappings()),
     )

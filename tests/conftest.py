@@ -50,6 +50,8 @@ def make_environ(**overrides: str) -> dict[str, str]:
         "MATCHER_MAX_BODY_BYTES": "65536",
         "MATCHER_MAX_IMPORT_BYTES": "1000000",
         "MATCHER_IMPORT_DIR": f"/tmp/matcher-test-imports-{RUN_ID}",  # noqa: S108
+        # The change feed serves entries this old (35 s by default; the tests wait for it).
+        "MATCHER_FEED_SETTLE_S": "0.3",
     }
     env.update(overrides)
     return env

@@ -13,6 +13,7 @@ from matcher.imports.service import resume_stalled_imports
 from matcher.imports.service import run_import as import_rows
 from matcher.imports.service import sweep_uploads as delete_stale_uploads
 from matcher.incentives.service import reflag_and_mark, reflag_if_behind
+from matcher.lifecycle.service import run_lifecycle
 from matcher.migrations.service import merge_matching_indexes
 from matcher.referrals.service import reconcile_places as release_unrecorded_places
 from matcher.services import Services
@@ -73,6 +74,13 @@ async def reconcile_places(ctx: dict[str, Any]) -> dict[str, int]:
     """Give back posting places held by hires that were never recorded (a crash mid-hire)."""
     svc: Services = ctx["services"]
     return await release_unrecorded_places(svc)
+
+
+async def posting_lifecycle(ctx: dict[str, Any]) -> dict[str, int]:
+    """Expire postings past their validity, warn and tell their enterprises, ask hired seekers
+    whether to pause, announce postings that open today, trim the change feed."""
+    svc: Services = ctx["services"]
+    return await run_lifecycle(svc)
 
 
 async def merge_segments(ctx: dict[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from matcher.store.outages import unreachable
 from workers.jobs import (
     health_check,
     merge_segments,
+    posting_lifecycle,
     publish_bulletins,
     reconcile_places,
     reflag_incentives,
@@ -59,6 +60,8 @@ FUNCTIONS = [
     func(reflag_sweep, name="reflag_sweep", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     func(publish_bulletins, name="publish_bulletins", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     func(reconcile_places, name="reconcile_places", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
+    # Idempotent: each step changes or tells nothing twice (matcher.lifecycle).
+    func(posting_lifecycle, name="posting_lifecycle", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     # Idempotent (an index in one segment is skipped); Elasticsearch finishes a merge whose
     # caller went away, and a second call waits for the running one.
     func(merge_segments, name="merge_segments", timeout=MERGE_TIMEOUT_S, max_tries=MAX_TRIES),
@@ -69,7 +72,8 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
     """The bulletin publication on ``MATCHER_BULLETIN_CRON`` (see matcher.bulletins.schedule),
     the hourly check for posting places held by unrecorded hires, the nightly segment merge
     on ``MATCHER_MERGE_CRON`` (see indexes.maintenance) and the ten-minute incentive re-flag
-    sweep, and the hourly sweep of import uploads nothing will read."""
+    sweep, the hourly sweep of import uploads nothing will read, and the posting life cycle
+    every 15 minutes."""
     bulletins = parse_schedule(settings.bulletin_cron, "MATCHER_BULLETIN_CRON")
     merge = parse_schedule(settings.merge_cron, "MATCHER_MERGE_CRON")
     return [
@@ -86,6 +90,12 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
             "sweep_uploads_hourly",
             JOB_TIMEOUT_S,
             Schedule(minute={47}, hour=None, day=None, month=None),
+        ),
+        _scheduled(
+            posting_lifecycle,
+            "posting_lifecycle_15min",
+            JOB_TIMEOUT_S,
+            Schedule(minute={7, 22, 37, 52}, hour=None, day=None, month=None),
         ),
         # Imports whose run died (a killed worker) go on from their checkpoint.
         cron(

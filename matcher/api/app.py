@@ -21,8 +21,10 @@ from matcher.api.http import ApiRoute
 from matcher.api.metrics import Metrics, metrics_endpoint
 from matcher.api.middleware import RequestContextMiddleware
 from matcher.api.openapi import build_openapi, render_docs
+from matcher.api.routes.alerts import ROUTES as ALERT_ROUTES
 from matcher.api.routes.auth import ROUTES as AUTH_ROUTES
 from matcher.api.routes.bulletins import ROUTES as BULLETIN_ROUTES
+from matcher.api.routes.changes import ROUTES as CHANGE_ROUTES
 from matcher.api.routes.consent import ROUTES as CONSENT_ROUTES
 from matcher.api.routes.health import ROUTES as HEALTH_ROUTES
 from matcher.api.routes.imports import ROUTES as IMPORT_ROUTES
@@ -58,6 +60,8 @@ API_ROUTES: list[ApiRoute] = [
     *INCENTIVE_ROUTES,
     *BULLETIN_ROUTES,
     *REFERRAL_ROUTES,
+    *ALERT_ROUTES,
+    *CHANGE_ROUTES,
 ]
 
 

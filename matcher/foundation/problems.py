@@ -19,6 +19,7 @@ responses in one place (the desk renders the same ones as Chinese pages)::
     │   ├── PostingFull          409 hiring would exceed the posting's headcount
     │   ├── PeriodNotEnded       409 publishing a period that has not ended
     │   └── PublishConflict      409 another publication of the same bulletin won the race
+    ├── CursorExpired            410 a change-feed cursor older than the feed keeps
     ├── PayloadTooLarge          413 body above the configured bound
     ├── UnsupportedMediaType     415 a body in another media type than the route reads
     ├── ValidationFailed         422 body parsed but invalid; ``errors`` names each field
@@ -77,6 +78,10 @@ class NotFound(Problem):
 
 class Conflict(Problem):
     status, slug, title = 409, "conflict", "Conflict"
+
+
+class CursorExpired(Problem):
+    status, slug, title = 410, "cursor-expired", "Cursor no longer served"
 
 
 class PayloadTooLarge(Problem):

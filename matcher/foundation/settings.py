@@ -98,6 +98,10 @@ class Settings(BaseModel):
     contact_requests_per_day: Count = Field(50, alias="MATCHER_CONTACT_REQUESTS_PER_DAY")
     enterprise_max_depth: Count = Field(100, alias="MATCHER_ENTERPRISE_MAX_DEPTH")
     retention_days: Count = Field(730, alias="MATCHER_RETENTION_DAYS")
+    # The postings change feed (matcher/changes): how long entries are kept, and how old an
+    # entry must be before the feed serves it (longer than a write can take).
+    feed_retention_days: int = Field(30, alias="MATCHER_FEED_RETENTION_DAYS", ge=1, le=3650)
+    feed_settle_s: float = Field(35.0, alias="MATCHER_FEED_SETTLE_S", ge=0, le=3600)
     # Nightly merge of the matching indexes to one segment (indexes/maintenance.py); an index
     # whose primary store is above merge_max_mb is left alone, 0 switches the merge off.
     merge_cron: Schedule = Field("40 3 * *", alias="MATCHER_MERGE_CRON")

@@ -340,7 +340,7 @@ async def reflag_postings(svc: Services, *, batch_size: int = 500) -> dict[str, 
         lost, failed = await repo.update_many_if_unchanged(updates)
         if failed:
             raise RuntimeError(f"re-flagging postings failed: {failed[:3]}")
-        skipped += lost
+        skipped += len(lost)
         updates = []
 
     async for posting_id, source, version in repo.scan(

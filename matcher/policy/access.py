@@ -27,9 +27,12 @@ from matcher.policy.rules import check
 from matcher.store.queries import (
     EVERYWHERE,
     NOWHERE,
+    Query,
     ReferralScope,
     RegionScope,
     is_public_posting,
+    match_nothing,
+    scope_filter,
 )
 from matcher.taxonomy.occupations import OccupationCatalog
 from matcher.taxonomy.regions import RegionCatalog
@@ -91,6 +94,17 @@ def may_read_posting(principal: Principal, stored: PostingDoc, regions: RegionCa
     if principal.role is Role.ENTERPRISE:
         return stored.get("enterprise_id") == principal.subject
     return in_scope(principal, stored.get("region_code"), regions)
+
+
+def managed_postings(principal: Principal) -> list[Query]:
+    """The filters of the postings a principal manages, active or not (their owner list): an
+    enterprise's own, those of an office's region, all for admins, none for other roles.
+    Twin: ``may_write_posting`` on a stored posting."""
+    if principal.role is Role.ENTERPRISE:
+        return [{"term": {"enterprise_id": principal.subject}}]
+    if principal.role in (Role.OFFICE, Role.ADMIN):
+        return scope_filter(listing_scope(principal))
+    return [match_nothing()]
 
 
 def may_write_posting(

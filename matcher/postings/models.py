@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
+from indexes.documents import PostingStatus
 from matcher.foundation.records import (
     MonthlyWage,
     OccupationCode,
@@ -21,13 +21,6 @@ from matcher.foundation.records import (
 from matcher.policy.incentive_models import PostingIncentive
 from matcher.profiles.models import CertificateType, OccupationGuess, OccupationView
 from matcher.taxonomy.grades import GradeField
-
-
-class PostingStatus(StrEnum):
-    ACTIVE = "active"  # matchable while valid
-    PAUSED = "paused"
-    CLOSED = "closed"
-    FILLED = "filled"
 
 
 class RequiredCertificate(Strict):
@@ -106,3 +99,9 @@ class PostingOut(PostingIn, OccupationView):
         default_factory=list,
         description="Incentive policies in force that apply to this posting, and for whom",
     )
+
+
+class PostingList(BaseModel):
+    postings: list[PostingOut]
+    total: int
+    by_status: dict[str, int] = Field(description="Counts of the same list by status")

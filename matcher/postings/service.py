@@ -7,21 +7,23 @@ from datetime import date
 from typing import Any
 
 from indexes.documents import PostingDoc
+from matcher.foundation.paging import Page
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import Forbidden, NotFound
 from matcher.foundation.text import segment
 from matcher.incentives.service import current_policies
-from matcher.policy.access import may_read_posting, may_write_posting
+from matcher.policy.access import managed_postings, may_read_posting, may_write_posting
 from matcher.policy.incentive_models import Policy
 from matcher.policy.incentives import indexed_policy_ids, posting_flags
-from matcher.postings.models import PostingIn, PostingOut
+from matcher.postings.models import PostingIn, PostingList, PostingOut
 from matcher.records.kinds import CodeRefs, Derived, FieldErrors, RecordKind
 from matcher.records.occupation import Occupation
 from matcher.records.prepare import WriteContext, group_prefixes
 from matcher.records.writes import confirm_occupation, write_record
 from matcher.services import Services
 from matcher.store import Store
-from matcher.store.queries import is_open_posting
+from matcher.store.base import Fetch
+from matcher.store.queries import is_open_posting, places_status
 from matcher.store.records import PostingRepository
 from matcher.taxonomy.catalog import Taxonomy
 from matcher.taxonomy.certificates import certificate_key
@@ -50,11 +52,13 @@ def embedding_text(body: PostingIn, occupation_name: str | None) -> str:
 
 
 def keep_headcount(doc: dict[str, Any], stored: Mapping[str, Any] | None) -> None:
-    """Places already filled (by hired referrals) survive a rewrite of the posting."""
+    """Places already filled (by hired referrals) survive a rewrite of the posting; an active
+    posting with no place left is ``filled``."""
     previous = stored or {}
     doc["filled"] = int(previous.get("filled", 0))
     doc["hired_referral_ids"] = list(previous.get("hired_referral_ids", []))
     doc["open_headcount"] = max(int(doc["headcount"]) - doc["filled"], 0)
+    doc["status"] = places_status(doc.get("status"), doc["open_headcount"])
 
 
 def _derive(
@@ -184,6 +188,43 @@ async def get_posting(svc: Services, *, principal: Principal, posting_id: str) -
         policies=await current_policies(svc),
         regions=svc.taxonomy.regions,
         day=svc.clock.today(),
+    )
+
+
+async def list_postings(
+    svc: Services,
+    *,
+    principal: Principal,
+    statuses: Sequence[str],
+    enterprise_id: str | None,
+    page: Page,
+) -> PostingList:
+    """The postings the principal manages (an enterprise its own, an office those of its
+    region), newest change first, in any status or those of ``statuses``; an office may
+    narrow to one ``enterprise_id``."""
+    filters = managed_postings(principal)
+    if enterprise_id:
+        filters = [*filters, {"term": {"enterprise_id": enterprise_id}}]
+    by_status = {"by_status": {"terms": {"field": "status", "size": 10}}}
+    chosen = [{"terms": {"status": list(statuses)}}] if statuses else []
+    hits, total, aggs = await svc.store.postings.listing(
+        Fetch(size=page.limit, offset=page.offset, sort=[{"updated_at": "desc"}, {"id": "asc"}]),
+        filters=[*filters, *chosen],
+        aggs=by_status,
+    )
+    counts = {}
+    if chosen:  # the counts cover every status, not only those chosen
+        _, all_aggs = await svc.store.postings.aggregate({"bool": {"filter": filters}}, by_status)
+        aggs = all_aggs
+    for bucket in aggs.get("by_status", {}).get("buckets", []):
+        counts[str(bucket["key"])] = int(bucket["doc_count"])
+    policies = await current_policies(svc)
+    day = svc.clock.today()
+    regions = svc.taxonomy.regions
+    return PostingList(
+        postings=[to_out(h.doc, policies=policies, regions=regions, day=day) for h in hits],
+        total=total,
+        by_status=counts,
     )
 
 

@@ -60,6 +60,7 @@ from matcher.store.queries import (
     is_active_profile,
     is_open_posting,
     local_days,
+    places_status,
     referral_filter,
 )
 from matcher.taxonomy.regions import RegionCatalog
@@ -366,14 +367,19 @@ async def _update_places(svc: Services, *, posting_id: str, referral_id: str, ta
             )
         ids = [*ids, referral_id] if take else [i for i in ids if i != referral_id]
         filled = max(filled + (1 if take else -1), 0)
+        open_places = max(headcount - filled, 0)
+        status = places_status(source.get("status"), open_places, freed=not take)
+        stamp = svc.clock.timestamp()
         doc = cast(
             PostingDoc,
             {
                 **source,
                 "hired_referral_ids": ids,
                 "filled": filled,
-                "open_headcount": max(headcount - filled, 0),
-                "indexed_at": svc.clock.timestamp(),
+                "open_headcount": open_places,
+                "status": status,
+                "indexed_at": stamp,
+                **({"updated_at": stamp} if status != source.get("status") else {}),
             },
         )
         # At the pace of a click: searchable at once (wait_for would add up to a second).

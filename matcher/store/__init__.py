@@ -21,9 +21,11 @@ from indexes import migrate as migrate_index
 from indexes.maintenance import MERGED, MergeResult, merge_segments
 from indexes.manage import Transform, drop_indexes
 from matcher.foundation.settings import Settings
+from matcher.store.alerts import AlertRepository
 from matcher.store.audit import AuditRepository
 from matcher.store.bulletin_counts import BulletinCounts
 from matcher.store.bulletins import BulletinRepository
+from matcher.store.changes import ChangeLog
 from matcher.store.consents import ConsentRepository
 from matcher.store.counters import Counters
 from matcher.store.health import readiness
@@ -58,6 +60,7 @@ class Store:
     indexes: Indexes
     profiles: ProfileRepository = field(init=False)
     postings: PostingRepository = field(init=False)
+    posting_changes: ChangeLog = field(init=False)
     referrals: ReferralRepository = field(init=False)
     consents: ConsentRepository = field(init=False)
     audit: AuditRepository = field(init=False)
@@ -68,11 +71,13 @@ class Store:
     imports: ImportStateRepository = field(init=False)
     counters: Counters = field(init=False)
     counts: BulletinCounts = field(init=False)
+    alerts: AlertRepository = field(init=False)
 
     def __post_init__(self) -> None:
         es, ix = self.es, self.indexes
         self.profiles = ProfileRepository(es, ix.profiles)
-        self.postings = PostingRepository(es, ix.postings)
+        self.posting_changes = ChangeLog(self.redis, ix.postings.prefix, "postings")
+        self.postings = PostingRepository(es, ix.postings, self.posting_changes)
         self.referrals = ReferralRepository(es, ix.referrals)
         self.consents = ConsentRepository(es, ix.contact_requests)
         self.audit = AuditRepository(es, ix.audit)
@@ -83,6 +88,7 @@ class Store:
         self.imports = ImportStateRepository(self.redis)
         self.counters = Counters(self.redis, ix.profiles.prefix)
         self.counts = BulletinCounts(self.postings, self.profiles, self.referrals)
+        self.alerts = AlertRepository(es, ix.alerts)
 
     @classmethod
     def connect(cls, settings: Settings, indexes: Indexes) -> Store:

@@ -21,6 +21,7 @@ from elasticsearch.helpers import async_bulk, async_scan
 
 from indexes import IndexSpec
 from indexes.manage import delete_document
+from matcher.store.changes import ChangeKind, ChangeLog
 
 Refresh = bool | Literal["wait_for"]
 Version = tuple[int, int]  # (_seq_no, _primary_term) of a stored document
@@ -75,9 +76,18 @@ class Repository(Generic[D]):
 
     refresh: Refresh = "wait_for"
 
-    def __init__(self, es: AsyncElasticsearch, spec: IndexSpec) -> None:
+    def __init__(
+        self, es: AsyncElasticsearch, spec: IndexSpec, changes: ChangeLog | None = None
+    ) -> None:
         self.es = es
         self.spec = spec
+        # Where the index keeps a change log (``changes.py``), every write appends the ids it
+        # touches before and after writing them.
+        self.changes = changes
+
+    async def _log(self, ids: Sequence[str], kind: ChangeKind) -> None:
+        if self.changes is not None:
+            await self.changes.record(ids, kind)
 
     # Reads
 
@@ -182,6 +192,7 @@ class Repository(Generic[D]):
 
     async def create(self, doc_id: str, doc: D, *, refresh: Refresh | None = None) -> bool:
         """Write a new document; False (nothing written) when the id exists."""
+        await self._log([doc_id], "created")
         try:
             await self.es.create(
                 index=self.spec.write_alias,
@@ -191,6 +202,7 @@ class Repository(Generic[D]):
             )
         except ConflictError:
             return False
+        await self._log([doc_id], "created")
         return True
 
     async def replace(
@@ -200,6 +212,7 @@ class Repository(Generic[D]):
         a version it is written only if the id is still new (``create``)."""
         if version is None:
             return await self.create(doc_id, doc, refresh=refresh)
+        await self._log([doc_id], "updated")
         try:
             await self.es.index(
                 index=self.spec.write_alias,
@@ -211,28 +224,38 @@ class Repository(Generic[D]):
             )
         except ConflictError:
             return False
+        await self._log([doc_id], "updated")
         return True
 
     async def put(self, doc_id: str, doc: D, *, refresh: Refresh | None = None) -> None:
         """Write unconditionally (records nobody else rewrites: audit events, undo)."""
+        await self._log([doc_id], "updated")
         await self.es.index(
             index=self.spec.write_alias,
             id=doc_id,
             document=dict(doc),
             refresh=self.refresh if refresh is None else refresh,
         )
+        await self._log([doc_id], "updated")
 
     async def delete(self, doc_id: str) -> bool:
         """Remove the document from every concrete index behind the aliases (also during a
         migration); True if one held it."""
-        return await delete_document(self.es, self.spec, doc_id)
+        await self._log([doc_id], "deleted")
+        held = await delete_document(self.es, self.spec, doc_id)
+        await self._log([doc_id], "deleted")
+        return held
 
     async def write_many(
         self, docs: Sequence[tuple[str, D]], *, refresh: Refresh = False
     ) -> dict[str, str]:
         """Bulk-write ``(id, document)`` pairs; id → reason for each that failed."""
         actions = [{"_index": self.spec.write_alias, "_id": i, "_source": d} for i, d in docs]
-        return {i: reason for i, _, reason in await bulk(self.es, actions, refresh)}
+        ids = [i for i, _ in docs]
+        await self._log(ids, "updated")
+        failed = {i: reason for i, _, reason in await bulk(self.es, actions, refresh)}
+        await self._log([i for i in ids if i not in failed], "updated")
+        return failed
 
     async def write_many_if_unchanged(
         self, docs: Sequence[tuple[str, D, Version | None]]
@@ -251,6 +274,10 @@ class Repository(Generic[D]):
             else:
                 action["if_seq_no"], action["if_primary_term"] = version
             actions.append(action)
+        new = [doc_id for doc_id, _, version in docs if version is None]
+        rewritten = [doc_id for doc_id, _, version in docs if version is not None]
+        await self._log(new, "created")
+        await self._log(rewritten, "updated")
         conflicts: set[str] = set()
         errors: dict[str, str] = {}
         for doc_id, status, reason in await bulk(self.es, actions):
@@ -258,13 +285,15 @@ class Repository(Generic[D]):
                 conflicts.add(doc_id)
             else:
                 errors[doc_id] = reason
+        await self._log([i for i in new if i not in conflicts and i not in errors], "created")
+        await self._log([i for i in rewritten if i not in conflicts and i not in errors], "updated")
         return conflicts, errors
 
     async def update_many_if_unchanged(
         self, updates: Sequence[tuple[str, Mapping[str, Any], Version]]
-    ) -> tuple[int, list[tuple[str, int, str]]]:
-        """Partial updates, each conditional on a version; (conflicts or gone, other
-        failures as (id, status, reason))."""
+    ) -> tuple[set[str], list[tuple[str, int, str]]]:
+        """Partial updates, each conditional on a version; (ids that conflicted or are gone,
+        other failures as (id, status, reason))."""
         actions = [
             {
                 "_op_type": "update",
@@ -276,9 +305,13 @@ class Repository(Generic[D]):
             }
             for doc_id, fields, version in updates
         ]
+        ids = [doc_id for doc_id, _, _ in updates]
+        await self._log(ids, "updated")
         failed = await bulk(self.es, actions)
-        lost = [f for f in failed if f[1] in (404, 409)]
-        return len(lost), [f for f in failed if f[1] not in (404, 409)]
+        gone = {f[0] for f in failed}
+        await self._log([i for i in ids if i not in gone], "updated")
+        lost = {f[0] for f in failed if f[1] in (404, 409)}
+        return lost, [f for f in failed if f[1] not in (404, 409)]
 
     async def delete_matching(self, query: Mapping[str, Any]) -> int:
         """Delete every document of ``query``; how many. The minimal node has no
@@ -292,7 +325,10 @@ class Repository(Generic[D]):
             if not hits:
                 return removed
             operations = [{"delete": {"_index": h["_index"], "_id": h["_id"]}} for h in hits]
+            ids = [str(h["_id"]) for h in hits]
+            await self._log(ids, "deleted")
             await self.es.bulk(operations=operations, refresh="wait_for")
+            await self._log(ids, "deleted")
             removed += len(hits)
 
     async def refresh_now(self) -> None:

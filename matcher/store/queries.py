@@ -146,6 +146,17 @@ def is_open_posting(doc: PostingDoc | Mapping[str, Any], day: date) -> bool:
     )
 
 
+def places_status(status: str | None, open_places: int, *, freed: bool = False) -> str:
+    """The status a posting takes from its open places: an active posting with none left is
+    filled; a filled one becomes active again when a hire is undone and frees a place
+    (``freed``) — not when its owner writes it as filled while places remain."""
+    if status == PostingStatus.ACTIVE.value and open_places <= 0:
+        return PostingStatus.FILLED.value
+    if freed and status == PostingStatus.FILLED.value and open_places > 0:
+        return PostingStatus.ACTIVE.value
+    return status or PostingStatus.ACTIVE.value
+
+
 def is_public_posting(doc: PostingDoc) -> bool:
     """Readable by every signed-in role (others read only what they manage)."""
     return doc.get("status") == PostingStatus.ACTIVE.value

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from indexes.documents import PostingDoc, ProfileDoc, RecordDoc
-from matcher.store.base import Fetch, Hit, Repository
+from matcher.store.base import Fetch, Hit, Repository, Version
 from matcher.store.queries import Query, RegionScope, scope_filter
 
 R = TypeVar("R", bound=RecordDoc)
@@ -209,6 +209,17 @@ class ProfileRepository(RecordRepository[ProfileDoc]):
 
 class PostingRepository(RecordRepository[PostingDoc]):
     occupation_field = "occupation_code"
+
+    async def in_status_dated(
+        self, status: str, field: str, bounds: Mapping[str, str]
+    ) -> list[tuple[str, PostingDoc, Version]]:
+        """Postings in ``status`` whose date ``field`` lies within ``bounds`` (a range: ``lt``,
+        ``gte`` …, ISO dates or timestamps): the life-cycle job's work."""
+        query = {
+            "bool": {"filter": [{"term": {"status": status}}, {"range": {field: dict(bounds)}}]}
+        }
+        fields = ["title", "enterprise_id", "region_code", "valid_from", "valid_until", "status"]
+        return [found async for found in self.scan(query, fields=fields)]
 
     async def with_places_held(self, written_before: str) -> dict[str, list[str]]:
         """posting id → the referral ids holding its places, for postings unchanged since

@@ -14,6 +14,17 @@ from matcher.store.queries import Query
 class ReferralRepository(Repository[ReferralDoc]):
     refresh: Refresh = True
 
+    async def hired_since(self, since: str) -> list[ReferralDoc]:
+        """Referrals hired at or after ``since`` (a timestamp), with the fields a notice
+        names (the life-cycle job's question to hired seekers)."""
+        query = {
+            "bool": {
+                "filter": [{"term": {"status": "hired"}}, {"range": {"hired_at": {"gte": since}}}]
+            }
+        }
+        fields = ["profile_id", "posting_id", "posting_title", "enterprise_name", "hired_at"]
+        return [doc async for _, doc, _ in self.scan(query, fields=fields)]
+
     async def latest_for_pair(self, posting_id: str, profile_id: str) -> ReferralDoc | None:
         """The seeker's last introduction to the posting (writes refresh at once, so it is
         seen)."""

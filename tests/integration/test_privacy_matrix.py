@@ -409,6 +409,11 @@ OUTSIDE_THE_MATRIX = {
     ("POST", "/v1/referrals/{referral_id}/status"): "ids and codes only (test_referrals)",
     ("POST", "/v1/referrals/{referral_id}/undo-hire"): "as the status step; 404 outside the "
     "region (test_referrals)",
+    ("GET", "/v1/postings"): "postings hold no personal data; whose in test_lifecycle",
+    ("GET", "/v1/alerts"): "the caller's own alerts only, no contact details (test_lifecycle)",
+    ("POST", "/v1/alerts/{alert_id}/read"): "another's alert is 404 (test_lifecycle)",
+    ("GET", "/v1/feed/postings"): "public posting fields only (test_changes)",
+    ("GET", "/v1/snapshot/postings"): "public posting fields only (test_changes)",
 }
 
 

@@ -201,12 +201,12 @@ class MemoryRepository(Repository[Any]):
 
     async def update_many_if_unchanged(
         self, updates: Sequence[tuple[str, Mapping[str, Any], Version]]
-    ) -> tuple[int, list[tuple[str, int, str]]]:
-        lost = 0
+    ) -> tuple[set[str], list[tuple[str, int, str]]]:
+        lost: set[str] = set()
         for doc_id, fields, version in updates:
             current = self.docs.get(doc_id)
             if current is None or current[1] != version:
-                lost += 1
+                lost.add(doc_id)
                 continue
             self._store(doc_id, {**current[0], **fields})
         return lost, []

@@ -40,6 +40,7 @@ DOCUMENTS = {
     "incentives": docs.PolicyDoc,
     "bulletins": docs.BulletinDoc,
     "referrals": docs.ReferralDoc,
+    "alerts": docs.AlertDoc,
 }
 NESTED = {
     ("profiles", "certificates"): docs.CertificateDoc,

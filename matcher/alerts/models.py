@@ -1,0 +1,32 @@
+"""An inbox alert as the API returns it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class AlertKind(StrEnum):
+    POSTING_EXPIRING = "posting_expiring"  # to the enterprise, seven days before valid_until
+    POSTING_EXPIRED = "posting_expired"  # to the enterprise, when the daily job expires it
+    POSTING_FILLED = "posting_filled"  # to the enterprise, when the last place is taken
+    HIRED_PAUSE_PROFILE = "hired_pause_profile"  # to a hired seeker: pause the profile?
+
+
+class AlertOut(BaseModel):
+    id: str
+    kind: AlertKind
+    record_kind: str = Field(description="posting or profile")
+    record_id: str
+    title: str
+    body: str
+    created_at: datetime
+    read_at: datetime | None = None
+
+
+class AlertList(BaseModel):
+    alerts: list[AlertOut]
+    total: int
+    unread: int = Field(description="Unread alerts of the caller in all")

@@ -1,0 +1,46 @@
+"""Inbox alerts: written once each (create), read newest first per recipient, marked read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from indexes.documents import AlertDoc
+from matcher.store.base import Fetch, Repository
+
+
+class AlertRepository(Repository[AlertDoc]):
+    async def add_new(self, alerts: Sequence[AlertDoc]) -> list[str]:
+        """Create each alert whose id is new (one already there is left as it is, read or
+        not); the ids created. Searchable on return."""
+        if not alerts:
+            return []
+        conflicts, errors = await self.write_many_if_unchanged([(a["id"], a, None) for a in alerts])
+        if errors:
+            raise RuntimeError(f"{len(errors)} alerts not written: {next(iter(errors.values()))}")
+        await self.refresh_now()
+        return [a["id"] for a in alerts if a["id"] not in conflicts]
+
+    async def page(
+        self, recipient: str, *, unread_only: bool, offset: int, limit: int
+    ) -> tuple[list[AlertDoc], int, int]:
+        """(alerts newest first, how many in all, how many unread) of ``recipient``."""
+        mine = {"term": {"recipient": recipient}}
+        unread = {"bool": {"must_not": [{"exists": {"field": "read_at"}}]}}
+        filters = [mine, unread] if unread_only else [mine]
+        hits, total = await self.search(
+            {"bool": {"filter": filters}},
+            Fetch(
+                size=limit,
+                offset=offset,
+                sort=[{"created_at": "desc"}, {"id": "asc"}],
+                count=True,
+            ),
+        )
+        if unread_only:
+            unread_count = total or 0
+        else:
+            _, unread_hits = await self.search(
+                {"bool": {"filter": [mine, unread]}}, Fetch(size=0, count=True)
+            )
+            unread_count = unread_hits or 0
+        return [h.doc for h in hits], total or 0, unread_count
