@@ -311,6 +311,39 @@ class AlertDoc(TypedDict, total=False):
     record_id: str
     title: str
     body: str
+    subscription_id: str | None
     created_at: str
     read_at: str | None
+    indexed_at: str
+
+
+class SavedSearchDoc(TypedDict, total=False):
+    """A saved search or subscription (``matcher.subscriptions``)."""
+
+    id: str
+    owner: str
+    owner_role: str
+    owner_subject: str
+    owner_region: str | None
+    kind: str
+    name: str
+    target_id: str | None
+    search: dict[str, Any]
+    match_any: bool
+    words: list[str]
+    words_count: int
+    occupation_codes: list[str]
+    occupation_groups: list[str]
+    region_scope: str | None
+    wage_floor: int | None
+    grade: int | None
+    industry: str | None
+    incentives_only: bool
+    delivery: str
+    webhook_url: str | None
+    webhook_secret: str | None
+    webhook_state: str
+    webhook_failures: int
+    created_at: str
+    updated_at: str
     indexed_at: str

@@ -390,8 +390,47 @@ def alerts_mappings() -> dict[str, Any]:
             "record_id": KEYWORD,
             "title": STORED_ONLY,
             "body": STORED_ONLY,
+            "subscription_id": KEYWORD,  # the saved search that raised it, if one did
             "created_at": DATE,
             "read_at": DATE,
+            "indexed_at": DATE,
+        }
+    }
+
+
+def saved_searches_mappings() -> dict[str, Any]:
+    """Saved searches and subscriptions, stored so that a new record finds the ones it
+    satisfies with one query (``matcher.subscriptions``): their structured part as fields to
+    match against the record's attributes; the search itself and the webhook kept whole."""
+    return {
+        "properties": {
+            "id": KEYWORD,
+            "owner": KEYWORD,  # role:subject
+            "owner_role": KEYWORD,
+            "owner_subject": KEYWORD,
+            "owner_region": KEYWORD,  # an office's region scope when it was saved
+            "kind": KEYWORD,  # postings, profile_matches, posting_candidates
+            "name": STORED_ONLY,
+            "target_id": KEYWORD,  # the profile or posting a subscription follows
+            "search": {"type": "object", "enabled": False},  # the search body, whole
+            # The structured part a record is matched against:
+            "match_any": {"type": "boolean"},  # no words and no trade: every record passes
+            "words": KEYWORD,
+            "words_count": {"type": "integer"},
+            "occupation_codes": KEYWORD,
+            "occupation_groups": KEYWORD,  # minor groups (6-18-02)
+            "region_scope": KEYWORD,  # the significant prefix of a region filter (1502)
+            "wage_floor": {"type": "integer"},
+            "grade": {"type": "integer"},
+            "industry": KEYWORD,
+            "incentives_only": {"type": "boolean"},
+            "delivery": KEYWORD,  # instant, daily
+            "webhook_url": STORED_ONLY,
+            "webhook_secret": STORED_ONLY,  # signs deliveries; shown to its owner once
+            "webhook_state": KEYWORD,  # none, ok, failing
+            "webhook_failures": {"type": "integer"},
+            "created_at": DATE,
+            "updated_at": DATE,
             "indexed_at": DATE,
         }
     }
@@ -411,6 +450,7 @@ class Indexes:
     bulletins: IndexSpec
     referrals: IndexSpec
     alerts: IndexSpec
+    saved_searches: IndexSpec
 
     def all(self) -> list[IndexSpec]:
         return [getattr(self, f.name) for f in fields(self)]
@@ -442,4 +482,5 @@ def build_indexes(prefix: str, *, dims: int, embedding_model: str) -> Indexes:
         bulletins=IndexSpec("bulletins", prefix, 1, bulletins_mappings()),
         referrals=IndexSpec("referrals", prefix, 2, referrals_mappings()),
         alerts=IndexSpec("alerts", prefix, 1, alerts_mappings()),
+        saved_searches=IndexSpec("saved_searches", prefix, 1, saved_searches_mappings()),
     )

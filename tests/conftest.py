@@ -52,6 +52,10 @@ def make_environ(**overrides: str) -> dict[str, str]:
         "MATCHER_IMPORT_DIR": f"/tmp/matcher-test-imports-{RUN_ID}",  # noqa: S108
         # The change feed serves entries this old (35 s by default; the tests wait for it).
         "MATCHER_FEED_SETTLE_S": "0.3",
+        # The tests' webhook receiver listens on loopback; retries come quickly.
+        "MATCHER_WEBHOOK_ALLOW_PRIVATE": "true",
+        "MATCHER_WEBHOOK_BACKOFF_S": "0.1",
+        "MATCHER_WEBHOOK_TRIES": "3",
     }
     env.update(overrides)
     return env

@@ -7,6 +7,8 @@ import os
 from dataclasses import asdict
 from typing import Any
 
+from arq import Retry
+
 from matcher import __version__
 from matcher.bulletins.schedule import publish_due
 from matcher.imports.service import resume_stalled_imports
@@ -17,6 +19,8 @@ from matcher.lifecycle.service import run_lifecycle
 from matcher.migrations.service import merge_matching_indexes
 from matcher.referrals.service import reconcile_places as release_unrecorded_places
 from matcher.services import Services
+from matcher.subscriptions.service import deliver_alert as post_alert
+from matcher.subscriptions.service import match_new_records
 
 
 async def health_check(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +85,27 @@ async def posting_lifecycle(ctx: dict[str, Any]) -> dict[str, int]:
     whether to pause, announce postings that open today, trim the change feed."""
     svc: Services = ctx["services"]
     return await run_lifecycle(svc)
+
+
+async def match_subscriptions(ctx: dict[str, Any]) -> dict[str, int]:
+    """Postings and profiles written since the last run against the saved searches: alerts
+    in the inbox, webhook deliveries queued."""
+    svc: Services = ctx["services"]
+    return await match_new_records(svc)
+
+
+async def deliver_alert(ctx: dict[str, Any], alert_id: str) -> str:
+    """POST one alert to its subscription's webhook; a failure is retried with exponential
+    backoff (``MATCHER_WEBHOOK_BACKOFF_S`` doubling) until ``MATCHER_WEBHOOK_TRIES``, then the
+    subscription is marked failing."""
+    svc: Services = ctx["services"]
+    job_try = int(ctx.get("job_try") or 1)
+    outcome = await post_alert(
+        svc, alert_id=alert_id, last_try=job_try >= svc.settings.webhook_tries
+    )
+    if outcome == "retry":
+        raise Retry(defer=svc.settings.webhook_backoff_s * 2 ** (job_try - 1))
+    return outcome
 
 
 async def merge_segments(ctx: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,9 @@ from matcher.imports.service import RUN_SLICE_S
 from matcher.services import Services, build_services
 from matcher.store.outages import unreachable
 from workers.jobs import (
+    deliver_alert,
     health_check,
+    match_subscriptions,
     merge_segments,
     posting_lifecycle,
     publish_bulletins,
@@ -60,6 +62,11 @@ FUNCTIONS = [
     func(reflag_sweep, name="reflag_sweep", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     func(publish_bulletins, name="publish_bulletins", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     func(reconcile_places, name="reconcile_places", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
+    # Follows the change logs from its own position; alerts are written once each.
+    func(match_subscriptions, name="match_subscriptions", timeout=120, max_tries=1),
+    # Retries itself (arq Retry, backoff) up to MATCHER_WEBHOOK_TRIES; the bound here is
+    # the largest that setting allows.
+    func(deliver_alert, name="deliver_alert", timeout=60, max_tries=20),
     # Idempotent: each step changes or tells nothing twice (matcher.lifecycle).
     func(posting_lifecycle, name="posting_lifecycle", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     # Idempotent (an index in one segment is skipped); Elasticsearch finishes a merge whose
@@ -96,6 +103,16 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
             "posting_lifecycle_15min",
             JOB_TIMEOUT_S,
             Schedule(minute={7, 22, 37, 52}, hour=None, day=None, month=None),
+        ),
+        # New postings and profiles against the saved searches (alerts, webhooks).
+        cron(
+            match_subscriptions,
+            name="match_subscriptions_5s",
+            second=set(range(1, 60, 5)),
+            timeout=120,
+            keep_result=0,
+            max_tries=1,
+            unique=True,
         ),
         # Imports whose run died (a killed worker) go on from their checkpoint.
         cron(

@@ -13,6 +13,8 @@ class AlertKind(StrEnum):
     POSTING_EXPIRED = "posting_expired"  # to the enterprise, when the daily job expires it
     POSTING_FILLED = "posting_filled"  # to the enterprise, when the last place is taken
     HIRED_PAUSE_PROFILE = "hired_pause_profile"  # to a hired seeker: pause the profile?
+    NEW_POSTING = "new_posting"  # a saved search or a profile's subscription found a posting
+    NEW_CANDIDATE = "new_candidate"  # a posting's subscription found a candidate
 
 
 class AlertOut(BaseModel):
@@ -22,6 +24,7 @@ class AlertOut(BaseModel):
     record_id: str
     title: str
     body: str
+    subscription_id: str | None = None
     created_at: datetime
     read_at: datetime | None = None
 

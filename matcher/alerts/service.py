@@ -36,6 +36,7 @@ class Notice:
     title: str
     body: str
     tag: str = ""  # what makes a repeat a new alert (a date); empty: once per record
+    subscription_id: str | None = None  # the saved search that raised it
 
     @property
     def alert_id(self) -> str:
@@ -45,7 +46,13 @@ class Notice:
 
 async def notify(svc: Services, notices: Sequence[Notice]) -> int:
     """Write the alerts not written before; how many were new."""
+    return len(await notify_new(svc, notices))
+
+
+async def notify_new(svc: Services, notices: Sequence[Notice]) -> list[Notice]:
+    """Write the alerts not written before; the notices that were new."""
     stamp = svc.clock.timestamp()
+    unique = {n.alert_id: n for n in notices if n.subject}
     docs: list[AlertDoc] = [
         {
             "id": n.alert_id,
@@ -55,12 +62,14 @@ async def notify(svc: Services, notices: Sequence[Notice]) -> int:
             "record_id": n.record_id,
             "title": n.title,
             "body": n.body,
+            "subscription_id": n.subscription_id,
             "created_at": stamp,
             "indexed_at": stamp,
         }
-        for n in {n.alert_id: n for n in notices if n.subject}.values()
+        for n in unique.values()
     ]
-    return len(await svc.store.alerts.add_new(docs))
+    created = set(await svc.store.alerts.add_new(docs))
+    return [n for key, n in unique.items() if key in created]
 
 
 def _out(doc: AlertDoc) -> AlertOut:

@@ -35,6 +35,7 @@ from matcher.api.routes.privacy import ROUTES as PRIVACY_ROUTES
 from matcher.api.routes.profiles import ROUTES as PROFILE_ROUTES
 from matcher.api.routes.referrals import ROUTES as REFERRAL_ROUTES
 from matcher.api.routes.search import ROUTES as SEARCH_ROUTES
+from matcher.api.routes.subscriptions import ROUTES as SUBSCRIPTION_ROUTES
 from matcher.api.routes.taxonomy import ROUTES as TAXONOMY_ROUTES
 from matcher.desk.routes import desk_mount
 from matcher.embeddings import build_embedder
@@ -62,6 +63,7 @@ API_ROUTES: list[ApiRoute] = [
     *REFERRAL_ROUTES,
     *ALERT_ROUTES,
     *CHANGE_ROUTES,
+    *SUBSCRIPTION_ROUTES,
 ]
 
 

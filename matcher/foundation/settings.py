@@ -102,6 +102,12 @@ class Settings(BaseModel):
     # entry must be before the feed serves it (longer than a write can take).
     feed_retention_days: int = Field(30, alias="MATCHER_FEED_RETENTION_DAYS", ge=1, le=3650)
     feed_settle_s: float = Field(35.0, alias="MATCHER_FEED_SETTLE_S", ge=0, le=3600)
+    # Webhooks of saved searches (matcher/subscriptions): whether loopback and private
+    # addresses (and plain http) may receive them, how often a delivery is tried, and the
+    # wait before the first retry (doubling after each).
+    webhook_allow_private: bool = Field(False, alias="MATCHER_WEBHOOK_ALLOW_PRIVATE")
+    webhook_tries: int = Field(5, alias="MATCHER_WEBHOOK_TRIES", ge=1, le=20)
+    webhook_backoff_s: float = Field(10.0, alias="MATCHER_WEBHOOK_BACKOFF_S", ge=0, le=3600)
     # Nightly merge of the matching indexes to one segment (indexes/maintenance.py); an index
     # whose primary store is above merge_max_mb is left alone, 0 switches the merge off.
     merge_cron: Schedule = Field("40 3 * *", alias="MATCHER_MERGE_CRON")

@@ -176,10 +176,13 @@ async def announce_opened(svc: Services, today: date) -> int:
 
 
 async def trim_changes(svc: Services) -> int:
-    """Drop change-feed entries older than ``MATCHER_FEED_RETENTION_DAYS``; how many."""
-    log = svc.store.posting_changes
-    cutoff = await log.now_ms() - svc.settings.feed_retention_days * 86_400_000
-    return await log.trim(cutoff)
+    """Drop change-log entries (the postings feed's and the profiles') older than
+    ``MATCHER_FEED_RETENTION_DAYS``; how many."""
+    removed = 0
+    for log in (svc.store.posting_changes, svc.store.profile_changes):
+        cutoff = await log.now_ms() - svc.settings.feed_retention_days * 86_400_000
+        removed += await log.trim(cutoff)
+    return removed
 
 
 async def run_lifecycle(svc: Services) -> dict[str, int]:

@@ -34,6 +34,7 @@ from matcher.store.incentives import PolicyRepository
 from matcher.store.occupations import OccupationRepository
 from matcher.store.records import PostingRepository, ProfileRepository
 from matcher.store.referrals import ReferralRepository
+from matcher.store.saved_searches import SavedSearchRepository
 from matcher.store.tokens import TokenRepository
 
 
@@ -72,10 +73,13 @@ class Store:
     counters: Counters = field(init=False)
     counts: BulletinCounts = field(init=False)
     alerts: AlertRepository = field(init=False)
+    saved_searches: SavedSearchRepository = field(init=False)
+    profile_changes: ChangeLog = field(init=False)
 
     def __post_init__(self) -> None:
         es, ix = self.es, self.indexes
-        self.profiles = ProfileRepository(es, ix.profiles)
+        self.profile_changes = ChangeLog(self.redis, ix.profiles.prefix, "profiles")
+        self.profiles = ProfileRepository(es, ix.profiles, self.profile_changes)
         self.posting_changes = ChangeLog(self.redis, ix.postings.prefix, "postings")
         self.postings = PostingRepository(es, ix.postings, self.posting_changes)
         self.referrals = ReferralRepository(es, ix.referrals)
@@ -89,6 +93,7 @@ class Store:
         self.counters = Counters(self.redis, ix.profiles.prefix)
         self.counts = BulletinCounts(self.postings, self.profiles, self.referrals)
         self.alerts = AlertRepository(es, ix.alerts)
+        self.saved_searches = SavedSearchRepository(es, ix.saved_searches)
 
     @classmethod
     def connect(cls, settings: Settings, indexes: Indexes) -> Store:

@@ -99,6 +99,15 @@ class ChangeLog:
         value = await self.redis.get(self.floor_key)
         return _text(value) if value else START
 
+    async def position(self, reader: str) -> str | None:
+        """Where ``reader`` (a job that follows the log) has got to; None before its first
+        run."""
+        value = await self.redis.get(f"{self.key}:reader:{reader}")
+        return _text(value) if value else None
+
+    async def advance(self, reader: str, entry: str) -> None:
+        await self.redis.set(f"{self.key}:reader:{reader}", entry)
+
     async def first_time(self, tag: str, *, ttl_s: int) -> bool:
         """True the first time ``tag`` is asked about within ``ttl_s`` (a once-a-day step of
         a job that runs more often)."""

@@ -110,6 +110,35 @@ class RecordRepository(Repository[R]):
             dict(resp.body.get("aggregations", {})),
         )
 
+    async def meets_each(
+        self, record_id: str, queries: Sequence[Query]
+    ) -> list[tuple[str, ...] | None]:
+        """For each query: None when the record does not meet it, else the names of the
+        query's named clauses it met (one round trip: a multi-search, each restricted to the
+        record)."""
+        if not queries:
+            return []
+        searches: list[Mapping[str, Any]] = []
+        for query in queries:
+            searches.append({"index": self.spec.read_alias})
+            searches.append(
+                {
+                    "query": {
+                        "bool": {"filter": [{"ids": {"values": [record_id]}}], "must": [query]}
+                    },
+                    "size": 1,
+                    "_source": False,
+                }
+            )
+        resp = await self.es.msearch(searches=searches)
+        out: list[tuple[str, ...] | None] = []
+        for answer in resp["responses"]:
+            if "error" in answer:
+                raise RuntimeError(str(answer["error"].get("reason", answer["error"])))
+            hits = answer["hits"]["hits"]
+            out.append(tuple(hits[0].get("matched_queries") or ()) if hits else None)
+        return out
+
     async def count_bm25(self, text: str, *, filters: Sequence[Query]) -> int:
         """How many records hold a word of ``text`` under ``filters``."""
         resp = await self.es.count(

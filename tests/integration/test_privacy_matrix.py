@@ -414,6 +414,11 @@ OUTSIDE_THE_MATRIX = {
     ("POST", "/v1/alerts/{alert_id}/read"): "another's alert is 404 (test_lifecycle)",
     ("GET", "/v1/feed/postings"): "public posting fields only (test_changes)",
     ("GET", "/v1/snapshot/postings"): "public posting fields only (test_changes)",
+    ("POST", "/v1/saved-searches"): "the followed record is checked as for its matches; "
+    "404 otherwise (test_subscriptions)",
+    ("GET", "/v1/saved-searches"): "the caller's own only (test_subscriptions)",
+    ("GET", "/v1/saved-searches/{search_id}"): "another's is 404 (test_subscriptions)",
+    ("DELETE", "/v1/saved-searches/{search_id}"): "another's is 404 (test_subscriptions)",
 }
 
 

@@ -53,15 +53,21 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matcher.alerts",
             "matcher.changes",
             "matcher.lifecycle",
+            "matcher.subscriptions",
         ),
     ),
     ("adapters", ("matcher.api", "matcher.desk", "matcher.cli", "workers")),
 ]
 USE_CASES = 5
 ADAPTERS = 6
-# A use case's other modules are its own business; privacy offers three services.
+# A use case's other modules are its own business; privacy offers three services, search
+# its reading of a query.
 PUBLIC_MODULES = ("service", "models")
-PUBLIC_OF = {"matcher.privacy": ("audit", "limits", "retention")}
+PUBLIC_OF = {
+    "matcher.privacy": ("audit", "limits", "retention"),
+    # How a search text is read (its words and trades), which saved searches store.
+    "matcher.search": (*PUBLIC_MODULES, "reading"),
+}
 # Libraries only the adapters import.
 ADAPTER_LIBRARIES = {"starlette", "click", "arq", "uvicorn", "jinja2"}
 # The clients of the backing services: the store's alone, and the queue adapter's (arq).

@@ -41,6 +41,7 @@ DOCUMENTS = {
     "bulletins": docs.BulletinDoc,
     "referrals": docs.ReferralDoc,
     "alerts": docs.AlertDoc,
+    "saved_searches": docs.SavedSearchDoc,
 }
 NESTED = {
     ("profiles", "certificates"): docs.CertificateDoc,

@@ -1,0 +1,516 @@
+"""Saved searches and subscriptions, and the alerts they raise.
+
+Three kinds (``SubscriptionKind``): a saved posting search (seekers, offices, admins), new
+postings matching a profile (its seeker; an office for a worker of its region, e.g. one it
+registered at the window), new candidates for a posting (its enterprise; offices, admins).
+
+How a new record finds its subscribers (``match_new_records``, run by the worker every few
+seconds): the job follows the postings' and the profiles' change logs (``matcher.store.
+changes``) from where it last got to, so no write is missed and a retried run only rewrites
+alerts that already exist. For each open posting written, one query over the saved searches'
+structured part finds the candidates (``matcher.store.saved_searches``); each is confirmed
+with the search itself, restricted to that posting (one multi-search), or for a profile's
+subscription with the hard rules and the relevance tier of the pair. A profile written is
+checked the same way against the subscriptions of postings in its trades' minor groups.
+
+Alerts respect relevance: a saved search alerts only on keyword and trade hits (对口 or 相近,
+never a meaning-only hit), a pair only when no hard rule fails and the trade is not 不对口. One
+alert per subscriber, kind and record (ids are a hash of those), however often the record is
+rewritten or the job retried. Webhook deliveries are queued for new alerts
+(``deliver_alert``); they never carry contact details.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from indexes.documents import PostingDoc, ProfileDoc, SavedSearchDoc
+from matcher.alerts.models import AlertKind, AlertOut
+from matcher.alerts.service import Notice, notify_new, recipient_of
+from matcher.foundation.paging import Page
+from matcher.foundation.principals import Principal, Role
+from matcher.foundation.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from matcher.incentives.service import in_force_policies
+from matcher.policy.access import may_match_posting, may_match_profile
+from matcher.policy.ranking import occupation_fit
+from matcher.policy.relevance import Tier
+from matcher.policy.rules import check
+from matcher.search.reading import Asked, read_query
+from matcher.search.service import posting_filters
+from matcher.services import Services
+from matcher.store.changes import ChangeLog, entry_key
+from matcher.store.queries import Query, is_open_posting, region_prefix
+from matcher.store.saved_searches import PostingTraits, posting_conditions
+from matcher.subscriptions import webhooks
+from matcher.subscriptions.models import (
+    MAX_PER_OWNER,
+    Delivery,
+    SavedPostingSearch,
+    SubscriptionCreated,
+    SubscriptionIn,
+    SubscriptionKind,
+    SubscriptionList,
+    SubscriptionOut,
+)
+from matcher.taxonomy.grades import SkillGrade
+
+READER = "subscriptions"  # this job's position in the change logs
+BATCH = 500  # log entries per log and run
+SEARCH_ROLES = frozenset({Role.SEEKER, Role.OFFICE, Role.ADMIN})
+PROFILE_ROLES = frozenset({Role.SEEKER, Role.OFFICE, Role.ADMIN})
+POSTING_ROLES = frozenset({Role.ENTERPRISE, Role.OFFICE, Role.ADMIN})
+ROLES_OF_KIND = {
+    SubscriptionKind.POSTINGS: SEARCH_ROLES,
+    SubscriptionKind.PROFILE_MATCHES: PROFILE_ROLES,
+    SubscriptionKind.POSTING_CANDIDATES: POSTING_ROLES,
+}
+
+
+def _minor_groups(codes: Sequence[str]) -> list[str]:
+    return sorted({code[:7] for code in codes if len(code) >= 7})
+
+
+def _significant(region_code: str) -> str:
+    return str(region_prefix(region_code)["prefix"]["region_code"])
+
+
+async def _structured(svc: Services, search: SavedPostingSearch) -> dict[str, Any]:
+    """The part of a saved search a new posting is matched against (see
+    ``matcher.store.saved_searches``)."""
+    if search.q:
+        asked = await read_query(svc, search.q, search.occupation_code)
+    else:
+        asked = Asked("", [search.occupation_code] if search.occupation_code else [])
+    words = sorted(set(asked.words.split()))
+    groups = asked.minor_groups
+    fields: dict[str, Any] = {
+        "match_any": not words and not groups,
+        "words": words,
+        "words_count": len(words),
+        "occupation_codes": asked.codes,
+        "occupation_groups": groups,
+        "incentives_only": search.remote_incentives_only,
+    }
+    if search.region_code:
+        fields["region_scope"] = _significant(search.region_code)
+    if search.wage_floor is not None:
+        fields["wage_floor"] = search.wage_floor
+    if search.grade is not None:
+        fields["grade"] = int(search.grade)
+    if search.industry:
+        fields["industry"] = search.industry
+    return fields
+
+
+async def _target(svc: Services, principal: Principal, body: SubscriptionIn) -> dict[str, Any]:
+    """The followed record's part, after checking the principal may follow it (else 404)."""
+    regions = svc.taxonomy.regions
+    if body.kind is SubscriptionKind.PROFILE_MATCHES and body.profile_id:
+        profile = await svc.store.profiles.get(body.profile_id)
+        if profile is None or not may_match_profile(principal, profile, regions):
+            raise NotFound(f"No profile {body.profile_id}")
+        groups = _minor_groups(list(profile.get("occupation_codes") or []))
+        return {"target_id": body.profile_id, "occupation_groups": groups, "match_any": False}
+    if body.kind is SubscriptionKind.POSTING_CANDIDATES and body.posting_id:
+        posting = await svc.store.postings.get(body.posting_id)
+        if posting is None or not may_match_posting(principal, posting, regions):
+            raise NotFound(f"No posting {body.posting_id}")
+        code = posting.get("occupation_code")
+        groups = _minor_groups([code] if code else [])
+        return {"target_id": body.posting_id, "occupation_groups": groups, "match_any": False}
+    return {}
+
+
+def _out(doc: Mapping[str, Any]) -> SubscriptionOut:
+    kind = SubscriptionKind(doc["kind"])
+    return SubscriptionOut(
+        id=doc["id"],
+        kind=kind,
+        name=doc.get("name") or "",
+        search=doc.get("search"),
+        profile_id=doc.get("target_id") if kind is SubscriptionKind.PROFILE_MATCHES else None,
+        posting_id=doc.get("target_id") if kind is SubscriptionKind.POSTING_CANDIDATES else None,
+        understood_codes=list(doc.get("occupation_codes") or [])
+        if kind is SubscriptionKind.POSTINGS
+        else [],
+        webhook_url=doc.get("webhook_url"),
+        webhook_state=doc.get("webhook_state") or "none",
+        delivery=Delivery(doc.get("delivery") or Delivery.INSTANT.value),
+        created_at=doc["created_at"],
+    )
+
+
+async def create_subscription(
+    svc: Services, *, principal: Principal, body: SubscriptionIn
+) -> SubscriptionCreated:
+    if principal.role not in ROLES_OF_KIND[body.kind]:
+        raise Forbidden(f"A {principal.role.value} may not subscribe to {body.kind.value}")
+    owner = recipient_of(principal.role, principal.subject)
+    _, held = await svc.store.saved_searches.of_owner(owner, offset=0, limit=1)
+    if held >= MAX_PER_OWNER:
+        raise Conflict(f"At most {MAX_PER_OWNER} saved searches each; delete one first")
+    if body.webhook_url:
+        try:
+            await webhooks.check_address(
+                body.webhook_url, allow_private=svc.settings.webhook_allow_private
+            )
+        except webhooks.WebhookRefused as exc:
+            raise ValidationFailed(
+                "Webhook URL refused", [{"field": "webhook_url", "message": str(exc)}]
+            ) from None
+    fields = await _structured(svc, body.search) if body.search else {}
+    fields |= await _target(svc, principal, body)
+    stamp = svc.clock.timestamp()
+    secret = secrets.token_urlsafe(32) if body.webhook_url else None
+    search_id = "ss_" + secrets.token_hex(8)
+    doc: SavedSearchDoc = {
+        "id": search_id,
+        "owner": owner,
+        "owner_role": principal.role.value,
+        "owner_subject": principal.subject,
+        "owner_region": principal.region_code,
+        "kind": body.kind.value,
+        "name": body.name,
+        "delivery": body.delivery.value,
+        "webhook_url": body.webhook_url,
+        "webhook_secret": secret,
+        "webhook_state": "ok" if body.webhook_url else "none",
+        "webhook_failures": 0,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "indexed_at": stamp,
+        **fields,  # type: ignore[typeddict-item]
+    }
+    if body.search:
+        doc["search"] = body.search.model_dump(mode="json", exclude={"limit", "offset"})
+    await svc.store.saved_searches.create(search_id, doc)
+    return SubscriptionCreated(**_out(doc).model_dump(), webhook_secret=secret)
+
+
+async def _own(svc: Services, principal: Principal, search_id: str) -> SavedSearchDoc:
+    doc = await svc.store.saved_searches.get(search_id)
+    if doc is None or doc.get("owner") != recipient_of(principal.role, principal.subject):
+        raise NotFound(f"No saved search {search_id}")
+    return doc
+
+
+async def list_subscriptions(
+    svc: Services, *, principal: Principal, page: Page
+) -> SubscriptionList:
+    docs, total = await svc.store.saved_searches.of_owner(
+        recipient_of(principal.role, principal.subject), offset=page.offset, limit=page.limit
+    )
+    return SubscriptionList(subscriptions=[_out(d) for d in docs], total=total)
+
+
+async def get_subscription(
+    svc: Services, *, principal: Principal, search_id: str
+) -> SubscriptionOut:
+    return _out(await _own(svc, principal, search_id))
+
+
+async def delete_subscription(svc: Services, *, principal: Principal, search_id: str) -> None:
+    await _own(svc, principal, search_id)
+    await svc.store.saved_searches.delete(search_id)
+
+
+# The job: new records against the saved searches
+
+
+def _found_clause(doc: SavedSearchDoc) -> Query:
+    """The query form of "a keyword or trade hit of this saved search" (``match_all`` for a
+    search without text: a listing, whose every record is 对口)."""
+    words = " ".join(doc.get("words") or [])
+    groups = list(doc.get("occupation_groups") or [])
+    if doc.get("match_any") or not (words or groups):
+        return {"match_all": {}}
+    should: list[Query] = []
+    if words:
+        should.append(
+            {"match": {"search_text": {"query": words, "operator": "and", "_name": "words"}}}
+        )
+    if groups:
+        should.append({"terms": {"occupation_groups": groups, "_name": "trade"}})
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+async def _confirm_searches(
+    svc: Services,
+    posting_id: str,
+    posting: PostingDoc,
+    candidates: Sequence[SavedSearchDoc],
+    live: Sequence[str],
+) -> list[tuple[SavedSearchDoc, Tier]]:
+    """The saved searches the posting is a keyword or trade hit of, with its tier."""
+    if not candidates:
+        return []
+    today = svc.clock.today()
+    queries: list[Query] = []
+    for doc in candidates:
+        body = SavedPostingSearch.model_validate(doc.get("search") or {})
+        filters = posting_filters(body, today, live)
+        queries.append({"bool": {"filter": filters, "must": [_found_clause(doc)]}})
+    met = await svc.store.postings.meets_each(posting_id, queries)
+    code = posting.get("occupation_code")
+    out = []
+    for doc, matched in zip(candidates, met, strict=True):
+        if matched is None:
+            continue
+        if doc.get("match_any") or not (doc.get("words") or doc.get("occupation_groups")):
+            out.append((doc, Tier.FIT))
+            continue
+        asked = Asked(" ".join(doc.get("words") or []), list(doc.get("occupation_codes") or []))
+        how = "keyword" if "words" in matched else "occupation"
+        tier = asked.tier([code] if code else [], matched_by=how)
+        if tier is not Tier.UNRELATED:
+            out.append((doc, tier))
+    return out
+
+
+def _pair_tier(svc: Services, posting: PostingDoc, profile: ProfileDoc) -> Tier | None:
+    """The pair's tier when it may be alerted on: no hard rule fails and the trade is not
+    不对口; else None."""
+    if profile.get("status") != "active":
+        return None
+    rules = check(posting, profile, svc.clock.today(), svc.taxonomy.occupations)
+    if any(not r.passed and not r.pending for r in rules):
+        return None
+    tier = occupation_fit(posting, profile).tier
+    return None if tier is Tier.UNRELATED else tier
+
+
+def _posting_line(posting: PostingDoc, svc: Services) -> str:
+    region = svc.taxonomy.regions.get(str(posting.get("region_code") or ""))
+    wage = ""
+    if posting.get("wage_min") or posting.get("wage_max"):
+        low, high = posting.get("wage_min"), posting.get("wage_max")
+        wage = f"，月薪 {low or ''}{'–' if low and high else ''}{high or ''} 元"
+    return f"{posting.get('enterprise_name') or ''}，{region.name if region else ''}{wage}"
+
+
+def _for(doc: SavedSearchDoc) -> dict[str, Any]:
+    """Whom a subscription's alerts go to, and which subscription raised them."""
+    return {
+        "role": Role(doc["owner_role"]),
+        "subject": doc["owner_subject"],
+        "subscription_id": doc["id"],
+    }
+
+
+def _since(doc: SavedSearchDoc) -> int:
+    """When the subscription was made, in ms (a record written before it raises nothing)."""
+    return int(datetime.fromisoformat(doc["created_at"]).timestamp() * 1000)
+
+
+async def _on_postings(svc: Services, written: Mapping[str, int]) -> list[Notice]:
+    docs = await svc.store.postings.get_many(list(written))
+    today = svc.clock.today()
+    live = [p.policy_id for p in await in_force_policies(svc, today)]
+    notices: list[Notice] = []
+    for posting_id, posting in docs.items():
+        if not is_open_posting(posting, today):
+            continue
+        code = posting.get("occupation_code")
+        region = str(posting.get("region_code") or "")
+        wages = [w for w in (posting.get("wage_min"), posting.get("wage_max")) if w is not None]
+        level = posting.get("required_level")
+        conditions = posting_conditions(
+            PostingTraits(
+                words=str(posting.get("search_text") or "").split(),
+                groups=_minor_groups([code] if code else []),
+                region_prefixes=sorted({region[:2], region[:4], region}),
+                wage=max(wages) if wages else None,
+                grade=int(level) if level else None,
+                industry=posting.get("industry"),
+                carries_incentive=bool(set(posting.get("incentive_policy_ids") or []) & set(live)),
+            )
+        )
+        candidates = [
+            c
+            for c in await svc.store.saved_searches.candidates(
+                [SubscriptionKind.POSTINGS.value, SubscriptionKind.PROFILE_MATCHES.value],
+                conditions,
+            )
+            if _since(c) <= written[posting_id]
+        ]
+        searches = [c for c in candidates if c["kind"] == SubscriptionKind.POSTINGS.value]
+        title = f"新岗位：{posting.get('title') or posting_id}"
+        line = _posting_line(posting, svc)
+        for doc, tier in await _confirm_searches(svc, posting_id, posting, searches, live):
+            name = f"“{doc.get('name')}”" if doc.get("name") else ""
+            notices.append(
+                Notice(
+                    **_for(doc),
+                    kind=AlertKind.NEW_POSTING,
+                    record_kind="posting",
+                    record_id=posting_id,
+                    title=title,
+                    body=f"{line}。符合您保存的搜索{name}（{tier.value}）。",
+                )
+            )
+        follows = [c for c in candidates if c["kind"] == SubscriptionKind.PROFILE_MATCHES.value]
+        profiles = await svc.store.profiles.get_many(
+            sorted({str(c.get("target_id")) for c in follows})
+        )
+        for doc in follows:
+            profile = profiles.get(str(doc.get("target_id")))
+            pair = _pair_tier(svc, posting, profile) if profile else None
+            if pair is None:
+                continue
+            notices.append(
+                Notice(
+                    **_for(doc),
+                    kind=AlertKind.NEW_POSTING,
+                    record_kind="posting",
+                    record_id=posting_id,
+                    title=title,
+                    body=f"{line}。与求职资料 {doc.get('target_id')} 匹配（{pair.value}），"
+                    "硬性条件无不符。",
+                    tag=str(doc.get("target_id")),
+                )
+            )
+    return notices
+
+
+async def _on_profiles(svc: Services, written: Mapping[str, int]) -> list[Notice]:
+    profiles = await svc.store.profiles.get_many(list(written))
+    notices: list[Notice] = []
+    for profile_id, profile in profiles.items():
+        if profile.get("status") != "active":
+            continue
+        groups = _minor_groups(list(profile.get("occupation_codes") or []))
+        if not groups:
+            continue
+        follows = [
+            f
+            for f in await svc.store.saved_searches.candidates(
+                [SubscriptionKind.POSTING_CANDIDATES.value],
+                [{"terms": {"occupation_groups": groups}}],
+            )
+            if _since(f) <= written[profile_id]
+        ]
+        postings = await svc.store.postings.get_many(
+            sorted({str(f.get("target_id")) for f in follows})
+        )
+        for doc in follows:
+            posting = postings.get(str(doc.get("target_id")))
+            if posting is None or not is_open_posting(posting, svc.clock.today()):
+                continue
+            pair = _pair_tier(svc, posting, profile)
+            if pair is None:
+                continue
+            # The candidate view: trade, grade and league-city, never contact details.
+            level = profile.get("skill_level")
+            grade = SkillGrade(int(level)).zh_name if level else "未填等级"
+            city = svc.taxonomy.regions.get(str(profile.get("city_code") or ""))
+            notices.append(
+                Notice(
+                    **_for(doc),
+                    kind=AlertKind.NEW_CANDIDATE,
+                    record_kind="profile",
+                    record_id=profile_id,
+                    title=f"新候选人：{profile.get('title') or profile_id}",
+                    body=f"{grade}，{city.name if city else '地区未填'}。符合岗位“"
+                    f"{posting.get('title') or doc.get('target_id')}”（{pair.value}），硬性条件"
+                    "无不符。联系方式须经本人同意后才能获取。",
+                    tag=str(doc.get("target_id")),
+                )
+            )
+    return notices
+
+
+async def _follow(svc: Services, log: ChangeLog, on_records: Any) -> tuple[int, list[Notice]]:
+    position = await log.position(READER)
+    if position is None:  # the first run starts from now, not from the whole history
+        await log.advance(READER, await log.last())
+        return 0, []
+    settle_ms = int(svc.settings.feed_settle_s * 1000)
+    entries = await log.read(position, before_ms=await log.now_ms() - settle_ms, count=BATCH)
+    if not entries:
+        return 0, []
+    # Each record written, with the time of its latest entry (ms, from the stream id).
+    written = {e.record_id: entry_key(e.entry)[0] for e in entries if e.kind != "deleted"}
+    new = await notify_new(svc, await on_records(svc, written)) if written else []
+    await log.advance(READER, entries[-1].entry)
+    return len(entries), new
+
+
+async def match_new_records(svc: Services) -> dict[str, int]:
+    """One run of the job: the postings and profiles written since the last run against the
+    subscriptions; alerts written, webhook deliveries queued. Counts of what it did."""
+    postings_read, for_postings = await _follow(svc, svc.store.posting_changes, _on_postings)
+    profiles_read, for_profiles = await _follow(svc, svc.store.profile_changes, _on_profiles)
+    new = for_postings + for_profiles
+    queued = await _queue_deliveries(svc, new)
+    return {
+        "postings_read": postings_read,
+        "profiles_read": profiles_read,
+        "alerts": len(new),
+        "deliveries_queued": queued,
+    }
+
+
+async def _queue_deliveries(svc: Services, new: Sequence[Notice]) -> int:
+    ids = sorted({n.subscription_id for n in new if n.subscription_id})
+    subs = await svc.store.saved_searches.get_many(ids, exclude=["webhook_secret"])
+    queued = 0
+    for notice in new:
+        sub = subs.get(notice.subscription_id or "")
+        if (
+            sub is None
+            or not sub.get("webhook_url")
+            or sub.get("webhook_state") == "failing"
+            or sub.get("delivery") != Delivery.INSTANT.value
+        ):
+            continue
+        await svc.jobs.enqueue("deliver_alert", notice.alert_id, job_id=f"alert:{notice.alert_id}")
+        queued += 1
+    return queued
+
+
+# Deliveries
+
+
+async def deliver_alert(svc: Services, *, alert_id: str, last_try: bool) -> str:
+    """Post one alert to its subscription's webhook: ``delivered``, ``skipped`` (no webhook,
+    or it is failing), ``retry`` (failed, tries remain) or ``failing`` (failed on the last
+    try: the subscription is marked failing and its deliveries stop)."""
+    alert = await svc.store.alerts.get(alert_id)
+    sub = await svc.store.saved_searches.get(str((alert or {}).get("subscription_id") or ""))
+    if alert is None or sub is None or not sub.get("webhook_url") or not sub.get("webhook_secret"):
+        return "skipped"
+    if sub.get("webhook_state") == "failing":
+        return "skipped"
+    payload = {
+        "subscription_id": sub["id"],
+        "alert": AlertOut.model_validate(
+            {k: v for k, v in alert.items() if k in AlertOut.model_fields}
+        ).model_dump(mode="json"),
+    }
+    problem = await webhooks.post(
+        str(sub["webhook_url"]),
+        str(sub["webhook_secret"]),
+        payload,
+        delivery_id=alert_id,
+        allow_private=svc.settings.webhook_allow_private,
+    )
+    if problem is None:
+        if sub.get("webhook_failures"):
+            await svc.store.saved_searches.set_fields(
+                sub["id"], {"webhook_failures": 0, "webhook_state": "ok"}
+            )
+        return "delivered"
+    if not last_try:
+        return "retry"
+    await svc.store.saved_searches.set_fields(
+        sub["id"],
+        {
+            "webhook_failures": int(sub.get("webhook_failures") or 0) + 1,
+            "webhook_state": "failing",
+            "updated_at": svc.clock.timestamp(),
+        },
+    )
+    return "failing"
