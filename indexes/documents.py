@@ -334,7 +334,9 @@ class SavedSearchDoc(TypedDict, total=False):
     words_count: int
     occupation_codes: list[str]
     occupation_groups: list[str]
-    region_scope: str | None
+    region_scope: list[str]
+    confirm_in_search: bool
+    card: str
     wage_floor: int | None
     grade: int | None
     industry: str | None
@@ -344,6 +346,7 @@ class SavedSearchDoc(TypedDict, total=False):
     webhook_secret: str | None
     webhook_state: str
     webhook_failures: int
+    digest_through: str | None
     created_at: str
     updated_at: str
     indexed_at: str

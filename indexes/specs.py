@@ -419,7 +419,16 @@ def saved_searches_mappings() -> dict[str, Any]:
             "words_count": {"type": "integer"},
             "occupation_codes": KEYWORD,
             "occupation_groups": KEYWORD,  # minor groups (6-18-02)
-            "region_scope": KEYWORD,  # the significant prefix of a region filter (1502)
+            # Significant prefixes (1502) of the regions a record must lie in: a search's region
+            # filter; for a profile's subscription its home and preferred league-cities
+            # unless the seeker would move anywhere.
+            "region_scope": KEYWORD,
+            # The search states what the structured part cannot (a radius, an exact code):
+            # its candidates are confirmed by the search itself.
+            "confirm_in_search": {"type": "boolean"},
+            # What the inverted check returns of each candidate, packed in one doc value
+            # (matcher.store.saved_searches): thousands of candidates come back quickly.
+            "card": {"type": "keyword", "index": False},
             "wage_floor": {"type": "integer"},
             "grade": {"type": "integer"},
             "industry": KEYWORD,
@@ -429,6 +438,7 @@ def saved_searches_mappings() -> dict[str, Any]:
             "webhook_secret": STORED_ONLY,  # signs deliveries; shown to its owner once
             "webhook_state": KEYWORD,  # none, ok, failing
             "webhook_failures": {"type": "integer"},
+            "digest_through": DATE,  # the newest alert a daily digest has delivered
             "created_at": DATE,
             "updated_at": DATE,
             "indexed_at": DATE,

@@ -20,7 +20,8 @@ from matcher.migrations.service import merge_matching_indexes
 from matcher.referrals.service import reconcile_places as release_unrecorded_places
 from matcher.services import Services
 from matcher.subscriptions.service import deliver_alert as post_alert
-from matcher.subscriptions.service import match_new_records
+from matcher.subscriptions.service import deliver_digest as post_digest
+from matcher.subscriptions.service import match_new_records, queue_digests
 
 
 async def health_check(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +103,25 @@ async def deliver_alert(ctx: dict[str, Any], alert_id: str) -> str:
     job_try = int(ctx.get("job_try") or 1)
     outcome = await post_alert(
         svc, alert_id=alert_id, last_try=job_try >= svc.settings.webhook_tries
+    )
+    if outcome == "retry":
+        raise Retry(defer=svc.settings.webhook_backoff_s * 2 ** (job_try - 1))
+    return outcome
+
+
+async def digest_subscriptions(ctx: dict[str, Any]) -> dict[str, int]:
+    """Queue the day's digest of every daily subscription with a webhook."""
+    svc: Services = ctx["services"]
+    return {"queued": await queue_digests(svc)}
+
+
+async def deliver_digest(ctx: dict[str, Any], search_id: str) -> str:
+    """POST a daily subscription's alerts since its last digest; retried like
+    ``deliver_alert``."""
+    svc: Services = ctx["services"]
+    job_try = int(ctx.get("job_try") or 1)
+    outcome = await post_digest(
+        svc, search_id=search_id, last_try=job_try >= svc.settings.webhook_tries
     )
     if outcome == "retry":
         raise Retry(defer=svc.settings.webhook_backoff_s * 2 ** (job_try - 1))

@@ -30,6 +30,8 @@ from matcher.services import Services, build_services
 from matcher.store.outages import unreachable
 from workers.jobs import (
     deliver_alert,
+    deliver_digest,
+    digest_subscriptions,
     health_check,
     match_subscriptions,
     merge_segments,
@@ -67,6 +69,8 @@ FUNCTIONS = [
     # Retries itself (arq Retry, backoff) up to MATCHER_WEBHOOK_TRIES; the bound here is
     # the largest that setting allows.
     func(deliver_alert, name="deliver_alert", timeout=60, max_tries=20),
+    func(deliver_digest, name="deliver_digest", timeout=60, max_tries=20),
+    func(digest_subscriptions, name="digest_subscriptions", timeout=120, max_tries=MAX_TRIES),
     # Idempotent: each step changes or tells nothing twice (matcher.lifecycle).
     func(posting_lifecycle, name="posting_lifecycle", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     # Idempotent (an index in one segment is skipped); Elasticsearch finishes a merge whose
@@ -103,6 +107,13 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
             "posting_lifecycle_15min",
             JOB_TIMEOUT_S,
             Schedule(minute={7, 22, 37, 52}, hour=None, day=None, month=None),
+        ),
+        # The daily digests of subscriptions that asked for one (07:30, before the day's work).
+        _scheduled(
+            digest_subscriptions,
+            "digest_subscriptions_daily",
+            JOB_TIMEOUT_S,
+            Schedule(minute={30}, hour={7}, day=None, month=None),
         ),
         # New postings and profiles against the saved searches (alerts, webhooks).
         cron(

@@ -44,3 +44,16 @@ class AlertRepository(Repository[AlertDoc]):
             )
             unread_count = unread_hits or 0
         return [h.doc for h in hits], total or 0, unread_count
+
+    async def of_subscription(
+        self, subscription_id: str, *, after: str | None, limit: int
+    ) -> list[AlertDoc]:
+        """The alerts a subscription raised after ``after`` (a timestamp), oldest first."""
+        filters: list[dict[str, object]] = [{"term": {"subscription_id": subscription_id}}]
+        if after:
+            filters.append({"range": {"created_at": {"gt": after}}})
+        hits, _ = await self.search(
+            {"bool": {"filter": filters}},
+            Fetch(size=limit, sort=[{"created_at": "asc"}, {"id": "asc"}]),
+        )
+        return [h.doc for h in hits]

@@ -43,7 +43,7 @@ from matcher.search.service import posting_filters
 from matcher.services import Services
 from matcher.store.changes import ChangeLog, entry_key
 from matcher.store.queries import Query, is_open_posting, region_prefix
-from matcher.store.saved_searches import PostingTraits, posting_conditions
+from matcher.store.saved_searches import PostingTraits, posting_conditions, unstated
 from matcher.subscriptions import webhooks
 from matcher.subscriptions.models import (
     MAX_PER_OWNER,
@@ -86,16 +86,18 @@ async def _structured(svc: Services, search: SavedPostingSearch) -> dict[str, An
         asked = Asked("", [search.occupation_code] if search.occupation_code else [])
     words = sorted(set(asked.words.split()))
     groups = asked.minor_groups
-    fields: dict[str, Any] = {
+    fields: dict[str, Any] = unstated() | {
         "match_any": not words and not groups,
         "words": words,
         "words_count": len(words),
         "occupation_codes": asked.codes,
         "occupation_groups": groups,
         "incentives_only": search.remote_incentives_only,
+        # A radius or an exact code is more than the structured part states.
+        "confirm_in_search": bool(search.near or search.occupation_code),
     }
     if search.region_code:
-        fields["region_scope"] = _significant(search.region_code)
+        fields["region_scope"] = [_significant(search.region_code)]
     if search.wage_floor is not None:
         fields["wage_floor"] = search.wage_floor
     if search.grade is not None:
@@ -113,15 +115,43 @@ async def _target(svc: Services, principal: Principal, body: SubscriptionIn) -> 
         if profile is None or not may_match_profile(principal, profile, regions):
             raise NotFound(f"No profile {body.profile_id}")
         groups = _minor_groups(list(profile.get("occupation_codes") or []))
-        return {"target_id": body.profile_id, "occupation_groups": groups, "match_any": False}
+        fields = unstated() | {
+            "target_id": body.profile_id,
+            "occupation_groups": groups,
+            "match_any": False,
+        }
+        scopes = profile_scopes(profile)
+        return fields | ({"region_scope": scopes} if scopes is not None else {})
     if body.kind is SubscriptionKind.POSTING_CANDIDATES and body.posting_id:
         posting = await svc.store.postings.get(body.posting_id)
         if posting is None or not may_match_posting(principal, posting, regions):
             raise NotFound(f"No posting {body.posting_id}")
         code = posting.get("occupation_code")
         groups = _minor_groups([code] if code else [])
-        return {"target_id": body.posting_id, "occupation_groups": groups, "match_any": False}
+        return unstated() | {
+            "target_id": body.posting_id,
+            "occupation_groups": groups,
+            "match_any": False,
+        }
     return {}
+
+
+def profile_scopes(profile: Mapping[str, Any]) -> list[str] | None:
+    """Where postings may lie for a seeker to be told of them: the home league-city, and
+    the regions they prefer if they would move; None (anywhere) for a seeker willing to move
+    who names no region."""
+    home = str(profile.get("region_code") or "")
+    preferred = [str(c) for c in profile.get("preferred_region_codes") or []]
+    if profile.get("willing_to_relocate") and not preferred:
+        return None
+    scopes = {home[:4]} if home else set()
+    if profile.get("willing_to_relocate"):
+        scopes.update(_significant(code) for code in preferred)
+    return sorted(scopes)
+
+
+def in_scopes(region_code: str, scopes: Sequence[str] | None) -> bool:
+    return scopes is None or any(region_code.startswith(s) for s in scopes)
 
 
 def _out(doc: Mapping[str, Any]) -> SubscriptionOut:
@@ -220,7 +250,7 @@ async def delete_subscription(svc: Services, *, principal: Principal, search_id:
 # The job: new records against the saved searches
 
 
-def _found_clause(doc: SavedSearchDoc) -> Query:
+def _found_clause(doc: Mapping[str, Any]) -> Query:
     """The query form of "a keyword or trade hit of this saved search" (``match_all`` for a
     search without text: a listing, whose every record is 对口)."""
     words = " ".join(doc.get("words") or [])
@@ -237,6 +267,18 @@ def _found_clause(doc: SavedSearchDoc) -> Query:
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
+def _tier_of(doc: SavedSearchDoc, posting: PostingDoc, words: set[str]) -> Tier:
+    """How a posting that met a saved search relates to it: a search without words or trade
+    lists 对口 records; else a keyword hit (every word in the posting) or a trade hit."""
+    saved = list(doc.get("words") or [])
+    codes = list(doc.get("occupation_codes") or [])
+    if doc.get("match_any") or not (saved or codes):
+        return Tier.FIT
+    code = posting.get("occupation_code")
+    how = "keyword" if saved and set(saved) <= words else "occupation"
+    return Asked(" ".join(saved), codes).tier([code] if code else [], matched_by=how)
+
+
 async def _confirm_searches(
     svc: Services,
     posting_id: str,
@@ -244,36 +286,45 @@ async def _confirm_searches(
     candidates: Sequence[SavedSearchDoc],
     live: Sequence[str],
 ) -> list[tuple[SavedSearchDoc, Tier]]:
-    """The saved searches the posting is a keyword or trade hit of, with its tier."""
-    if not candidates:
-        return []
-    today = svc.clock.today()
-    queries: list[Query] = []
-    for doc in candidates:
-        body = SavedPostingSearch.model_validate(doc.get("search") or {})
-        filters = posting_filters(body, today, live)
-        queries.append({"bool": {"filter": filters, "must": [_found_clause(doc)]}})
-    met = await svc.store.postings.meets_each(posting_id, queries)
-    code = posting.get("occupation_code")
-    out = []
-    for doc, matched in zip(candidates, met, strict=True):
-        if matched is None:
-            continue
-        if doc.get("match_any") or not (doc.get("words") or doc.get("occupation_groups")):
-            out.append((doc, Tier.FIT))
-            continue
-        asked = Asked(" ".join(doc.get("words") or []), list(doc.get("occupation_codes") or []))
-        how = "keyword" if "words" in matched else "occupation"
-        tier = asked.tier([code] if code else [], matched_by=how)
-        if tier is not Tier.UNRELATED:
-            out.append((doc, tier))
-    return out
+    """The saved searches the posting is a keyword or trade hit of, with its tier.
+
+    The structured part states every condition of most searches exactly (the query and its
+    Python twin ``meets_conditions`` in ``matcher.store.saved_searches``), so their
+    candidates stand; those with a radius or an exact code
+    (``confirm_in_search``) are confirmed by their own search restricted to the posting, in
+    one multi-search."""
+    words = set(str(posting.get("search_text") or "").split())
+    exact = [d for d in candidates if not d.get("confirm_in_search")]
+    other = [d for d in candidates if d.get("confirm_in_search")]
+    if other:
+        bodies = await svc.store.saved_searches.get_many(
+            [d["id"] for d in other], fields=["search"]
+        )
+        queries = [
+            search_query(bodies.get(d["id"], {}).get("search") or {}, d, svc, live) for d in other
+        ]
+        met = await svc.store.postings.meets_each(posting_id, queries)
+        exact += [d for d, m in zip(other, met, strict=True) if m is not None]
+    tiered = [(d, _tier_of(d, posting, words)) for d in exact]
+    return [(d, t) for d, t in tiered if t is not Tier.UNRELATED]
+
+
+def search_query(
+    search: Mapping[str, Any], doc: Mapping[str, Any], svc: Services, live: Sequence[str]
+) -> Query:
+    """A saved search as the query the search runs: its filters and its keyword or trade
+    clause (``match_all`` for a search without text)."""
+    body = SavedPostingSearch.model_validate(search)
+    filters = posting_filters(body, svc.clock.today(), live)
+    return {"bool": {"filter": filters, "must": [_found_clause(doc)]}}
 
 
 def _pair_tier(svc: Services, posting: PostingDoc, profile: ProfileDoc) -> Tier | None:
     """The pair's tier when it may be alerted on: no hard rule fails and the trade is not
     不对口; else None."""
     if profile.get("status") != "active":
+        return None
+    if not in_scopes(str(posting.get("region_code") or ""), profile_scopes(profile)):
         return None
     rules = check(posting, profile, svc.clock.today(), svc.taxonomy.occupations)
     if any(not r.passed and not r.pending for r in rules):
@@ -300,12 +351,31 @@ def _for(doc: SavedSearchDoc) -> dict[str, Any]:
     }
 
 
+def posting_traits(posting: Mapping[str, Any], live: Sequence[str]) -> PostingTraits:
+    """What a stored posting offers, as saved searches read it (``live``: the incentive
+    policies in force)."""
+    code = posting.get("occupation_code")
+    region = str(posting.get("region_code") or "")
+    wages = [w for w in (posting.get("wage_min"), posting.get("wage_max")) if w is not None]
+    level = posting.get("required_level")
+    return PostingTraits(
+        words=str(posting.get("search_text") or "").split(),
+        groups=_minor_groups([code] if code else []),
+        region_prefixes=sorted({region[:2], region[:4], region}),
+        wage=max(wages) if wages else None,
+        grade=int(level) if level else None,
+        industry=posting.get("industry"),
+        carries_incentive=bool(set(posting.get("incentive_policy_ids") or []) & set(live)),
+    )
+
+
 def _since(doc: SavedSearchDoc) -> int:
     """When the subscription was made, in ms (a record written before it raises nothing)."""
     return int(datetime.fromisoformat(doc["created_at"]).timestamp() * 1000)
 
 
-async def _on_postings(svc: Services, written: Mapping[str, int]) -> list[Notice]:
+async def notices_for_postings(svc: Services, written: Mapping[str, int]) -> list[Notice]:
+    """What the postings written (id → when, ms) tell the subscriptions made before."""
     docs = await svc.store.postings.get_many(list(written))
     today = svc.clock.today()
     live = [p.policy_id for p in await in_force_policies(svc, today)]
@@ -313,21 +383,7 @@ async def _on_postings(svc: Services, written: Mapping[str, int]) -> list[Notice
     for posting_id, posting in docs.items():
         if not is_open_posting(posting, today):
             continue
-        code = posting.get("occupation_code")
-        region = str(posting.get("region_code") or "")
-        wages = [w for w in (posting.get("wage_min"), posting.get("wage_max")) if w is not None]
-        level = posting.get("required_level")
-        conditions = posting_conditions(
-            PostingTraits(
-                words=str(posting.get("search_text") or "").split(),
-                groups=_minor_groups([code] if code else []),
-                region_prefixes=sorted({region[:2], region[:4], region}),
-                wage=max(wages) if wages else None,
-                grade=int(level) if level else None,
-                industry=posting.get("industry"),
-                carries_incentive=bool(set(posting.get("incentive_policy_ids") or []) & set(live)),
-            )
-        )
+        conditions = posting_conditions(posting_traits(posting, live))
         candidates = [
             c
             for c in await svc.store.saved_searches.candidates(
@@ -339,8 +395,13 @@ async def _on_postings(svc: Services, written: Mapping[str, int]) -> list[Notice
         searches = [c for c in candidates if c["kind"] == SubscriptionKind.POSTINGS.value]
         title = f"新岗位：{posting.get('title') or posting_id}"
         line = _posting_line(posting, svc)
-        for doc, tier in await _confirm_searches(svc, posting_id, posting, searches, live):
-            name = f"“{doc.get('name')}”" if doc.get("name") else ""
+        confirmed = await _confirm_searches(svc, posting_id, posting, searches, live)
+        names = await svc.store.saved_searches.get_many(
+            [doc["id"] for doc, _ in confirmed], fields=["name"]
+        )
+        for doc, tier in confirmed:
+            given = names.get(doc["id"], {}).get("name")
+            name = f"“{given}”" if given else ""
             notices.append(
                 Notice(
                     **_for(doc),
@@ -375,7 +436,8 @@ async def _on_postings(svc: Services, written: Mapping[str, int]) -> list[Notice
     return notices
 
 
-async def _on_profiles(svc: Services, written: Mapping[str, int]) -> list[Notice]:
+async def notices_for_profiles(svc: Services, written: Mapping[str, int]) -> list[Notice]:
+    """What the profiles written (id → when, ms) tell the posting subscriptions made before."""
     profiles = await svc.store.profiles.get_many(list(written))
     notices: list[Notice] = []
     for profile_id, profile in profiles.items():
@@ -441,8 +503,12 @@ async def _follow(svc: Services, log: ChangeLog, on_records: Any) -> tuple[int, 
 async def match_new_records(svc: Services) -> dict[str, int]:
     """One run of the job: the postings and profiles written since the last run against the
     subscriptions; alerts written, webhook deliveries queued. Counts of what it did."""
-    postings_read, for_postings = await _follow(svc, svc.store.posting_changes, _on_postings)
-    profiles_read, for_profiles = await _follow(svc, svc.store.profile_changes, _on_profiles)
+    postings_read, for_postings = await _follow(
+        svc, svc.store.posting_changes, notices_for_postings
+    )
+    profiles_read, for_profiles = await _follow(
+        svc, svc.store.profile_changes, notices_for_profiles
+    )
     new = for_postings + for_profiles
     queued = await _queue_deliveries(svc, new)
     return {
@@ -473,28 +539,29 @@ async def _queue_deliveries(svc: Services, new: Sequence[Notice]) -> int:
 
 # Deliveries
 
+DIGEST_SIZE = 500  # alerts in one daily digest; the rest go in the next
 
-async def deliver_alert(svc: Services, *, alert_id: str, last_try: bool) -> str:
-    """Post one alert to its subscription's webhook: ``delivered``, ``skipped`` (no webhook,
-    or it is failing), ``retry`` (failed, tries remain) or ``failing`` (failed on the last
-    try: the subscription is marked failing and its deliveries stop)."""
-    alert = await svc.store.alerts.get(alert_id)
-    sub = await svc.store.saved_searches.get(str((alert or {}).get("subscription_id") or ""))
-    if alert is None or sub is None or not sub.get("webhook_url") or not sub.get("webhook_secret"):
-        return "skipped"
-    if sub.get("webhook_state") == "failing":
-        return "skipped"
-    payload = {
-        "subscription_id": sub["id"],
-        "alert": AlertOut.model_validate(
-            {k: v for k, v in alert.items() if k in AlertOut.model_fields}
-        ).model_dump(mode="json"),
-    }
+
+def _alert_out(alert: Mapping[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in alert.items() if k in AlertOut.model_fields}
+    return AlertOut.model_validate(fields).model_dump(mode="json")
+
+
+async def _post(
+    svc: Services,
+    sub: SavedSearchDoc,
+    payload: dict[str, Any],
+    *,
+    delivery_id: str,
+    last_try: bool,
+) -> str:
+    """One try: ``delivered``, ``retry`` (failed, tries remain) or ``failing`` (failed on the
+    last try: the subscription is marked failing and its deliveries stop)."""
     problem = await webhooks.post(
         str(sub["webhook_url"]),
         str(sub["webhook_secret"]),
         payload,
-        delivery_id=alert_id,
+        delivery_id=delivery_id,
         allow_private=svc.settings.webhook_allow_private,
     )
     if problem is None:
@@ -514,3 +581,59 @@ async def deliver_alert(svc: Services, *, alert_id: str, last_try: bool) -> str:
         },
     )
     return "failing"
+
+
+async def _webhook_of(svc: Services, search_id: str) -> SavedSearchDoc | None:
+    """The subscription, if it has a webhook that is not failing."""
+    sub = await svc.store.saved_searches.get(search_id) if search_id else None
+    if sub is None or not sub.get("webhook_url") or not sub.get("webhook_secret"):
+        return None
+    return None if sub.get("webhook_state") == "failing" else sub
+
+
+async def deliver_alert(svc: Services, *, alert_id: str, last_try: bool) -> str:
+    """Post one alert to its subscription's webhook: ``delivered``, ``skipped`` (no webhook,
+    or it is failing), ``retry`` or ``failing`` (see ``_post``)."""
+    alert = await svc.store.alerts.get(alert_id)
+    sub = await _webhook_of(svc, str((alert or {}).get("subscription_id") or ""))
+    if alert is None or sub is None:
+        return "skipped"
+    payload = {"subscription_id": sub["id"], "alert": _alert_out(alert)}
+    return await _post(svc, sub, payload, delivery_id=alert_id, last_try=last_try)
+
+
+async def queue_digests(svc: Services) -> int:
+    """Queue today's digest of every daily subscription with a webhook; how many."""
+    day = svc.clock.today().isoformat()
+    queued = 0
+    for search_id in await svc.store.saved_searches.digests_due():
+        job_id = f"digest:{search_id}:{day}"
+        queued += bool(await svc.jobs.enqueue("deliver_digest", search_id, job_id=job_id))
+    return queued
+
+
+async def deliver_digest(svc: Services, *, search_id: str, last_try: bool) -> str:
+    """Post the alerts a daily subscription raised since its last digest, in one delivery;
+    ``empty`` when there were none, else as ``deliver_alert``."""
+    sub = await _webhook_of(svc, search_id)
+    if sub is None:
+        return "skipped"
+    alerts = await svc.store.alerts.of_subscription(
+        search_id, after=sub.get("digest_through"), limit=DIGEST_SIZE + 1
+    )
+    if not alerts:
+        return "empty"
+    shown = alerts[:DIGEST_SIZE]
+    payload = {
+        "subscription_id": search_id,
+        "digest": svc.clock.today().isoformat(),
+        "alerts": [_alert_out(a) for a in shown],
+        "more": len(alerts) > DIGEST_SIZE,
+    }
+    delivery_id = f"digest:{search_id}:{shown[-1]['id']}"
+    outcome = await _post(svc, sub, payload, delivery_id=delivery_id, last_try=last_try)
+    if outcome == "delivered":
+        await svc.store.saved_searches.set_fields(
+            search_id, {"digest_through": shown[-1]["created_at"]}
+        )
+    return outcome

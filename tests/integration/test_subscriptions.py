@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import random
 import threading
 import uuid
 from collections.abc import Iterator
@@ -26,8 +27,16 @@ from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import ValidationFailed
 from matcher.foundation.settings import Settings
 from matcher.services import Services
+from matcher.store.saved_searches import meets_conditions, posting_conditions, unstated
 from matcher.subscriptions.models import SubscriptionIn
-from matcher.subscriptions.service import create_subscription, match_new_records
+from matcher.subscriptions.service import (
+    create_subscription,
+    deliver_digest,
+    match_new_records,
+    posting_traits,
+    queue_digests,
+    search_query,
+)
 from tests.conftest import TokenFactory
 from tests.factories import posting_body, profile_body
 from tests.integration.test_worker import run_burst
@@ -216,6 +225,50 @@ async def test_a_failing_webhook_is_retried_and_then_marked_failing(
     assert len(await inbox(client, office)) == 2
 
 
+async def test_a_daily_subscription_gets_one_digest(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    services: Services,
+    settings: Settings,
+    embedder: Embedder,
+    receiver: Receiver,
+) -> None:
+    await match_new_records(services)
+    seeker = await make_token(Role.SEEKER, uid("seeker-digest"))
+    path = f"/ok/{uid('digest')}"
+    body = {
+        "kind": "postings",
+        "search": {"q": "焊工", "region_code": "150203"},
+        "webhook_url": receiver.url(path),
+        "delivery": "daily",
+    }
+    resp = await client.post("/v1/saved-searches", json=body, headers=seeker)
+    assert resp.status_code == 201, resp.text
+    search_id, secret = resp.json()["id"], resp.json()["webhook_secret"]
+    first, second = uid("p-weld"), uid("p-weld")
+    await put_posting(client, admin_headers, first)
+    await put_posting(client, admin_headers, second)
+    await settle(services)
+    ran = await match_new_records(services)
+    assert ran["alerts"] >= 2
+    await run_burst(settings, embedder)
+    assert receiver.at(path) == []  # nothing instant: it waits for the digest
+
+    assert await queue_digests(services) >= 1
+    await run_burst(settings, embedder)
+    (call,) = receiver.at(path)
+    stamp = call.headers["X-Matcher-Timestamp"]
+    expected = hmac.new(secret.encode(), f"{stamp}.".encode() + call.body, hashlib.sha256)
+    assert call.headers["X-Matcher-Signature"] == "sha256=" + expected.hexdigest()
+    digest = json.loads(call.body)
+    assert {a["record_id"] for a in digest["alerts"]} == {first, second}
+    assert digest["more"] is False
+    # Delivered alerts are not sent again; the day's job runs once.
+    assert await deliver_digest(services, search_id=search_id, last_try=True) == "empty"
+    assert await queue_digests(services) == 0
+
+
 async def test_profile_and_posting_subscriptions_follow_the_rules(
     client: httpx.AsyncClient,
     make_token: TokenFactory,
@@ -339,3 +392,71 @@ async def test_webhooks_to_private_addresses_or_without_https_are_refused(
     with pytest.raises(ValidationFailed) as refused:
         await create_subscription(strict, principal=principal, body=body)
     assert refused.value.extra["errors"][0]["field"] == "webhook_url"
+
+
+async def test_the_inverted_check_and_its_python_twin_agree_with_the_search(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], services: Services
+) -> None:
+    """Random saved searches against real postings: the inverted query finds exactly those
+    its Python twin accepts, and each of them is a hit of its own search restricted to the
+    posting (so the job may trust the structured part without asking the search again)."""
+    tag = uuid.uuid4().hex[:6]
+    docs = random_saved_searches(f"twin-{tag}-", random.Random(20261207))  # noqa: S311
+    repo = services.store.saved_searches
+    assert await repo.write_many([(d["id"], d) for d in docs], refresh="wait_for") == {}  # type: ignore[misc]
+    ours = {"prefix": {"id": f"twin-{tag}-"}}
+    postings = {
+        uid("twin-weld"): {},
+        uid("twin-elec"): {**ELECTRICIAN, "industry": "电力", "wage_max": 9000},
+        uid("twin-hohhot"): {"region_code": "150102", "required_level": 2, "wage_max": 15000},
+    }
+    try:
+        for posting_id, body in postings.items():
+            await put_posting(client, admin_headers, posting_id, **body)
+        stored = await services.store.postings.get_many(list(postings))
+        for posting_id, posting in stored.items():
+            traits = posting_traits(posting, [])
+            found = await repo.candidates(["postings"], [*posting_conditions(traits), ours])
+            expected = {d["id"] for d in docs if meets_conditions(d, traits)}
+            assert {d["id"] for d in found} == expected
+            assert expected, "the random searches should find this posting at least once"
+            queries = [search_query(d["search"], d, services, []) for d in docs]
+            met = await services.store.postings.meets_each(posting_id, queries)
+            by_search = {d["id"] for d, m in zip(docs, met, strict=True) if m is not None}
+            assert by_search == expected
+    finally:
+        await repo.delete_matching(ours)
+
+
+def random_saved_searches(prefix: str, rng: random.Random, n: int = 300) -> list[dict[str, Any]]:
+    """Saved searches stating random conditions over a small vocabulary."""
+    words = ["焊工", "氩弧焊", "储罐", "电工", "配电", "压力容器", "司机"]
+    codes = ["6-18-02-04", "6-31-01-03", "6-30-05-01"]
+    cities = ["1502", "1501", "1529"]
+    docs: list[dict[str, Any]] = []
+    for i in range(n):
+        doc: dict[str, Any] = unstated() | {"id": f"{prefix}{i:03d}", "kind": "postings"}
+        doc["match_any"] = False
+        search: dict[str, Any] = {}
+        if rng.random() < 0.15:
+            doc["match_any"] = True
+        else:
+            chosen = sorted(set(rng.sample(words, k=rng.choice((1, 2)))))
+            code = rng.choice(codes)
+            doc |= {"words": chosen, "words_count": len(chosen)}
+            doc |= {"occupation_codes": [code], "occupation_groups": [code[:7]]}
+            search["q"] = " ".join(chosen)
+        if rng.random() < 0.5:
+            doc["region_scope"] = [rng.choice(cities)]
+            search["region_code"] = doc["region_scope"][0] + "00"
+        if rng.random() < 0.4:
+            doc["wage_floor"] = search["wage_floor"] = rng.choice((6000, 9000, 13000))
+        if rng.random() < 0.3:
+            doc["grade"] = search["grade"] = rng.choice((2, 3, 4, 5))
+        if rng.random() < 0.2:
+            doc["industry"] = search["industry"] = rng.choice(("冶金", "电力"))
+        if rng.random() < 0.1:
+            doc["incentives_only"] = search["remote_incentives_only"] = True
+        doc["search"] = search
+        docs.append(doc)
+    return docs
