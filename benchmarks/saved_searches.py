@@ -193,6 +193,104 @@ async def prepare_postings(svc: Services, n: int, seed: int) -> list[dict[str, A
     return out
 
 
+async def store_searches(svc: Services, n_searches: int, seed: int) -> None:
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    sources = generate_postings(20_000, seed + 1)
+    docs = [saved_search(i, rng, sources) for i in range(n_searches)]
+    for start in range(0, len(docs), 5000):
+        chunk = docs[start : start + 5000]
+        errors = await svc.store.saved_searches.write_many(
+            [(d["id"], d) for d in chunk]  # type: ignore[misc]
+        )
+        if errors:
+            raise RuntimeError(f"saved searches: {list(errors.items())[:3]}")
+    await svc.store.saved_searches.refresh_now()
+    await svc.store.es.indices.forcemerge(
+        index=svc.store.indexes.saved_searches.write_alias, max_num_segments=1
+    )
+    print(f"stored {n_searches} saved searches in {time.perf_counter() - started:.0f} s")
+    # The generated searches are not the service's to hold: drop them, so the collector's
+    # pauses over them do not count as the check's time.
+    del docs, sources
+    gc.collect()
+
+
+async def time_checks(svc: Services, new: Sequence[Mapping[str, Any]], live: list[str]) -> None:
+    """1. the inverted check, and where its time goes."""
+    for p in new[:20]:  # warm up
+        await svc.store.saved_searches.candidates(
+            KINDS_CHECKED, posting_conditions(posting_traits(p, live))
+        )
+    checks, counts, counting, ids_only = [], [], [], []
+    index = svc.store.indexes.saved_searches.read_alias
+    for p in new:
+        conditions = posting_conditions(posting_traits(p, live))
+        t = time.perf_counter()
+        found = await svc.store.saved_searches.candidates(KINDS_CHECKED, conditions)
+        checks.append((time.perf_counter() - t) * 1000)
+        counts.append(len(found))
+        # The same query counting only, and returning ids only.
+        query = {"bool": {"filter": [{"terms": {"kind": KINDS_CHECKED}}, *conditions]}}
+        t = time.perf_counter()
+        await svc.store.es.count(index=index, query=query)
+        counting.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        await svc.store.es.search(
+            index=index, query=query, size=5000, source=False, track_total_hits=False
+        )
+        ids_only.append((time.perf_counter() - t) * 1000)
+    print(
+        f"1. inverted check, {len(new)} new postings: p50 {pct(checks, 0.5):.1f} ms, "
+        f"p95 {pct(checks, 0.95):.1f} ms; candidates p50 {pct(counts, 0.5):.0f}, "
+        f"p95 {pct(counts, 0.95):.0f}, max {max(counts)}"
+    )
+    print(
+        f"   the same query counting only: p50 {pct(counting, 0.5):.1f} ms, p95 "
+        f"{pct(counting, 0.95):.1f} ms; returning ids only: p50 {pct(ids_only, 0.5):.1f}"
+        f" ms, p95 {pct(ids_only, 0.95):.1f} ms"
+    )
+
+
+async def time_steps(svc: Services, new: Sequence[Mapping[str, Any]]) -> None:
+    """2. the job's whole step per posting."""
+    steps = []
+    for p in new[:100]:
+        t = time.perf_counter()
+        await notices_for_postings(svc, {str(p["id"]): 2**62})
+        steps.append((time.perf_counter() - t) * 1000)
+    print(
+        f"2. whole step per posting (check + confirming multi-search), {len(steps)} "
+        f"postings: p50 {pct(steps, 0.5):.1f} ms, p95 {pct(steps, 0.95):.1f} ms"
+    )
+
+
+async def time_baseline(
+    svc: Services, sample: Sequence[Mapping[str, Any]], live: list[str]
+) -> None:
+    """3. the baseline: a loop over every saved search, checked in Python."""
+    loops, agree = [], 0
+    for p in sample:
+        t = time.perf_counter()
+        traits = posting_traits(p, live)
+        hits = set()
+        async for hit in async_scan(
+            svc.store.es,
+            index=svc.store.indexes.saved_searches.read_alias,
+            query={"query": {"terms": {"kind": KINDS_CHECKED}}},
+            size=5000,
+        ):
+            if meets_conditions(hit["_source"], traits):
+                hits.add(hit["_id"])
+        loops.append((time.perf_counter() - t) * 1000)
+        found = await svc.store.saved_searches.candidates(KINDS_CHECKED, posting_conditions(traits))
+        agree += {d["id"] for d in found} == hits
+    print(
+        f"3. baseline, loop over all saved searches: {statistics_line(loops)}; "
+        f"same candidates as the inverted check for {agree} of {len(sample)} postings"
+    )
+
+
 async def main(n_searches: int, n_postings: int, seed: int, e2e: bool) -> None:
     prefix = f"bench-saved-{os.getpid()}"
     settings = Settings.from_env(
@@ -208,108 +306,13 @@ async def main(n_searches: int, n_postings: int, seed: int, e2e: bool) -> None:
             started = time.perf_counter()
             postings = await prepare_postings(svc, n_postings, seed)
             print(f"prepared {len(postings)} postings in {time.perf_counter() - started:.0f} s")
-            rng = random.Random(seed)
-            started = time.perf_counter()
-            sources = generate_postings(20_000, seed + 1)
-            docs = [saved_search(i, rng, sources) for i in range(n_searches)]
-            for start in range(0, len(docs), 5000):
-                chunk = docs[start : start + 5000]
-                errors = await svc.store.saved_searches.write_many(
-                    [(d["id"], d) for d in chunk]  # type: ignore[misc]
-                )
-                if errors:
-                    raise RuntimeError(f"saved searches: {list(errors.items())[:3]}")
-            await svc.store.saved_searches.refresh_now()
-            await svc.store.es.indices.forcemerge(
-                index=svc.store.indexes.saved_searches.write_alias, max_num_segments=1
-            )
-            print(f"stored {n_searches} saved searches in {time.perf_counter() - started:.0f} s")
-            # The generated searches are not the service's to hold: drop them, so the
-            # collector's pauses over them do not count as the check's time.
-            del docs, sources
-            gc.collect()
-
+            await store_searches(svc, n_searches, seed)
             today = svc.clock.today()
             live = [p.policy_id for p in await in_force_policies(svc, today)]
             new = [p for p in postings if is_open_posting(p, today)]
-            for p in new[:20]:  # warm up
-                await svc.store.saved_searches.candidates(
-                    KINDS_CHECKED, posting_conditions(posting_traits(p, live))
-                )
-            checks, counts = [], []
-            for p in new:
-                t = time.perf_counter()
-                found = await svc.store.saved_searches.candidates(
-                    KINDS_CHECKED, posting_conditions(posting_traits(p, live))
-                )
-                checks.append((time.perf_counter() - t) * 1000)
-                counts.append(len(found))
-            print(
-                f"1. inverted check, {len(new)} new postings: p50 {pct(checks, 0.5):.1f} ms, "
-                f"p95 {pct(checks, 0.95):.1f} ms; candidates p50 {pct(counts, 0.5):.0f}, "
-                f"p95 {pct(counts, 0.95):.0f}, max {max(counts)}"
-            )
-
-            # Where the time goes: the same query counting only, and fetching only ids.
-            index = svc.store.indexes.saved_searches.read_alias
-            counting, ids_only = [], []
-            for p in new:
-                query = {
-                    "bool": {
-                        "filter": [
-                            {"terms": {"kind": KINDS_CHECKED}},
-                            *posting_conditions(posting_traits(p, live)),
-                        ]
-                    }
-                }
-                t = time.perf_counter()
-                await svc.store.es.count(index=index, query=query)
-                counting.append((time.perf_counter() - t) * 1000)
-                t = time.perf_counter()
-                await svc.store.es.search(
-                    index=index, query=query, size=5000, source=False, track_total_hits=False
-                )
-                ids_only.append((time.perf_counter() - t) * 1000)
-            print(
-                f"   the same query counting only: p50 {pct(counting, 0.5):.1f} ms, p95 "
-                f"{pct(counting, 0.95):.1f} ms; returning ids only: p50 {pct(ids_only, 0.5):.1f}"
-                f" ms, p95 {pct(ids_only, 0.95):.1f} ms"
-            )
-
-            steps = []
-            for p in new[:100]:
-                t = time.perf_counter()
-                await notices_for_postings(svc, {str(p["id"]): 2**62})
-                steps.append((time.perf_counter() - t) * 1000)
-            print(
-                f"2. whole step per posting (check + confirming multi-search), {len(steps)} "
-                f"postings: p50 {pct(steps, 0.5):.1f} ms, p95 {pct(steps, 0.95):.1f} ms"
-            )
-
-            loops, agree = [], 0
-            sample = new[:5]
-            for p in sample:
-                t = time.perf_counter()
-                traits = posting_traits(p, live)
-                hits = set()
-                async for hit in async_scan(
-                    svc.store.es,
-                    index=svc.store.indexes.saved_searches.read_alias,
-                    query={"query": {"terms": {"kind": KINDS_CHECKED}}},
-                    size=5000,
-                ):
-                    if meets_conditions(hit["_source"], traits):
-                        hits.add(hit["_id"])
-                loops.append((time.perf_counter() - t) * 1000)
-                found = await svc.store.saved_searches.candidates(
-                    KINDS_CHECKED, posting_conditions(traits)
-                )
-                agree += {d["id"] for d in found} == hits
-            print(
-                f"3. baseline, loop over all saved searches: {statistics_line(loops)}; "
-                f"same candidates as the inverted check for {agree} of {len(sample)} postings"
-            )
-
+            await time_checks(svc, new, live)
+            await time_steps(svc, new)
+            await time_baseline(svc, new[:5], live)
             if e2e:
                 await end_to_end(svc, new[0])
         finally:
