@@ -257,7 +257,7 @@ async def time_steps(svc: Services, new: Sequence[Mapping[str, Any]]) -> None:
     steps = []
     for p in new[:100]:
         t = time.perf_counter()
-        await notices_for_postings(svc, {str(p["id"]): 2**62})
+        await notices_for_postings(svc, [str(p["id"])])
         steps.append((time.perf_counter() - t) * 1000)
     print(
         f"2. whole step per posting (check + confirming multi-search), {len(steps)} "

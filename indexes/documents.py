@@ -314,6 +314,7 @@ class AlertDoc(TypedDict, total=False):
     subscription_id: str | None
     created_at: str
     read_at: str | None
+    delivered_at: str | None
     indexed_at: str
 
 
@@ -346,7 +347,7 @@ class SavedSearchDoc(TypedDict, total=False):
     webhook_secret: str | None
     webhook_state: str
     webhook_failures: int
-    digest_through: str | None
+    digest_after: str | None
     created_at: str
     updated_at: str
     indexed_at: str

@@ -393,6 +393,7 @@ def alerts_mappings() -> dict[str, Any]:
             "subscription_id": KEYWORD,  # the saved search that raised it, if one did
             "created_at": DATE,
             "read_at": DATE,
+            "delivered_at": DATE,  # posted to the subscription's webhook
             "indexed_at": DATE,
         }
     }
@@ -438,7 +439,7 @@ def saved_searches_mappings() -> dict[str, Any]:
             "webhook_secret": STORED_ONLY,  # signs deliveries; shown to its owner once
             "webhook_state": KEYWORD,  # none, ok, failing
             "webhook_failures": {"type": "integer"},
-            "digest_through": DATE,  # the newest alert a daily digest has delivered
+            "digest_after": STORED_ONLY,  # "<created_at ms>|<id>" of a digest's last alert
             "created_at": DATE,
             "updated_at": DATE,
             "indexed_at": DATE,

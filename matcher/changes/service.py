@@ -27,7 +27,7 @@ from matcher.foundation.principals import Principal
 from matcher.foundation.problems import BadRequest, CursorExpired
 from matcher.privacy.limits import Limit, charge
 from matcher.services import Services
-from matcher.store.changes import START, Change, entry_key
+from matcher.store.changes import START, Change, entry_key, horizon
 from matcher.store.queries import is_open_posting, open_posting
 from matcher.taxonomy.catalog import Taxonomy
 
@@ -120,7 +120,8 @@ async def read_feed(
             "(GET /v1/snapshot/postings) and follow the feed from the cursor it gives."
         )
     settle_ms = int(svc.settings.feed_settle_s * 1000)
-    entries = await log.read(after, before_ms=await log.now_ms() - settle_ms, count=limit)
+    before_ms = await log.now_ms() - settle_ms
+    entries = await log.read(after, before_ms=before_ms, count=limit)
     # One item per posting: its latest entry (the posting is read as it stands anyway).
     latest = {e.record_id: e for e in entries}
     docs = await svc.store.postings.get_many(list(latest), fields=STORED_FIELDS)
@@ -140,10 +141,18 @@ async def read_feed(
                 else None,
             )
         )
+    more = len(entries) == limit
+    # A page that is not full read everything appended before the horizon: the cursor moves
+    # there, so a consumer of a quiet feed keeps up with the log (and with its trimming).
+    if more:
+        following = entries[-1].entry
+    else:
+        reached = horizon(before_ms)
+        following = max(after, reached, key=entry_key)
     return FeedPage(
         items=items,
-        next_cursor=encode_cursor(entries[-1].entry) if entries else encode_cursor(after),
-        more=len(entries) == limit,
+        next_cursor=encode_cursor(following),
+        more=more,
         settle_s=svc.settings.feed_settle_s,
     )
 

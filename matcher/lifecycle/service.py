@@ -161,17 +161,18 @@ async def ask_hired_seekers(svc: Services) -> int:
 
 
 async def announce_opened(svc: Services, today: date) -> int:
-    """Put postings that open today (``valid_from``) on the change feed, once a day."""
-    if not await svc.store.posting_changes.first_time(
-        f"opened:{today.isoformat()}", ttl_s=3 * 86_400
-    ):
+    """Put postings that open today (``valid_from``) on the change feed, once a day (marked
+    done only after they were recorded, so a failed run is repeated by the next)."""
+    log, tag = svc.store.posting_changes, f"opened:{today.isoformat()}"
+    if await log.done(tag):
         return 0
     found = await svc.store.postings.in_status_dated(
         PostingStatus.ACTIVE.value,
         "valid_from",
         {"gte": today.isoformat(), "lte": today.isoformat()},
     )
-    await svc.store.posting_changes.record([posting_id for posting_id, _, _ in found], "updated")
+    await log.record([posting_id for posting_id, _, _ in found], "updated")
+    await log.mark_done(tag, ttl_s=3 * 86_400)
     return len(found)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from indexes.documents import AlertDoc
 from matcher.store.base import Fetch, Repository
@@ -48,12 +48,18 @@ class AlertRepository(Repository[AlertDoc]):
     async def of_subscription(
         self, subscription_id: str, *, after: str | None, limit: int
     ) -> list[AlertDoc]:
-        """The alerts a subscription raised after ``after`` (a timestamp), oldest first."""
-        filters: list[dict[str, object]] = [{"term": {"subscription_id": subscription_id}}]
-        if after:
-            filters.append({"range": {"created_at": {"gt": after}}})
+        """The alerts a subscription raised after ``after`` (``<created_at ms>|<id>``, the
+        last one a digest delivered), oldest first."""
+        extra = (
+            {"search_after": [int(after.split("|")[0]), after.split("|", 1)[1]]} if after else None
+        )
         hits, _ = await self.search(
-            {"bool": {"filter": filters}},
-            Fetch(size=limit, sort=[{"created_at": "asc"}, {"id": "asc"}]),
+            {"bool": {"filter": [{"term": {"subscription_id": subscription_id}}]}},
+            Fetch(size=limit, sort=[{"created_at": "asc"}, {"id": "asc"}], extra=extra),
         )
         return [h.doc for h in hits]
+
+    async def set_fields(self, alert_id: str, fields: Mapping[str, object]) -> None:
+        await self.es.update(
+            index=self.spec.write_alias, id=alert_id, doc=dict(fields), refresh=self.refresh
+        )

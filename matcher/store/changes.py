@@ -19,11 +19,34 @@ consumer must resynchronise from a snapshot).
 
 from __future__ import annotations
 
+import inspect
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from redis.asyncio import Redis
+
+# KEYS[1] a reader's position; ARGV expected ("" for none), new. Returns 1 when moved.
+_ADVANCE = """
+local current = redis.call('GET', KEYS[1]) or ''
+if current ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+"""
+# KEYS[1] a lock; ARGV its token. Deletes it only for its holder.
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+async def _run(redis: Redis, script: str, key: str, *args: str) -> int:
+    pending = redis.eval(script, 1, key, *args)
+    if not inspect.isawaitable(pending):
+        raise TypeError("expected an awaitable from the async Redis client")
+    return int(await pending)
+
 
 ChangeKind = Literal["created", "updated", "deleted"]
 KINDS: dict[str, ChangeKind] = {"created": "created", "updated": "updated", "deleted": "deleted"}
@@ -41,12 +64,24 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+MAX_PART = 2**64 - 1  # each part of a stream id is an unsigned 64-bit number
+
+
 def entry_key(entry: str) -> tuple[int, int]:
     """A stream id as a comparable pair; ValueError when it is not one."""
     ms, _, seq = entry.partition("-")
     if not ms.isdigit() or not (seq.isdigit() if seq else True):
         raise ValueError(entry)
-    return int(ms), int(seq or 0)
+    key = int(ms), int(seq or 0)
+    if max(key) > MAX_PART:
+        raise ValueError(entry)
+    return key
+
+
+def horizon(before_ms: int) -> str:
+    """The id just below every entry appended from ``before_ms`` on: a cursor past every
+    entry a read up to ``before_ms`` could return."""
+    return f"{max(before_ms - 1, 0)}-{MAX_PART}"
 
 
 class ChangeLog:
@@ -105,20 +140,36 @@ class ChangeLog:
         value = await self.redis.get(f"{self.key}:reader:{reader}")
         return _text(value) if value else None
 
-    async def advance(self, reader: str, entry: str) -> None:
-        await self.redis.set(f"{self.key}:reader:{reader}", entry)
+    async def advance(self, reader: str, entry: str, *, expected: str | None) -> bool:
+        """Move ``reader`` from ``expected`` (what it read as its position; None: none yet) to
+        ``entry``; False, and nothing changed, when another run moved it meanwhile."""
+        moved = await _run(
+            self.redis, _ADVANCE, f"{self.key}:reader:{reader}", expected or "", entry
+        )
+        return bool(moved)
 
-    async def first_time(self, tag: str, *, ttl_s: int) -> bool:
-        """True the first time ``tag`` is asked about within ``ttl_s`` (a once-a-day step of
-        a job that runs more often)."""
-        return bool(await self.redis.set(f"{self.key}:once:{tag}", "1", nx=True, ex=ttl_s))
+    async def lock(self, name: str, *, ttl_ms: int) -> str | None:
+        """A lock held until ``unlock`` or ``ttl_ms``: its token, or None when another holds
+        it (one run of a job at a time)."""
+        token = uuid.uuid4().hex
+        taken = await self.redis.set(f"{self.key}:lock:{name}", token, nx=True, px=ttl_ms)
+        return token if taken else None
+
+    async def unlock(self, name: str, token: str) -> None:
+        await _run(self.redis, _UNLOCK, f"{self.key}:lock:{name}", token)
+
+    async def done(self, tag: str) -> bool:
+        """Whether ``mark_done(tag)`` was called (a once-a-day step of a job that runs more
+        often)."""
+        return bool(await self.redis.exists(f"{self.key}:once:{tag}"))
+
+    async def mark_done(self, tag: str, *, ttl_s: int) -> None:
+        await self.redis.set(f"{self.key}:once:{tag}", "1", ex=ttl_s)
 
     async def trim(self, older_than_ms: int) -> int:
-        """Drop entries appended before ``older_than_ms``; how many."""
+        """Drop entries appended before ``older_than_ms``; how many. The floor is raised
+        first, so a reader never misses entries without being told (410)."""
         oldest_kept = f"{older_than_ms}-0"
-        removed = int(await self.redis.xtrim(self.key, minid=oldest_kept, approximate=False))
-        if removed:
-            current = await self.floor()
-            if entry_key(oldest_kept) > entry_key(current):
-                await self.redis.set(self.floor_key, oldest_kept)
-        return removed
+        if entry_key(oldest_kept) > entry_key(await self.floor()):
+            await self.redis.set(self.floor_key, oldest_kept)
+        return int(await self.redis.xtrim(self.key, minid=oldest_kept, approximate=False))

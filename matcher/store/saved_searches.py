@@ -9,7 +9,7 @@ holds for it:
 - P offers at least its wage floor, requires at most its grade, is of its industry, and
   carries an incentive in force if it asks for one.
 A condition a search does not state is stored as the value that always passes (``ANY`` for a
-region or industry, 0 for a wage floor or grade), so each condition is one cached filter and
+region or industry, -1 for a wage floor, 0 for a grade), so each condition is one cached filter and
 no ``exists`` clause is needed. What the job needs of a candidate is packed into one doc
 value (``card``, written by this repository), as a popular posting has thousands of
 candidates: returning them field by field took longer than finding them. The Python twin of
@@ -36,6 +36,7 @@ CARD_FIELDS = (
     "kind",
     "owner_role",
     "owner_subject",
+    "owner_region",
     "target_id",
     "match_any",
     "words",
@@ -57,7 +58,7 @@ def unstated() -> dict[str, Any]:
     """The stored values of conditions a saved search does not state."""
     return {
         "region_scope": [ANY],
-        "wage_floor": 0,
+        "wage_floor": -1,
         "grade": 0,
         "industry": ANY,
         "incentives_only": False,
@@ -97,8 +98,9 @@ def posting_conditions(traits: PostingTraits) -> list[Query]:
     filters: list[Query] = [
         {"bool": {"should": found, "minimum_should_match": 1}},
         {"terms": {"region_scope": [*traits.region_prefixes, ANY]}},
-        # A posting stating no pay meets no wage floor; one stating no grade meets any grade.
-        {"range": {"wage_floor": {"lte": traits.wage if traits.wage is not None else 0}}},
+        # A posting stating no pay meets no wage floor (not even 0); one stating no grade
+        # meets any grade.
+        {"range": {"wage_floor": {"lte": traits.wage if traits.wage is not None else -1}}},
         {"terms": {"industry": industries}},
     ]
     if traits.grade is not None:
@@ -118,11 +120,11 @@ def meets_conditions(doc: Mapping[str, Any], traits: PostingTraits) -> bool:
         or bool(set(doc.get("occupation_groups") or []) & set(traits.groups))
     )
     scopes = set(doc.get("region_scope") or [])
-    wage = traits.wage if traits.wage is not None else 0
+    wage = traits.wage if traits.wage is not None else -1
     return (
         found
         and bool(scopes & {*traits.region_prefixes, ANY})
-        and int(doc.get("wage_floor") or 0) <= wage
+        and int(doc.get("wage_floor", -1)) <= wage
         and doc.get("industry") in (traits.industry, ANY)
         and (traits.grade is None or int(doc.get("grade") or 0) <= traits.grade)
         and (traits.carries_incentive or not doc.get("incentives_only"))

@@ -22,26 +22,37 @@ rewritten or the job retried. Webhook deliveries are queued for new alerts
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import secrets
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from indexes.documents import PostingDoc, ProfileDoc, SavedSearchDoc
 from matcher.alerts.models import AlertKind, AlertOut
 from matcher.alerts.service import Notice, notify_new, recipient_of
 from matcher.foundation.paging import Page
 from matcher.foundation.principals import Principal, Role
-from matcher.foundation.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from matcher.foundation.problems import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    ValidationFailed,
+)
 from matcher.incentives.service import in_force_policies
-from matcher.policy.access import may_match_posting, may_match_profile
+from matcher.policy.access import in_scope, may_match_posting, may_match_profile
 from matcher.policy.ranking import occupation_fit
 from matcher.policy.relevance import Tier
 from matcher.policy.rules import check
+from matcher.privacy.limits import CANDIDATE_VIEWS, charge
 from matcher.search.reading import Asked, read_query
 from matcher.search.service import posting_filters
 from matcher.services import Services
-from matcher.store.changes import ChangeLog, entry_key
+from matcher.store.changes import ChangeLog
+from matcher.store.outages import unreachable
 from matcher.store.queries import Query, is_open_posting, region_prefix
 from matcher.store.saved_searches import PostingTraits, posting_conditions, unstated
 from matcher.subscriptions import webhooks
@@ -59,6 +70,9 @@ from matcher.taxonomy.grades import SkillGrade
 
 READER = "subscriptions"  # this job's position in the change logs
 BATCH = 500  # log entries per log and run
+JOB_TOKEN = "subscriptions-job"  # noqa: S105 (the token id principals of the job carry)
+LOCK_MS = 300_000  # a run holds its log this long at most (the job's timeout is 120 s)
+logger = logging.getLogger("matcher.subscriptions")
 SEARCH_ROLES = frozenset({Role.SEEKER, Role.OFFICE, Role.ADMIN})
 PROFILE_ROLES = frozenset({Role.SEEKER, Role.OFFICE, Role.ADMIN})
 POSTING_ROLES = frozenset({Role.ENTERPRISE, Role.OFFICE, Role.ADMIN})
@@ -369,135 +383,240 @@ def posting_traits(posting: Mapping[str, Any], live: Sequence[str]) -> PostingTr
     )
 
 
-def _since(doc: SavedSearchDoc) -> int:
-    """When the subscription was made, in ms (a record written before it raises nothing)."""
-    return int(datetime.fromisoformat(doc["created_at"]).timestamp() * 1000)
+def _ms(stamp: str) -> int:
+    return int(datetime.fromisoformat(stamp).timestamp() * 1000)
 
 
-async def notices_for_postings(svc: Services, written: Mapping[str, int]) -> list[Notice]:
-    """What the postings written (id → when, ms) tell the subscriptions made before."""
-    docs = await svc.store.postings.get_many(list(written))
+def _new_since(svc: Services, record: Mapping[str, Any]) -> int:
+    """Since when a record is new, in ms: when it was first stored, or for a posting that
+    opens later, the start of its first day (a rewrite, a re-flag or a hire never makes an
+    old record new)."""
+    since = _ms(str(record.get("created_at") or "1970-01-01T00:00:00+00:00"))
+    opens = record.get("valid_from")
+    if opens:
+        start = datetime.combine(date.fromisoformat(str(opens)), time.min)
+        since = max(
+            since, int(start.replace(tzinfo=ZoneInfo(svc.settings.timezone)).timestamp() * 1000)
+        )
+    return since
+
+
+def _is_new_for(svc: Services, record: Mapping[str, Any], doc: SavedSearchDoc) -> bool:
+    """The record came after the subscription was made."""
+    return _new_since(svc, record) >= _ms(str(doc["created_at"]))
+
+
+def _owner(doc: SavedSearchDoc) -> Principal:
+    """The subscription's owner, as the rules of access see them (their scope when saved)."""
+    return Principal(
+        token_id=JOB_TOKEN,
+        role=Role(doc["owner_role"]),
+        subject=doc["owner_subject"],
+        region_code=doc.get("owner_region"),
+    )
+
+
+async def notices_for_postings(svc: Services, ids: Sequence[str]) -> list[Notice]:
+    """What the postings written tell the subscriptions made before them."""
+    docs = await svc.store.postings.get_many(list(ids))
     today = svc.clock.today()
     live = [p.policy_id for p in await in_force_policies(svc, today)]
     notices: list[Notice] = []
     for posting_id, posting in docs.items():
         if not is_open_posting(posting, today):
             continue
-        conditions = posting_conditions(posting_traits(posting, live))
-        candidates = [
-            c
-            for c in await svc.store.saved_searches.candidates(
-                [SubscriptionKind.POSTINGS.value, SubscriptionKind.PROFILE_MATCHES.value],
-                conditions,
-            )
-            if _since(c) <= written[posting_id]
-        ]
-        searches = [c for c in candidates if c["kind"] == SubscriptionKind.POSTINGS.value]
-        title = f"新岗位：{posting.get('title') or posting_id}"
-        line = _posting_line(posting, svc)
-        confirmed = await _confirm_searches(svc, posting_id, posting, searches, live)
-        names = await svc.store.saved_searches.get_many(
-            [doc["id"] for doc, _ in confirmed], fields=["name"]
-        )
-        for doc, tier in confirmed:
-            given = names.get(doc["id"], {}).get("name")
-            name = f"“{given}”" if given else ""
-            notices.append(
-                Notice(
-                    **_for(doc),
-                    kind=AlertKind.NEW_POSTING,
-                    record_kind="posting",
-                    record_id=posting_id,
-                    title=title,
-                    body=f"{line}。符合您保存的搜索{name}（{tier.value}）。",
-                )
-            )
-        follows = [c for c in candidates if c["kind"] == SubscriptionKind.PROFILE_MATCHES.value]
-        profiles = await svc.store.profiles.get_many(
-            sorted({str(c.get("target_id")) for c in follows})
-        )
-        for doc in follows:
-            profile = profiles.get(str(doc.get("target_id")))
-            pair = _pair_tier(svc, posting, profile) if profile else None
-            if pair is None:
-                continue
-            notices.append(
-                Notice(
-                    **_for(doc),
-                    kind=AlertKind.NEW_POSTING,
-                    record_kind="posting",
-                    record_id=posting_id,
-                    title=title,
-                    body=f"{line}。与求职资料 {doc.get('target_id')} 匹配（{pair.value}），"
-                    "硬性条件无不符。",
-                    tag=str(doc.get("target_id")),
-                )
-            )
+        async with _isolated("posting", posting_id):
+            notices += await _for_posting(svc, posting_id, posting, live)
     return notices
 
 
-async def notices_for_profiles(svc: Services, written: Mapping[str, int]) -> list[Notice]:
-    """What the profiles written (id → when, ms) tell the posting subscriptions made before."""
-    profiles = await svc.store.profiles.get_many(list(written))
+async def _for_posting(
+    svc: Services, posting_id: str, posting: PostingDoc, live: Sequence[str]
+) -> list[Notice]:
+    notices: list[Notice] = []
+    candidates = [
+        c
+        for c in await svc.store.saved_searches.candidates(
+            [SubscriptionKind.POSTINGS.value, SubscriptionKind.PROFILE_MATCHES.value],
+            posting_conditions(posting_traits(posting, live)),
+        )
+        if _is_new_for(svc, posting, c)
+    ]
+    searches = [c for c in candidates if c["kind"] == SubscriptionKind.POSTINGS.value]
+    title = f"新岗位：{posting.get('title') or posting_id}"
+    line = _posting_line(posting, svc)
+    confirmed = await _confirm_searches(svc, posting_id, posting, searches, live)
+    names = await svc.store.saved_searches.get_many(
+        [doc["id"] for doc, _ in confirmed], fields=["name"]
+    )
+    for doc, tier in confirmed:
+        given = names.get(doc["id"], {}).get("name")
+        name = f"“{given}”" if given else ""
+        notices.append(
+            Notice(
+                **_for(doc),
+                kind=AlertKind.NEW_POSTING,
+                record_kind="posting",
+                record_id=posting_id,
+                title=title,
+                body=f"{line}。符合您保存的搜索{name}（{tier.value}）。",
+            )
+        )
+    follows = [c for c in candidates if c["kind"] == SubscriptionKind.PROFILE_MATCHES.value]
+    profiles = await svc.store.profiles.get_many(sorted({str(c.get("target_id")) for c in follows}))
+    regions = svc.taxonomy.regions
+    for doc in follows:
+        profile = profiles.get(str(doc.get("target_id")))
+        # Still theirs to follow: the seeker's own, or in the office's region.
+        if profile is None or not may_match_profile(_owner(doc), profile, regions):
+            continue
+        pair = _pair_tier(svc, posting, profile)
+        if pair is None:
+            continue
+        notices.append(
+            Notice(
+                **_for(doc),
+                kind=AlertKind.NEW_POSTING,
+                record_kind="posting",
+                record_id=posting_id,
+                title=title,
+                body=f"{line}。与求职资料 {doc.get('target_id')} 匹配（{pair.value}），"
+                "硬性条件无不符。",
+                tag=str(doc.get("target_id")),
+            )
+        )
+    return notices
+
+
+async def notices_for_profiles(svc: Services, ids: Sequence[str]) -> list[Notice]:
+    """What the profiles written tell the posting subscriptions made before them."""
+    profiles = await svc.store.profiles.get_many(list(ids))
     notices: list[Notice] = []
     for profile_id, profile in profiles.items():
         if profile.get("status") != "active":
             continue
-        groups = _minor_groups(list(profile.get("occupation_codes") or []))
-        if not groups:
-            continue
-        follows = [
-            f
-            for f in await svc.store.saved_searches.candidates(
-                [SubscriptionKind.POSTING_CANDIDATES.value],
-                [{"terms": {"occupation_groups": groups}}],
-            )
-            if _since(f) <= written[profile_id]
-        ]
-        postings = await svc.store.postings.get_many(
-            sorted({str(f.get("target_id")) for f in follows})
-        )
-        for doc in follows:
-            posting = postings.get(str(doc.get("target_id")))
-            if posting is None or not is_open_posting(posting, svc.clock.today()):
-                continue
-            pair = _pair_tier(svc, posting, profile)
-            if pair is None:
-                continue
-            # The candidate view: trade, grade and league-city, never contact details.
-            level = profile.get("skill_level")
-            grade = SkillGrade(int(level)).zh_name if level else "未填等级"
-            city = svc.taxonomy.regions.get(str(profile.get("city_code") or ""))
-            notices.append(
-                Notice(
-                    **_for(doc),
-                    kind=AlertKind.NEW_CANDIDATE,
-                    record_kind="profile",
-                    record_id=profile_id,
-                    title=f"新候选人：{profile.get('title') or profile_id}",
-                    body=f"{grade}，{city.name if city else '地区未填'}。符合岗位“"
-                    f"{posting.get('title') or doc.get('target_id')}”（{pair.value}），硬性条件"
-                    "无不符。联系方式须经本人同意后才能获取。",
-                    tag=str(doc.get("target_id")),
-                )
-            )
+        async with _isolated("profile", profile_id):
+            notices += await _for_profile(svc, profile_id, profile)
     return notices
 
 
-async def _follow(svc: Services, log: ChangeLog, on_records: Any) -> tuple[int, list[Notice]]:
-    position = await log.position(READER)
-    if position is None:  # the first run starts from now, not from the whole history
-        await log.advance(READER, await log.last())
+async def _for_profile(svc: Services, profile_id: str, profile: ProfileDoc) -> list[Notice]:
+    groups = _minor_groups(list(profile.get("occupation_codes") or []))
+    if not groups:
+        return []
+    follows = [
+        f
+        for f in await svc.store.saved_searches.candidates(
+            [SubscriptionKind.POSTING_CANDIDATES.value],
+            [{"terms": {"occupation_groups": groups}}],
+        )
+        if _is_new_for(svc, profile, f)
+    ]
+    postings = await svc.store.postings.get_many(sorted({str(f.get("target_id")) for f in follows}))
+    regions = svc.taxonomy.regions
+    notices: list[Notice] = []
+    for doc in follows:
+        posting = postings.get(str(doc.get("target_id")))
+        if posting is None or not is_open_posting(posting, svc.clock.today()):
+            continue
+        owner = _owner(doc)
+        # As matching shows candidates: the posting still the owner's to match, and an
+        # office's candidates inside its region.
+        if not may_match_posting(owner, posting, regions):
+            continue
+        if owner.role is Role.OFFICE and not in_scope(owner, profile.get("region_code"), regions):
+            continue
+        pair = _pair_tier(svc, posting, profile)
+        if pair is None:
+            continue
+        # The candidate view: trade, grade and league-city, never contact details.
+        level = profile.get("skill_level")
+        grade = SkillGrade(int(level)).zh_name if level else "未填等级"
+        city = regions.get(str(profile.get("city_code") or ""))
+        notices.append(
+            Notice(
+                **_for(doc),
+                kind=AlertKind.NEW_CANDIDATE,
+                record_kind="profile",
+                record_id=profile_id,
+                title=f"新候选人：{profile.get('title') or profile_id}",
+                body=f"{grade}，{city.name if city else '地区未填'}。符合岗位“"
+                f"{posting.get('title') or doc.get('target_id')}”（{pair.value}），硬性条件"
+                "无不符。联系方式须经本人同意后才能获取。",
+                tag=str(doc.get("target_id")),
+            )
+        )
+    return notices
+
+
+@contextlib.asynccontextmanager
+async def _isolated(kind: str, record_id: str) -> AsyncIterator[None]:
+    """One record's failure (a bug, a record the code cannot read) is logged and skipped, so
+    it does not stop the job at that place in the log for ever; an outage of a backing
+    service stops the run, which then starts again from the same place."""
+    try:
+        yield
+    except Exception as exc:
+        if unreachable(exc):
+            raise
+        logger.warning("subscriptions: %s %s skipped (%s)", kind, record_id, type(exc).__name__)
+
+
+async def _within_quota(svc: Services, notices: Sequence[Notice]) -> list[Notice]:
+    """Candidates shown to an enterprise count against its daily candidate views, as in
+    matching and search; those over the quota are not written (only new alerts count)."""
+    existing = await svc.store.alerts.get_many([n.alert_id for n in notices], fields=["id"])
+    fresh = [n for n in notices if n.alert_id not in existing]
+    shown: dict[str, list[Notice]] = {}
+    for n in fresh:
+        if n.role is Role.ENTERPRISE and n.kind is AlertKind.NEW_CANDIDATE:
+            shown.setdefault(n.subject, []).append(n)
+    dropped: set[str] = set()
+    for subject, batch in shown.items():
+        owner = Principal(token_id=JOB_TOKEN, role=Role.ENTERPRISE, subject=subject)
+        try:
+            await charge(
+                svc,
+                owner,
+                CANDIDATE_VIEWS,
+                allowed=svc.settings.candidate_views_per_day,
+                amount=len(batch),
+            )
+        except TooManyRequests:
+            dropped.update(n.alert_id for n in batch)
+    return [n for n in notices if n.alert_id not in dropped]
+
+
+async def _follow(
+    svc: Services,
+    log: ChangeLog,
+    on_records: Callable[[Services, Sequence[str]], Awaitable[list[Notice]]],
+) -> tuple[int, list[Notice]]:
+    """One batch of one change log: the notices of the records written, alerts written and
+    their deliveries queued, then the job's position moved past the batch. One run at a
+    time (a lock); a run that fails leaves the position where it was, and the next run
+    repeats the batch (alerts exist once; deliveries are queued again only where not yet
+    made)."""
+    token = await log.lock(READER, ttl_ms=LOCK_MS)
+    if token is None:
         return 0, []
-    settle_ms = int(svc.settings.feed_settle_s * 1000)
-    entries = await log.read(position, before_ms=await log.now_ms() - settle_ms, count=BATCH)
-    if not entries:
-        return 0, []
-    # Each record written, with the time of its latest entry (ms, from the stream id).
-    written = {e.record_id: entry_key(e.entry)[0] for e in entries if e.kind != "deleted"}
-    new = await notify_new(svc, await on_records(svc, written)) if written else []
-    await log.advance(READER, entries[-1].entry)
-    return len(entries), new
+    try:
+        position = await log.position(READER)
+        if position is None:  # the first run starts from now, not from the whole history
+            await log.advance(READER, await log.last(), expected=None)
+            return 0, []
+        settle_ms = int(svc.settings.feed_settle_s * 1000)
+        entries = await log.read(position, before_ms=await log.now_ms() - settle_ms, count=BATCH)
+        if not entries:
+            return 0, []
+        ids = sorted({e.record_id for e in entries if e.kind != "deleted"})
+        notices = await _within_quota(svc, await on_records(svc, ids)) if ids else []
+        new = await notify_new(svc, notices)
+        await _queue_deliveries(svc, notices)
+        await log.advance(READER, entries[-1].entry, expected=position)
+        return len(entries), new
+    finally:
+        await log.unlock(READER, token)
 
 
 async def match_new_records(svc: Services) -> dict[str, int]:
@@ -509,22 +628,27 @@ async def match_new_records(svc: Services) -> dict[str, int]:
     profiles_read, for_profiles = await _follow(
         svc, svc.store.profile_changes, notices_for_profiles
     )
-    new = for_postings + for_profiles
-    queued = await _queue_deliveries(svc, new)
     return {
         "postings_read": postings_read,
         "profiles_read": profiles_read,
-        "alerts": len(new),
-        "deliveries_queued": queued,
+        "alerts": len(for_postings) + len(for_profiles),
     }
 
 
-async def _queue_deliveries(svc: Services, new: Sequence[Notice]) -> int:
-    ids = sorted({n.subscription_id for n in new if n.subscription_id})
-    subs = await svc.store.saved_searches.get_many(ids, exclude=["webhook_secret"])
+async def _queue_deliveries(svc: Services, notices: Sequence[Notice]) -> int:
+    """Queue a webhook delivery for each alert of ``notices`` not yet delivered whose
+    subscription posts instantly to a webhook that is not failing."""
+    alerts = await svc.store.alerts.get_many(
+        sorted({n.alert_id for n in notices}), fields=["subscription_id", "delivered_at"]
+    )
+    pending = {a: doc for a, doc in alerts.items() if not doc.get("delivered_at")}
+    subs = await svc.store.saved_searches.get_many(
+        sorted({str(doc.get("subscription_id")) for doc in pending.values()}),
+        fields=["webhook_url", "webhook_state", "delivery"],
+    )
     queued = 0
-    for notice in new:
-        sub = subs.get(notice.subscription_id or "")
+    for alert_id, doc in pending.items():
+        sub = subs.get(str(doc.get("subscription_id")))
         if (
             sub is None
             or not sub.get("webhook_url")
@@ -532,7 +656,7 @@ async def _queue_deliveries(svc: Services, new: Sequence[Notice]) -> int:
             or sub.get("delivery") != Delivery.INSTANT.value
         ):
             continue
-        await svc.jobs.enqueue("deliver_alert", notice.alert_id, job_id=f"alert:{notice.alert_id}")
+        await svc.jobs.enqueue("deliver_alert", alert_id, job_id=f"alert:{alert_id}")
         queued += 1
     return queued
 
@@ -595,11 +719,16 @@ async def deliver_alert(svc: Services, *, alert_id: str, last_try: bool) -> str:
     """Post one alert to its subscription's webhook: ``delivered``, ``skipped`` (no webhook,
     or it is failing), ``retry`` or ``failing`` (see ``_post``)."""
     alert = await svc.store.alerts.get(alert_id)
-    sub = await _webhook_of(svc, str((alert or {}).get("subscription_id") or ""))
-    if alert is None or sub is None:
+    if alert is None or alert.get("delivered_at"):
+        return "skipped"
+    sub = await _webhook_of(svc, str(alert.get("subscription_id") or ""))
+    if sub is None:
         return "skipped"
     payload = {"subscription_id": sub["id"], "alert": _alert_out(alert)}
-    return await _post(svc, sub, payload, delivery_id=alert_id, last_try=last_try)
+    outcome = await _post(svc, sub, payload, delivery_id=alert_id, last_try=last_try)
+    if outcome == "delivered":
+        await svc.store.alerts.set_fields(alert_id, {"delivered_at": svc.clock.timestamp()})
+    return outcome
 
 
 async def queue_digests(svc: Services) -> int:
@@ -619,7 +748,7 @@ async def deliver_digest(svc: Services, *, search_id: str, last_try: bool) -> st
     if sub is None:
         return "skipped"
     alerts = await svc.store.alerts.of_subscription(
-        search_id, after=sub.get("digest_through"), limit=DIGEST_SIZE + 1
+        search_id, after=sub.get("digest_after"), limit=DIGEST_SIZE + 1
     )
     if not alerts:
         return "empty"
@@ -633,7 +762,9 @@ async def deliver_digest(svc: Services, *, search_id: str, last_try: bool) -> st
     delivery_id = f"digest:{search_id}:{shown[-1]['id']}"
     outcome = await _post(svc, sub, payload, delivery_id=delivery_id, last_try=last_try)
     if outcome == "delivered":
-        await svc.store.saved_searches.set_fields(
-            search_id, {"digest_through": shown[-1]["created_at"]}
-        )
+        last = shown[-1]
+        # Where the next digest starts: after this alert, in (created_at, id) order (alerts
+        # written together share a time).
+        after = f"{_ms(last['created_at'])}|{last['id']}"
+        await svc.store.saved_searches.set_fields(search_id, {"digest_after": after})
     return outcome

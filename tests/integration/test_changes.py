@@ -18,7 +18,7 @@ from matcher.changes.models import PublicPosting
 from matcher.changes.service import decode_cursor, encode_cursor
 from matcher.foundation.principals import Role
 from matcher.services import Services
-from matcher.store.changes import START, ChangeLog
+from matcher.store.changes import START, ChangeLog, entry_key
 from tests.conftest import TokenFactory
 from tests.factories import days_from_today, posting_body
 
@@ -82,6 +82,8 @@ async def test_a_consumer_following_the_feed_ends_with_the_snapshot(
 
     async def put(posting_id: str, **body: Any) -> None:
         body.setdefault("enterprise_id", "ent-feed")
+        # Hohhot, not Baotou: later desk tests list Baotou's welding postings.
+        body.setdefault("region_code", "150102")
         resp = await client.put(
             f"/v1/postings/{posting_id}", json=posting_body(**body), headers=admin_headers
         )
@@ -111,7 +113,8 @@ async def test_a_consumer_following_the_feed_ends_with_the_snapshot(
     # A write whose process died after writing but before its commit entry: only the intent
     # entry (appended before the write) is in the log.
     crashed = uid("feed-crash")
-    doc = {**posting_body(enterprise_id="ent-feed", title="电工（crash）"), "id": crashed}
+    doc = {**posting_body(enterprise_id="ent-feed", title="电工（crash）", region_code="150102")}
+    doc["id"] = crashed
     doc |= {"status": "active", "open_headcount": 3, "filled": 0}
     doc |= {"created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
     await services.store.posting_changes.record([crashed], "created")
@@ -148,7 +151,7 @@ async def test_items_say_what_happened_and_one_item_per_posting(
     platform = await make_token(Role.OFFICE, uid("feed-office"), region_code="150000")
     cursor, _ = await snapshot(client, platform)
     posting_id = uid("feed-kind")
-    body = posting_body(enterprise_id="ent-feed")
+    body = posting_body(enterprise_id="ent-feed", region_code="150102")
     assert (
         await client.put(f"/v1/postings/{posting_id}", json=body, headers=admin_headers)
     ).status_code == 201
@@ -176,7 +179,8 @@ async def test_items_say_what_happened_and_one_item_per_posting(
 
 async def test_cursors_are_checked(client: httpx.AsyncClient, make_token: TokenFactory) -> None:
     platform = await make_token(Role.ENTERPRISE, uid("platform"))
-    for bad in ("abc", "c1.!!!", "c1." + "A" * 100, "c1.bm90LWFuLWlk"):
+    too_big = encode_cursor("0-99999999999999999999")
+    for bad in ("abc", "c1.!!!", "c1." + "A" * 100, "c1.bm90LWFuLWlk", too_big):
         resp = await client.get("/v1/feed/postings", params={"cursor": bad}, headers=platform)
         assert resp.status_code in (400, 422), (bad, resp.text)
         assert resp.headers["content-type"].startswith("application/problem+json")
@@ -221,3 +225,36 @@ async def test_a_cursor_below_the_trimmed_floor_is_gone(
         assert fresh.status_code == 200
     finally:
         await services.store.redis.delete(log.floor_key)
+
+
+async def test_a_quiet_feed_moves_the_cursor_on(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    services: Services,
+) -> None:
+    """An empty page still moves the cursor to what was read, so a consumer of a quiet feed
+    keeps up with the log and is not refused later when old entries are trimmed."""
+    platform = await make_token(Role.ENTERPRISE, uid("platform"))
+    last = await services.store.posting_changes.last()
+    cursor = encode_cursor(last)
+    await settle(services)
+    page = (
+        await client.get("/v1/feed/postings", params={"cursor": cursor}, headers=platform)
+    ).json()
+    assert page["items"] == []
+    assert page["more"] is False
+    moved = decode_cursor(page["next_cursor"])
+    assert entry_key(moved) > entry_key(last)
+    # Nothing appended later is skipped by the moved cursor.
+    posting_id = uid("feed-after")
+    body = posting_body(enterprise_id="ent-feed", region_code="150102")
+    resp = await client.put(f"/v1/postings/{posting_id}", json=body, headers=admin_headers)
+    assert resp.status_code == 201, resp.text
+    await settle(services)
+    page = (
+        await client.get(
+            "/v1/feed/postings", params={"cursor": page["next_cursor"]}, headers=platform
+        )
+    ).json()
+    assert [i["posting_id"] for i in page["items"]] == [posting_id]
