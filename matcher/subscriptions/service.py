@@ -688,6 +688,8 @@ async def _post(
         delivery_id=delivery_id,
         allow_private=svc.settings.webhook_allow_private,
     )
+    if problem is not None:
+        logger.warning("webhook delivery %s failed: %s", delivery_id, problem)
     if problem is None:
         if sub.get("webhook_failures"):
             await svc.store.saved_searches.set_fields(

@@ -138,8 +138,10 @@ async def test_a_consumer_following_the_feed_ends_with_the_snapshot(
         assert "enterprise_id" not in row
         assert "hired_referral_ids" not in row
     assert consumer.polls < 20
-    resp = await client.delete(f"/v1/postings/{crashed}", headers=admin_headers)
-    assert resp.status_code == 204
+    # Leave no postings behind for later tests' rankings.
+    for posting_id in (crashed, *ids):
+        resp = await client.delete(f"/v1/postings/{posting_id}", headers=admin_headers)
+        assert resp.status_code in (204, 404)
 
 
 async def test_items_say_what_happened_and_one_item_per_posting(
