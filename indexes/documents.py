@@ -150,6 +150,7 @@ class PostingDoc(RecordDoc, total=False):
     wage_monthly: int
     industry: str | None
     key_project: KeyProjectDoc | None
+    key_project_id: str | None
     contract_months: int | None
     incentive_policy_ids: list[str]
     valid_from: str | None
@@ -348,6 +349,25 @@ class SavedSearchDoc(TypedDict, total=False):
     webhook_state: str
     webhook_failures: int
     digest_after: str | None
+    created_at: str
+    updated_at: str
+    indexed_at: str
+
+
+class RegisteredProjectDoc(TypedDict, total=False):
+    """A key project of the registry (``matcher.projects``)."""
+
+    id: str
+    name: str
+    county_code: str
+    city_code: str | None
+    authority: str
+    approval_number: str
+    valid_from: str
+    valid_until: str | None
+    status: str
+    remote: bool
+    recorded_by: str
     created_at: str
     updated_at: str
     indexed_at: str

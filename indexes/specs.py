@@ -185,7 +185,12 @@ def postings_mappings(dims: int) -> dict[str, Any]:
             # or its one stated end (no scripts on the minimal node, so it is stored).
             "wage_monthly": {"type": "integer"},
             "industry": KEYWORD,
+            # The key project as the posting shows it: the registered project's name and
+            # remoteness when linked (key_project_id), else the writer's unverified claim.
             "key_project": {"properties": {"name": KEYWORD, "remote": {"type": "boolean"}}},
+            # A project of the registry (matcher/projects), linked by an office or admin; only
+            # a linked posting earns key-project incentives.
+            "key_project_id": KEYWORD,
             # Service period in months (合同/服务期); incentive rules may ask for a minimum.
             "contract_months": {"type": "short"},
             # Policies whose posting-side rule this posting meets (matcher/incentives), kept
@@ -447,6 +452,28 @@ def saved_searches_mappings() -> dict[str, Any]:
     }
 
 
+def key_projects_mappings() -> dict[str, Any]:
+    """The registry of key construction projects (重点建设项目), kept by admins."""
+    return {
+        "properties": {
+            "id": KEYWORD,
+            "name": KEYWORD,
+            "county_code": KEYWORD,
+            "city_code": KEYWORD,
+            "authority": STORED_ONLY,
+            "approval_number": KEYWORD,  # the approval document (批复文号)
+            "valid_from": DATE,
+            "valid_until": DATE,
+            "status": KEYWORD,  # active, retired
+            "remote": {"type": "boolean"},  # its county is in the configured remote areas
+            "recorded_by": KEYWORD,
+            "created_at": DATE,
+            "updated_at": DATE,
+            "indexed_at": DATE,
+        }
+    }
+
+
 @dataclass(frozen=True)
 class Indexes:
     """Every logical index of one deployment (one prefix), by name."""
@@ -462,6 +489,7 @@ class Indexes:
     referrals: IndexSpec
     alerts: IndexSpec
     saved_searches: IndexSpec
+    key_projects: IndexSpec
 
     def all(self) -> list[IndexSpec]:
         return [getattr(self, f.name) for f in fields(self)]
@@ -483,7 +511,7 @@ def build_indexes(prefix: str, *, dims: int, embedding_model: str) -> Indexes:
             "profiles", prefix, 6, profiles_mappings(dims), embedding_model=embedding_model
         ),
         postings=IndexSpec(
-            "postings", prefix, 7, postings_mappings(dims), embedding_model=embedding_model
+            "postings", prefix, 8, postings_mappings(dims), embedding_model=embedding_model
         ),
         tokens=IndexSpec("tokens", prefix, 1, tokens_mappings()),
         occupations=IndexSpec("occupations", prefix, 1, occupations_mappings()),
@@ -494,4 +522,5 @@ def build_indexes(prefix: str, *, dims: int, embedding_model: str) -> Indexes:
         referrals=IndexSpec("referrals", prefix, 2, referrals_mappings()),
         alerts=IndexSpec("alerts", prefix, 1, alerts_mappings()),
         saved_searches=IndexSpec("saved_searches", prefix, 1, saved_searches_mappings()),
+        key_projects=IndexSpec("key_projects", prefix, 1, key_projects_mappings()),
     )

@@ -82,3 +82,27 @@ def policy_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+async def register_project(
+    client: Any,
+    headers: dict[str, str],
+    project_id: str,
+    name: str,
+    county_code: str,
+    *,
+    status: str = "active",
+) -> None:
+    """Register a key project (as an admin does), so postings linked to it by
+    ``key_project_id`` earn key-project incentives."""
+    body = {
+        "name": name,
+        "county_code": county_code,
+        "authority": "内蒙古自治区发展和改革委员会",
+        "approval_number": f"内发改审批字〔2026〕{abs(hash(project_id)) % 900 + 100}号",
+        "valid_from": days_from_today(-365),
+        "valid_until": days_from_today(4 * 365),
+        "status": status,
+    }
+    resp = await client.put(f"/v1/key-projects/{project_id}", headers=headers, json=body)
+    assert resp.status_code in (200, 201), resp.text

@@ -33,6 +33,7 @@ from matcher.api.routes.matching import ROUTES as MATCHING_ROUTES
 from matcher.api.routes.postings import ROUTES as POSTING_ROUTES
 from matcher.api.routes.privacy import ROUTES as PRIVACY_ROUTES
 from matcher.api.routes.profiles import ROUTES as PROFILE_ROUTES
+from matcher.api.routes.projects import ROUTES as PROJECT_ROUTES
 from matcher.api.routes.referrals import ROUTES as REFERRAL_ROUTES
 from matcher.api.routes.search import ROUTES as SEARCH_ROUTES
 from matcher.api.routes.subscriptions import ROUTES as SUBSCRIPTION_ROUTES
@@ -64,6 +65,7 @@ API_ROUTES: list[ApiRoute] = [
     *ALERT_ROUTES,
     *CHANGE_ROUTES,
     *SUBSCRIPTION_ROUTES,
+    *PROJECT_ROUTES,
 ]
 
 

@@ -5,14 +5,16 @@ The records are fictional; phone numbers use the reserved-looking 138000000xx ra
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, timedelta
 from importlib import resources
 from typing import Any
 
+from indexes.documents import RegisteredProjectDoc
 from matcher.auth.models import TokenCreate
 from matcher.auth.service import create_token
-from matcher.foundation.principals import Role
+from matcher.foundation.principals import Principal, Role
 from matcher.services import Services
 
 
@@ -51,9 +53,18 @@ async def load_demo(
     counts = {}
     today = svc.clock.today()
     policies = await current_policies(svc)
+    postings = read_records("postings") + [
+        with_registration(r, i, today) for i, r in enumerate(generated["postings"])
+    ]
+    projects = await register_demo_projects(svc, postings)
+    counts["key_projects"] = len(projects)
     for kind in ("postings", "profiles"):
-        records = [with_registration(r, i, today) for i, r in enumerate(generated[kind])]
-        records = read_records(kind) + records
+        if kind == "postings":
+            records = postings
+        else:
+            records = read_records(kind) + [
+                with_registration(r, i, today) for i, r in enumerate(generated[kind])
+            ]
         spec = KINDS[kind]
         stored = 0
         for start in range(0, len(records), 128):
@@ -66,7 +77,8 @@ async def load_demo(
                 )
                 for r in chunk
             ]
-            docs = await prepare(svc, spec, items, context=WriteContext(policies))
+            context = WriteContext(policies, projects=projects)
+            docs = await prepare(svc, spec, items, context=context)
             repo = spec.repository(svc.store)
             errors = await repo.write_many([(d["id"], d) for d in docs])
             if errors:
@@ -75,6 +87,41 @@ async def load_demo(
         await spec.repository(svc.store).refresh_now()
         counts[kind] = stored
     return counts
+
+
+async def register_demo_projects(
+    svc: Services, postings: list[dict[str, Any]]
+) -> dict[str, RegisteredProjectDoc]:
+    """The demo's registry: every remote project the demo postings name is registered (by
+    the regional development and reform commission) and those postings linked to it; the
+    inland projects some postings name stay claims, earning no key-project incentive."""
+    from matcher.projects.models import KeyProjectIn
+    from matcher.projects.service import put_project
+
+    admin = Principal(token_id="demo", role=Role.ADMIN, subject="demo")  # noqa: S106
+    registered: dict[str, RegisteredProjectDoc] = {}
+    for posting in postings:
+        project = posting.get("key_project") or {}
+        if not project.get("remote"):
+            continue
+        name = str(project["name"])
+        project_id = "kp-" + hashlib.sha256(name.encode()).hexdigest()[:10]
+        posting["key_project_id"] = project_id
+        if project_id in registered:
+            continue
+        body = KeyProjectIn(
+            name=name,
+            county_code=posting["region_code"],
+            authority="内蒙古自治区发展和改革委员会",
+            approval_number=f"内发改审批字〔2026〕{len(registered) + 101}号",
+            valid_from=date(2026, 1, 1),
+            valid_until=date(2030, 12, 31),
+        )
+        await put_project(svc, principal=admin, project_id=project_id, body=body)
+        stored = await svc.store.projects.get(project_id)
+        if stored is not None:
+            registered[project_id] = stored
+    return registered
 
 
 DEMO_PRINCIPALS = [

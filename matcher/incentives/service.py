@@ -39,6 +39,7 @@ _POLICY_SOURCE = [
     "region_code",
     "occupation_code",
     "key_project",
+    "key_project_id",
     "contract_months",
     "incentive_policy_ids",
 ]

@@ -9,6 +9,8 @@ and tell nothing twice:
 - a seeker hired through a referral is asked whether to pause their profile;
 - postings whose ``valid_from`` is today are announced on the change feed once (they became
   open without a write);
+- postings linked to a key project that was retired or ended lose the link (and with it
+  their key-project incentives);
 - change-feed entries older than the retention are trimmed.
 
 Alerts name records and say what happened; they carry no contact details.
@@ -22,6 +24,7 @@ from indexes.documents import PostingDoc, PostingStatus
 from matcher.alerts.models import AlertKind
 from matcher.alerts.service import Notice, notify
 from matcher.foundation.principals import Role
+from matcher.projects.service import unlink_lapsed
 from matcher.services import Services
 
 WARN_DAYS = 7
@@ -195,5 +198,6 @@ async def run_lifecycle(svc: Services) -> dict[str, int]:
         "filled_notices": await notice_filled(svc),
         "hired_notices": await ask_hired_seekers(svc),
         "opened": await announce_opened(svc, today),
+        "projects_unlinked": await unlink_lapsed(svc),
         "changes_trimmed": await trim_changes(svc),
     }

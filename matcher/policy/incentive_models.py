@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from matcher.foundation.records import RegionCode, ShortText, Strict
+from matcher.foundation.records import RecordId, RegionCode, ShortText, Strict
 from matcher.taxonomy.grades import GradeField
 
 # A CSCO 2022 occupation (6-18-02-04) or one of its groups (6, 6-18, 6-18-02).
@@ -82,7 +82,16 @@ class MovingFrom(StrEnum):
 class Eligibility(Strict):
     """Who and what a policy covers. Unset parts do not restrict."""
 
-    key_project: bool = Field(default=True, description="The posting belongs to a key project")
+    key_project: bool = Field(
+        default=True,
+        description="The posting is linked to a registered key project (GET /v1/key-projects); "
+        "a project named by the enterprise but not linked by an office does not count",
+    )
+    project_ids: list[RecordId] = Field(
+        default_factory=list,
+        max_length=MAX_POLICY_RULE_CODES,
+        description="Only these registered projects (empty: any registered project)",
+    )
     area: Area = Field(default=Area.CONFIGURED_REMOTE, description="Where the posting must be")
     county_codes: list[RegionCode] = Field(
         default_factory=list,
@@ -99,6 +108,12 @@ class Eligibility(Strict):
     min_commitment_months: int | None = Field(
         default=None, ge=1, le=120, description="Service period the worker commits to"
     )
+
+    @model_validator(mode="after")
+    def _projects_only_for_key_projects(self) -> Eligibility:
+        if self.project_ids and not self.key_project:
+            raise ValueError("project_ids are only read with key_project true")
+        return self
 
     @model_validator(mode="after")
     def _counties_only_when_listed(self) -> Eligibility:

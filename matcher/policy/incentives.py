@@ -66,15 +66,26 @@ def _region_name(regions: RegionCatalog, code: str | None) -> str:
     return region.name if region else (code or "未知地区")
 
 
+def _project_check(posting: Doc, project_ids: Sequence[str]) -> Check:
+    """A key project counts only when an office or admin linked the posting to a registered
+    one (``key_project_id``); a name the enterprise wrote is a claim until then."""
+    name = (posting.get("key_project") or {}).get("name")
+    linked = posting.get("key_project_id")
+    if linked and name:
+        if project_ids and linked not in project_ids:
+            return Check("key_project", False, f"重点建设项目“{name}”不在本政策列明的项目内")
+        return Check("key_project", True, f"重点建设项目：{name}（已登记）")
+    if name:
+        return Check("key_project", False, f"“{name}”尚未登记核实为重点建设项目")
+    return Check("key_project", False, "非重点建设项目")
+
+
 def posting_checks(policy: Policy, posting: Doc, regions: RegionCatalog) -> list[Check]:
     """The posting side of the rule, one check per part the policy sets."""
     rule = policy.eligibility
     checks = []
     if rule.key_project:
-        name = (posting.get("key_project") or {}).get("name")
-        checks.append(
-            Check("key_project", bool(name), f"重点建设项目：{name}" if name else "非重点建设项目")
-        )
+        checks.append(_project_check(posting, rule.project_ids))
     where = posting.get("region_code")
     place = _region_name(regions, where)
     if rule.area is Area.CONFIGURED_REMOTE:
@@ -164,7 +175,8 @@ def covers_in_words(policy: Policy) -> list[str]:
     rule = policy.eligibility
     words = []
     if rule.key_project:
-        words.append("重点建设项目岗位")
+        listed = f"（限{len(rule.project_ids)}个列明项目）" if rule.project_ids else ""
+        words.append(f"已登记的重点建设项目岗位{listed}")
     if rule.area is Area.CONFIGURED_REMOTE:
         words.append("位于边远地区（配置名单）")
     elif rule.area is Area.LISTED:

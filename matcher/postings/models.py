@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
@@ -60,7 +60,16 @@ class PostingIn(Strict):
     region_code: RegionCode
     location: GeoPoint | None = None
     industry: Word | None = None
-    key_project: KeyProject | None = None
+    key_project: KeyProject | None = Field(
+        default=None,
+        description="The project the posting belongs to, as the writer names it: a claim, "
+        "earning no key-project incentive until linked to a registered project",
+    )
+    key_project_id: RecordId | None = Field(
+        default=None,
+        description="A registered key project (GET /v1/key-projects). Offices and admins link "
+        "it (here or PUT /v1/postings/{id}/key-project); a rewrite that names none keeps it",
+    )
     contract_months: int | None = Field(
         default=None, ge=1, le=120, description="Service period offered (合同/服务期), months"
     )
@@ -95,9 +104,19 @@ class PostingOut(PostingIn, OccupationView):
     created_at: datetime
     updated_at: datetime
     matchable: bool = Field(description="Active, valid today, open headcount")
+    key_project_status: Literal["registered", "claimed"] | None = Field(
+        default=None,
+        description="registered: linked to the registry; claimed: named by the writer only",
+    )
     incentives: list[PostingIncentive] = Field(
         default_factory=list,
         description="Incentive policies in force that apply to this posting, and for whom",
+    )
+
+
+class LinkProject(Strict):
+    project_id: RecordId | None = Field(
+        description="A registered, active key project; null takes the link off"
     )
 
 

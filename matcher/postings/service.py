@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from indexes.documents import PostingDoc
+from indexes.documents import PostingDoc, RegisteredProjectDoc
 from matcher.foundation.paging import Page
 from matcher.foundation.principals import Principal, Role
-from matcher.foundation.problems import Forbidden, NotFound
+from matcher.foundation.problems import Forbidden, NotFound, ValidationFailed
 from matcher.foundation.text import segment
 from matcher.incentives.service import current_policies
 from matcher.policy.access import managed_postings, may_read_posting, may_write_posting
@@ -88,8 +88,30 @@ def _derive(
     )
     for cert in doc.get("required_certificates", []):
         cert["key"] = certificate_key(cert["name"])
+    link_project(doc, body, stored, context)
     doc["incentive_policy_ids"] = indexed_policy_ids(context.policies, doc, taxonomy.regions)
     return Derived(doc, embedding_text(body, name))
+
+
+def link_project(
+    doc: dict[str, Any], body: PostingIn, stored: PostingDoc | None, context: WriteContext
+) -> None:
+    """The posting's key project: the registered one it is linked to (named in the body and
+    checked by the caller, in ``context.projects``, or kept from the stored posting when the
+    body names none), shown with the registry's name and remoteness; otherwise the writer's
+    claim, with no link. A link named but not checked (a file import) is not made."""
+    doc.pop("key_project_id", None)
+    if context.unlink_project:
+        return
+    kept = (stored or {}).get("key_project_id")
+    wanted = body.key_project_id or kept
+    project = context.projects.get(wanted) if wanted else None
+    if project is not None:
+        doc["key_project_id"] = wanted
+        doc["key_project"] = {"name": project["name"], "remote": bool(project.get("remote"))}
+    elif wanted and wanted == kept and stored is not None:
+        doc["key_project_id"] = kept
+        doc["key_project"] = stored.get("key_project")
 
 
 def _with_owner(body: PostingIn, principal: Principal, stored: PostingDoc | None) -> PostingIn:
@@ -152,9 +174,69 @@ def to_out(
     fields = POSTINGS.api_fields(source, PostingOut)
     fields.pop("incentives", None)
     flags = posting_flags(policies, source, day=day, regions=regions)
-    return PostingOut.model_validate(
-        {**fields, "matchable": is_open_posting(source, day), "incentives": flags}
+    status = (
+        "registered"
+        if source.get("key_project_id")
+        else "claimed"
+        if source.get("key_project")
+        else None
     )
+    return PostingOut.model_validate(
+        {
+            **fields,
+            "matchable": is_open_posting(source, day),
+            "incentives": flags,
+            "key_project_status": status,
+        }
+    )
+
+
+async def registered_project(svc: Services, project_id: str) -> RegisteredProjectDoc | None:
+    """The registered project, if it is active and valid today (else None)."""
+    project = await svc.store.projects.get(project_id)
+    today = svc.clock.today().isoformat()
+    if (
+        project is None
+        or project.get("status") != "active"
+        or str(project.get("valid_from") or today) > today
+        or str(project.get("valid_until") or today) < today
+    ):
+        return None
+    return project
+
+
+async def _project_context(
+    svc: Services, principal: Principal, posting_id: str, body: PostingIn
+) -> dict[str, RegisteredProjectDoc]:
+    """Checks a link the body names: only offices and admins link (an enterprise may name
+    the project its posting is already linked to), and only to an active registered one."""
+    wanted = body.key_project_id
+    if not wanted:
+        stored = await svc.store.postings.get(posting_id)
+        kept = (stored or {}).get("key_project_id")
+        found = await registered_project(svc, kept) if kept else None
+        return {kept: found} if kept and found else {}
+    stored = await svc.store.postings.get(posting_id)
+    if (stored or {}).get("key_project_id") != wanted and principal.role not in (
+        Role.OFFICE,
+        Role.ADMIN,
+    ):
+        raise Forbidden(
+            "Only an office or admin links a posting to a registered key project; name the "
+            "project in key_project and ask the employment office to link it"
+        )
+    project = await registered_project(svc, wanted)
+    if project is None:
+        raise ValidationFailed(
+            "Unknown key project",
+            [
+                {
+                    "field": "key_project_id",
+                    "message": f"no active registered key project {wanted} (GET /v1/key-projects)",
+                }
+            ],
+        )
+    return {wanted: project}
 
 
 async def put_posting(
@@ -165,13 +247,14 @@ async def put_posting(
     Conditional on the version read (``matcher.records.writes``): a referral hired meanwhile
     changes ``filled``, and the rewrite is then redone on top of it instead of undoing it."""
     policies = await current_policies(svc)
+    projects = await _project_context(svc, principal, posting_id, body)
     doc, created = await write_record(
         svc,
         POSTINGS,
         principal=principal,
         record_id=posting_id,
         body=body,
-        context=WriteContext(policies),
+        context=WriteContext(policies, projects=projects),
     )
     return (
         to_out(doc, policies=policies, regions=svc.taxonomy.regions, day=svc.clock.today()),
@@ -242,6 +325,36 @@ async def delete_posting(svc: Services, *, principal: Principal, posting_id: str
     if reason:
         raise Forbidden(f"You may not delete posting {posting_id}: {reason}")
     await svc.store.postings.delete(posting_id)
+
+
+async def link_key_project(
+    svc: Services, *, principal: Principal, posting_id: str, project_id: str | None
+) -> PostingOut:
+    """An office of the posting's region or an admin links it to a registered key project
+    (or, with None, takes the link off); the posting is rewritten and re-flagged at once."""
+    if principal.role not in (Role.OFFICE, Role.ADMIN):
+        raise Forbidden("Only an office or admin links a posting to a registered key project")
+    stored = await svc.store.postings.get(posting_id)
+    if stored is None or may_write_posting(
+        principal,
+        stored=stored,
+        enterprise_id=stored.get("enterprise_id"),
+        region_code=stored["region_code"],
+        regions=svc.taxonomy.regions,
+    ):
+        raise NotFound(f"No posting {posting_id}")
+    body = POSTINGS.body_of(stored).model_copy(update={"key_project_id": project_id})
+    policies = await current_policies(svc)
+    projects = await _project_context(svc, principal, posting_id, body) if project_id else {}
+    doc, _ = await write_record(
+        svc,
+        POSTINGS,
+        principal=principal,
+        record_id=posting_id,
+        body=body,
+        context=WriteContext(policies, projects=projects, unlink_project=project_id is None),
+    )
+    return to_out(doc, policies=policies, regions=svc.taxonomy.regions, day=svc.clock.today())
 
 
 async def confirm_occupation_of(

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import anyio.to_thread
 from pydantic import BaseModel
 
-from indexes.documents import RecordDoc
+from indexes.documents import RecordDoc, RegisteredProjectDoc
 from matcher.embeddings.base import Vectors
 from matcher.policy.incentive_models import Policy
 from matcher.records.kinds import RecordKind
@@ -49,11 +49,14 @@ async def infer_occupations(svc: Services, records: Sequence[RecordText]) -> lis
 
 @dataclass(frozen=True)
 class WriteContext:
-    """What a batch of writes shares: the incentive policies postings are flagged with, and
-    a confirmation of the occupation (``PUT …/occupation``)."""
+    """What a batch of writes shares: the incentive policies postings are flagged with, a
+    confirmation of the occupation (``PUT …/occupation``), the registered key projects a
+    posting may be linked to (checked by the caller) and whether its link is taken off."""
 
     policies: Sequence[Policy] = ()
     confirmation: Confirmation | None = None
+    projects: Mapping[str, RegisteredProjectDoc] = field(default_factory=dict)
+    unlink_project: bool = False
 
 
 async def prepare(

@@ -32,6 +32,7 @@ from matcher.store.health import readiness
 from matcher.store.imports import ImportStateRepository
 from matcher.store.incentives import PolicyRepository
 from matcher.store.occupations import OccupationRepository
+from matcher.store.projects import ProjectRepository
 from matcher.store.records import PostingRepository, ProfileRepository
 from matcher.store.referrals import ReferralRepository
 from matcher.store.saved_searches import SavedSearchRepository
@@ -74,6 +75,7 @@ class Store:
     counts: BulletinCounts = field(init=False)
     alerts: AlertRepository = field(init=False)
     saved_searches: SavedSearchRepository = field(init=False)
+    projects: ProjectRepository = field(init=False)
     profile_changes: ChangeLog = field(init=False)
 
     def __post_init__(self) -> None:
@@ -94,6 +96,7 @@ class Store:
         self.counts = BulletinCounts(self.postings, self.profiles, self.referrals)
         self.alerts = AlertRepository(es, ix.alerts)
         self.saved_searches = SavedSearchRepository(es, ix.saved_searches)
+        self.projects = ProjectRepository(es, ix.key_projects)
 
     @classmethod
     def connect(cls, settings: Settings, indexes: Indexes) -> Store:

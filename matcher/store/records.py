@@ -250,6 +250,13 @@ class PostingRepository(RecordRepository[PostingDoc]):
         fields = ["title", "enterprise_id", "region_code", "valid_from", "valid_until", "status"]
         return [found async for found in self.scan(query, fields=fields)]
 
+    async def linked_to(self, project_ids: Sequence[str]) -> list[str]:
+        """Ids of postings linked to one of these registered key projects."""
+        if not project_ids:
+            return []
+        query = {"terms": {"key_project_id": list(project_ids)}}
+        return [doc_id async for doc_id, _, _ in self.scan(query, fields=[])]
+
     async def with_places_held(self, written_before: str) -> dict[str, list[str]]:
         """posting id → the referral ids holding its places, for postings unchanged since
         ``written_before`` (the hourly check for hires that took a place but were never

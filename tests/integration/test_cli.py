@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from matcher.cli import cli
 from matcher.services import Services
 from tests.conftest import make_environ
-from tests.factories import policy_body, posting_body
+from tests.factories import policy_body, posting_body, register_project
 
 
 async def invoke(*args: str) -> Result:
@@ -132,10 +132,12 @@ async def test_migrating_postings_reflags_them(
 ) -> None:
     tag = f"mig-{uuid.uuid4().hex[:6]}"
     posting_id = f"{tag}-p"
+    await register_project(client, admin_headers, f"{tag}-kp", f"{tag}项目", "152922")
     body = posting_body(
         enterprise_id="ent-mig",
         region_code="152922",
         key_project={"name": f"{tag}项目", "remote": True},
+        key_project_id=f"{tag}-kp",
         occupation_code="6-18-02-02",
     )
     assert (

@@ -32,12 +32,13 @@ from matcher.migrations.backfill import fill_referrals
 from matcher.services import Services
 from matcher.store.incentives import PolicyRepository
 from tests.conftest import TokenFactory
-from tests.factories import policy_body, posting_body, profile_body
+from tests.factories import policy_body, posting_body, profile_body, register_project
 from tests.integration.test_desk import card_of, new_client, sign_in
 from tests.integration.test_readiness import other_app
 
 TAG = uuid.uuid4().hex[:6]
 PROJECT = f"额济纳{TAG}风电基地"
+PROJECT_ID = f"{TAG}-kp-ejina"
 # The policies of this module cover welders in two 阿拉善盟 counties only, so other tests'
 # postings are untouched; they are retired when the module ends.
 RULE: dict[str, Any] = {
@@ -59,6 +60,7 @@ def remote_posting(**overrides: Any) -> dict[str, Any]:
         region_code="152923",
         location={"lat": 41.95, "lon": 101.07},
         key_project={"name": PROJECT, "remote": True},
+        key_project_id=PROJECT_ID,
         contract_months=24,
     )
     body.update(overrides)
@@ -86,6 +88,8 @@ async def policy(
     client: httpx.AsyncClient, admin_headers: dict[str, str], services: Services
 ) -> AsyncIterator[str]:
     policy_id = f"{TAG}-allowance"
+    # The module's remote postings belong to a registered project (claims earn nothing).
+    await register_project(client, admin_headers, PROJECT_ID, PROJECT, "152923")
     resp = await client.put(
         f"/v1/incentives/{policy_id}",
         headers=admin_headers,

@@ -419,6 +419,11 @@ OUTSIDE_THE_MATRIX = {
     ("GET", "/v1/saved-searches"): "the caller's own only (test_subscriptions)",
     ("GET", "/v1/saved-searches/{search_id}"): "another's is 404 (test_subscriptions)",
     ("DELETE", "/v1/saved-searches/{search_id}"): "another's is 404 (test_subscriptions)",
+    ("GET", "/v1/key-projects"): "the project registry: no personal data",
+    ("GET", "/v1/key-projects/{project_id}"): "the project registry: no personal data",
+    ("PUT", "/v1/key-projects/{project_id}"): "admin only, no personal data (test_projects)",
+    ("PUT", "/v1/postings/{posting_id}/key-project"): "offices of the region and admins; "
+    "postings hold no personal data (test_projects)",
 }
 
 

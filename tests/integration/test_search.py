@@ -9,7 +9,7 @@ import pytest
 
 from matcher.foundation.principals import Role
 from tests.conftest import PUBLIC_TOKEN, TokenFactory
-from tests.factories import policy_body, posting_body, profile_body
+from tests.factories import policy_body, posting_body, profile_body, register_project
 
 TAG = uuid.uuid4().hex[:6]
 PUBLIC = {"Authorization": f"Bearer {PUBLIC_TOKEN}"}
@@ -28,6 +28,8 @@ async def policy(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> As
     )
     resp = await client.put(f"/v1/incentives/{policy_id}", headers=admin_headers, json=body)
     assert resp.status_code == 201, resp.text
+    # Its remote posting is linked to a registered project (claims earn no incentive).
+    await register_project(client, admin_headers, f"{TAG}-kp-wind", "额济纳风电基地", "152923")
     yield policy_id
     await client.delete(f"/v1/incentives/{policy_id}", headers=admin_headers)
 
@@ -49,6 +51,7 @@ async def records(
             wage_min=11000,
             wage_max=16000,
             key_project={"name": "额济纳风电基地", "remote": True},
+            key_project_id=f"{TAG}-kp-wind",
             industry="能源",
         ),
         "dairy": posting_body(

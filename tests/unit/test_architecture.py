@@ -54,6 +54,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matcher.changes",
             "matcher.lifecycle",
             "matcher.subscriptions",
+            "matcher.projects",
         ),
     ),
     ("adapters", ("matcher.api", "matcher.desk", "matcher.cli", "workers")),

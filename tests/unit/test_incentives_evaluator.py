@@ -53,6 +53,7 @@ def posting(**fields: Any) -> dict[str, Any]:
         "region_code": EJINA,
         "occupation_code": "6-18-02-04",
         "key_project": {"name": "额济纳风电基地", "remote": True},
+        "key_project_id": "kp-ejina-wind",  # linked to the registry by an office
         **fields,
     }
 
@@ -70,6 +71,22 @@ TRUTH_TABLE: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], boo
     ("no rule", {}, {}, {}, True),
     ("key project: yes", {"key_project": True}, {}, {}, True),
     ("key project: none", {"key_project": True}, {"key_project": None}, {}, False),
+    # A project the enterprise named but no office linked to the registry is a claim only.
+    ("key project: claimed only", {"key_project": True}, {"key_project_id": None}, {}, False),
+    (
+        "key project: among the policy's projects",
+        {"key_project": True, "project_ids": ["kp-ejina-wind"]},
+        {},
+        {},
+        True,
+    ),
+    (
+        "key project: not among the policy's projects",
+        {"key_project": True, "project_ids": ["kp-other"]},
+        {},
+        {},
+        False,
+    ),
     ("remote area: 额济纳旗", {"area": "configured_remote"}, {}, {}, True),
     (
         "remote area: 呼和浩特新城区",

@@ -42,6 +42,7 @@ DOCUMENTS = {
     "referrals": docs.ReferralDoc,
     "alerts": docs.AlertDoc,
     "saved_searches": docs.SavedSearchDoc,
+    "key_projects": docs.RegisteredProjectDoc,
 }
 NESTED = {
     ("profiles", "certificates"): docs.CertificateDoc,
