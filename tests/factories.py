@@ -92,6 +92,7 @@ async def register_project(
     county_code: str,
     *,
     status: str = "active",
+    valid_until: str | None = None,
 ) -> None:
     """Register a key project (as an admin does), so postings linked to it by
     ``key_project_id`` earn key-project incentives."""
@@ -101,7 +102,7 @@ async def register_project(
         "authority": "内蒙古自治区发展和改革委员会",
         "approval_number": f"内发改审批字〔2026〕{abs(hash(project_id)) % 900 + 100}号",
         "valid_from": days_from_today(-365),
-        "valid_until": days_from_today(4 * 365),
+        "valid_until": valid_until or days_from_today(4 * 365),
         "status": status,
     }
     resp = await client.put(f"/v1/key-projects/{project_id}", headers=headers, json=body)

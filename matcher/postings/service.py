@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -96,22 +97,37 @@ def _derive(
 def link_project(
     doc: dict[str, Any], body: PostingIn, stored: PostingDoc | None, context: WriteContext
 ) -> None:
-    """The posting's key project: the registered one it is linked to (named in the body and
-    checked by the caller, in ``context.projects``, or kept from the stored posting when the
-    body names none), shown with the registry's name and remoteness; otherwise the writer's
-    claim, with no link. A link named but not checked (a file import) is not made."""
+    """The posting's key project: the registered one it is linked to, shown with the
+    registry's name and remoteness; otherwise the writer's claim, with no link.
+
+    The rule is checked here, on the version being written (so it holds on every retry of a
+    conditional write): a link the body names that differs from the stored one is made only
+    by an office or admin (``context.may_link``) and only to a project the caller checked
+    (``context.projects``); anyone else gets 403, and a file import's named link is ignored.
+    A rewrite that names no project, or the stored one, keeps the link — unless someone other
+    than an office or admin moves the posting to another region, which takes it off."""
     doc.pop("key_project_id", None)
     if context.unlink_project:
         return
     kept = (stored or {}).get("key_project_id")
-    wanted = body.key_project_id or kept
-    project = context.projects.get(wanted) if wanted else None
-    if project is not None:
-        doc["key_project_id"] = wanted
-        doc["key_project"] = {"name": project["name"], "remote": bool(project.get("remote"))}
-    elif wanted and wanted == kept and stored is not None:
-        doc["key_project_id"] = kept
-        doc["key_project"] = stored.get("key_project")
+    named = body.key_project_id
+    if named and named != kept:
+        if context.may_link is False:
+            raise Forbidden(
+                "Only an office or admin links a posting to a registered key project; name "
+                "the project in key_project and ask the employment office to link it"
+            )
+        chosen = context.projects.get(named) if context.may_link else None
+        if chosen is not None:
+            doc["key_project_id"] = named
+            doc["key_project"] = {"name": chosen["name"], "remote": bool(chosen.get("remote"))}
+            return
+    if not kept or stored is None:
+        return
+    if not context.may_link and stored.get("region_code") != body.region_code:
+        return  # moved by the enterprise: an office links it again if it still belongs
+    doc["key_project_id"] = kept
+    doc["key_project"] = stored.get("key_project")
 
 
 def _with_owner(body: PostingIn, principal: Principal, stored: PostingDoc | None) -> PostingIn:
@@ -207,36 +223,33 @@ async def registered_project(svc: Services, project_id: str) -> RegisteredProjec
 
 async def _project_context(
     svc: Services, principal: Principal, posting_id: str, body: PostingIn
-) -> dict[str, RegisteredProjectDoc]:
-    """Checks a link the body names: only offices and admins link (an enterprise may name
-    the project its posting is already linked to), and only to an active registered one."""
-    wanted = body.key_project_id
-    if not wanted:
-        stored = await svc.store.postings.get(posting_id)
-        kept = (stored or {}).get("key_project_id")
-        found = await registered_project(svc, kept) if kept else None
-        return {kept: found} if kept and found else {}
+) -> WriteContext:
+    """The write's context for the key-project link (``link_project`` applies the rule):
+    who writes, and the registered project the body names — unknown, retired, not yet or no
+    longer valid ones are refused (422) when newly named; the one already linked is kept
+    as it is."""
+    policies = await current_policies(svc)
+    may_link = principal.role in (Role.OFFICE, Role.ADMIN)
     stored = await svc.store.postings.get(posting_id)
-    if (stored or {}).get("key_project_id") != wanted and principal.role not in (
-        Role.OFFICE,
-        Role.ADMIN,
-    ):
-        raise Forbidden(
-            "Only an office or admin links a posting to a registered key project; name the "
-            "project in key_project and ask the employment office to link it"
-        )
-    project = await registered_project(svc, wanted)
-    if project is None:
-        raise ValidationFailed(
-            "Unknown key project",
-            [
-                {
-                    "field": "key_project_id",
-                    "message": f"no active registered key project {wanted} (GET /v1/key-projects)",
-                }
-            ],
-        )
-    return {wanted: project}
+    kept = (stored or {}).get("key_project_id")
+    named = body.key_project_id
+    projects: dict[str, RegisteredProjectDoc] = {}
+    if named and named != kept:
+        project = await registered_project(svc, named) if may_link else None
+        if may_link and project is None:
+            raise ValidationFailed(
+                "Unknown key project",
+                [
+                    {
+                        "field": "key_project_id",
+                        "message": f"no active registered key project {named} "
+                        "(GET /v1/key-projects)",
+                    }
+                ],
+            )
+        if project is not None:
+            projects[named] = project
+    return WriteContext(policies, projects=projects, may_link=may_link)
 
 
 async def put_posting(
@@ -246,15 +259,10 @@ async def put_posting(
 
     Conditional on the version read (``matcher.records.writes``): a referral hired meanwhile
     changes ``filled``, and the rewrite is then redone on top of it instead of undoing it."""
-    policies = await current_policies(svc)
-    projects = await _project_context(svc, principal, posting_id, body)
+    context = await _project_context(svc, principal, posting_id, body)
+    policies = context.policies
     doc, created = await write_record(
-        svc,
-        POSTINGS,
-        principal=principal,
-        record_id=posting_id,
-        body=body,
-        context=WriteContext(policies, projects=projects),
+        svc, POSTINGS, principal=principal, record_id=posting_id, body=body, context=context
     )
     return (
         to_out(doc, policies=policies, regions=svc.taxonomy.regions, day=svc.clock.today()),
@@ -344,15 +352,15 @@ async def link_key_project(
     ):
         raise NotFound(f"No posting {posting_id}")
     body = POSTINGS.body_of(stored).model_copy(update={"key_project_id": project_id})
-    policies = await current_policies(svc)
-    projects = await _project_context(svc, principal, posting_id, body) if project_id else {}
+    if stored.get("occupation_source") != "given":
+        # An inferred (or confirmed) occupation stays so: the rewrite names no code.
+        body = body.model_copy(update={"occupation_code": None})
+    context = await _project_context(svc, principal, posting_id, body)
+    if project_id is None:
+        context = dataclasses.replace(context, unlink_project=True)
+    policies = context.policies
     doc, _ = await write_record(
-        svc,
-        POSTINGS,
-        principal=principal,
-        record_id=posting_id,
-        body=body,
-        context=WriteContext(policies, projects=projects, unlink_project=project_id is None),
+        svc, POSTINGS, principal=principal, record_id=posting_id, body=body, context=context
     )
     return to_out(doc, policies=policies, regions=svc.taxonomy.regions, day=svc.clock.today())
 

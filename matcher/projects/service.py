@@ -11,6 +11,7 @@ at once when an admin retires it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from indexes.documents import RegisteredProjectDoc
@@ -21,6 +22,9 @@ from matcher.postings.service import link_key_project
 from matcher.projects.models import KeyProjectIn, KeyProjectList, KeyProjectOut
 from matcher.records.prepare import MAX_WRITE_TRIES
 from matcher.services import Services
+from matcher.store.outages import unreachable
+
+logger = logging.getLogger("matcher.projects")
 
 SYSTEM = Principal(token_id="lifecycle", role=Role.ADMIN, subject="lifecycle")  # noqa: S106
 
@@ -88,6 +92,13 @@ async def unlink_lapsed(svc: Services) -> int:
         try:
             await link_key_project(svc, principal=SYSTEM, posting_id=posting_id, project_id=None)
         except NotFound:  # deleted meanwhile
+            continue
+        except Exception as exc:
+            # One posting that cannot be rewritten must not stop the others (or the job);
+            # an outage stops the run, and the next one tries again.
+            if unreachable(exc):
+                raise
+            logger.warning("unlinking posting %s failed (%s)", posting_id, type(exc).__name__)
             continue
         unlinked += 1
     return unlinked

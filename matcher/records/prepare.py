@@ -57,6 +57,9 @@ class WriteContext:
     confirmation: Confirmation | None = None
     projects: Mapping[str, RegisteredProjectDoc] = field(default_factory=dict)
     unlink_project: bool = False
+    # Who writes, for a link the body names: True an office or admin (may link), False
+    # anyone else (refused), None a file import (the named link is ignored, the stored kept).
+    may_link: bool | None = None
 
 
 async def prepare(

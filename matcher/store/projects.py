@@ -27,12 +27,13 @@ class ProjectRepository(Repository[RegisteredProjectDoc]):
         return [h.doc for h in hits], total or 0
 
     async def lapsed(self, today: str) -> list[str]:
-        """Ids of projects retired or whose validity ended before ``today``."""
+        """Ids of projects retired, whose validity ended before ``today`` or has not begun."""
         query = {
             "bool": {
                 "should": [
                     {"term": {"status": "retired"}},
                     {"range": {"valid_until": {"lt": today}}},
+                    {"range": {"valid_from": {"gt": today}}},
                 ],
                 "minimum_should_match": 1,
             }

@@ -10,10 +10,14 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from matcher.foundation.principals import Role
+from matcher.foundation.problems import Forbidden
+from matcher.lifecycle.service import run_lifecycle
+from matcher.services import Services
 from tests.conftest import TokenFactory
-from tests.factories import policy_body, posting_body, register_project
+from tests.factories import days_from_today, policy_body, posting_body, register_project
 
 TAG = uuid.uuid4().hex[:6]
 COUNTY = "152922"  # 阿拉善右旗, a configured remote area
@@ -157,3 +161,80 @@ async def test_only_admins_register_projects(
     resp = await client.put(f"/v1/key-projects/{TAG}-x", headers=office, json=body)
     assert resp.status_code == 403
     assert (await client.get(f"/v1/key-projects/{TAG}-x", headers=office)).status_code == 404
+
+
+async def test_the_link_holds_against_enterprises_and_lapses_with_its_project(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    services: Services,
+) -> None:
+    project_id, name = f"{TAG}-kp-life", f"阿右旗{TAG}风电项目"
+    await register_project(client, admin_headers, project_id, name, COUNTY)
+    enterprise_id = uid("ent-kp")
+    ent = await make_token(Role.ENTERPRISE, enterprise_id)
+    office = await make_token(Role.OFFICE, uid("office-alxa"), region_code="152900")
+    far_office = await make_token(Role.OFFICE, uid("office-bt"), region_code="150200")
+    posting_id = uid("p-life")
+    # No occupation code: the service reads it, and a link must not turn it into "given".
+    body = posting_body(region_code=COUNTY, location=None, occupation_code=None)
+    link = f"/v1/postings/{posting_id}/key-project"
+    try:
+        assert (
+            await client.put(f"/v1/postings/{posting_id}", headers=ent, json=body)
+        ).status_code == 201
+        refused = await client.put(
+            f"/v1/postings/{posting_id}",
+            headers=far_office,
+            json={**body, "enterprise_id": enterprise_id, "key_project_id": project_id},
+        )
+        assert refused.status_code == 403  # outside the office's region
+        linked = await client.put(link, headers=office, json={"project_id": project_id})
+        assert linked.status_code == 200, linked.text
+        assert linked.json()["occupation_source"] == "inferred"
+        # The enterprise may name the link it has (a read-modify-write round trip) ...
+        again = await client.put(
+            f"/v1/postings/{posting_id}", headers=ent, json={**body, "key_project_id": project_id}
+        )
+        assert again.status_code == 200, again.text
+        assert again.json()["key_project_status"] == "registered"
+        # ... but moving the posting to another region takes the link off.
+        moved = await client.put(
+            f"/v1/postings/{posting_id}", headers=ent, json={**body, "region_code": "152921"}
+        )
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["key_project_status"] in ("claimed", None)
+        assert moved.json().get("key_project_id") is None
+
+        # Linked again, then the project's validity ends: the life-cycle job unlinks it.
+        relinked = await client.put(link, headers=office, json={"project_id": project_id})
+        assert relinked.status_code == 200, relinked.text
+        await register_project(
+            client, admin_headers, project_id, name, COUNTY, valid_until=days_from_today(-1)
+        )
+        done = await run_lifecycle(services)
+        assert done["projects_unlinked"] >= 1
+        after = (await client.get(f"/v1/postings/{posting_id}", headers=ent)).json()
+        assert after.get("key_project_id") is None
+        # An office takes a link off with null.
+        assert (
+            await client.put(link, headers=office, json={"project_id": None})
+        ).status_code == 200
+    finally:
+        await client.delete(f"/v1/postings/{posting_id}", headers=admin_headers)
+
+
+def test_the_link_rule_is_checked_on_the_version_written() -> None:
+    """The write itself refuses an enterprise's new link (not only a check before it), so a
+    race with an office's unlink cannot bring a link back."""
+    from matcher.postings.models import PostingIn
+    from matcher.postings.service import link_project
+    from matcher.records.prepare import WriteContext
+
+    body = PostingIn.model_validate(posting_body(enterprise_id="e", key_project_id="kp-x"))
+    stored: Any = {"region_code": body.region_code, "key_project_id": None}
+    with pytest.raises(Forbidden):
+        link_project({}, body, stored, WriteContext(may_link=False))
+    doc: dict[str, Any] = {}
+    link_project(doc, body, stored, WriteContext(may_link=None))  # a file import
+    assert "key_project_id" not in doc

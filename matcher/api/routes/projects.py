@@ -27,7 +27,7 @@ class ProjectsQuery(Paging):
 async def put_project(call: Call[KeyProjectIn, None]) -> Response:
     """Record or change a registered key project (admins): its approval, place and validity.
     Whether it is remote follows from its county. Retiring it unlinks its postings at once;
-    those of a project whose validity ended are unlinked by the daily life-cycle job."""
+    those of a project whose validity ended are unlinked by the life-cycle job (every 15 min)."""
     project, created = await service.put_project(
         call.services,
         principal=call.require_principal(),
