@@ -160,6 +160,8 @@ def candidate_scope(principal: Principal) -> RegionScope:
 def referral_scope(principal: Principal) -> ReferralScope:
     if principal.role is Role.ADMIN:
         return ReferralScope(everything=True)
+    if principal.role is Role.ENTERPRISE:
+        return ReferralScope(enterprise_id=principal.subject)
     if principal.role is not Role.OFFICE or not principal.region_code:
         return ReferralScope()
     return ReferralScope(office_id=principal.subject, region=principal.region_code)
@@ -178,6 +180,17 @@ def may_see_referral(
         or in_scope(principal, referral.get("posting_region_code"), regions)
         or in_scope(principal, referral.get("profile_region_code"), regions)
     )
+
+
+def may_read_referral(
+    principal: Principal, referral: ReferralDoc | Mapping[str, Any], regions: RegionCatalog
+) -> bool:
+    """Who may read a referral: those who may act on it (``may_see_referral``) and the
+    enterprise whose posting it is (its outcome, in the enterprise's view). Twin of
+    ``referral_scope``."""
+    if principal.role is Role.ENTERPRISE:
+        return bool(principal.subject) and referral.get("enterprise_id") == principal.subject
+    return may_see_referral(principal, referral, regions)
 
 
 def import_refusal(principal: Principal, kind: str) -> str | None:

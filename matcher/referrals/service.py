@@ -40,7 +40,7 @@ from matcher.foundation.problems import (
     ValidationFailed,
 )
 from matcher.incentives.service import in_force_policies
-from matcher.policy.access import in_scope, may_see_referral, referral_scope
+from matcher.policy.access import in_scope, may_read_referral, may_see_referral, referral_scope
 from matcher.policy.incentive_models import Policy
 from matcher.policy.incentives import applicable, grants
 from matcher.policy.rules import check
@@ -84,9 +84,18 @@ def may_propose_again(referral: Doc) -> bool:
     return referral["status"] in (ReferralStatus.DECLINED.value, ReferralStatus.NO_SHOW.value)
 
 
-def to_out(source: Doc) -> ReferralOut:
+def to_out(source: Doc, *, for_enterprise: bool = False) -> ReferralOut:
+    """The API view. An enterprise reads the outcome of a referral to its posting: the
+    steps and their dates, the seeker's trade, grade and league-city — not the office's
+    staff or notes, the county or which incentives the seeker would receive."""
     status = ReferralStatus(source["status"])
     fields = {k: v for k, v in source.items() if k in ReferralOut.model_fields}
+    if for_enterprise:
+        fields |= {"staff": "", "note": "", "profile_region_code": None}
+        fields["incentive_grant_ids"] = []
+        fields["history"] = [
+            {**step, "staff": "", "note": "", "by": ""} for step in fields.get("history", [])
+        ]
     fields.setdefault("key_project_remote", False)
     if status is ReferralStatus.HIRED and source.get("hired_at"):
         fields["undo_hire_until"] = _instant(source["hired_at"]) + UNDO_HIRE_WINDOW
@@ -241,9 +250,9 @@ async def create_referral(
 
 async def get_referral(svc: Services, *, principal: Principal, referral_id: str) -> ReferralOut:
     found = await svc.store.referrals.get(referral_id)
-    if found is None or not may_see_referral(principal, found, svc.taxonomy.regions):
+    if found is None or not may_read_referral(principal, found, svc.taxonomy.regions):
         raise NotFound(f"No referral {referral_id}")
-    return to_out(found)
+    return to_out(found, for_enterprise=principal.role is Role.ENTERPRISE)
 
 
 async def _visible(svc: Services, principal: Principal, referral_id: str) -> Versioned[ReferralDoc]:
@@ -553,7 +562,7 @@ async def list_referrals(
         limit=page.limit,
     )
     return ReferralList(
-        referrals=[to_out(doc) for doc in docs],
+        referrals=[to_out(doc, for_enterprise=principal.role is Role.ENTERPRISE) for doc in docs],
         total=total,
         by_status={s.value: by_status.get(s.value, 0) for s in ReferralStatus},
     )

@@ -53,17 +53,20 @@ def scope_filter(scope: RegionScope, field: str = "region_code") -> list[Query]:
 @dataclass(frozen=True)
 class ReferralScope:
     """The referrals a principal may see: all (admins), those an office made or whose
-    posting or seeker lies in its region, or none (other roles)."""
+    posting or seeker lies in its region, those to an enterprise's postings, or none."""
 
     everything: bool = False
     office_id: str | None = None
     region: str | None = None
+    enterprise_id: str | None = None  # an enterprise: the referrals to its postings
 
 
 def referral_filter(scope: ReferralScope) -> list[Query]:
     """The filters that keep a referral query inside ``scope``."""
     if scope.everything:
         return []
+    if scope.enterprise_id:
+        return [{"term": {"enterprise_id": scope.enterprise_id}}]
     if not scope.region:
         return [match_nothing()]
     return [

@@ -405,7 +405,8 @@ OUTSIDE_THE_MATRIX = {
     ("GET", "/v1/bulletins/{bulletin_id}"): "aggregate counts only (test_bulletins)",
     ("GET", "/bulletins/{bulletin_id}"): "aggregate counts only, HTML (test_bulletins)",
     ("POST", "/v1/referrals"): "referrals hold ids and codes, no personal data (test_referrals)",
-    ("GET", "/v1/referrals/{referral_id}"): "ids and codes only; region scope in test_referrals",
+    ("GET", "/v1/referrals/{referral_id}"): "ids and codes only; region scope and the "
+    "enterprise's view (its postings only, no staff or notes) in test_referrals",
     ("POST", "/v1/referrals/{referral_id}/status"): "ids and codes only (test_referrals)",
     ("POST", "/v1/referrals/{referral_id}/undo-hire"): "as the status step; 404 outside the "
     "region (test_referrals)",

@@ -443,3 +443,38 @@ async def test_a_hire_recorded_by_mistake_is_undone_within_the_window(
     late = await client.post(f"/v1/referrals/{rids[1]}/undo-hire", json=body, headers=office)
     assert late.status_code == 409
     assert "已超过30分钟" in late.json()["detail"]
+
+
+async def test_an_enterprise_reads_the_outcomes_of_referrals_to_its_postings_only(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    enterprise_id = uid("ent-outcome")
+    ent = await make_token(Role.ENTERPRISE, enterprise_id)
+    other = await make_token(Role.ENTERPRISE, uid("ent-other"))
+    office = await make_token(Role.OFFICE, uid("office-bt"), region_code="150200")
+    posting = await put(client, admin_headers, "postings", enterprise_id=enterprise_id)
+    profile = await put(client, admin_headers, "profiles")
+    rid = (await propose(client, office, posting, profile)).json()["id"]
+    assert (await advance(client, office, rid, "contacted")).status_code == 200
+
+    listed = await client.get("/v1/referrals", params={"posting_id": posting}, headers=ent)
+    assert listed.status_code == 200, listed.text
+    (seen,) = listed.json()["referrals"]
+    assert (seen["id"], seen["status"], seen["profile_id"]) == (rid, "contacted", profile)
+    assert seen["contacted_at"]
+    # The enterprise's view: no office staff, notes, county or the seeker's grants.
+    assert (seen["staff"], seen["note"], seen["profile_region_code"]) == ("", "", None)
+    assert all((s["staff"], s["note"], s["by"]) == ("", "", "") for s in seen["history"])
+    assert seen["profile_city_code"] == "150200"
+    text = listed.text
+    assert "张老师" not in text
+    assert "窗口推荐" not in text
+    assert all(v not in text for v in profile_body()["contact"].values())
+    one = await client.get(f"/v1/referrals/{rid}", headers=ent)
+    assert one.status_code == 200
+    assert one.json()["staff"] == ""
+    # Another enterprise sees nothing of it; no enterprise moves a referral on.
+    assert (await client.get(f"/v1/referrals/{rid}", headers=other)).status_code == 404
+    assert (await client.get("/v1/referrals", headers=other)).json()["total"] == 0
+    moved = await advance(client, ent, rid, "interviewed")
+    assert moved.status_code == 403

@@ -56,6 +56,8 @@ class ReferralsQuery(Paging):
 
 
 DESK_ROLES = frozenset({Role.OFFICE, Role.ADMIN})
+# Enterprises read the outcomes of referrals to their own postings (the enterprise view).
+READERS = DESK_ROLES | {Role.ENTERPRISE}
 
 
 async def create_referral(call: Call[ReferralCreate, None]) -> Response:
@@ -71,7 +73,9 @@ async def create_referral(call: Call[ReferralCreate, None]) -> Response:
 
 
 async def get_referral(call: Call[None, None]) -> Response:
-    """A referral with its full history."""
+    """A referral with its full history. An enterprise reads those to its own postings, in
+    its view: steps and dates, the seeker's trade, grade and league-city — no office staff,
+    notes or county; the seeker's contact details only ever through consent."""
     referral = await service.get_referral(
         call.services, principal=call.require_principal(), referral_id=call.path["referral_id"]
     )
@@ -107,7 +111,8 @@ async def undo_hire(call: Call[HireUndo, None]) -> Response:
 
 async def list_referrals(call: Call[None, ReferralsQuery]) -> Response:
     """Referrals an office may see: its own, and those whose posting or seeker lies in its
-    region (enforced in the query). Filters: ``office``, ``status`` (comma-separated),
+    region (enforced in the query); for an enterprise, those to its postings (its view, as
+    for one referral). Filters: ``office``, ``status`` (comma-separated),
     ``period`` (2026, 2026-Q3, 2026-11; by date proposed), ``posting_id``, ``profile_id``."""
     result = await service.list_referrals(
         call.services,
@@ -135,7 +140,7 @@ ROUTES = [
         "GET",
         list_referrals,
         "List referrals",
-        DESK_ROLES,
+        READERS,
         "referrals",
         response=ReferralList,
         query=ReferralsQuery,
@@ -145,7 +150,7 @@ ROUTES = [
         "GET",
         get_referral,
         "Read a referral",
-        DESK_ROLES,
+        READERS,
         "referrals",
         response=ReferralOut,
         id_params=("referral_id",),
