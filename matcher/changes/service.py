@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import csv
+import io
 from collections.abc import AsyncIterator, Mapping
 from datetime import date
 from typing import Any
@@ -175,3 +177,56 @@ async def snapshot(
             yield public_posting(posting_id, doc, svc.taxonomy)
 
     return cursor, postings()
+
+
+CSV_COLUMNS = [
+    "id",
+    "title",
+    "enterprise_name",
+    "occupation_code",
+    "occupation_name",
+    "required_level",
+    "required_certificates",
+    "headcount",
+    "open_headcount",
+    "wage_min",
+    "wage_max",
+    "region_code",
+    "lat",
+    "lon",
+    "industry",
+    "key_project",
+    "contract_months",
+    "valid_from",
+    "valid_until",
+    "status",
+    "created_at",
+    "updated_at",
+    "description",
+]
+
+
+def csv_row(posting: PublicPosting) -> list[Any]:
+    """A posting as one CSV row (``CSV_COLUMNS``)."""
+    fields = posting.model_dump(mode="json")
+    location = fields.get("location") or {}
+    fields["lat"], fields["lon"] = location.get("lat"), location.get("lon")
+    fields["required_certificates"] = "、".join(
+        str(c.get("name")) for c in fields.get("required_certificates") or []
+    )
+    fields["key_project"] = (fields.get("key_project") or {}).get("name")
+    return ["" if fields.get(c) is None else fields[c] for c in CSV_COLUMNS]
+
+
+async def csv_lines(postings: AsyncIterator[PublicPosting]) -> AsyncIterator[bytes]:
+    """The snapshot as CSV, a header first, a row per posting (UTF-8 with a byte-order mark,
+    so spreadsheet programs read the Chinese text right)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    yield "\ufeff".encode() + out.getvalue().encode()
+    async for posting in postings:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(csv_row(posting))
+        yield out.getvalue().encode()

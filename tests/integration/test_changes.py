@@ -7,6 +7,8 @@ entries younger than the settle time wait; a trimmed log refuses old cursors wit
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import uuid
 from typing import Any
@@ -126,6 +128,13 @@ async def test_a_consumer_following_the_feed_ends_with_the_snapshot(
 
     _, snap = await snapshot(client, platform)
     assert set(consumer.postings) == set(snap)
+    # The same snapshot as a table.
+    table = await client.get("/v1/snapshot/postings", params={"format": "csv"}, headers=platform)
+    assert table.status_code == 200, table.text
+    assert table.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(table.content.decode("utf-8-sig"))))
+    assert {r["id"] for r in rows} == set(snap)
+    assert next(r for r in rows if r["id"] == ids[0])["title"] == "焊工（改）"
     for posting_id in (ids[0], ids[5], ids[6], ids[7], crashed):
         assert posting_id in snap
     for posting_id in (ids[1], ids[2], ids[3], ids[4], ghost):

@@ -4,6 +4,7 @@ system (``matcher.changes``)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any, Literal
 
 from pydantic import Field
 from starlette.responses import Response, StreamingResponse
@@ -24,7 +25,7 @@ class FeedQuery(QueryModel):
     limit: int = Field(default=200, ge=1, le=1000, description="Log entries read (default 200)")
 
 
-def _client(call: Call[None, FeedQuery] | Call[None, None]) -> str | None:
+def _client(call: Call[None, Any]) -> str | None:
     return call.request.client.host if call.request.client else None
 
 
@@ -44,21 +45,32 @@ async def read_feed(call: Call[None, FeedQuery]) -> Response:
     return json_response(page)
 
 
-async def read_snapshot(call: Call[None, None]) -> Response:
-    """Every open posting, one JSON object per line (JSON Lines), public fields only. The
+class SnapshotQuery(QueryModel):
+    format: Literal["jsonl", "csv"] = Field(
+        default="jsonl", description="jsonl (default): one JSON object per line; csv: a table"
+    )
+
+
+async def read_snapshot(call: Call[None, SnapshotQuery]) -> Response:
+    """Every open posting, public fields only: one JSON object per line (JSON Lines), or with
+    ``format=csv`` a UTF-8 table (certificates joined by 、, the location as lat and lon). The
     ``X-Feed-Cursor`` header is the cursor to follow the feed from afterwards. At most 6 a
     caller per hour."""
     cursor, postings = await service.snapshot(
         call.services, principal=call.require_principal(), client_host=_client(call)
     )
+    headers = {"X-Feed-Cursor": cursor}
+    if call.query.format == "csv":
+        headers["Content-Disposition"] = 'attachment; filename="postings.csv"'
+        return StreamingResponse(
+            service.csv_lines(postings), media_type="text/csv; charset=utf-8", headers=headers
+        )
 
     async def lines() -> AsyncIterator[bytes]:
         async for posting in postings:
             yield posting.model_dump_json().encode() + b"\n"
 
-    return StreamingResponse(
-        lines(), media_type="application/x-ndjson", headers={"X-Feed-Cursor": cursor}
-    )
+    return StreamingResponse(lines(), media_type="application/x-ndjson", headers=headers)
 
 
 ROUTES = [
@@ -76,9 +88,10 @@ ROUTES = [
         "/v1/snapshot/postings",
         "GET",
         read_snapshot,
-        "Every open posting (JSON Lines)",
+        "Every open posting (JSON Lines or CSV)",
         ALL_ROLES,
         "feed",
+        query=SnapshotQuery,
         media_type="application/x-ndjson",
     ),
 ]
