@@ -4,6 +4,7 @@ service functions the API calls; arguments and results are JSON-serialisable."""
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -99,14 +100,9 @@ async def deliver_alert(ctx: dict[str, Any], alert_id: str) -> str:
     """POST one alert to its subscription's webhook; a failure is retried with exponential
     backoff (``MATCHER_WEBHOOK_BACKOFF_S`` doubling) until ``MATCHER_WEBHOOK_TRIES``, then the
     subscription is marked failing."""
-    svc: Services = ctx["services"]
-    job_try = int(ctx.get("job_try") or 1)
-    outcome = await post_alert(
-        svc, alert_id=alert_id, last_try=job_try >= svc.settings.webhook_tries
+    return await _with_backoff(
+        ctx, lambda svc, last: post_alert(svc, alert_id=alert_id, last_try=last)
     )
-    if outcome == "retry":
-        raise Retry(defer=svc.settings.webhook_backoff_s * 2 ** (job_try - 1))
-    return outcome
 
 
 async def digest_subscriptions(ctx: dict[str, Any]) -> dict[str, int]:
@@ -118,11 +114,19 @@ async def digest_subscriptions(ctx: dict[str, Any]) -> dict[str, int]:
 async def deliver_digest(ctx: dict[str, Any], search_id: str) -> str:
     """POST a daily subscription's alerts since its last digest; retried like
     ``deliver_alert``."""
+    return await _with_backoff(
+        ctx, lambda svc, last: post_digest(svc, search_id=search_id, last_try=last)
+    )
+
+
+async def _with_backoff(
+    ctx: dict[str, Any], deliver: Callable[[Services, bool], Awaitable[str]]
+) -> str:
+    """Run a webhook delivery, telling it whether this is its last try; a ``retry`` outcome
+    is tried again after ``MATCHER_WEBHOOK_BACKOFF_S``, doubling each time."""
     svc: Services = ctx["services"]
     job_try = int(ctx.get("job_try") or 1)
-    outcome = await post_digest(
-        svc, search_id=search_id, last_try=job_try >= svc.settings.webhook_tries
-    )
+    outcome = await deliver(svc, job_try >= svc.settings.webhook_tries)
     if outcome == "retry":
         raise Retry(defer=svc.settings.webhook_backoff_s * 2 ** (job_try - 1))
     return outcome

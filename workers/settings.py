@@ -116,25 +116,9 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
             Schedule(minute={30}, hour={7}, day=None, month=None),
         ),
         # New postings and profiles against the saved searches (alerts, webhooks).
-        cron(
-            match_subscriptions,
-            name="match_subscriptions_5s",
-            second=set(range(1, 60, 5)),
-            timeout=120,
-            keep_result=0,
-            max_tries=1,
-            unique=True,
-        ),
+        _every_5s(match_subscriptions, "match_subscriptions_5s", offset=1, timeout_s=120),
         # Imports whose run died (a killed worker) go on from their checkpoint.
-        cron(
-            resume_imports,
-            name="resume_imports_5s",
-            second=set(range(2, 60, 5)),
-            timeout=60,
-            keep_result=0,
-            max_tries=1,
-            unique=True,
-        ),
+        _every_5s(resume_imports, "resume_imports_5s", offset=2, timeout_s=60),
         # The incentive re-flag outbox: a version whose job was never queued (Redis was out
         # when it was written) is re-flagged within ten minutes.
         _scheduled(
@@ -144,6 +128,20 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
             Schedule(minute=set(range(3, 60, 10)), hour=None, day=None, month=None),
         ),
     ]
+
+
+def _every_5s(job: WorkerCoroutine, name: str, *, offset: int, timeout_s: int) -> CronJob:
+    """A sweep every five seconds (at second ``offset``, 5 + offset …): one try, no result
+    kept, never two at the same moment; the next run is the retry."""
+    return cron(
+        job,
+        name=name,
+        second=set(range(offset, 60, 5)),
+        timeout=timeout_s,
+        keep_result=0,
+        max_tries=1,
+        unique=True,
+    )
 
 
 def _scheduled(job: WorkerCoroutine, name: str, timeout_s: int, when: Schedule) -> CronJob:
