@@ -47,7 +47,7 @@ from matcher.postings.models import PostingIn
 from matcher.postings.service import put_posting
 from matcher.records.prepare import WriteContext, prepare
 from matcher.services import Services, open_services
-from matcher.store.queries import is_open_posting
+from matcher.store.queries import InboxScope, is_open_posting
 from matcher.store.saved_searches import meets_conditions, posting_conditions, unstated
 from matcher.subscriptions.models import SubscriptionIn
 from matcher.subscriptions.service import (
@@ -351,7 +351,7 @@ async def end_to_end(svc: Services, template: Mapping[str, Any]) -> None:
         done = await match_new_records(svc)
         job_ms = (time.perf_counter() - t) * 1000
         docs, _, _ = await svc.store.alerts.page(
-            f"seeker:{owner.subject}", unread_only=False, offset=0, limit=10
+            InboxScope(f"seeker:{owner.subject}"), unread_only=False, offset=0, limit=10
         )
         if any(d.get("subscription_id") == sub.id for d in docs):
             break

@@ -119,6 +119,7 @@ class ProfileDoc(RecordDoc, total=False):
     expected_monthly_wage: int | None
     awards: list[str]
     contact: ContactDoc | None
+    identity_keys: list[str]
 
 
 class RequiredCertificateDoc(TypedDict, total=False):
@@ -151,6 +152,8 @@ class PostingDoc(RecordDoc, total=False):
     industry: str | None
     key_project: KeyProjectDoc | None
     key_project_id: str | None
+    dup_bands: list[str]
+    duplicate_of: str | None
     contract_months: int | None
     incentive_policy_ids: list[str]
     valid_from: str | None
@@ -313,6 +316,7 @@ class AlertDoc(TypedDict, total=False):
     title: str
     body: str
     subscription_id: str | None
+    region_code: str | None
     created_at: str
     read_at: str | None
     delivered_at: str | None

@@ -148,6 +148,9 @@ def profiles_mappings(dims: int) -> dict[str, Any]:
             "awards": KEYWORD,
             # Personal data: kept in _source for authorised readers, never indexed.
             "contact": {"type": "object", "enabled": False},
+            # v7: hashes of the phone and certificate numbers (matcher/foundation/neardup.py):
+            # two profiles sharing one are flagged to the office as a possible double entry.
+            "identity_keys": KEYWORD,
         }
     }
 
@@ -191,6 +194,11 @@ def postings_mappings(dims: int) -> dict[str, Any]:
             # A project of the registry (matcher/projects), linked by an office or admin; only
             # a linked posting earns key-project incentives.
             "key_project_id": KEYWORD,
+            # v9: LSH band keys of the text (matcher/foundation/neardup.py), and the earlier
+            # open posting of the same enterprise this one repeats (set by the duplicates job;
+            # bulletins count the two once).
+            "dup_bands": {"type": "keyword", "doc_values": False},
+            "duplicate_of": KEYWORD,
             # Service period in months (合同/服务期); incentive rules may ask for a minimum.
             "contract_months": {"type": "short"},
             # Policies whose posting-side rule this posting meets (matcher/incentives), kept
@@ -396,6 +404,9 @@ def alerts_mappings() -> dict[str, Any]:
             "title": STORED_ONLY,
             "body": STORED_ONLY,
             "subscription_id": KEYWORD,  # the saved search that raised it, if one did
+            # v2: for alerts to the offices of a region (recipient "office:*"), the region;
+            # every office whose region covers it reads the alert.
+            "region_code": KEYWORD,
             "created_at": DATE,
             "read_at": DATE,
             "delivered_at": DATE,  # posted to the subscription's webhook
@@ -508,10 +519,10 @@ def build_indexes(prefix: str, *, dims: int, embedding_model: str) -> Indexes:
     that index's mappings or settings change (a migration then rebuilds it)."""
     return Indexes(
         profiles=IndexSpec(
-            "profiles", prefix, 6, profiles_mappings(dims), embedding_model=embedding_model
+            "profiles", prefix, 7, profiles_mappings(dims), embedding_model=embedding_model
         ),
         postings=IndexSpec(
-            "postings", prefix, 8, postings_mappings(dims), embedding_model=embedding_model
+            "postings", prefix, 9, postings_mappings(dims), embedding_model=embedding_model
         ),
         tokens=IndexSpec("tokens", prefix, 1, tokens_mappings()),
         occupations=IndexSpec("occupations", prefix, 1, occupations_mappings()),
@@ -520,7 +531,7 @@ def build_indexes(prefix: str, *, dims: int, embedding_model: str) -> Indexes:
         incentives=IndexSpec("incentives", prefix, 1, incentives_mappings()),
         bulletins=IndexSpec("bulletins", prefix, 1, bulletins_mappings()),
         referrals=IndexSpec("referrals", prefix, 2, referrals_mappings()),
-        alerts=IndexSpec("alerts", prefix, 1, alerts_mappings()),
+        alerts=IndexSpec("alerts", prefix, 2, alerts_mappings()),
         saved_searches=IndexSpec("saved_searches", prefix, 1, saved_searches_mappings()),
         key_projects=IndexSpec("key_projects", prefix, 1, key_projects_mappings()),
     )

@@ -12,6 +12,7 @@ from arq import Retry
 
 from matcher import __version__
 from matcher.bulletins.schedule import publish_due
+from matcher.duplicates.service import check_new_records
 from matcher.imports.service import resume_stalled_imports
 from matcher.imports.service import run_import as import_rows
 from matcher.imports.service import sweep_uploads as delete_stale_uploads
@@ -94,6 +95,13 @@ async def match_subscriptions(ctx: dict[str, Any]) -> dict[str, int]:
     in the inbox, webhook deliveries queued."""
     svc: Services = ctx["services"]
     return await match_new_records(svc)
+
+
+async def find_duplicates(ctx: dict[str, Any]) -> dict[str, int]:
+    """Postings and profiles written since the last run checked for duplicates: repeats
+    flagged (bulletins count them once), enterprises and offices told."""
+    svc: Services = ctx["services"]
+    return await check_new_records(svc)
 
 
 async def deliver_alert(ctx: dict[str, Any], alert_id: str) -> str:

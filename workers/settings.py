@@ -32,6 +32,7 @@ from workers.jobs import (
     deliver_alert,
     deliver_digest,
     digest_subscriptions,
+    find_duplicates,
     health_check,
     match_subscriptions,
     merge_segments,
@@ -66,6 +67,7 @@ FUNCTIONS = [
     func(reconcile_places, name="reconcile_places", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     # Follows the change logs from its own position; alerts are written once each.
     func(match_subscriptions, name="match_subscriptions", timeout=120, max_tries=1),
+    func(find_duplicates, name="find_duplicates", timeout=120, max_tries=1),
     # Retries itself (arq Retry, backoff) up to MATCHER_WEBHOOK_TRIES; the bound here is
     # the largest that setting allows.
     func(deliver_alert, name="deliver_alert", timeout=60, max_tries=20),
@@ -117,6 +119,8 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
         ),
         # New postings and profiles against the saved searches (alerts, webhooks).
         _every_5s(match_subscriptions, "match_subscriptions_5s", offset=1, timeout_s=120),
+        # New postings and profiles checked for duplicates (matcher.duplicates).
+        _every_5s(find_duplicates, "find_duplicates_5s", offset=3, timeout_s=120),
         # Imports whose run died (a killed worker) go on from their checkpoint.
         _every_5s(resume_imports, "resume_imports_5s", offset=2, timeout_s=60),
         # The incentive re-flag outbox: a version whose job was never queued (Redis was out

@@ -15,6 +15,10 @@ class AlertKind(StrEnum):
     HIRED_PAUSE_PROFILE = "hired_pause_profile"  # to a hired seeker: pause the profile?
     NEW_POSTING = "new_posting"  # a saved search or a profile's subscription found a posting
     NEW_CANDIDATE = "new_candidate"  # a posting's subscription found a candidate
+    # To the enterprise and the region's offices: a posting repeats an open one of its own.
+    POSTING_DUPLICATE = "posting_duplicate"
+    # To the offices covering both: two profiles share a phone or certificate number.
+    PROFILE_DUPLICATE = "profile_duplicate"
 
 
 class AlertOut(BaseModel):

@@ -1,5 +1,7 @@
 """The inbox: alerts written by jobs and use cases for one principal each, read by that
-principal only (``GET /v1/alerts``), marked read one by one.
+principal only (``GET /v1/alerts``), marked read one by one — or for the offices of a region
+(``Notice.to_offices``: a possible double registration), read by every office whose region
+covers it and by admins.
 
 An alert's id is a hash of its recipient, kind, record and ``tag`` (e.g. the date it is
 about), so a job retried after a crash, or run twice, writes each alert once. Alerts never
@@ -11,17 +13,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from indexes.documents import AlertDoc
 from matcher.alerts.models import AlertKind, AlertList, AlertOut
 from matcher.foundation.paging import Page
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import NotFound
+from matcher.policy.access import inbox_scope, may_read_alert
 from matcher.services import Services
-
-
-def recipient_of(role: Role, subject: str) -> str:
-    return f"{role.value}:{subject}"
+from matcher.store.queries import OFFICES, recipient_of
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,21 @@ class Notice:
     body: str
     tag: str = ""  # what makes a repeat a new alert (a date); empty: once per record
     subscription_id: str | None = None  # the saved search that raised it
+    region_code: str | None = None  # for a notice to the offices of a region (``to_offices``)
+
+    @classmethod
+    def to_offices(cls, region_code: str, **fields: Any) -> Notice:
+        """A notice to every office whose region covers ``region_code`` (and to admins):
+        the work of a region's desk, read and marked read by any of them."""
+        return cls(role=Role.OFFICE, subject="*", region_code=region_code, **fields)
+
+    @property
+    def recipient(self) -> str:
+        return OFFICES if self.region_code else recipient_of(self.role.value, self.subject)
 
     @property
     def alert_id(self) -> str:
-        key = "|".join((recipient_of(self.role, self.subject), self.kind, self.record_id, self.tag))
+        key = "|".join((self.recipient, self.kind, self.record_id, self.tag))
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -56,13 +68,14 @@ async def notify_new(svc: Services, notices: Sequence[Notice]) -> list[Notice]:
     docs: list[AlertDoc] = [
         {
             "id": n.alert_id,
-            "recipient": recipient_of(n.role, n.subject),
+            "recipient": n.recipient,
             "kind": n.kind.value,
             "record_kind": n.record_kind,
             "record_id": n.record_id,
             "title": n.title,
             "body": n.body,
             "subscription_id": n.subscription_id,
+            "region_code": n.region_code,
             "created_at": stamp,
             "indexed_at": stamp,
         }
@@ -80,7 +93,7 @@ async def list_alerts(
     svc: Services, *, principal: Principal, unread_only: bool, page: Page
 ) -> AlertList:
     docs, total, unread = await svc.store.alerts.page(
-        recipient_of(principal.role, principal.subject),
+        inbox_scope(principal),
         unread_only=unread_only,
         offset=page.offset,
         limit=page.limit,
@@ -89,11 +102,10 @@ async def list_alerts(
 
 
 async def mark_read(svc: Services, *, principal: Principal, alert_id: str) -> AlertOut:
-    """Mark one of the caller's alerts read (again: no change). Another's is not found."""
+    """Mark one of the caller's alerts read (again: no change). Another's is not found.
+    An alert to a region's offices is read for all of them once one has read it."""
     stored = await svc.store.alerts.get_versioned(alert_id)
-    if stored is None or stored.doc.get("recipient") != recipient_of(
-        principal.role, principal.subject
-    ):
+    if stored is None or not may_read_alert(principal, stored.doc, svc.taxonomy.regions):
         raise NotFound(f"No alert {alert_id}")
     doc = stored.doc
     if not doc.get("read_at"):

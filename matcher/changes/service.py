@@ -19,9 +19,9 @@ import base64
 import binascii
 import csv
 import io
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from indexes.documents import PostingDoc, PostingStatus
 from matcher.changes.models import ChangeName, FeedItem, FeedPage, PublicPosting
@@ -29,9 +29,11 @@ from matcher.foundation.principals import Principal
 from matcher.foundation.problems import BadRequest, CursorExpired
 from matcher.privacy.limits import Limit, charge
 from matcher.services import Services
-from matcher.store.changes import START, Change, entry_key, horizon
+from matcher.store.changes import START, Change, ChangeLog, entry_key, horizon
 from matcher.store.queries import is_open_posting, open_posting
 from matcher.taxonomy.catalog import Taxonomy
+
+T = TypeVar("T")
 
 CURSOR_PREFIX = "c1."
 FEED_POLLS = Limit("feed_polls", 60, sliding=True)
@@ -116,9 +118,13 @@ async def read_feed(
     log = svc.store.posting_changes
     floor = await log.floor()
     if entry_key(after) < entry_key(floor):
+        start = (
+            "This cursor is older than the changes the feed keeps"
+            if cursor
+            else "The feed no longer holds its beginning: it keeps the changes"
+        )
         raise CursorExpired(
-            "This cursor is older than the changes the feed keeps "
-            f"({svc.settings.feed_retention_days} days). Take a snapshot "
+            f"{start} ({svc.settings.feed_retention_days} days). Take a snapshot "
             "(GET /v1/snapshot/postings) and follow the feed from the cursor it gives."
         )
     settle_ms = int(svc.settings.feed_settle_s * 1000)
@@ -230,3 +236,37 @@ async def csv_lines(postings: AsyncIterator[PublicPosting]) -> AsyncIterator[byt
         out.truncate()
         writer.writerow(csv_row(posting))
         yield out.getvalue().encode()
+
+
+async def follow(
+    svc: Services,
+    log: ChangeLog,
+    reader: str,
+    handle: Callable[[Sequence[Change]], Awaitable[T]],
+    *,
+    batch: int = 500,
+    lock_ms: int = 300_000,
+) -> tuple[int, T | None]:
+    """One batch of a change log for a job that follows it (``reader`` names the job's
+    position): the settled entries after the position handed to ``handle``, then the
+    position moved past them. One run at a time (a lock held at most ``lock_ms``); a run
+    that fails leaves the position where it was and the next run repeats the batch, so
+    ``handle`` must be idempotent. The first run starts from the log's end, not its history.
+    Returns (entries read, what ``handle`` returned; None when it was not called)."""
+    token = await log.lock(reader, ttl_ms=lock_ms)
+    if token is None:
+        return 0, None
+    try:
+        position = await log.position(reader)
+        if position is None:
+            await log.advance(reader, await log.last(), expected=None)
+            return 0, None
+        settle_ms = int(svc.settings.feed_settle_s * 1000)
+        entries = await log.read(position, before_ms=await log.now_ms() - settle_ms, count=batch)
+        if not entries:
+            return 0, None
+        result = await handle(entries)
+        await log.advance(reader, entries[-1].entry, expected=position)
+        return len(entries), result
+    finally:
+        await log.unlock(reader, token)

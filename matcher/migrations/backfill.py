@@ -14,6 +14,10 @@ gets that code as one certain reading; one whose code was guessed from its title
 again from the whole record, and rebuilt as a write would build it (a changed code changes its
 groups, search text and vector) with its timestamps kept, so retention and bulletins see the
 record as unchanged.
+
+Profiles v7 and postings v9 add the keys the duplicates job looks up (``identity_keys``,
+``dup_bands``), computed from the stored record; the job flags what it finds as records are
+next written.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from indexes.manage import Transform
+from matcher.foundation.neardup import band_keys
 from matcher.incentives.service import current_policies
-from matcher.postings.service import POSTINGS, monthly_wage
-from matcher.profiles.service import PROFILES
+from matcher.postings.service import POSTINGS, duplicate_text, monthly_wage
+from matcher.profiles.service import PROFILES, profile_identity_keys
 from matcher.records.kinds import RecordKind
 from matcher.records.occupation import OccupationInput, decide
 from matcher.records.prepare import WriteContext, prepare
@@ -41,10 +46,14 @@ def fill_derived(kind: str, source: MutableMapping[str, Any]) -> None:
         codes = source.get("occupation_codes") or []
         if codes and not source.get("primary_occupation"):
             source["primary_occupation"] = codes[0]
-    elif kind == "postings" and "wage_monthly" not in source:
+        if "identity_keys" not in source:
+            source["identity_keys"] = profile_identity_keys(source)
+    elif kind == "postings":
         wage = monthly_wage(source.get("wage_min"), source.get("wage_max"))
-        if wage is not None:
+        if "wage_monthly" not in source and wage is not None:
             source["wage_monthly"] = wage
+        if "dup_bands" not in source:
+            source["dup_bands"] = band_keys(duplicate_text(source))
 
 
 async def fill_referrals(svc: Services, batch: list[dict[str, Any]]) -> None:

@@ -27,11 +27,14 @@ from matcher.policy.rules import check
 from matcher.store.queries import (
     EVERYWHERE,
     NOWHERE,
+    OFFICES,
+    InboxScope,
     Query,
     ReferralScope,
     RegionScope,
     is_public_posting,
     match_nothing,
+    recipient_of,
     scope_filter,
 )
 from matcher.taxonomy.occupations import OccupationCatalog
@@ -155,6 +158,29 @@ def candidate_scope(principal: Principal) -> RegionScope:
     if principal.role is Role.OFFICE:
         return RegionScope(principal.region_code or "000000")
     return EVERYWHERE
+
+
+def inbox_scope(principal: Principal) -> InboxScope:
+    """Whose alerts a principal reads: its own; an office also the alerts to the offices of
+    any region inside its own (a district's to the district's, the city's and the
+    province's offices); an admin every office alert too. Twin: ``may_read_alert``."""
+    own = recipient_of(principal.role.value, principal.subject)
+    if principal.role is Role.ADMIN:
+        return InboxScope(own, EVERYWHERE)
+    if principal.role is Role.OFFICE:
+        return InboxScope(own, listing_scope(principal))
+    return InboxScope(own)
+
+
+def may_read_alert(principal: Principal, alert: Mapping[str, Any], regions: RegionCatalog) -> bool:
+    """Twin of ``inbox_scope``."""
+    if alert.get("recipient") == recipient_of(principal.role.value, principal.subject):
+        return True
+    if alert.get("recipient") != OFFICES:
+        return False
+    return principal.role is Role.ADMIN or (
+        principal.role is Role.OFFICE and in_scope(principal, alert.get("region_code"), regions)
+    )
 
 
 def referral_scope(principal: Principal) -> ReferralScope:

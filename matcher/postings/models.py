@@ -104,6 +104,11 @@ class PostingOut(PostingIn, OccupationView):
     created_at: datetime
     updated_at: datetime
     matchable: bool = Field(description="Active, valid today, open headcount")
+    duplicate_of: str | None = Field(
+        default=None,
+        description="An open posting of the same enterprise this one repeats (near-identical "
+        "text, same occupation); bulletins count the two once",
+    )
     key_project_status: Literal["registered", "claimed"] | None = Field(
         default=None,
         description="registered: linked to the registry; claimed: named by the writer only",

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from indexes.documents import PostingDoc, RegisteredProjectDoc
+from matcher.foundation.neardup import band_keys
 from matcher.foundation.paging import Page
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import Forbidden, NotFound, ValidationFailed
@@ -52,6 +53,11 @@ def embedding_text(body: PostingIn, occupation_name: str | None) -> str:
     return "。".join(p for p in parts if p)
 
 
+def duplicate_text(posting: Mapping[str, Any]) -> str:
+    """What two postings must share to be near-identical: their title and description."""
+    return f"{posting.get('title') or ''}\n{posting.get('description') or ''}"
+
+
 def keep_headcount(doc: dict[str, Any], stored: Mapping[str, Any] | None) -> None:
     """Places already filled (by hired referrals) survive a rewrite of the posting; an active
     posting with no place left is ``filled``."""
@@ -81,6 +87,9 @@ def _derive(
     doc["search_text"] = segment(body.title, body.description, name or "")
     doc["title_tokens"] = segment(body.title)
     keep_headcount(doc, stored)
+    doc["dup_bands"] = band_keys(duplicate_text(doc))
+    if (stored or {}).get("duplicate_of"):  # the duplicates job re-checks it after the write
+        doc["duplicate_of"] = (stored or {}).get("duplicate_of")
     wage = monthly_wage(body.wage_min, body.wage_max)
     if wage is not None:
         doc["wage_monthly"] = wage

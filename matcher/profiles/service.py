@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from indexes.documents import ProfileDoc
+from matcher.foundation.neardup import identity_keys
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import NotFound, ValidationFailed
 from matcher.foundation.text import segment
@@ -12,7 +14,7 @@ from matcher.policy.access import is_candidate_of, may_read_profile, may_write_p
 from matcher.policy.projection import View, redact_profile, redacted_fields
 from matcher.privacy import audit
 from matcher.privacy.limits import CANDIDATE_VIEWS, charge
-from matcher.profiles.models import ProfileIn, ProfileOut
+from matcher.profiles.models import ProfileIn, ProfileOut, ProfileStatus
 from matcher.records.kinds import CodeRefs, Derived, RecordKind
 from matcher.records.occupation import Occupation
 from matcher.records.prepare import group_prefixes
@@ -75,11 +77,19 @@ def _derive(
         cert["key"] = certificate_key(cert["name"])
         cert["covers"] = covered_keys(cert["name"])
     doc["permits"] = permits(doc["certificates"], taxonomy.occupations.access_rules())
+    doc["identity_keys"] = profile_identity_keys(doc)
     doc["award_bonus"] = award_bonus_applies(body.awards)
     if body.skill_level is not None:
         level = SkillGrade(body.skill_level)
         doc["effective_level"] = int(one_grade_up(level) if doc["award_bonus"] else level)
     return Derived(doc, embedding_text(body, names))
+
+
+def profile_identity_keys(doc: Mapping[str, Any]) -> list[str]:
+    """The hashed phone and certificate numbers a double registration would share."""
+    contact = doc.get("contact") or {}
+    numbers = [c.get("number") for c in doc.get("certificates") or []]
+    return identity_keys(contact.get("phone"), numbers)
 
 
 def _with_owner(body: ProfileIn, principal: Principal, stored: ProfileDoc | None) -> ProfileIn:
@@ -236,6 +246,22 @@ async def delete_profile(svc: Services, *, principal: Principal, profile_id: str
     await audit.record(
         svc, audit.Event("profile.deleted", profile_id=profile_id), principal=principal
     )
+
+
+async def set_status(
+    svc: Services, *, principal: Principal, profile_id: str, status: ProfileStatus
+) -> ProfileOut:
+    """Pause, resume or withdraw a profile (an office at the desk for a seeker it hired, a
+    seeker for their own); the rest of the profile is written back as it is."""
+    stored = await svc.store.profiles.get(profile_id)
+    if stored is None or not may_read_profile(principal, stored, svc.taxonomy.regions):
+        raise NotFound(f"No profile {profile_id}")
+    body = PROFILES.body_of(stored).model_copy(update={"status": status})
+    if stored.get("occupation_source") != "given":
+        # An inferred (or confirmed) reading stays so: the rewrite names no code.
+        body = body.model_copy(update={"occupation_codes": []})
+    doc, _ = await write_record(svc, PROFILES, principal=principal, record_id=profile_id, body=body)
+    return to_out(doc)
 
 
 async def confirm_occupations(

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from indexes.documents import AlertDoc
 from matcher.store.base import Fetch, Repository
+from matcher.store.queries import InboxScope, inbox_filter
 
 
 class AlertRepository(Repository[AlertDoc]):
@@ -21,10 +22,10 @@ class AlertRepository(Repository[AlertDoc]):
         return [a["id"] for a in alerts if a["id"] not in conflicts]
 
     async def page(
-        self, recipient: str, *, unread_only: bool, offset: int, limit: int
+        self, scope: InboxScope, *, unread_only: bool, offset: int, limit: int
     ) -> tuple[list[AlertDoc], int, int]:
-        """(alerts newest first, how many in all, how many unread) of ``recipient``."""
-        mine = {"term": {"recipient": recipient}}
+        """(alerts newest first, how many in all, how many unread) of the inbox ``scope``."""
+        mine = inbox_filter(scope)
         unread = {"bool": {"must_not": [{"exists": {"field": "read_at"}}]}}
         filters = [mine, unread] if unread_only else [mine]
         hits, total = await self.search(

@@ -3,7 +3,8 @@
 - Demand (需求人数): the headcount of postings registered in the period (``registered_on``)
   and valid in it (their ``valid_from`` … ``valid_until`` overlaps the period; an open end
   counts as open), whatever their status now — a posting filled or closed since was still
-  demand in its period.
+  demand in its period. A posting that repeats another open one of its enterprise
+  (``duplicate_of``, ``matcher.duplicates``) is left out: the two are one demand.
 - Supply (求职人数): seekers registered in the period whose profile is active or paused —
   withdrawn seekers have left the market — counted once, under their first occupation.
 - Placements (介绍成功人数): referrals (职业介绍) hired in the period (``hired_at``, a day of
@@ -102,6 +103,7 @@ def postings_filter(period: Period, scope: Scope) -> list[dict[str, Any]]:
         open_or("valid_until", "gte", start),
         open_or("valid_from", "lte", end),
         scope.es_filter(),
+        {"bool": {"must_not": {"exists": {"field": "duplicate_of"}}}},
     ]
 
 

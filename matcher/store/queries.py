@@ -61,6 +61,34 @@ class ReferralScope:
     enterprise_id: str | None = None  # an enterprise: the referrals to its postings
 
 
+OFFICES = "office:*"  # the recipient of an alert to every office whose region covers it
+
+
+def recipient_of(role: str, subject: str) -> str:
+    """An alert's recipient: one principal (``role:subject``)."""
+    return f"{role}:{subject}"
+
+
+@dataclass(frozen=True)
+class InboxScope:
+    """The alerts a principal reads: those to itself, and those to the offices of a region
+    inside ``offices`` (None: no office alerts)."""
+
+    recipient: str
+    offices: RegionScope | None = None
+
+
+def inbox_filter(scope: InboxScope) -> Query:
+    """Twin: ``matcher.policy.access.may_read_alert``."""
+    mine: Query = {"term": {"recipient": scope.recipient}}
+    if scope.offices is None:
+        return mine
+    desk: Query = {
+        "bool": {"filter": [{"term": {"recipient": OFFICES}}, *scope_filter(scope.offices)]}
+    }
+    return {"bool": {"should": [mine, desk], "minimum_should_match": 1}}
+
+
 def referral_filter(scope: ReferralScope) -> list[Query]:
     """The filters that keep a referral query inside ``scope``."""
     if scope.everything:

@@ -235,9 +235,72 @@ class ProfileRepository(RecordRepository[ProfileDoc]):
         )
         return hits, total or 0
 
+    async def sharing_identity(
+        self, keys: Sequence[str], *, other_than: str, limit: int = 20
+    ) -> list[Hit[ProfileDoc]]:
+        """Other profiles holding one of these hashed phone or certificate numbers (ids,
+        regions, keys and dates only), oldest first."""
+        if not keys:
+            return []
+        query = {
+            "bool": {
+                "filter": [{"terms": {"identity_keys": list(keys)}}],
+                "must_not": [{"ids": {"values": [other_than]}}],
+            }
+        }
+        fields = ["id", "region_code", "identity_keys", "created_at", "status"]
+        hits, _ = await self.search(
+            query, Fetch(size=limit, sort=[{"created_at": "asc"}, {"id": "asc"}], fields=fields)
+        )
+        return hits
+
+
+DUPLICATE_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "enterprise_id",
+    "owner_id",
+    "occupation_code",
+    "region_code",
+    "status",
+    "created_at",
+    "duplicate_of",
+)
+
 
 class PostingRepository(RecordRepository[PostingDoc]):
     occupation_field = "occupation_code"
+
+    async def sharing_bands(
+        self, enterprise_id: str, bands: Sequence[str], *, other_than: str, limit: int = 50
+    ) -> list[Hit[PostingDoc]]:
+        """Other active postings of the enterprise sharing an LSH band key with ``bands``
+        (the near-duplicate candidates), oldest first, with the fields the check compares."""
+        if not bands:
+            return []
+        query = {
+            "bool": {
+                "filter": [
+                    {"term": {"enterprise_id": enterprise_id}},
+                    {"term": {"status": "active"}},
+                    {"terms": {"dup_bands": list(bands)}},
+                ],
+                "must_not": [{"ids": {"values": [other_than]}}],
+            }
+        }
+        hits, _ = await self.search(
+            query,
+            Fetch(size=limit, sort=[{"created_at": "asc"}, {"id": "asc"}], fields=DUPLICATE_FIELDS),
+        )
+        return hits
+
+    async def repeating(self, original_ids: Sequence[str]) -> list[str]:
+        """Ids of postings flagged as repeating one of ``original_ids``."""
+        if not original_ids:
+            return []
+        query = {"terms": {"duplicate_of": list(original_ids)}}
+        return [doc_id async for doc_id, _, _ in self.scan(query, fields=[])]
 
     async def in_status_dated(
         self, status: str, field: str, bounds: Mapping[str, str]

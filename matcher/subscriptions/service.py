@@ -32,7 +32,8 @@ from zoneinfo import ZoneInfo
 
 from indexes.documents import PostingDoc, ProfileDoc, SavedSearchDoc
 from matcher.alerts.models import AlertKind, AlertOut
-from matcher.alerts.service import Notice, notify_new, recipient_of
+from matcher.alerts.service import Notice, notify_new
+from matcher.changes.service import follow
 from matcher.foundation.paging import Page
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import (
@@ -51,9 +52,9 @@ from matcher.privacy.limits import CANDIDATE_VIEWS, charge
 from matcher.search.reading import Asked, read_query
 from matcher.search.service import posting_filters
 from matcher.services import Services
-from matcher.store.changes import ChangeLog
+from matcher.store.changes import Change, ChangeLog
 from matcher.store.outages import unreachable
-from matcher.store.queries import Query, is_open_posting, region_prefix
+from matcher.store.queries import Query, is_open_posting, recipient_of, region_prefix
 from matcher.store.saved_searches import PostingTraits, posting_conditions, unstated
 from matcher.subscriptions import webhooks
 from matcher.subscriptions.models import (
@@ -192,7 +193,7 @@ async def create_subscription(
 ) -> SubscriptionCreated:
     if principal.role not in ROLES_OF_KIND[body.kind]:
         raise Forbidden(f"A {principal.role.value} may not subscribe to {body.kind.value}")
-    owner = recipient_of(principal.role, principal.subject)
+    owner = recipient_of(principal.role.value, principal.subject)
     _, held = await svc.store.saved_searches.of_owner(owner, offset=0, limit=1)
     if held >= MAX_PER_OWNER:
         raise Conflict(f"At most {MAX_PER_OWNER} saved searches each; delete one first")
@@ -236,7 +237,7 @@ async def create_subscription(
 
 async def _own(svc: Services, principal: Principal, search_id: str) -> SavedSearchDoc:
     doc = await svc.store.saved_searches.get(search_id)
-    if doc is None or doc.get("owner") != recipient_of(principal.role, principal.subject):
+    if doc is None or doc.get("owner") != recipient_of(principal.role.value, principal.subject):
         raise NotFound(f"No saved search {search_id}")
     return doc
 
@@ -245,7 +246,7 @@ async def list_subscriptions(
     svc: Services, *, principal: Principal, page: Page
 ) -> SubscriptionList:
     docs, total = await svc.store.saved_searches.of_owner(
-        recipient_of(principal.role, principal.subject), offset=page.offset, limit=page.limit
+        recipient_of(principal.role.value, principal.subject), offset=page.offset, limit=page.limit
     )
     return SubscriptionList(subscriptions=[_out(d) for d in docs], total=total)
 
@@ -592,31 +593,19 @@ async def _follow(
     log: ChangeLog,
     on_records: Callable[[Services, Sequence[str]], Awaitable[list[Notice]]],
 ) -> tuple[int, list[Notice]]:
-    """One batch of one change log: the notices of the records written, alerts written and
-    their deliveries queued, then the job's position moved past the batch. One run at a
-    time (a lock); a run that fails leaves the position where it was, and the next run
-    repeats the batch (alerts exist once; deliveries are queued again only where not yet
-    made)."""
-    token = await log.lock(READER, ttl_ms=LOCK_MS)
-    if token is None:
-        return 0, []
-    try:
-        position = await log.position(READER)
-        if position is None:  # the first run starts from now, not from the whole history
-            await log.advance(READER, await log.last(), expected=None)
-            return 0, []
-        settle_ms = int(svc.settings.feed_settle_s * 1000)
-        entries = await log.read(position, before_ms=await log.now_ms() - settle_ms, count=BATCH)
-        if not entries:
-            return 0, []
+    """One batch of one change log (``matcher.changes.service.follow``): the notices of the
+    records written, alerts written and their deliveries queued. A repeated batch writes
+    each alert once, and queues deliveries again only where not yet made."""
+
+    async def handle(entries: Sequence[Change]) -> list[Notice]:
         ids = sorted({e.record_id for e in entries if e.kind != "deleted"})
         notices = await _within_quota(svc, await on_records(svc, ids)) if ids else []
         new = await notify_new(svc, notices)
         await _queue_deliveries(svc, notices)
-        await log.advance(READER, entries[-1].entry, expected=position)
-        return len(entries), new
-    finally:
-        await log.unlock(READER, token)
+        return new
+
+    read, new = await follow(svc, log, READER, handle, batch=BATCH, lock_ms=LOCK_MS)
+    return read, new or []
 
 
 async def match_new_records(svc: Services) -> dict[str, int]:

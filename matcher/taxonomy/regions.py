@@ -96,6 +96,20 @@ class RegionCatalog:
             return None
         return region.code if region.level == "city" else region.parent_code
 
+    def lineage(self, code: str) -> list[str]:
+        """The code and every region above it, nearest first (empty for an unknown code)."""
+        chain: list[str] = []
+        region = self._regions.get(code)
+        while region is not None:
+            chain.append(region.code)
+            region = self._regions.get(region.parent_code) if region.parent_code else None
+        return chain
+
+    def common(self, a: str, b: str) -> str | None:
+        """The smallest region holding both (None when none does, or a code is unknown)."""
+        above_a = self.lineage(a)
+        return next((code for code in self.lineage(b) if code in above_a), None)
+
     def province_of(self, code: str) -> str | None:
         region = self._regions.get(code)
         while region is not None and region.parent_code is not None:

@@ -55,6 +55,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "matcher.lifecycle",
             "matcher.subscriptions",
             "matcher.projects",
+            "matcher.duplicates",
         ),
     ),
     ("adapters", ("matcher.api", "matcher.desk", "matcher.cli", "workers")),

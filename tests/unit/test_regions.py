@@ -172,3 +172,12 @@ def test_region_queries_follow_the_positional_code() -> None:
     }
     # A county whose code ends in 0 is still one county, not ten.
     assert region_prefix("130110") == {"prefix": {"region_code": "130110"}}
+
+
+def test_the_smallest_region_holding_two(regions: RegionCatalog) -> None:
+    assert regions.common("150203", "150204") == "150200"  # two districts of Baotou
+    assert regions.common("150203", "150102") == "150000"  # Baotou and Hohhot
+    assert regions.common("150203", "150203") == "150203"
+    assert regions.common("150203", "110101") is None  # another province
+    assert regions.common("150203", "999999") is None
+    assert regions.lineage("150203") == ["150203", "150200", "150000"]

@@ -1,0 +1,1 @@
+"""Near-identical postings and doubly registered profiles (docs/api.md, "Duplicates")."""
