@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from matcher.alerts import service as alerts
 from matcher.consent import service as consent
 from matcher.consent.models import ConsentIn
 from matcher.desk import session
@@ -40,6 +41,7 @@ from matcher.foundation.problems import Forbidden, NotFound, Unauthorized, Valid
 from matcher.matching.service import CandidateFilter, matches_for_posting, relevant
 from matcher.postings import service as postings
 from matcher.profiles import service as profiles
+from matcher.profiles.models import ProfileStatus
 from matcher.records.occupation import CODE_AT
 from matcher.referrals import service as referrals
 from matcher.referrals.models import (
@@ -65,6 +67,8 @@ from matcher.walkin.service import (
 )
 
 MAX_TEXT = 200
+HIRED_DAYS = 30  # 今日待办 lists seekers hired this recently whose profile is still active
+ALERTS_SHOWN = 50
 PICKS_PER_PAGE = 20
 
 
@@ -598,24 +602,63 @@ QUIET_DAYS = (3, 7, 14, 30)
 
 
 async def todo(desk: Desk, request: Request, svc: Services) -> Response:
-    """今日待办: open referrals that have not moved for some days, oldest first."""
+    """今日待办: the office's unread alerts (double registrations, repeated postings), open
+    referrals that have not moved for some days (oldest first), and seekers hired in the last
+    30 days whose profile still takes part in matching."""
     ctx = await page_context(request, svc, "todo")
     raw = request.query_params.get("days", "7")
     if not raw.isdigit() or int(raw) not in QUIET_DAYS:
         raise ValidationFailed("days", [{"field": "days", "message": "3, 7, 14 or 30"}])
     everyone = request.query_params.get("scope") == "region"
-    found = await referrals.follow_ups(
-        svc, principal=ctx.principal, quiet_days=int(raw), office_only=not everyone
+    found, hired, inbox = await asyncio.gather(
+        referrals.follow_ups(
+            svc, principal=ctx.principal, quiet_days=int(raw), office_only=not everyone
+        ),
+        referrals.hired_still_matching(
+            svc, principal=ctx.principal, within_days=HIRED_DAYS, office_only=not everyone
+        ),
+        alerts.list_alerts(
+            svc, principal=ctx.principal, unread_only=True, page=Page(limit=ALERTS_SHOWN)
+        ),
     )
     return desk.render(
         "todo.html",
         **ctx.template_vars(),
         items=found,
+        hired=hired,
+        hired_days=HIRED_DAYS,
+        inbox=inbox,
         days=int(raw),
         choices=QUIET_DAYS,
         everyone=everyone,
         now=svc.clock.now(),
+        back=_here(request),
     )
+
+
+async def pause_profile(desk: Desk, request: Request, svc: Services) -> Response:
+    """Take a hired seeker's profile out of matching (the seeker can resume it)."""
+    ctx = await page_context(request, svc, "todo")
+    form = await read_form(request)
+    session.check_csrf(request, form.get("csrf", ""))
+    await profiles.set_status(
+        svc,
+        principal=ctx.principal,
+        profile_id=request.path_params["profile_id"],
+        status=ProfileStatus.PAUSED,
+    )
+    back = safe_back(form.get("back", ""), request) or "/desk/todo"
+    return RedirectResponse(with_message(back, "paused", "hired"), 303)
+
+
+async def alert_done(desk: Desk, request: Request, svc: Services) -> Response:
+    """Mark an alert of the office's inbox handled (read: for every office it went to)."""
+    ctx = await page_context(request, svc, "todo")
+    form = await read_form(request)
+    session.check_csrf(request, form.get("csrf", ""))
+    await alerts.mark_read(svc, principal=ctx.principal, alert_id=request.path_params["alert_id"])
+    back = safe_back(form.get("back", ""), request) or "/desk/todo"
+    return RedirectResponse(with_message(back, "handled", "inbox"), 303)
 
 
 async def bulletins(desk: Desk, request: Request, svc: Services) -> Response:

@@ -40,6 +40,8 @@ def desk_mount(timezone: str) -> Mount:
         ),
         Route("/walkin", desk.page(pages.walkin), methods=["GET"]),
         Route("/todo", desk.page(pages.todo), methods=["GET"]),
+        Route("/profiles/{profile_id}/pause", desk.page(pages.pause_profile), methods=["POST"]),
+        Route("/alerts/{alert_id}/done", desk.page(pages.alert_done), methods=["POST"]),
         Route("/walkin/register", desk.page(pages.register), methods=["POST"]),
         Route("/referrals/{referral_id}/letter", desk.page(pages.letter), methods=["GET"]),
         Route("/bulletins", desk.page(pages.bulletins), methods=["GET"]),

@@ -40,7 +40,13 @@ from matcher.foundation.problems import (
     ValidationFailed,
 )
 from matcher.incentives.service import in_force_policies
-from matcher.policy.access import in_scope, may_read_referral, may_see_referral, referral_scope
+from matcher.policy.access import (
+    in_scope,
+    may_read_profile,
+    may_read_referral,
+    may_see_referral,
+    referral_scope,
+)
 from matcher.policy.incentive_models import Policy
 from matcher.policy.incentives import applicable, grants
 from matcher.policy.rules import check
@@ -57,6 +63,7 @@ from matcher.referrals.models import (
 from matcher.services import Services
 from matcher.store.base import Versioned
 from matcher.store.queries import (
+    Query,
     is_active_profile,
     is_open_posting,
     local_days,
@@ -496,29 +503,32 @@ class FollowUp:
     updated_at: datetime | None
 
 
+_EPOCH = datetime.min.replace(tzinfo=UTC)
 OPEN_STATUSES = (ReferralStatus.PROPOSED, ReferralStatus.CONTACTED, ReferralStatus.INTERVIEWED)
 
 
-async def follow_ups(
-    svc: Services, *, principal: Principal, quiet_days: int, office_only: bool = True
+async def _desk_list(
+    svc: Services,
+    principal: Principal,
+    *,
+    when: Query,
+    statuses: Sequence[ReferralStatus],
+    stamp: str,
+    office_only: bool,
 ) -> list[FollowUp]:
-    """Open referrals (proposed, contacted, interviewed) without a step for ``quiet_days`` or
-    more, oldest first: the office's own (``office_only``) or every one it may see."""
-    since = svc.clock.now() - timedelta(days=quiet_days)
-    filters = [
-        *referral_filter(referral_scope(principal)),
-        {"range": {"updated_at": {"lte": since.isoformat()}}},
-    ]
+    """Referrals in ``statuses`` matching ``when``, as a desk list shows them (``stamp``: the
+    time a row gives): the office's own (``office_only``) or every one it may see."""
+    filters = [*referral_filter(referral_scope(principal)), when]
     if office_only and principal.role is Role.OFFICE:
         filters.append({"term": {"office_id": principal.subject}})
     docs, _, _ = await svc.store.referrals.page(
         filters=filters,
-        statuses=[s.value for s in OPEN_STATUSES],
+        statuses=[s.value for s in statuses],
         status_count=len(ReferralStatus),
         offset=0,
         limit=MAX_PAGE,
     )
-    found = [
+    return [
         FollowUp(
             str(doc.get("id") or ""),
             ReferralStatus(doc["status"]),
@@ -527,11 +537,58 @@ async def follow_ups(
             str(doc.get("enterprise_name") or ""),
             str(doc.get("profile_id") or ""),
             str(doc.get("profile_title") or doc.get("profile_id") or ""),
-            _instant(doc["updated_at"]) if doc.get("updated_at") else None,
+            _instant(doc[stamp]) if doc.get(stamp) else None,  # type: ignore[literal-required]
         )
         for doc in docs
     ]
-    return sorted(found, key=lambda f: f.updated_at or datetime.min.replace(tzinfo=UTC))
+
+
+async def follow_ups(
+    svc: Services, *, principal: Principal, quiet_days: int, office_only: bool = True
+) -> list[FollowUp]:
+    """Open referrals (proposed, contacted, interviewed) without a step for ``quiet_days`` or
+    more, oldest first: the office's own (``office_only``) or every one it may see."""
+    since = svc.clock.now() - timedelta(days=quiet_days)
+    found = await _desk_list(
+        svc,
+        principal,
+        when={"range": {"updated_at": {"lte": since.isoformat()}}},
+        statuses=OPEN_STATUSES,
+        stamp="updated_at",
+        office_only=office_only,
+    )
+    return sorted(found, key=lambda f: f.updated_at or _EPOCH)
+
+
+async def hired_still_matching(
+    svc: Services, *, principal: Principal, within_days: int = 30, office_only: bool = True
+) -> list[FollowUp]:
+    """Seekers hired through a referral in the last ``within_days`` whose profile is still
+    active (they keep being offered jobs): the office's own hires (``office_only``) or every
+    one it may see, of profiles it may read, one row per seeker (the latest hire), newest
+    first. ``updated_at`` is the hire."""
+    since = svc.clock.now() - timedelta(days=within_days)
+    hires = await _desk_list(
+        svc,
+        principal,
+        when={"range": {"hired_at": {"gte": since.isoformat()}}},
+        statuses=[ReferralStatus.HIRED],
+        stamp="hired_at",
+        office_only=office_only,
+    )
+    profiles = await svc.store.profiles.get_many(
+        sorted({h.profile_id for h in hires}), fields=["status", "region_code", "owner_id"]
+    )
+    found: dict[str, FollowUp] = {}
+    for hire in sorted(hires, key=lambda h: h.updated_at or _EPOCH):
+        profile = profiles.get(hire.profile_id)
+        if (
+            profile is not None
+            and profile.get("status") == "active"
+            and may_read_profile(principal, profile, svc.taxonomy.regions)
+        ):
+            found[hire.profile_id] = hire  # the later hire replaces the earlier
+    return sorted(found.values(), key=lambda f: f.updated_at or _EPOCH, reverse=True)
 
 
 async def list_referrals(

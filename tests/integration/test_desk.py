@@ -13,6 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from matcher.alerts.models import AlertKind
+from matcher.alerts.service import Notice, notify
 from matcher.bulletins.models import Kind
 from matcher.bulletins.scope import resolve_scope
 from matcher.bulletins.service import Publication, publish
@@ -55,6 +57,11 @@ def card_of(html: str, attribute: str, record_id: str) -> str:
     """One result card of a desk page (cards hold lists of their own: cut at the next card)."""
     after = html.split(f'{attribute}="{record_id}"')[1]
     return after.split('class="card result"')[0].split("</ol>")[0]
+
+
+def row_of(html: str, attribute: str, record_id: str) -> str:
+    """One table row of a desk page."""
+    return html.split(f'{attribute}="{record_id}"')[1].split("</tr>")[0]
 
 
 async def new_client(client: httpx.AsyncClient) -> httpx.AsyncClient:
@@ -605,3 +612,100 @@ async def test_the_follow_up_list_holds_open_referrals_that_went_quiet(
         fortnight = await desk.get("/desk/todo", params={"days": "14"})
         assert f'data-referral="{rids[0]}"' not in fortnight.text
         assert (await desk.get("/desk/todo", params={"days": "5"})).status_code == 422
+
+
+async def test_a_hired_seeker_still_matching_is_paused_from_the_todo_list(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
+    elsewhere = await make_token(Role.OFFICE, uid("office-hh"), region_code="150100")
+    posting_id = await put(client, admin_headers, "postings", **WUHAI)
+    profile_id = await put(client, admin_headers, "profiles", region_code=WUHAI["region_code"])
+    referral = await propose(client, office, posting_id, profile_id)
+    assert referral.status_code == 201, referral.text
+    for status in ("contacted", "interviewed", "hired"):
+        step = await advance(client, office, referral.json()["id"], status)
+        assert step.status_code == 200, step.text
+
+    async with await new_client(client) as other:
+        await sign_in(other, elsewhere["Authorization"].split()[1])
+        page = await other.get("/desk/todo")
+        assert f'data-profile="{profile_id}"' not in page.text
+        refused = await other.post(
+            f"/desk/profiles/{profile_id}/pause", data={"csrf": csrf_of(page.text)}
+        )
+        assert refused.status_code == 404
+        assert "text/html" in refused.headers["content-type"]
+
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        page = await desk.get("/desk/todo")
+        row = row_of(page.text, "data-profile", profile_id)
+        assert "暂停匹配" in row
+        forged = await desk.post(f"/desk/profiles/{profile_id}/pause", data={"csrf": "x"})
+        assert forged.status_code == 403
+        still = await client.get(f"/v1/profiles/{profile_id}", headers=admin_headers)
+        assert still.json()["status"] == "active"
+
+        done = await desk.post(
+            f"/desk/profiles/{profile_id}/pause",
+            data={"csrf": csrf_of(page.text), "back": "/desk/todo?days=7"},
+        )
+        assert done.status_code == 303
+        assert done.headers["location"] == "/desk/todo?days=7&msg=paused#hired"
+        after = await desk.get(done.headers["location"].split("#")[0])
+        assert "已暂停该求职者的匹配" in after.text
+        assert f'data-profile="{profile_id}"' not in after.text
+    stored = (await client.get(f"/v1/profiles/{profile_id}", headers=admin_headers)).json()
+    assert stored["status"] == "paused"
+    # Everything else about the profile is as it was.
+    assert stored["region_code"] == WUHAI["region_code"]
+    assert stored["certificates"]
+
+
+async def test_office_alerts_are_listed_and_marked_handled_once_for_the_region(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    services: Services,
+) -> None:
+    first = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
+    second = await make_token(Role.OFFICE, uid("office-wh"), region_code="150302")
+    elsewhere = await make_token(Role.OFFICE, uid("office-hh"), region_code="150100")
+    record = uid("dup-profile")
+    notice = Notice.to_offices(
+        "150302",
+        kind=AlertKind.PROFILE_DUPLICATE,
+        record_kind="profile",
+        record_id=record,
+        title=f"档案 {record} 疑似重复登记",
+        body="与另一份档案的手机号相同。",
+        tag="x",
+    )
+    assert await notify(services, [notice]) == 1
+    alert = f'data-alert="{notice.alert_id}"'
+    async with await new_client(client) as other:
+        await sign_in(other, elsewhere["Authorization"].split()[1])
+        page = await other.get("/desk/todo")
+        assert alert not in page.text
+        refused = await other.post(
+            f"/desk/alerts/{notice.alert_id}/done", data={"csrf": csrf_of(page.text)}
+        )
+        assert refused.status_code == 404
+    async with await new_client(client) as desk:
+        await sign_in(desk, first["Authorization"].split()[1])
+        page = await desk.get("/desk/todo")
+        assert "疑似重复登记" in row_of(page.text, "data-alert", notice.alert_id)
+        done = await desk.post(
+            f"/desk/alerts/{notice.alert_id}/done", data={"csrf": csrf_of(page.text)}
+        )
+        assert done.status_code == 303
+        assert done.headers["location"] == "/desk/todo?msg=handled#inbox"
+        after = await desk.get("/desk/todo", params={"msg": "handled"})
+        assert "已标为已处理" in after.text
+        assert alert not in after.text
+    # Handled by one office of the region, gone from the other's list too.
+    async with await new_client(client) as desk:
+        await sign_in(desk, second["Authorization"].split()[1])
+        assert alert not in (await desk.get("/desk/todo")).text

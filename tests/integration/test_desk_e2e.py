@@ -19,7 +19,9 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from matcher.duplicates.service import check_profiles
 from matcher.foundation.principals import Role
+from matcher.services import Services
 from tests.conftest import TokenFactory, make_environ
 from tests.factories import posting_body, profile_body
 
@@ -136,6 +138,7 @@ async def test_desk_end_to_end(
     client: httpx.AsyncClient,
     make_token: TokenFactory,
     admin_headers: dict[str, str],
+    services: Services,
 ) -> None:
     office = await make_token(Role.OFFICE, f"office-baotou-{TAG}", region_code="150200")
     token = office["Authorization"].split()[1]
@@ -146,10 +149,21 @@ async def test_desk_end_to_end(
         headers=admin_headers,
     )
     assert resp.status_code == 201, resp.text
-    resp = await client.put(
-        f"/v1/profiles/{profile_id}", json=profile_body(), headers=admin_headers
-    )
-    assert resp.status_code == 201, resp.text
+    # This run's own phone and certificate numbers: a second registration sharing the phone
+    # is a double registration the office is told of on 今日待办.
+    phone = f"139{int(TAG, 16) % 10**8:08d}"
+    cert = {**profile_body()["certificates"][0], "number": f"T1502{TAG}"}
+    contact = {"name": "王建国", "phone": phone}
+    for record_id in (profile_id, f"{profile_id}-again"):
+        resp = await client.put(
+            f"/v1/profiles/{record_id}",
+            json=profile_body(
+                contact=contact, certificates=[cert] if record_id == profile_id else []
+            ),
+            headers=admin_headers,
+        )
+        assert resp.status_code == 201, resp.text
+    assert await check_profiles(services, [f"{profile_id}-again"]) == 1
 
     page, outside = await open_page(browser, server)
     # Signing in with the keyboard only: the token field has focus, Tab moves on, Enter sends.
@@ -278,7 +292,21 @@ async def test_desk_end_to_end(
     await shot(page, "letter")
     await page.get_by_role("navigation", name="主导航").get_by_role("link", name="今日待办").click()
     await expect(page.get_by_role("heading", name="今日待办")).to_be_visible()
+    # The seeker hired above still takes part in matching: the clerk pauses the profile.
+    hired = page.locator(f'tr[data-profile="{profile_id}"]')
+    await expect(hired).to_contain_text(f"压力容器焊工{TAG}")
+    duplicate = page.locator("tr[data-alert]", has_text=f"{profile_id}-again")
+    await expect(duplicate).to_contain_text("疑似重复登记")
     await shot(page, "todo")
+    await hired.get_by_role("button", name="暂停匹配").click()
+    await expect(page.get_by_role("status")).to_contain_text("已暂停该求职者的匹配")
+    await expect(page.locator(f'tr[data-profile="{profile_id}"]')).to_have_count(0)
+    await shot(page, "todo-paused")
+    await duplicate.get_by_role("button", name="标为已处理").click()
+    await expect(page.get_by_role("status")).to_contain_text("已标为已处理")
+    await expect(page.locator("tr[data-alert]", has_text=f"{profile_id}-again")).to_have_count(0)
+    resp = await client.get(f"/v1/profiles/{profile_id}", headers=admin_headers)
+    assert resp.json()["status"] == "paused"
 
     await page.get_by_role("navigation", name="主导航").get_by_role("link", name="供求公报").click()
     await expect(page.get_by_role("heading", name="供求公报")).to_be_visible()
