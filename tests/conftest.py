@@ -38,6 +38,9 @@ ADMIN_TOKEN = "test-admin-token-" + RUN_ID
 PUBLIC_TOKEN = "test-public-token-" + RUN_ID
 
 
+REFRESH_INTERVAL = os.environ.get("MATCHER_TEST_REFRESH_INTERVAL", "100ms")
+
+
 def make_environ(**overrides: str) -> dict[str, str]:
     """Environment for a test app: its own index prefix and queue, so runs never collide."""
     env = {
@@ -105,8 +108,18 @@ async def es(settings: Settings) -> AsyncIterator[AsyncElasticsearch]:
             "start it with scripts/services.sh start",
             pytrace=False,
         )
+    # Writes a person waits for return once a refresh made them searchable (wait_for): the
+    # node's default of one refresh a second would make most of the suite's time waiting.
+    template = f"{settings.index_prefix}-refresh"
+    await client.indices.put_index_template(
+        name=template,
+        index_patterns=[f"{settings.index_prefix}-*"],
+        template={"settings": {"index.refresh_interval": REFRESH_INTERVAL}},
+        priority=10,
+    )
     yield client
     await drop_indexes(client, settings.index_prefix)
+    await client.indices.delete_index_template(name=template)
     await client.close()
 
 
