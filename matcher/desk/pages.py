@@ -646,6 +646,7 @@ async def pause_profile(desk: Desk, request: Request, svc: Services) -> Response
         principal=ctx.principal,
         profile_id=request.path_params["profile_id"],
         status=ProfileStatus.PAUSED,
+        only_from=ProfileStatus.ACTIVE,
     )
     back = safe_back(form.get("back", ""), request) or "/desk/todo"
     return RedirectResponse(with_message(back, "paused", "hired"), 303)

@@ -8,10 +8,12 @@ shingle sets overlap by a Jaccard similarity s share at least one band key with 
 1 - (1 - s^4)^16: 0.988 at s = 0.7, 0.9998 at 0.8, 0.64 at 0.5, 0.02 at 0.2. A shared band
 only makes two postings candidates; ``similarity`` then compares the shingle sets exactly.
 
-Shared identity numbers: a phone number (digits only, a leading +86/0086 dropped) and a
-certificate number (NFKC, upper case, spaces and dashes dropped, six characters or more) are
-each hashed to one key; two profiles sharing a key share that number. The key is a hash so the
-number itself is never searchable; it is stored beside the contact details it is made from.
+Shared identity numbers: a mobile phone number (digits only, a leading +86/0086 dropped, 11
+digits starting with 1) and a certificate number (NFKC, upper case, spaces and dashes
+dropped, six characters or more of which four digits) are each hashed to one key; two
+profiles sharing a key share that number. The keys are unsalted SHA-256: they keep the number
+out of search results and logs, but an 11-digit mobile number can be found again from its
+key by trying them all, so they are as sensitive as the contact details they sit beside.
 """
 
 from __future__ import annotations
@@ -86,13 +88,16 @@ def phone_key(phone: str | None) -> str | None:
         if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
             digits = digits[len(prefix) :]
             break
-    return _key("phone", digits) if len(digits) >= 7 else None
+    # Mobile numbers only: a landline is an employer's switchboard or a family's, shared.
+    return _key("phone", digits) if len(digits) == 11 and digits.startswith("1") else None
 
 
 def certificate_number_key(number: str | None) -> str | None:
     folded = unicodedata.normalize("NFKC", number or "").upper()
     cleaned = "".join(ch for ch in folded if ch.isalnum())
-    return _key("cert", cleaned) if len(cleaned) >= 6 else None
+    # A number, not a placeholder such as 证书编号待补充: six characters, four of them digits.
+    digits = sum(ch.isdigit() for ch in cleaned)
+    return _key("cert", cleaned) if len(cleaned) >= 6 and digits >= 4 else None
 
 
 def identity_keys(phone: str | None, certificate_numbers: Iterable[str | None]) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 from indexes.documents import ProfileDoc
 from matcher.foundation.neardup import identity_keys
 from matcher.foundation.principals import Principal, Role
-from matcher.foundation.problems import NotFound, ValidationFailed
+from matcher.foundation.problems import Conflict, NotFound, ValidationFailed
 from matcher.foundation.text import segment
 from matcher.policy.access import is_candidate_of, may_read_profile, may_write_profile
 from matcher.policy.projection import View, redact_profile, redacted_fields
@@ -249,18 +249,31 @@ async def delete_profile(svc: Services, *, principal: Principal, profile_id: str
 
 
 async def set_status(
-    svc: Services, *, principal: Principal, profile_id: str, status: ProfileStatus
+    svc: Services,
+    *,
+    principal: Principal,
+    profile_id: str,
+    status: ProfileStatus,
+    only_from: ProfileStatus | None = None,
 ) -> ProfileOut:
     """Pause, resume or withdraw a profile (an office at the desk for a seeker it hired, a
-    seeker for their own); the rest of the profile is written back as it is."""
-    stored = await svc.store.profiles.get(profile_id)
-    if stored is None or not may_read_profile(principal, stored, svc.taxonomy.regions):
+    seeker for their own); the rest of the profile is written back as it is. ``only_from``:
+    the status it must have now (else 409: a stale page must not pause a withdrawn profile).
+    The body is made from the version it is written over: a change made meanwhile is a 409,
+    never undone."""
+    found = await svc.store.profiles.get_versioned(profile_id)
+    if found is None or not may_read_profile(principal, found.doc, svc.taxonomy.regions):
         raise NotFound(f"No profile {profile_id}")
+    stored = found.doc
+    if only_from is not None and stored.get("status") != only_from.value:
+        raise Conflict(f"Profile {profile_id} is {stored.get('status')}, not {only_from.value}")
     body = PROFILES.body_of(stored).model_copy(update={"status": status})
     if stored.get("occupation_source") != "given":
         # An inferred (or confirmed) reading stays so: the rewrite names no code.
         body = body.model_copy(update={"occupation_codes": []})
-    doc, _ = await write_record(svc, PROFILES, principal=principal, record_id=profile_id, body=body)
+    doc, _ = await write_record(
+        svc, PROFILES, principal=principal, record_id=profile_id, body=body, expected=found.version
+    )
     return to_out(doc)
 
 

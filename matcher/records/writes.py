@@ -27,7 +27,7 @@ B = TypeVar("B", bound=BaseModel)
 D = TypeVar("D", bound=RecordDoc)
 
 
-async def write_record(
+async def write_record(  # noqa: PLR0913  (all but two keyword-only)
     svc: Services,
     kind: RecordKind[B, D],
     *,
@@ -35,12 +35,17 @@ async def write_record(
     record_id: str,
     body: B,
     context: WriteContext | None = None,
+    expected: tuple[int, int] | None = None,
 ) -> tuple[D, bool]:
     """Create or replace ``record_id``; the stored document and whether it was created.
-    Durable and searchable on return."""
+    Durable and searchable on return. ``expected``: the version ``body`` was made from (a
+    change of one field of the stored record); any other stored version is a 409, never
+    overwritten."""
     repo = kind.repository(svc.store)
-    for _ in range(MAX_WRITE_TRIES):
+    for _ in range(MAX_WRITE_TRIES if expected is None else 1):
         versioned = await repo.get_versioned(record_id)
+        if expected is not None and (versioned is None or versioned.version != expected):
+            break
         # Absent from the write index: new, or not yet copied by a running migration (then
         # the read alias still holds it, and its owner decides). Either way it is created.
         stored = versioned.doc if versioned else await repo.get(record_id)

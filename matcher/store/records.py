@@ -273,18 +273,25 @@ class PostingRepository(RecordRepository[PostingDoc]):
     occupation_field = "occupation_code"
 
     async def sharing_bands(
-        self, enterprise_id: str, bands: Sequence[str], *, other_than: str, limit: int = 50
+        self, twin_of: Mapping[str, Any], *, other_than: str, limit: int = 50
     ) -> list[Hit[PostingDoc]]:
-        """Other active postings of the enterprise sharing an LSH band key with ``bands``
-        (the near-duplicate candidates), oldest first, with the fields the check compares."""
-        if not bands:
+        """Other active postings of the same enterprise, occupation and county as ``twin_of``
+        sharing an LSH band key with it (the near-duplicate candidates), oldest first, with
+        the fields the check compares."""
+        bands = list(twin_of.get("dup_bands") or [])
+        same = [
+            {"term": {name: twin_of[name]}}
+            for name in ("enterprise_id", "occupation_code", "region_code")
+            if twin_of.get(name)
+        ]
+        if not bands or len(same) < 3:
             return []
         query = {
             "bool": {
                 "filter": [
-                    {"term": {"enterprise_id": enterprise_id}},
+                    *same,
                     {"term": {"status": "active"}},
-                    {"terms": {"dup_bands": list(bands)}},
+                    {"terms": {"dup_bands": bands}},
                 ],
                 "must_not": [{"ids": {"values": [other_than]}}],
             }

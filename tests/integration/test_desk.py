@@ -658,6 +658,12 @@ async def test_a_hired_seeker_still_matching_is_paused_from_the_todo_list(
         after = await desk.get(done.headers["location"].split("#")[0])
         assert "已暂停该求职者的匹配" in after.text
         assert f'data-profile="{profile_id}"' not in after.text
+        # The same button sent again from a stale page: refused, nothing rewritten.
+        again = await desk.post(
+            f"/desk/profiles/{profile_id}/pause", data={"csrf": csrf_of(page.text)}
+        )
+        assert again.status_code == 409
+        assert "text/html" in again.headers["content-type"]
     stored = (await client.get(f"/v1/profiles/{profile_id}", headers=admin_headers)).json()
     assert stored["status"] == "paused"
     # Everything else about the profile is as it was.

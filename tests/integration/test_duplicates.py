@@ -196,6 +196,14 @@ async def test_a_closed_repeat_keeps_its_flag_until_its_original_is_deleted(
     await settle_and_run(services)
     assert await duplicate_of(client, ent, second) == first
 
+    # The original paused, the repeat is the open vacancy; reopened, the repeat is one again.
+    await put(client, ent, first, status="paused")
+    await settle_and_run(services)
+    assert await duplicate_of(client, ent, second) is None
+    await put(client, ent, first)
+    await settle_and_run(services)
+    assert await duplicate_of(client, ent, second) == first
+
     # Closed, the repeat keeps its flag: the past period's bulletin does not change.
     await put(
         client, ent, second, description=DESCRIPTION.format(wage="7000-9500"), status="closed"
@@ -217,7 +225,7 @@ async def test_profiles_sharing_a_phone_or_certificate_are_flagged_to_offices_re
 ) -> None:
     await check_new_records(services)
     phone = f"139{uuid.uuid4().int % 10**8:08d}"
-    cert = f"T{uuid.uuid4().hex[:12].upper()}"
+    cert = f"T15{uuid.uuid4().int % 10**10:010d}"
     in_county, same_city, other_city, unrelated = (
         uid("prof-a"),
         uid("prof-b"),
@@ -284,3 +292,19 @@ async def test_profiles_sharing_a_phone_or_certificate_are_flagged_to_offices_re
     assert resp.status_code == 200, resp.text
     await settle_and_run(services)
     assert len(await told(client, admin_headers, "profile_duplicate", ids)) == 2
+
+    # A number on four profiles (a family's phone, an agent's) tells nothing about one person.
+    shared = f"158{uuid.uuid4().int % 10**8:08d}"
+    family = [uid("prof-family") for _ in range(4)]
+    for profile_id in family:
+        resp = await client.put(
+            f"/v1/profiles/{profile_id}",
+            json=body(COUNTY, shared, f"F{uuid.uuid4().int % 10**10:010d}"),
+            headers=admin_headers,
+        )
+        assert resp.status_code == 201, resp.text
+    await settle_and_run(services)
+    assert await told(client, admin_headers, "profile_duplicate", set(family)) == []
+    for profile_id in [*ids, *family]:
+        resp = await client.delete(f"/v1/profiles/{profile_id}", headers=admin_headers)
+        assert resp.status_code == 204, resp.text

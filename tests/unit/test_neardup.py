@@ -50,6 +50,9 @@ def test_phones_compare_by_digits_without_the_country_code() -> None:
     )
     assert phone_key("13800138001") != phone_key("13800138000")
     assert phone_key("123") is None
+    # Landlines (a switchboard, a family's) are shared by many: not an identity.
+    assert phone_key("0471-6961234") is None
+    assert phone_key("6961234") is None
     assert phone_key(None) is None
 
 
@@ -58,6 +61,9 @@ def test_certificate_numbers_compare_folded_and_short_ones_are_ignored() -> None
         "T15020300１２３４５"
     )
     assert certificate_number_key("无") is None
+    assert certificate_number_key("证书编号待补充") is None  # a placeholder, not a number
+    assert certificate_number_key("ABCDEF12") is None  # two digits
+    assert certificate_number_key("AB123456") is not None
     assert certificate_number_key("12345") is None
     keys = identity_keys("13800138000", ["T150203001234", None, "T150203001234"])
     assert len(keys) == 2
