@@ -1,5 +1,6 @@
-"""CSV of a bulletin, one table per file, for Excel: UTF-8 with a byte-order mark (without it
-Excel reads UTF-8 as the local code page and garbles Chinese), CRLF line ends, Chinese headers.
+"""A bulletin's tables for Excel: as CSV, one table per file — UTF-8 with a byte-order mark
+(without it Excel reads UTF-8 as the local code page and garbles Chinese), CRLF line ends,
+Chinese headers — or as one ``.xlsx`` workbook, one sheet per table.
 
 Undefined figures (a ratio without supply, a suppressed wage) are empty cells. Shares and
 percent changes are fractions (0.125 = 12.5 %), exactly as in the JSON.
@@ -9,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
 
 from matcher.bulletins.models import Bulletin, Kind
+from matcher.foundation.sheets import Sheet, write_workbook
 
 BOM = "\ufeff"
 MEASURE_NAMES = {"demand": "需求人数", "supply": "求职人数", "placements": "介绍成功人数"}
@@ -58,11 +59,15 @@ WAGE_COLUMNS = (
 TABLES = {Kind.SUPPLY_DEMAND: ("rows", "shortage"), Kind.WAGES: ("wages",)}
 
 
+Table = tuple[list[str], list[list[object]]]  # header, rows
+
+
 def _cell(value: object) -> object:
     return "" if value is None else value
 
 
-def _write(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+def _write(table: Table) -> str:
+    header, rows = table
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
@@ -75,7 +80,7 @@ def measure_header(measure: str) -> list[str]:
     return [f"{name}{suffix}" for _, suffix in MEASURE_FIELDS]
 
 
-def supply_demand_csv(bulletin: Bulletin) -> str:
+def supply_demand_table(bulletin: Bulletin) -> Table:
     rows = [r for r in [bulletin.totals, *bulletin.rows] if r is not None]
     measures = list(rows[0].measures) if rows else []
     header = ["维度", "层级", "代码", "名称"]
@@ -90,28 +95,38 @@ def supply_demand_csv(bulletin: Bulletin) -> str:
             line += [figures[field] for field, _ in MEASURE_FIELDS]
         line += [row.ratio.value, row.ratio.previous, row.ratio.year_ago]
         lines.append(line)
-    return _write(header, lines)
+    return header, lines
 
 
-def shortage_csv(bulletin: Bulletin) -> str:
-    return _write(
-        SHORTAGE_COLUMNS,
-        (
-            [r.rank, r.previous_rank, r.occupation_code, r.name, r.demand, r.supply, r.gap, r.ratio]
-            for r in bulletin.shortage
-        ),
-    )
+def shortage_table(bulletin: Bulletin) -> Table:
+    return list(SHORTAGE_COLUMNS), [
+        [r.rank, r.previous_rank, r.occupation_code, r.name, r.demand, r.supply, r.gap, r.ratio]
+        for r in bulletin.shortage
+    ]
 
 
-def wages_csv(bulletin: Bulletin) -> str:
-    return _write(
-        [title for _, title in WAGE_COLUMNS],
-        ([getattr(cell, field) for field, _ in WAGE_COLUMNS] for cell in bulletin.wages),
-    )
+def wages_table(bulletin: Bulletin) -> Table:
+    return [title for _, title in WAGE_COLUMNS], [
+        [getattr(cell, field) for field, _ in WAGE_COLUMNS] for cell in bulletin.wages
+    ]
 
 
 def to_csv(bulletin: Bulletin, table: str | None) -> str:
     """``table``: rows (default) or shortage for supply-demand; wages for wage guidance."""
     if bulletin.kind is Kind.WAGES:
-        return wages_csv(bulletin)
-    return shortage_csv(bulletin) if table == "shortage" else supply_demand_csv(bulletin)
+        return _write(wages_table(bulletin))
+    return _write(
+        shortage_table(bulletin) if table == "shortage" else supply_demand_table(bulletin)
+    )
+
+
+def to_xlsx(bulletin: Bulletin) -> bytes:
+    """Every table of the bulletin, one sheet each (empty figures are empty cells)."""
+    if bulletin.kind is Kind.WAGES:
+        tables = [("工资指导价位", wages_table(bulletin))]
+    else:
+        tables = [
+            ("供求情况", supply_demand_table(bulletin)),
+            ("紧缺排行", shortage_table(bulletin)),
+        ]
+    return write_workbook([Sheet(name, header, rows) for name, (header, rows) in tables])

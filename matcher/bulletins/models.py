@@ -7,11 +7,15 @@ gain its columns without a change of shape.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# What a published bulletin's id looks like; anything else is not looked up.
+BULLETIN_ID = re.compile(r"^(supply-demand|wages)-\d{6}-[0-9Q.-]{4,25}-v\d{1,4}$")
 
 
 class Kind(StrEnum):

@@ -26,6 +26,7 @@ class BulletinLink:
     version: int
     generated_at: str
     href: str
+    workbook: str  # the desk's Excel download of it
 
 
 async def latest_bulletins(svc: Services, *, principal: Principal) -> list[BulletinLink]:
@@ -49,6 +50,7 @@ async def latest_bulletins(svc: Services, *, principal: Principal) -> list[Bulle
             generated_at=f"{item.generated_at.astimezone(zone):%Y-%m-%d %H:%M}"
             f"（{zone_name(zone)}）",
             href=f"/bulletins/{item.id}",
+            workbook=f"/desk/bulletins/{item.id}.xlsx",
         )
         for item in found.items
         if item.superseded_by is None

@@ -8,6 +8,7 @@ import asyncio
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from pydantic import ValidationError
@@ -15,6 +16,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from matcher.alerts import service as alerts
+from matcher.bulletins.export import to_xlsx
+from matcher.bulletins.models import BULLETIN_ID
+from matcher.bulletins.service import get as get_bulletin
 from matcher.consent import service as consent
 from matcher.consent.models import ConsentIn
 from matcher.desk import session
@@ -36,10 +40,19 @@ from matcher.desk.render import (
     with_message,
 )
 from matcher.foundation.paging import Page
-from matcher.foundation.principals import Role
-from matcher.foundation.problems import Forbidden, NotFound, Unauthorized, ValidationFailed
+from matcher.foundation.principals import Principal, Role
+from matcher.foundation.problems import (
+    BulletinNotFound,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
+from matcher.foundation.sheets import XLSX_MEDIA, Sheet
 from matcher.matching.service import CandidateFilter, matches_for_posting, relevant
+from matcher.policy.ranking import Scored
 from matcher.postings import service as postings
+from matcher.privacy import audit
 from matcher.profiles import service as profiles
 from matcher.profiles.models import ProfileStatus
 from matcher.records.occupation import CODE_AT
@@ -56,6 +69,7 @@ from matcher.search.models import MAX_DEPTH, PostingSearch
 from matcher.search.service import search_postings
 from matcher.services import Services
 from matcher.taxonomy.certificates import catalogue_names
+from matcher.taxonomy.grades import SkillGrade
 from matcher.taxonomy.inference import Reading
 from matcher.walkin.service import (
     Registration,
@@ -69,6 +83,7 @@ from matcher.walkin.service import (
 MAX_TEXT = 200
 HIRED_DAYS = 30  # 今日待办 lists seekers hired this recently whose profile is still active
 ALERTS_SHOWN = 50
+MAX_EXPORT_ROWS = 5000  # an Excel export holds at most this many rows
 PICKS_PER_PAGE = 20
 
 
@@ -204,28 +219,8 @@ async def candidates(desk: Desk, request: Request, svc: Services) -> Response:
             svc, body=PostingSearch(q=text, region_code=office_scope(principal), limit=10)
         )
         return desk.render("candidates.html", **(view | {"picks": found.results}))
-    ranked, took = await matches_for_posting(
-        svc,
-        principal=principal,
-        posting_id=posting["id"],
-        narrow=CandidateFilter(
-            region=city, min_level=int(grade) if grade else None, willing_to_relocate=relocate
-        ),
-    )
-    # Candidates of other trades (不对口) are left out: a clerk never sees them as fits.
-    ranked, _ = relevant(ranked, include_unrelated=False)
-    existing = await referrals.list_referrals(
-        svc,
-        principal=principal,
-        selection=ReferralFilter(posting_id=posting["id"]),
-        page=Page(limit=referrals.MAX_PAGE),
-    )
-    # A seeker's latest introduction to the posting (one declined or absent may be
-    # introduced again: a new attempt, shown with the earlier one's outcome).
-    referred: dict[str, ReferralOut] = {}
-    for r in existing.referrals:
-        if r.profile_id not in referred or r.attempt > referred[r.profile_id].attempt:
-            referred[r.profile_id] = r
+    ranked, took = await _candidates_of(svc, principal, posting["id"], request)
+    referred = await _referred_to(svc, principal, posting["id"])
     shown = ranked[:CANDIDATES_SHOWN]
     ids = [s.record_id for s in shown]
     # Three independent reads for the cards, at once: whether each candidate already let this
@@ -262,7 +257,133 @@ async def candidates(desk: Desk, request: Request, svc: Services) -> Response:
     ]
     return desk.render(
         "candidates.html",
-        **(view | {"posting": posting, "total": len(ranked), "took": round(took), "rows": rows}),
+        **(
+            view
+            | {
+                "posting": posting,
+                "total": len(ranked),
+                "took": round(took),
+                "rows": rows,
+                "request_query": urlencode(
+                    [("posting", posting["id"])]
+                    + [
+                        (k, v)
+                        for k, v in params.multi_items()
+                        if k in ("grade", "city", "relocate")
+                    ]
+                ),
+            }
+        ),
+    )
+
+
+async def _candidates_of(
+    svc: Services, principal: Principal, posting_id: str, request: Request
+) -> tuple[list[Scored], float]:
+    """The posting's candidates with the page's filters (grade, city, willing to move),
+    ranked; those of other trades (不对口) left out: a clerk never sees them as fits."""
+    params = request.query_params
+    grade, city = grade_param(params.get("grade")), city_param(svc, params.get("city"))
+    ranked, took = await matches_for_posting(
+        svc,
+        principal=principal,
+        posting_id=posting_id,
+        narrow=CandidateFilter(
+            region=city,
+            min_level=int(grade) if grade else None,
+            willing_to_relocate=params.get("relocate") == "1",
+        ),
+    )
+    ranked, _ = relevant(ranked, include_unrelated=False)
+    return ranked, took
+
+
+async def _referred_to(
+    svc: Services, principal: Principal, posting_id: str
+) -> dict[str, ReferralOut]:
+    """Each seeker's latest introduction to the posting (one declined or absent may be
+    introduced again: a new attempt, shown with the earlier one's outcome)."""
+    existing = await referrals.list_referrals(
+        svc,
+        principal=principal,
+        selection=ReferralFilter(posting_id=posting_id),
+        page=Page(limit=referrals.MAX_PAGE),
+    )
+    referred: dict[str, ReferralOut] = {}
+    for r in existing.referrals:
+        if r.profile_id not in referred or r.attempt > referred[r.profile_id].attempt:
+            referred[r.profile_id] = r
+    return referred
+
+
+CANDIDATE_COLUMNS = (
+    "排名",
+    "对口程度",
+    "姓名",
+    "档案编号",
+    "求职意向",
+    "技能等级",
+    "从业年限",
+    "所在地",
+    "愿意异地",
+    "期望月薪（元）",
+    "证书",
+    "技能",
+    "推荐状态",
+    "匹配说明",
+)
+
+
+async def candidates_xlsx(desk: Desk, request: Request, svc: Services) -> Response:
+    """A posting's candidate list (the office's view, with the page's filters) as an Excel
+    workbook: names for staff who may read them, never contact details; audited."""
+    ctx = await page_context(request, svc, "candidates")
+    principal = ctx.principal
+    wanted = named_id(request.query_params.get("posting", "").strip()[:MAX_TEXT])
+    posting = await visible_posting(svc, principal, wanted) if wanted else None
+    if posting is None:
+        raise NotFound(f"No posting {wanted[:80]}")
+    ranked, _ = await _candidates_of(svc, principal, posting["id"], request)
+    shown = ranked[:MAX_EXPORT_ROWS]
+    ids = [s.record_id for s in shown]
+    known, referred = await asyncio.gather(
+        profiles.names(svc, principal=principal, profile_ids=ids),
+        _referred_to(svc, principal, posting["id"]),
+    )
+    grades = {int(g): g.zh_name for g in SkillGrade}
+    rows = []
+    for rank, s in enumerate(shown, start=1):
+        src = s.source
+        level = src.get("skill_level")
+        done = referred.get(s.record_id)
+        rows.append(
+            [
+                rank,
+                s.fit.tier.value if s.fit else "",
+                known.get(s.record_id, ""),
+                s.record_id,
+                str(src.get("title") or ""),
+                grades.get(int(level), "") if level else "无等级",
+                src.get("years_experience"),
+                region_name(svc, src.get("region_code")),
+                "是" if src.get("willing_to_relocate") else "否",
+                src.get("expected_monthly_wage"),
+                "；".join(
+                    str(c.get("name") or "")
+                    + (f"（有效至 {c['expires_on']}）" if c.get("expires_on") else "")
+                    for c in src.get("certificates") or []
+                ),
+                "、".join(str(x) for x in src.get("skills") or []),
+                done.status.zh_name if done else "",
+                explain(s).summary,
+            ]
+        )
+    await audit.record(
+        svc, audit.Event("candidates.exported", posting_id=posting["id"]), principal=principal
+    )
+    title = str(posting.get("title") or posting["id"])
+    return desk.workbook(
+        f"候选人-{title[:30]}-{posting['id']}.xlsx", [Sheet("候选人", CANDIDATE_COLUMNS, rows)]
     )
 
 
@@ -384,26 +505,46 @@ async def confirm_occupation(desk: Desk, request: Request, svc: Services) -> Res
     return RedirectResponse(with_message(back, "occupation"), 303)
 
 
-async def board(desk: Desk, request: Request, svc: Services) -> Response:
-    """The referral board (推荐台账): the office's referrals, or its region's."""
-    ctx = await page_context(request, svc, "referrals")
-    principal = ctx.principal
+@dataclass(frozen=True)
+class BoardQuery:
+    """What the board (and its Excel export) shows: a status, a period, whose referrals."""
+
+    status: ReferralStatus | None
+    period: str | None
+    everyone: bool
+
+    def selection(self, principal: Principal) -> ReferralFilter:
+        return ReferralFilter(
+            office=None if self.everyone else principal.subject,
+            statuses=[self.status] if self.status else [],
+            period=self.period,
+        )
+
+
+def _board_query(request: Request, principal: Principal) -> BoardQuery:
     params = request.query_params
     raw_status = params.get("status", "")
     try:
         status = ReferralStatus(raw_status) if raw_status else None
     except ValueError:
         raise ValidationFailed("status", [{"field": "status", "message": "unknown"}]) from None
-    period = params.get("period", "").strip() or None
-    everyone = params.get("scope") == "region" or principal.role is Role.ADMIN
+    return BoardQuery(
+        status,
+        params.get("period", "").strip() or None,
+        params.get("scope") == "region" or principal.role is Role.ADMIN,
+    )
+
+
+async def board(desk: Desk, request: Request, svc: Services) -> Response:
+    """The referral board (推荐台账): the office's referrals, or its region's."""
+    ctx = await page_context(request, svc, "referrals")
+    principal = ctx.principal
+    query = _board_query(request, principal)
+    status, period, everyone = query.status, query.period, query.everyone
     listed = await referrals.list_referrals(
         svc,
         principal=principal,
-        selection=ReferralFilter(
-            office=None if everyone else principal.subject,
-            statuses=[status] if status else [],
-            period=period,
-        ),
+        selection=query.selection(principal),
         page=Page(limit=referrals.MAX_PAGE),
     )
     places = await referrals.places_left(svc, sorted({r.posting_id for r in listed.referrals}))
@@ -417,7 +558,78 @@ async def board(desk: Desk, request: Request, svc: Services) -> Response:
         places=places,
         now=svc.clock.now(),
         back=_here(request),
+        export=f"/desk/referrals.xlsx?{request.url.query}"
+        if request.url.query
+        else "/desk/referrals.xlsx",
     )
+
+
+BOARD_COLUMNS = (
+    "推荐编号",
+    "推荐时间",
+    "状态",
+    "最后进展",
+    "求职者姓名",
+    "档案编号",
+    "求职意向",
+    "求职者所在地",
+    "岗位编号",
+    "岗位",
+    "用人单位",
+    "岗位所在地",
+    "推荐机构",
+    "经办人",
+    "经过",
+)
+
+
+async def board_xlsx(desk: Desk, request: Request, svc: Services) -> Response:
+    """The board as an Excel workbook: every referral of the same selection (not one page),
+    with the seekers' names for staff who may read them; the export is audited."""
+    ctx = await page_context(request, svc, "referrals")
+    principal = ctx.principal
+    query = _board_query(request, principal)
+    found: list[ReferralOut] = []
+    while len(found) < MAX_EXPORT_ROWS:
+        listed = await referrals.list_referrals(
+            svc,
+            principal=principal,
+            selection=query.selection(principal),
+            page=Page(limit=referrals.MAX_PAGE, offset=len(found)),
+        )
+        found += listed.referrals
+        if not listed.referrals or len(found) >= listed.total:
+            break
+    known = await profiles.names(
+        svc, principal=principal, profile_ids=sorted({r.profile_id for r in found})
+    )
+    rows = [
+        [
+            r.id,
+            desk.local(r.proposed_at),
+            r.status.zh_name,
+            desk.local(r.updated_at),
+            known.get(r.profile_id, ""),
+            r.profile_id,
+            r.profile_title or "",
+            region_name(svc, r.profile_region_code),
+            r.posting_id,
+            r.posting_title or "",
+            r.enterprise_name or "",
+            region_name(svc, r.posting_region_code),
+            r.office_id,
+            r.staff,
+            "；".join(
+                f"{step.status.zh_name} {desk.local(step.at)} {step.staff}"
+                + (f"（{step.note}）" if step.note else "")
+                for step in r.history
+            ),
+        ]
+        for r in found[:MAX_EXPORT_ROWS]
+    ]
+    await audit.record(svc, audit.Event("referrals.exported"), principal=principal)
+    stamp = svc.clock.now().astimezone(desk.zone).strftime("%Y%m%d")
+    return desk.workbook(f"推荐台账-{stamp}.xlsx", [Sheet("推荐台账", BOARD_COLUMNS, rows)])
 
 
 async def undo_hire(desk: Desk, request: Request, svc: Services) -> Response:
@@ -666,6 +878,24 @@ async def bulletins(desk: Desk, request: Request, svc: Services) -> Response:
     ctx = await page_context(request, svc, "bulletins")
     found = await latest_bulletins(svc, principal=ctx.principal)
     return desk.render("bulletins.html", **ctx.template_vars(), bulletins=found)
+
+
+async def bulletin_xlsx(desk: Desk, request: Request, svc: Services) -> Response:
+    """A published bulletin's tables as an Excel workbook, one sheet each (bulletins are
+    public: any signed-in desk user may download any)."""
+    await page_context(request, svc, "bulletins")
+    raw = request.path_params["bulletin_id"]
+    if not BULLETIN_ID.match(raw):
+        raise BulletinNotFound(f"No published bulletin {raw[:80]}")
+    found = await get_bulletin(svc, raw)
+    return Response(
+        to_xlsx(found),
+        media_type=XLSX_MEDIA,
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{raw}.xlsx"',
+        },
+    )
 
 
 def _here(request: Request) -> str:

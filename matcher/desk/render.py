@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +39,7 @@ from matcher.foundation.problems import (
     ValidationFailed,
 )
 from matcher.foundation.records import RECORD_ID_PATTERN
+from matcher.foundation.sheets import XLSX_MEDIA, Sheet, write_workbook
 from matcher.policy.access import home_region, in_scope
 from matcher.referrals.models import ZH_NAMES
 from matcher.services import Services
@@ -117,10 +118,24 @@ class Desk:
 
     def __init__(self, timezone: str) -> None:
         self.env = build_environment(timezone)
+        self.zone = ZoneInfo(timezone)
 
     def render(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.env.get_template(name).render(**context)
         return HTMLResponse(html, status_code=status, headers=_NO_STORE)
+
+    def local(self, value: datetime | None) -> str:
+        return local_time(value, self.zone) if value else ""
+
+    def workbook(self, filename: str, sheets: Sequence[Sheet]) -> Response:
+        """An Excel download named ``filename`` (Chinese allowed), never cached."""
+        quoted = quote(filename)
+        disposition = f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quoted}"
+        return Response(
+            write_workbook(sheets),
+            media_type=XLSX_MEDIA,
+            headers={**_NO_STORE, "Content-Disposition": disposition},
+        )
 
     def page(self, handler: Page) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:

@@ -23,6 +23,7 @@ def desk_mount(timezone: str) -> Mount:
         Route("/login", desk.page(pages.login_submit), methods=["POST"]),
         Route("/logout", desk.page(pages.logout), methods=["POST"]),
         Route("/candidates", desk.page(pages.candidates), methods=["GET"]),
+        Route("/candidates.xlsx", desk.page(pages.candidates_xlsx), methods=["GET"]),
         Route("/postings/suggest", desk.page(pages.suggest), methods=["GET"]),
         Route(
             "/postings/{posting_id}/occupation",
@@ -30,6 +31,7 @@ def desk_mount(timezone: str) -> Mount:
             methods=["POST"],
         ),
         Route("/referrals", desk.page(pages.board), methods=["GET"]),
+        Route("/referrals.xlsx", desk.page(pages.board_xlsx), methods=["GET"]),
         Route("/referrals", desk.page(pages.propose), methods=["POST"]),
         Route("/referrals/{referral_id}/status", desk.page(pages.advance), methods=["POST"]),
         Route("/referrals/{referral_id}/undo-hire", desk.page(pages.undo_hire), methods=["POST"]),
@@ -45,6 +47,7 @@ def desk_mount(timezone: str) -> Mount:
         Route("/walkin/register", desk.page(pages.register), methods=["POST"]),
         Route("/referrals/{referral_id}/letter", desk.page(pages.letter), methods=["GET"]),
         Route("/bulletins", desk.page(pages.bulletins), methods=["GET"]),
+        Route("/bulletins/{bulletin_id}.xlsx", desk.page(pages.bulletin_xlsx), methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="desk-static"),
         # Any other path under /desk: a Chinese page with the navigation, not the API's JSON.
         Route("/{rest:path}", desk.page(pages.not_found), methods=["GET", "POST"]),

@@ -1,10 +1,11 @@
 """Rows of an import file → API bodies (dicts), with Chinese or English headers.
 
-CSV as offices export it from Excel: UTF-8 (with or without BOM) or GB18030; list cells
-separated by ``;``, ``|`` or ``、``; nested values either as JSON in one cell or flattened
-(``contact_phone``, ``key_project_name``, ``lat``/``lon``). JSONL: one API body per line.
-Every row carries its ``id`` (the caller's id, so re-running an import rewrites, never
-duplicates).
+Excel workbooks (``.xlsx``): the first sheet, its first row the header, read like a CSV file
+(``matcher.foundation.sheets``). CSV as offices export it from Excel: UTF-8 (with or without
+BOM) or GB18030; list cells separated by ``;``, ``|`` or ``、``; nested values either as JSON
+in one cell or flattened (``contact_phone``, ``key_project_name``, ``lat``/``lon``). JSONL:
+one API body per line. Every row carries its ``id`` (the caller's id, so re-running an
+import rewrites, never duplicates).
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from matcher.foundation import jsontext
+from matcher.foundation import jsontext, sheets
 
 Kind = Literal["profiles", "postings"]
-Format = Literal["csv", "jsonl"]
+Format = Literal["csv", "jsonl", "xlsx"]
 
 MAX_CELL = 10_000
 _SPLIT = re.compile(r"\s*[;|、；]\s*")
@@ -165,6 +166,12 @@ def _damaged(path: Path, encoding: str) -> int:
 def count_rows(path: Path, fmt: Format) -> int:
     """Data rows in the file (for progress): non-empty CSV rows but the header, non-empty
     JSONL lines. Row numbers in errors still count empty rows, as a spreadsheet shows them."""
+    if fmt == "xlsx":
+        try:
+            non_empty = sum(1 for cells in sheets.read_rows(path) if any(c.strip() for c in cells))
+        except sheets.SheetRefused:
+            return 0
+        return max(non_empty - 1, 0)
     encoding = detect_encoding(path)
     with path.open(encoding=encoding, errors="replace", newline="") as f:
         if fmt == "jsonl":
@@ -179,13 +186,23 @@ def count_rows(path: Path, fmt: Format) -> int:
 def read_rows(path: Path, fmt: Format, kind: Kind) -> Iterator[Row]:
     """The file's rows, each parsed or with the reason it cannot be; damaged bytes (shown as
     U+FFFD after decoding) fail their row only."""
+    if fmt == "xlsx":
+        yield from _one_code_column(_table_rows(sheets.read_rows(path)), kind)
+        return
     encoding = detect_encoding(path)
     with path.open(encoding=encoding, errors="replace", newline="") as f:
-        for row in _jsonl_rows(f) if fmt == "jsonl" else _csv_rows(f):
-            if fmt == "csv" and kind == "profiles" and row.body and "occupation_code" in row.body:
-                # One CSV column serves both kinds; a profile may list several codes.
-                row.body["occupation_codes"] = _SPLIT.split(row.body.pop("occupation_code"))
-            yield row
+        if fmt == "jsonl":
+            yield from _jsonl_rows(f)
+        else:
+            yield from _one_code_column(_table_rows(csv.reader(f)), kind)
+
+
+def _one_code_column(rows: Iterator[Row], kind: Kind) -> Iterator[Row]:
+    for row in rows:
+        if kind == "profiles" and row.body and "occupation_code" in row.body:
+            # One table column serves both kinds; a profile may list several codes.
+            row.body["occupation_codes"] = _SPLIT.split(row.body.pop("occupation_code"))
+        yield row
 
 
 def _jsonl_rows(f: io.TextIOBase) -> Iterator[Row]:
@@ -208,9 +225,12 @@ def _jsonl_rows(f: io.TextIOBase) -> Iterator[Row]:
         yield _with_id(number, body)
 
 
-def _csv_rows(f: io.TextIOBase) -> Iterator[Row]:
-    reader = csv.reader(f)
-    header = next(reader, None)
+def _table_rows(reader: Iterator[list[str]]) -> Iterator[Row]:
+    """Rows of a table (CSV or a workbook's sheet) whose first row is the header."""
+    try:
+        header = next(reader, None)
+    except (csv.Error, sheets.SheetRefused):
+        header = None
     if header is None:
         return
     fields = [_HEADERS.get(h.strip(), _HEADERS.get(h.strip().lower(), h.strip())) for h in header]
@@ -221,23 +241,24 @@ def _csv_rows(f: io.TextIOBase) -> Iterator[Row]:
             cells = next(reader)
         except StopIteration:
             return
-        except csv.Error as exc:  # the rest of the file cannot be read as CSV
-            yield Row(number, None, None, RowError("row", f"not readable as CSV: {exc}"))
+        except (csv.Error, sheets.SheetRefused) as exc:  # the rest cannot be read
+            what = "CSV" if isinstance(exc, csv.Error) else "a workbook"
+            yield Row(number, None, None, RowError("row", f"not readable as {what}: {exc}"))
             return
-        if not any(c.strip() for c in cells):
-            continue
-        if any(_REPLACED in c for c in cells):
-            yield Row(number, None, None, RowError("row", _UNREADABLE))
-            continue
-        if len(cells) > len(fields):
-            yield Row(number, None, None, RowError("row", "more cells than header columns"))
-            continue
-        try:
-            body = _csv_body(dict(zip(fields, cells, strict=False)))
-        except RowError as exc:
-            yield Row(number, None, None, exc)
-            continue
-        yield _with_id(number, body)
+        if any(c.strip() for c in cells):
+            yield _table_row(number, fields, cells)
+
+
+def _table_row(number: int, fields: list[str], cells: list[str]) -> Row:
+    if any(_REPLACED in c for c in cells):
+        return Row(number, None, None, RowError("row", _UNREADABLE))
+    if len(cells) > len(fields):
+        return Row(number, None, None, RowError("row", "more cells than header columns"))
+    try:
+        body = _csv_body(dict(zip(fields, cells, strict=False)))
+    except RowError as exc:
+        return Row(number, None, None, exc)
+    return _with_id(number, body)
 
 
 def _with_id(number: int, body: dict[str, Any]) -> Row:

@@ -22,10 +22,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
 
+from matcher.foundation import sheets
 from matcher.foundation.paging import Page
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import (
@@ -38,6 +39,7 @@ from matcher.foundation.problems import (
 )
 from matcher.imports.models import ImportStatus, RowProblem
 from matcher.imports.parse import Format, Kind, Row, count_rows, read_rows
+from matcher.imports.wording import zh_message
 from matcher.incentives.service import current_policies
 from matcher.policy.access import import_refusal, may_read_import
 from matcher.policy.fairness import field_errors
@@ -95,8 +97,9 @@ def _validate(kind: Kind, row: Row, svc: Services) -> tuple[Any | None, list[Row
         return None, [
             RowProblem(
                 row=row.number,
-                field=".".join(str(p) for p in err["loc"]) or "row",
+                field=(field := ".".join(str(p) for p in err["loc"]) or "row"),
                 message=err["msg"],
+                message_zh=zh_message(field, err["msg"], err["type"], err.get("ctx")),
             )
             for err in exc.errors(include_url=False, include_input=False)
         ]
@@ -380,6 +383,16 @@ async def create_import(svc: Services, *, principal: Principal, upload: Upload) 
     if size == 0:
         path.unlink(missing_ok=True)
         raise BadRequest("The import file is empty")
+    if fmt == "xlsx":
+        try:
+            # Unpacked, a workbook may be this much larger than the uploads allowed.
+            await asyncio.to_thread(sheets.check_workbook, path, max_unpacked=10 * limit)
+        except sheets.SheetRefused as exc:
+            path.unlink(missing_ok=True)
+            raise ValidationFailed(
+                "Not a workbook that can be imported",
+                [{"field": "file", "message": f"{exc}; save it as .xlsx (Excel 2007 or later)"}],
+            ) from None
     meta: dict[str, str | int] = {
         "id": import_id,
         "kind": kind,
@@ -490,7 +503,7 @@ async def run_import(svc: Services, *, import_id: str) -> dict[str, Any]:
     path = Path(svc.settings.import_dir) / f"{import_id}.{meta.get('format', 'jsonl')}"
     try:
         kind: Kind = "profiles" if meta["kind"] == "profiles" else "postings"
-        fmt: Format = "csv" if meta["format"] == "csv" else "jsonl"
+        fmt = cast(Format, meta["format"] if meta["format"] in ("csv", "xlsx") else "jsonl")
         job = ImportJob(path, fmt, kind, _principal(meta["principal"]))
         checkpoint = _checkpoint(meta)
     except (KeyError, ValueError):  # a damaged state: no run could ever import it
@@ -635,7 +648,8 @@ async def sweep_uploads(svc: Services) -> dict[str, int]:
 def _uploads_in(folder: Path) -> list[tuple[Path, float]]:
     if not folder.is_dir():
         return []
-    return [(p, p.stat().st_mtime) for p in folder.iterdir() if p.suffix in (".csv", ".jsonl")]
+    suffixes = (".csv", ".jsonl", ".xlsx")
+    return [(p, p.stat().st_mtime) for p in folder.iterdir() if p.suffix in suffixes]
 
 
 async def get_import(

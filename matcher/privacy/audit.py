@@ -38,6 +38,8 @@ Action = Literal[
     "consent.recorded",
     "contact.released",
     "profile.deleted",
+    "referrals.exported",  # the referral board downloaded as a workbook (names in it)
+    "candidates.exported",  # a posting's candidate list downloaded as a workbook
 ]
 MAX_AUDIT_DEPTH = 10_000
 

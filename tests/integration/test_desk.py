@@ -1,13 +1,16 @@
 """The desk pages through the ASGI app (no browser): sign-in and its cookie, CSRF, region
 scope, the core flows without JavaScript, and Chinese error pages instead of stack traces."""
 
+import io
 import re
 import uuid
 from datetime import timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import elastic_transport
 import httpx
+import openpyxl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,9 +21,12 @@ from matcher.alerts.service import Notice, notify
 from matcher.bulletins.models import Kind
 from matcher.bulletins.scope import resolve_scope
 from matcher.bulletins.service import Publication, publish
+from matcher.desk.pages import BOARD_COLUMNS, CANDIDATE_COLUMNS
 from matcher.desk.render import Desk
 from matcher.foundation.periods import parse_period
 from matcher.foundation.principals import Role
+from matcher.foundation.sheets import XLSX_MEDIA
+from matcher.privacy import audit
 from matcher.services import Services
 from tests.conftest import TokenFactory
 from tests.factories import posting_body, profile_body
@@ -715,3 +721,122 @@ async def test_office_alerts_are_listed_and_marked_handled_once_for_the_region(
     async with await new_client(client) as desk:
         await sign_in(desk, second["Authorization"].split()[1])
         assert alert not in (await desk.get("/desk/todo")).text
+
+
+def read_workbook(content: bytes) -> dict[str, list[list[Any]]]:
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    return {
+        sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
+        for sheet in book.worksheets
+    }
+
+
+async def test_the_board_and_a_candidate_list_export_to_excel_as_the_office_sees_them(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    services: Services,
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
+    elsewhere = await make_token(Role.OFFICE, uid("office-hh"), region_code="150100")
+    posting_id = await put(client, admin_headers, "postings", **WUHAI)
+    # A name that a spreadsheet would run as a formula if it were written as one.
+    formula = '=HYPERLINK("http://example.invalid","点我")'
+    base = profile_body()
+    profile_id = await put(
+        client,
+        admin_headers,
+        "profiles",
+        region_code=WUHAI["region_code"],
+        contact={**base["contact"], "name": formula, "phone": "13912340000"},
+    )
+    referral = await propose(client, office, posting_id, profile_id)
+    assert referral.status_code == 201, referral.text
+    step = await advance(client, office, referral.json()["id"], "contacted")
+    assert step.status_code == 200, step.text
+
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        page = await desk.get("/desk/referrals", params={"status": "contacted"})
+        link = re.search(r'href="([^"]+)" download data-testid="export-referrals"', page.text)
+        assert link is not None
+        export = await desk.get(link.group(1).replace("&amp;", "&"))
+        assert export.status_code == 200, export.text
+        assert export.headers["content-type"] == XLSX_MEDIA
+        assert "推荐台账" in unquote(export.headers["content-disposition"])
+        assert export.headers["cache-control"] == "no-store"
+        (sheet,) = read_workbook(export.content).values()
+        assert tuple(sheet[0]) == BOARD_COLUMNS
+        rows = {row[0]: row for row in sheet[1:]}
+        assert referral.json()["id"] in rows
+        mine = rows[referral.json()["id"]]
+        assert mine[2] == "已联系"
+        assert mine[4] == formula  # the name as written, kept as text
+        assert all(row[2] == "已联系" for row in sheet[1:])  # the board's filter held
+        cells = openpyxl.load_workbook(io.BytesIO(export.content)).active
+        assert cells is not None
+        assert all(c.data_type != "f" for row in cells.iter_rows() for c in row)
+        assert "13912340000" not in str(sheet)
+
+        page = await desk.get("/desk/candidates", params={"posting": posting_id})
+        link = re.search(r'href="([^"]+)" download data-testid="export-candidates"', page.text)
+        assert link is not None
+        export = await desk.get(link.group(1).replace("&amp;", "&"))
+        assert export.status_code == 200, export.text
+        (sheet,) = read_workbook(export.content).values()
+        assert tuple(sheet[0]) == CANDIDATE_COLUMNS
+        listed = {row[3]: row for row in sheet[1:]}
+        assert profile_id in listed
+        assert listed[profile_id][2] == formula
+        assert listed[profile_id][12] == "已联系"
+        assert listed[profile_id][1] in ("对口", "相近")
+        assert [row[0] for row in sheet[1:]] == list(range(1, len(sheet)))
+        assert "13912340000" not in str(sheet)
+    trail = await audit.query(services, audit.AuditFilter(posting_id=posting_id))
+    assert "candidates.exported" in {e.action for e in trail.events}
+
+    # Another region's office cannot export this posting's candidates or learn of them.
+    async with await new_client(client) as other:
+        await sign_in(other, elsewhere["Authorization"].split()[1])
+        refused = await other.get("/desk/candidates.xlsx", params={"posting": posting_id})
+        assert refused.status_code == 404
+        assert "text/html" in refused.headers["content-type"]
+        theirs = await other.get("/desk/referrals.xlsx", params={"scope": "region"})
+        (sheet,) = read_workbook(theirs.content).values()
+        assert referral.json()["id"] not in {row[0] for row in sheet[1:]}
+
+
+async def test_a_bulletin_downloads_as_a_workbook_of_its_tables(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    services: Services,
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-bt"), region_code="150200")
+    published = await publish(
+        services,
+        kind=Kind.SUPPLY_DEMAND,
+        period=parse_period("2023Q4"),
+        scope=resolve_scope("150200", services.taxonomy.regions),
+        publication=Publication("admin", "tests", None),
+    )
+    assert published is not None
+    assert published.id
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        listing = await desk.get("/desk/bulletins")
+        assert f'href="/desk/bulletins/{published.id}.xlsx"' in listing.text
+        export = await desk.get(f"/desk/bulletins/{published.id}.xlsx")
+        assert export.status_code == 200
+        book = read_workbook(export.content)
+        assert list(book) == ["供求情况", "紧缺排行"]
+        assert book["供求情况"][0][:4] == ["维度", "层级", "代码", "名称"]
+        assert len(book["供求情况"]) > 1
+        assert (await desk.get("/desk/bulletins/nope.xlsx")).status_code == 404
+    # The API gives the same workbook.
+    api = await client.get(
+        f"/v1/bulletins/{published.id}", params={"format": "xlsx"}, headers=admin_headers
+    )
+    assert api.status_code == 200
+    assert api.headers["content-type"] == XLSX_MEDIA
+    assert read_workbook(api.content) == book

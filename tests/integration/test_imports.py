@@ -7,11 +7,13 @@ import json
 import os
 import time
 import uuid
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
@@ -20,6 +22,7 @@ from elasticsearch import AsyncElasticsearch
 from matcher.embeddings import Embedder
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.settings import Settings
+from matcher.foundation.sheets import XLSX_MEDIA
 from matcher.imports.parse import Row
 from matcher.imports.service import ImportJob, prepare_rows, sweep_uploads, write_rows
 from matcher.imports.service import run_import as run_import_job
@@ -187,6 +190,72 @@ async def test_csv_import_stores_valid_rows_and_reports_invalid_ones(
     assert stored[f"{prefix}-6"]["occupation_codes"] == ["6-18-02-04"]
     with_vector = await es.get(index=alias, id=f"{prefix}-1", source_exclude_vectors=False)
     assert len(with_vector["_source"]["embedding"]) == embedder.dims
+
+
+def workbook(rows: list[list[Any]], header: list[str] = HEADER) -> bytes:
+    """An .xlsx as Excel would hold these rows: codes, years and wages as numbers."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    for row in rows:
+        sheet.append([int(c) if isinstance(c, str) and c.isdigit() else c for c in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def test_an_excel_import_reads_like_csv_and_says_what_is_wrong_in_chinese(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    settings: Settings,
+    embedder: Embedder,
+    es: AsyncElasticsearch,
+    services: Services,
+) -> None:
+    prefix = f"xlsx-{uuid.uuid4().hex[:6]}"
+    rows: list[list[Any]] = [list(r) for r in csv_rows(prefix)]
+    rows.insert(2, [])  # an empty row in the sheet: skipped, but counted in row numbers
+    result = await run_import(
+        client, admin_headers, workbook(rows), XLSX_MEDIA, "profiles", settings, embedder
+    )
+    assert result["format"] == "xlsx"
+    assert (result["rows_ok"], result["rows_failed"]) == (3, 3)
+    errors = {(e["row"], e["field"]): e["message_zh"] for e in result["errors"]}
+    assert errors == {
+        (4, "region_code"): "地区编码：没有这个地区编码",
+        (5, "expected_monthly_wage"): "期望月薪：应填整数",
+        (6, "summary"): "个人简介：写有对年龄、性别、民族、婚育、健康或户籍的要求，请删去",
+    }
+    # The machine-readable fields are as before.
+    assert all(e["message"] and e["message"] != e["message_zh"] for e in result["errors"])
+    alias = services.store.indexes.profiles.read_alias
+    first = (await es.get(index=alias, id=f"{prefix}-1"))["_source"]
+    # Numbers in cells arrive as the text a CSV would hold: codes keep their digits.
+    assert first["region_code"] == "150203"
+    assert first["expected_monthly_wage"] == 9000
+    assert first["years_experience"] == 5
+    assert first["contact"]["phone"] == "13800000011"
+
+
+async def test_files_that_are_not_workbooks_are_refused_before_anything_is_queued(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], settings: Settings
+) -> None:
+    headers = {**admin_headers, "content-type": XLSX_MEDIA}
+    not_zip = await client.post("/v1/imports?kind=profiles", headers=headers, content=b"id,x\n1,2")
+    assert not_zip.status_code == 422, not_zip.text
+    assert "xlsx" in not_zip.text
+    # A zip whose one part unpacks a thousand times larger: refused unpacked.
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * 20_000_000)
+    packed = bomb.getvalue()
+    assert len(packed) < 1_000_000  # under the upload limit
+    refused = await client.post("/v1/imports?kind=profiles", headers=headers, content=packed)
+    assert refused.status_code == 422, refused.text
+    leftovers = await asyncio.to_thread(lambda: list(Path(settings.import_dir).glob("*.xlsx")))
+    assert leftovers == []
 
 
 async def test_a_large_import_queues_the_segment_merge(

@@ -7,7 +7,6 @@ and live figures belong to offices (their own scope) and administrators.
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -17,17 +16,17 @@ from starlette.responses import HTMLResponse, Response
 from matcher.api.http import ApiRoute, Call, json_response
 from matcher.api.query import Paging, QueryModel
 from matcher.bulletins import service
-from matcher.bulletins.export import to_csv
-from matcher.bulletins.models import Bulletin, BulletinList, Kind, PublishRequest
+from matcher.bulletins.export import to_csv, to_xlsx
+from matcher.bulletins.models import BULLETIN_ID, Bulletin, BulletinList, Kind, PublishRequest
 from matcher.bulletins.page import render
 from matcher.bulletins.scope import scope_for
 from matcher.bulletins.service import BulletinFilter, Publication
 from matcher.foundation.periods import containing, last_ended, parse_period
 from matcher.foundation.principals import ALL_ROLES, Role
 from matcher.foundation.problems import BulletinNotFound
+from matcher.foundation.sheets import XLSX_MEDIA
 
 PUBLISHERS = frozenset({Role.OFFICE, Role.ADMIN})
-BULLETIN_ID = re.compile(r"^(supply-demand|wages)-\d{6}-[0-9Q.-]{4,25}-v\d{1,4}$")
 PERIOD_HELP = "2026Q3, 2026-07, 2026 or a range a..b"
 
 
@@ -39,8 +38,10 @@ class ListQuery(Paging):
 
 
 class FormatQuery(QueryModel):
-    format: Literal["json", "csv"] = Field(
-        default="json", description="csv: UTF-8 with BOM, for Excel"
+    format: Literal["json", "csv", "xlsx"] = Field(
+        default="json",
+        description="csv: one table, UTF-8 with BOM, for Excel; xlsx: an Excel workbook with "
+        "every table of the bulletin, one sheet each",
     )
     table: Literal["rows", "shortage"] | None = Field(
         default=None,
@@ -63,6 +64,13 @@ def _respond(query: FormatQuery, bulletin: Bulletin, status: int = 200) -> Respo
     if fmt == "json":
         return json_response(bulletin, status)
     name = bulletin.id or f"live-{bulletin.kind.value}-{bulletin.scope}-{bulletin.period}"
+    if fmt == "xlsx":
+        return Response(
+            to_xlsx(bulletin),
+            status_code=status,
+            media_type=XLSX_MEDIA,
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
     suffix = "-shortage" if table == "shortage" and bulletin.kind is Kind.SUPPLY_DEMAND else ""
     return Response(
         to_csv(bulletin, table),
@@ -90,7 +98,8 @@ async def list_bulletins(call: Call[None, ListQuery]) -> Response:
 
 
 async def get_bulletin(call: Call[None, FormatQuery]) -> Response:
-    """One published bulletin as JSON, or as CSV with ``format=csv``."""
+    """One published bulletin as JSON, as CSV with ``format=csv`` or as an Excel workbook with
+    ``format=xlsx``."""
     bulletin = await service.get(call.services, _checked_id(call.path["bulletin_id"]))
     return _respond(call.query, bulletin)
 
@@ -121,7 +130,7 @@ async def publish(call: Call[PublishRequest, None]) -> Response:
 
 async def live(call: Call[None, LiveQuery]) -> Response:
     """Figures computed now, not published: the current period so far by default, for the
-    office's own scope. JSON, or CSV with ``format=csv``."""
+    office's own scope. JSON, CSV (``format=csv``) or Excel (``format=xlsx``)."""
     svc, q = call.services, call.query
     kind = q.kind
     scope = scope_for(
@@ -186,7 +195,7 @@ ROUTES = [
         "/v1/bulletins/{bulletin_id}",
         "GET",
         get_bulletin,
-        "A published bulletin (JSON or CSV)",
+        "A published bulletin (JSON, CSV or Excel)",
         ALL_ROLES,
         "bulletins",
         response=Bulletin,

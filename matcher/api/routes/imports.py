@@ -12,6 +12,7 @@ from matcher.api.query import QueryModel
 from matcher.foundation.paging import Page
 from matcher.foundation.principals import Role
 from matcher.foundation.problems import ValidationFailed
+from matcher.foundation.sheets import XLSX_MEDIA
 from matcher.imports import service
 from matcher.imports.models import ImportStatus
 from matcher.imports.parse import Format
@@ -24,6 +25,7 @@ _FORMATS: dict[str, Format] = {
     "application/x-ndjson": "jsonl",
     "application/jsonl": "jsonl",
     "application/jsonlines": "jsonl",
+    XLSX_MEDIA: "xlsx",
 }
 
 
@@ -42,15 +44,21 @@ def _format(call: Call[None, UploadQuery]) -> Format:
     if fmt is None:
         raise ValidationFailed(
             "Unsupported file type",
-            [{"field": "content-type", "message": "text/csv or application/x-ndjson (JSONL)"}],
+            [
+                {
+                    "field": "content-type",
+                    "message": f"text/csv, application/x-ndjson (JSONL) or {XLSX_MEDIA} (.xlsx)",
+                }
+            ],
         )
     return fmt
 
 
 async def create_import(call: Call[None, UploadQuery]) -> Response:
-    """Upload a CSV (UTF-8 or GB18030, Chinese or English headers) or JSONL file of profiles or
-    postings (``?kind=``). Returns 202 with the import's id at once; a background job parses,
-    validates, normalizes, embeds and indexes it. Rows are stored whole or reported."""
+    """Upload an Excel workbook (.xlsx, the first sheet), a CSV (UTF-8 or GB18030) — both with
+    Chinese or English headers — or a JSONL file of profiles or postings (``?kind=``).
+    Returns 202 with the import's id at once; a background job parses, validates, normalizes,
+    embeds and indexes it. Rows are stored whole or reported."""
     declared = call.request.headers.get("content-length")
     upload = Upload(
         kind=call.query.kind,
