@@ -154,6 +154,7 @@ class PostingDoc(RecordDoc, total=False):
     key_project_id: str | None
     dup_bands: list[str]
     duplicate_of: str | None
+    compliance_note: str | None
     contract_months: int | None
     incentive_policy_ids: list[str]
     valid_from: str | None

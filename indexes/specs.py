@@ -199,6 +199,8 @@ def postings_mappings(dims: int) -> dict[str, Any]:
             # bulletins count the two once).
             "dup_bands": {"type": "keyword", "doc_values": False},
             "duplicate_of": KEYWORD,
+            # v9 too: what an import in sanitize mode cut out of the text (shown, not searched).
+            "compliance_note": STORED_ONLY,
             # Service period in months (合同/服务期); incentive rules may ask for a minimum.
             "contract_months": {"type": "short"},
             # Policies whose posting-side rule this posting meets (matcher/incentives), kept

@@ -19,6 +19,8 @@ class AlertKind(StrEnum):
     POSTING_DUPLICATE = "posting_duplicate"
     # To the offices covering both: two profiles share a phone or certificate number.
     PROFILE_DUPLICATE = "profile_duplicate"
+    # To the enterprise: an office imported its posting with discriminatory requirements cut.
+    POSTING_SANITIZED = "posting_sanitized"
 
 
 class AlertOut(BaseModel):

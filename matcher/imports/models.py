@@ -33,6 +33,7 @@ class ImportStatus(BaseModel):
     id: str
     kind: Literal["profiles", "postings"]
     format: Literal["csv", "jsonl", "xlsx"]
+    mode: Literal["strict", "sanitize"] = "strict"
     state: Literal["queued", "running", "done", "failed"]
     rows_total: int
     rows_done: int

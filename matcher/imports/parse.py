@@ -23,6 +23,7 @@ from matcher.foundation import jsontext, sheets
 
 Kind = Literal["profiles", "postings"]
 Format = Literal["csv", "jsonl", "xlsx"]
+Mode = Literal["strict", "sanitize"]
 
 MAX_CELL = 10_000
 _SPLIT = re.compile(r"\s*[;|、；]\s*")
@@ -132,6 +133,8 @@ class Row:
     record_id: str | None
     body: dict[str, Any] | None
     error: RowError | None = None
+    # Sanitize mode: the discriminatory requirements cut out of the row's text, in words.
+    note: str = ""
 
 
 _REPLACED = "\ufffd"

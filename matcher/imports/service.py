@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hashlib
 import json
 import logging
 import time
@@ -26,6 +27,8 @@ from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
 
+from matcher.alerts.models import AlertKind
+from matcher.alerts.service import Notice, notify
 from matcher.foundation import sheets
 from matcher.foundation.paging import Page
 from matcher.foundation.principals import Principal, Role
@@ -38,11 +41,11 @@ from matcher.foundation.problems import (
     ValidationFailed,
 )
 from matcher.imports.models import ImportStatus, RowProblem
-from matcher.imports.parse import Format, Kind, Row, count_rows, read_rows
+from matcher.imports.parse import Format, Kind, Mode, Row, count_rows, read_rows
 from matcher.imports.wording import zh_message
 from matcher.incentives.service import current_policies
 from matcher.policy.access import import_refusal, may_read_import
-from matcher.policy.fairness import field_errors
+from matcher.policy.fairness import TRAIT_NAMES, field_errors, sanitize
 from matcher.postings.service import POSTINGS
 from matcher.profiles.service import PROFILES
 from matcher.records.kinds import RecordKind
@@ -84,17 +87,40 @@ def _authorise(
     return owned, reason
 
 
-def _validate(kind: Kind, row: Row, svc: Services) -> tuple[Any | None, list[RowProblem]]:
+def _sanitized(kind: Kind, row: Row) -> Row:
+    """The row with each discriminatory requirement cut out of its text fields, and a note
+    of what was cut (the row as it was when there is none)."""
+    if row.body is None:
+        return row
+    body, cut = dict(row.body), []
+    for name in KINDS[kind].text_fields:
+        value = body.get(name)
+        if isinstance(value, str):
+            result = sanitize(value)
+            if result.removed:
+                body[name] = result.text
+                cut += [f"「{clause}」（{TRAIT_NAMES.get(t, t)}）" for t, clause in result.removed]
+    if not cut:
+        return row
+    return dataclasses.replace(row, body=body, note="导入时删去了不合规的要求：" + "、".join(cut))
+
+
+def _validate(
+    kind: Kind, row: Row, svc: Services, mode: Mode = "strict"
+) -> tuple[Row, Any | None, list[RowProblem]]:
     spec = KINDS[kind]
     if row.body is None:
         raise ValueError("a row with a parse error has no body to validate")
-    problems = field_errors(row.body, spec.text_fields, self_description=spec.self_description)
+    if mode == "sanitize":
+        row = _sanitized(kind, row)
+    body_in = row.body or {}
+    problems = field_errors(body_in, spec.text_fields, self_description=spec.self_description)
     if problems:
-        return None, [RowProblem(row=row.number, **p) for p in problems]
+        return row, None, [RowProblem(row=row.number, **p) for p in problems]
     try:
-        body = spec.model.model_validate(row.body, context={"today": svc.clock.today()})
+        body = spec.model.model_validate(body_in, context={"today": svc.clock.today()})
     except ValidationError as exc:
-        return None, [
+        return row, None, [
             RowProblem(
                 row=row.number,
                 field=(field := ".".join(str(p) for p in err["loc"]) or "row"),
@@ -104,7 +130,9 @@ def _validate(kind: Kind, row: Row, svc: Services) -> tuple[Any | None, list[Row
             for err in exc.errors(include_url=False, include_input=False)
         ]
     problems = spec.catalog_errors(body, svc.taxonomy)
-    return (None, [RowProblem(row=row.number, **p) for p in problems]) if problems else (body, [])
+    if problems:
+        return row, None, [RowProblem(row=row.number, **p) for p in problems]
+    return row, body, []
 
 
 @dataclass(frozen=True)
@@ -115,6 +143,9 @@ class ImportJob:
     fmt: Format
     kind: Kind
     principal: Principal
+    # "sanitize" (offices and admins importing postings): a discriminatory requirement is cut
+    # out of the text and noted, instead of failing the row.
+    mode: Mode = "strict"
 
 
 @dataclass(frozen=True)
@@ -164,6 +195,7 @@ async def import_file(
     pending_rows: dict[str, int] = {}  # id → row number (the last row wins for a repeated id)
     pending_count = pending_size = pending_failed = 0
     pending_errors: list[RowProblem] = []
+    pending_notes: list[Notice] = []
 
     async def settle() -> None:
         nonlocal ok, failed, done, pending
@@ -171,6 +203,7 @@ async def import_file(
             return
         write_errors = await pending
         pending = None
+        await _tell_sanitized(svc, [n for n in pending_notes if n.record_id not in write_errors])
         ok += pending_count - len(write_errors)
         failed += pending_failed + len(write_errors)
         done += pending_size
@@ -200,7 +233,7 @@ async def import_file(
                     RowProblem(row=row.number, field=row.error.field, message=row.error.message)
                 )
                 continue
-            body, row_errors = _validate(kind, row, svc)
+            row, body, row_errors = _validate(kind, row, svc, job.mode)
             errors += row_errors
             if body is not None:
                 valid.append((row, body))
@@ -212,6 +245,7 @@ async def import_file(
         pending_size = len(batch)
         pending_failed = len({e.row for e in errors})  # a row may have several errors
         pending_errors = errors
+        pending_notes = _sanitized_notices(prepared.docs)
         # Writing this batch overlaps with preparing (embedding) the next one.
         pending = asyncio.create_task(write_rows(svc, job, prepared))
     await settle()
@@ -221,6 +255,30 @@ async def import_file(
 
 
 Valid = list[tuple[Row, Any]]
+
+
+def _sanitized_notices(docs: Sequence[Mapping[str, Any]]) -> list[Notice]:
+    """For each posting whose text was cut: a notice to its enterprise saying what was cut."""
+    return [
+        Notice(
+            role=Role.ENTERPRISE,
+            subject=str(doc.get("enterprise_id") or ""),
+            kind=AlertKind.POSTING_SANITIZED,
+            record_kind="posting",
+            record_id=str(doc["id"]),
+            title=f"岗位“{doc.get('title') or doc['id']}”的招聘要求已修改",
+            body=f"{doc['compliance_note']}。招聘不得对年龄、性别、民族、婚育、健康或户籍提出"
+            "要求（《就业促进法》），岗位以删改后的内容发布；如有疑问请联系当地公共就业服务机构。",
+            tag=hashlib.sha256(str(doc["compliance_note"]).encode()).hexdigest()[:16],
+        )
+        for doc in docs
+        if doc.get("compliance_note") and doc.get("enterprise_id")
+    ]
+
+
+async def _tell_sanitized(svc: Services, notices: Sequence[Notice]) -> None:
+    if notices:
+        await notify(svc, notices)
 
 
 async def _stored(
@@ -272,7 +330,11 @@ async def prepare_rows(svc: Services, job: ImportJob, valid: Valid) -> Prepared:
         [(row.record_id or "", body, stored.get(row.record_id or "")) for row, body in items],
         context=await _context(svc, kind),
     )
-    return Prepared(items, [dict(d) for d in docs], versions, errors)
+    ready = [dict(d) for d in docs]
+    for (row, _), doc in zip(items, ready, strict=True):
+        if row.note:
+            doc["compliance_note"] = row.note
+    return Prepared(items, ready, versions, errors)
 
 
 async def write_rows(svc: Services, job: ImportJob, prepared: Prepared) -> dict[str, str]:
@@ -354,12 +416,18 @@ class Upload:
     fmt: Format
     chunks: AsyncIterator[bytes]
     declared_size: int | None = None
+    mode: Mode = "strict"
 
 
 async def create_import(svc: Services, *, principal: Principal, upload: Upload) -> ImportStatus:
     """Store the upload (bounded), record the import and enqueue its job. Returns at once."""
     kind, fmt = upload.kind, upload.fmt
     check_may_import(principal, kind)
+    if upload.mode == "sanitize" and (kind != "postings" or principal.role is Role.ENTERPRISE):
+        raise ValidationFailed(
+            "mode=sanitize is for offices and admins importing postings",
+            [{"field": "mode", "message": "strict (an enterprise fixes its own postings)"}],
+        )
     limit = svc.settings.max_import_bytes
     if upload.declared_size is not None and upload.declared_size > limit:
         raise PayloadTooLarge(f"Import files may be at most {limit} bytes", max_bytes=limit)
@@ -397,6 +465,7 @@ async def create_import(svc: Services, *, principal: Principal, upload: Upload) 
         "id": import_id,
         "kind": kind,
         "format": fmt,
+        "mode": upload.mode,
         "state": "queued",
         "bytes": size,
         "created_at": svc.clock.timestamp(),
@@ -504,7 +573,8 @@ async def run_import(svc: Services, *, import_id: str) -> dict[str, Any]:
     try:
         kind: Kind = "profiles" if meta["kind"] == "profiles" else "postings"
         fmt = cast(Format, meta["format"] if meta["format"] in ("csv", "xlsx") else "jsonl")
-        job = ImportJob(path, fmt, kind, _principal(meta["principal"]))
+        mode: Mode = "sanitize" if meta.get("mode") == "sanitize" else "strict"
+        job = ImportJob(path, fmt, kind, _principal(meta["principal"]), mode)
         checkpoint = _checkpoint(meta)
     except (KeyError, ValueError):  # a damaged state: no run could ever import it
         await _finish(svc, import_id, path, {"state": "failed", "failure": "DamagedState"})
@@ -670,6 +740,7 @@ async def get_import(
         id=import_id,
         kind=meta["kind"],
         format=meta["format"],
+        mode="sanitize" if meta.get("mode") == "sanitize" else "strict",
         state=meta["state"],
         rows_total=total,
         rows_done=done,

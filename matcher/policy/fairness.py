@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 # Field names (English and Chinese, compared case- and separator-insensitively).
@@ -64,6 +65,18 @@ _TRAITS = (
     "age, gender, ethnicity, marital or childbearing status, health, household registration, "
     "religion or appearance"
 )
+
+# The traits as an office reads them (the names the detector's hits carry).
+TRAIT_NAMES = {
+    "age": "年龄",
+    "gender": "性别",
+    "ethnicity": "民族",
+    "marital or childbearing status": "婚育",
+    "health": "健康",
+    "household registration": "户籍",
+    "religion": "宗教信仰",
+    "appearance": "相貌",
+}
 
 _HAN = r"[\u4e00-\u9fff]"
 # The 56 recognised ethnic groups, by the name written before 族 (蒙古族, 维吾尔族 …).
@@ -205,6 +218,35 @@ def protected_phrases(text: str, *, self_description: bool = False) -> list[tupl
             # A little context either side, so the caller recognises the phrase.
             hits.append((trait, normal[max(0, match.start() - 2) : match.end() + 3].strip()))
     return hits
+
+
+# Where a requirement ends: the clause it is stated in is cut out, not the whole text.
+_CLAUSE = re.compile(r"[^，,。；;！!？?\n、]+[，,。；;！!？?\n、]*")
+
+
+@dataclass(frozen=True)
+class Sanitized:
+    """A text with its discriminatory requirements cut out: what is left, and each clause
+    removed with the trait it stated."""
+
+    text: str
+    removed: list[tuple[str, str]]
+
+
+def sanitize(text: str) -> Sanitized:
+    """Cut out each clause (up to the next comma, full stop, semicolon or line end) that
+    states a discriminatory requirement; what is left is checked again as a whole, and a
+    requirement spread over clauses that way is left in (``removed`` then does not cover it:
+    the caller refuses what ``protected_phrases`` still finds)."""
+    kept: list[str] = []
+    removed: list[tuple[str, str]] = []
+    for clause in _CLAUSE.findall(text) or [text]:
+        hits = protected_phrases(clause)
+        if hits:
+            removed += [(trait, clause.strip(" ，,。；;！!？?、\n")) for trait, _ in hits[:1]]
+        else:
+            kept.append(clause)
+    return Sanitized("".join(kept).strip(), removed)
 
 
 def field_errors(

@@ -109,6 +109,12 @@ class PostingOut(PostingIn, OccupationView):
         description="An open posting of the same enterprise this one repeats (near-identical "
         "text, same occupation); bulletins count the two once",
     )
+    compliance_note: str | None = Field(
+        default=None,
+        description="Set when an office imported the posting with mode=sanitize and "
+        "discriminatory requirements were cut out of its text: what was cut (Chinese). "
+        "The next write of the posting clears it.",
+    )
     key_project_status: Literal["registered", "claimed"] | None = Field(
         default=None,
         description="registered: linked to the registry; claimed: named by the writer only",

@@ -556,3 +556,86 @@ async def test_uploads_are_deleted_in_every_end_state_and_orphans_swept(
     assert fresh.exists()
     for path in (queued, fresh):
         path.unlink()
+
+
+async def test_an_office_importing_employer_ads_may_cut_discriminatory_requirements(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    settings: Settings,
+    embedder: Embedder,
+    services: Services,
+) -> None:
+    office = await make_token(Role.OFFICE, f"office-{uuid.uuid4().hex[:6]}", region_code="150200")
+    ent_id = f"ent-{uuid.uuid4().hex[:6]}"
+    enterprise = await make_token(Role.ENTERPRISE, ent_id)
+    prefix = f"san-{uuid.uuid4().hex[:6]}"
+    ads = [
+        (f"{prefix}-1", "招聘焊工2名，限男性，年龄25-35岁，持焊工证，月薪8000元。"),
+        (f"{prefix}-2", "负责压力容器焊接，男女不限，持焊工证。"),
+    ]
+    content = "\n".join(
+        json.dumps(
+            {"id": i, **posting_body(enterprise_id=ent_id, description=d)}, ensure_ascii=False
+        )
+        for i, d in ads
+    ).encode()
+
+    # Strictly (the default), the ad with requirements on gender and age fails.
+    strict = await run_import(
+        client, office, content, "application/x-ndjson", "postings", settings, embedder
+    )
+    assert (strict["rows_ok"], strict["rows_failed"]) == (1, 1)
+    assert strict["mode"] == "strict"
+
+    resp = await client.post(
+        "/v1/imports?kind=postings&mode=sanitize",
+        headers={**office, "content-type": "application/x-ndjson"},
+        content=content,
+    )
+    assert resp.status_code == 202, resp.text
+    await run_burst(settings, embedder)
+    done = (await client.get(f"/v1/imports/{resp.json()['id']}", headers=office)).json()
+    assert (done["state"], done["mode"], done["rows_ok"], done["rows_failed"]) == (
+        "done",
+        "sanitize",
+        2,
+        0,
+    )
+    cut = (await client.get(f"/v1/postings/{prefix}-1", headers=enterprise)).json()
+    assert cut["description"] == "招聘焊工2名，持焊工证，月薪8000元。"
+    assert "限男性" in cut["compliance_note"]
+    assert "年龄25-35岁" in cut["compliance_note"]
+    assert "性别" in cut["compliance_note"]
+    clean = (await client.get(f"/v1/postings/{prefix}-2", headers=enterprise)).json()
+    assert clean["description"] == ads[1][1]  # 男女不限 is no requirement: left as written
+    assert clean["compliance_note"] is None
+    # The enterprise is told, once, even when the same file is imported again.
+    again = await client.post(
+        "/v1/imports?kind=postings&mode=sanitize",
+        headers={**office, "content-type": "application/x-ndjson"},
+        content=content,
+    )
+    assert again.status_code == 202
+    await run_burst(settings, embedder)
+    alerts = (await client.get("/v1/alerts", headers=enterprise)).json()["alerts"]
+    told = [a for a in alerts if a["kind"] == "posting_sanitized"]
+    assert [a["record_id"] for a in told] == [f"{prefix}-1"]
+    assert "限男性" in told[0]["body"]
+    # Nothing indexed or embedded holds the cut requirement: only the note names it.
+    stored = await services.store.postings.get(f"{prefix}-1")
+    assert stored is not None
+    rest = {k: v for k, v in stored.items() if k != "compliance_note"}
+    assert "男性" not in json.dumps(rest, ensure_ascii=False)
+    assert "25-35" not in json.dumps(rest, ensure_ascii=False)
+
+    # Sanitizing is the office's choice for employer ads: not an enterprise's, not profiles'.
+    for headers, kind in ((enterprise, "postings"), (office, "profiles")):
+        refused = await client.post(
+            f"/v1/imports?kind={kind}&mode=sanitize",
+            headers={**headers, "content-type": "application/x-ndjson"},
+            content=content,
+        )
+        assert refused.status_code == 422, refused.text
+    for posting_id, _ in ads:
+        await client.delete(f"/v1/postings/{posting_id}", headers=admin_headers)

@@ -2,7 +2,13 @@
 
 import pytest
 
-from matcher.policy.fairness import field_errors, protected_fields, protected_phrases
+from matcher.policy.fairness import (
+    Sanitized,
+    field_errors,
+    protected_fields,
+    protected_phrases,
+    sanitize,
+)
 
 
 @pytest.mark.parametrize(
@@ -95,3 +101,16 @@ def test_a_seekers_own_statement_of_age_or_gender_is_found(text: str) -> None:
 def test_a_search_or_a_seekers_text_naming_a_trait_is_found(text: str) -> None:
     assert protected_phrases(text, self_description=True)
     assert not protected_phrases("蒙古语翻译 呼和浩特", self_description=True)
+
+
+def test_sanitize_cuts_the_clause_of_each_requirement_and_keeps_the_rest() -> None:
+    result = sanitize("招聘焊工2名，限男性，年龄25-35岁，持焊工证，月薪8000元。")
+    assert result.text == "招聘焊工2名，持焊工证，月薪8000元。"
+    assert [trait for trait, _ in result.removed] == ["gender", "age"]
+    assert [clause for _, clause in result.removed] == ["限男性", "年龄25-35岁"]
+    assert protected_phrases(result.text) == []
+    # Neutral wording is no requirement: nothing is cut.
+    for neutral in ("男女不限，能倒班。", "少数民族地区项目招聘电工", "技能：蒙古语翻译"):
+        assert sanitize(neutral) == Sanitized(neutral, [])
+    # Every line of a multi-line ad is a clause of its own.
+    assert sanitize("急招电工\n90后优先\n包吃住").text == "急招电工\n包吃住"

@@ -31,6 +31,12 @@ _FORMATS: dict[str, Format] = {
 
 class UploadQuery(QueryModel):
     kind: Literal["profiles", "postings"] = Field(description="What the file holds")
+    mode: Literal["strict", "sanitize"] = Field(
+        default="strict",
+        description="strict (default): a row whose text states a discriminatory requirement "
+        "fails. sanitize (offices and admins importing postings): the clause is cut out of "
+        "the stored text, the posting keeps a compliance_note and its enterprise is told",
+    )
 
 
 class ProgressQuery(QueryModel):
@@ -65,6 +71,7 @@ async def create_import(call: Call[None, UploadQuery]) -> Response:
         fmt=_format(call),
         chunks=call.request.stream(),
         declared_size=int(declared) if declared and declared.isdigit() else None,
+        mode=call.query.mode,
     )
     status = await service.create_import(
         call.services, principal=call.require_principal(), upload=upload
