@@ -9,6 +9,7 @@ import logging
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match, Route
 
 from matcher.foundation.problems import (
     NotFound,
@@ -47,10 +48,24 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
         problem: Problem = NotFound(f"No resource at {request.url.path}")
     elif exc.status_code == 405:
         problem = _MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+        allowed = _methods_of(request)
+        if allowed:  # every method of the path, not only those of the first route matched
+            return problem_response(problem, {"Allow": ", ".join(sorted(allowed))})
     else:
         problem = _Generic(exc.status_code, str(exc.detail))
     response = problem_response(problem, dict(exc.headers or {}))
     return response
+
+
+def _methods_of(request: Request) -> set[str]:
+    """The methods the app's routes accept on this request's path."""
+    methods: set[str] = set()
+    for route in getattr(request.app, "routes", []):
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches({**request.scope, "method": "GET"})
+            if match is not Match.NONE:
+                methods |= route.methods
+    return methods
 
 
 async def handle_outage(request: Request, exc: Exception) -> Response:

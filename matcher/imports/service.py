@@ -120,15 +120,19 @@ def _validate(
     try:
         body = spec.model.model_validate(body_in, context={"today": svc.clock.today()})
     except ValidationError as exc:
-        return row, None, [
-            RowProblem(
-                row=row.number,
-                field=(field := ".".join(str(p) for p in err["loc"]) or "row"),
-                message=err["msg"],
-                message_zh=zh_message(field, err["msg"], err["type"], err.get("ctx")),
-            )
-            for err in exc.errors(include_url=False, include_input=False)
-        ]
+        return (
+            row,
+            None,
+            [
+                RowProblem(
+                    row=row.number,
+                    field=(field := ".".join(str(p) for p in err["loc"]) or "row"),
+                    message=err["msg"],
+                    message_zh=zh_message(field, err["msg"], err["type"], err.get("ctx")),
+                )
+                for err in exc.errors(include_url=False, include_input=False)
+            ],
+        )
     problems = spec.catalog_errors(body, svc.taxonomy)
     if problems:
         return row, None, [RowProblem(row=row.number, **p) for p in problems]

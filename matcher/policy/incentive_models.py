@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StrictBool, StringConstraints, model_validator
 
 from matcher.foundation.records import RecordId, RegionCode, ShortText, Strict
 from matcher.taxonomy.grades import GradeField
@@ -82,7 +82,7 @@ class MovingFrom(StrEnum):
 class Eligibility(Strict):
     """Who and what a policy covers. Unset parts do not restrict."""
 
-    key_project: bool = Field(
+    key_project: StrictBool = Field(
         default=True,
         description="The posting is linked to a registered key project (GET /v1/key-projects); "
         "a project named by the enterprise but not linked by an office does not count",

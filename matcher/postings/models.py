@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from indexes.documents import PostingStatus
 from matcher.foundation.records import (
@@ -26,7 +33,7 @@ from matcher.taxonomy.grades import GradeField
 class RequiredCertificate(Strict):
     type: CertificateType
     name: ShortText
-    mandatory: bool = Field(
+    mandatory: StrictBool = Field(
         default=False,
         description="A hard rule for matching; special-operation permits always are",
     )
@@ -39,7 +46,7 @@ class GeoPoint(Strict):
 
 class KeyProject(Strict):
     name: ShortText
-    remote: bool = Field(default=False, description="In a configured remote area (边远地区)")
+    remote: StrictBool = Field(default=False, description="In a configured remote area (边远地区)")
 
 
 class PostingIn(Strict):

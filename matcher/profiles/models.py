@@ -6,7 +6,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from matcher.foundation.records import (
     MonthlyWage,
@@ -83,7 +90,7 @@ class ProfileIn(Strict):
     certificates: list[Certificate] = Field(default_factory=list, max_length=20)
     years_experience: float | None = Field(default=None, ge=0, le=60)
     region_code: RegionCode
-    willing_to_relocate: bool = False
+    willing_to_relocate: StrictBool = False
     preferred_region_codes: list[RegionCode] = Field(default_factory=list, max_length=20)
     expected_monthly_wage: MonthlyWage | None = None
     awards: list[Word] = Field(default_factory=list, max_length=20)

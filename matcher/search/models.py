@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StrictBool, StringConstraints, model_validator
 
 from matcher.foundation.records import MonthlyWage, OccupationCode, RegionCode, Strict
 from matcher.policy.incentive_models import PostingIncentive
@@ -33,7 +33,7 @@ class Paging(Strict):
 
 
 class Relevance(Strict):
-    include_unrelated: bool = Field(
+    include_unrelated: StrictBool = Field(
         default=False,
         description="When the text names a trade: also hits of other trades (不对口), marked",
     )
@@ -51,7 +51,7 @@ class PostingSearch(Paging, Relevance):
         default=None, description="Postings offering at least this (upper end of the range)"
     )
     industry: Annotated[str, StringConstraints(max_length=50)] | None = None
-    remote_incentives_only: bool = Field(
+    remote_incentives_only: StrictBool = Field(
         default=False,
         description="Only postings that carry an incentive policy in force (matcher/incentives)",
     )
@@ -62,7 +62,7 @@ class ProfileSearch(Paging, Relevance):
     occupation_code: OccupationCode | None = None
     min_grade: GradeField | None = Field(default=None, description="At least this grade")
     region_code: RegionCode | None = None
-    willing_to_relocate: bool | None = None
+    willing_to_relocate: StrictBool | None = None
 
 
 class FacetValue(BaseModel):

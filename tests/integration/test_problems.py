@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 import httpx
 
 from tests.conftest import ADMIN_TOKEN
+from tests.factories import profile_body
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -116,3 +117,28 @@ async def test_a_plain_caller_request_id_is_echoed_and_a_hostile_one_replaced(
     replaced = await client.get("/healthz", headers={"X-Request-ID": 'bad" id\nx'})
     assert replaced.headers["x-request-id"] != 'bad" id\nx'
     assert len(replaced.headers["x-request-id"]) == 32
+
+
+async def test_only_true_and_false_are_booleans_in_a_body(client: httpx.AsyncClient) -> None:
+    for value in (0, 1, "true", "是", None):
+        resp = await client.put(
+            "/v1/profiles/strict-bool-probe",
+            headers=ADMIN,
+            json=profile_body(willing_to_relocate=value),
+        )
+        body = assert_problem(resp, 422)
+        assert body["errors"] == [
+            {"field": "willing_to_relocate", "message": "Input should be a valid boolean"}
+        ], value
+        search = await client.post(
+            "/v1/search/postings", headers=ADMIN, json={"q": "焊工", "include_unrelated": value}
+        )
+        assert_problem(search, 422)
+    absent = await client.get("/v1/profiles/strict-bool-probe", headers=ADMIN)
+    assert absent.status_code == 404  # nothing was written
+
+
+async def test_a_405_lists_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    resp = await client.patch("/v1/postings/some-id", headers=ADMIN)
+    assert_problem(resp, 405)
+    assert set(resp.headers["allow"].replace(" ", "").split(",")) >= {"GET", "PUT", "DELETE"}
