@@ -102,6 +102,13 @@ class ApiRoute:
     upload_media: Sequence[str] = field(default_factory=tuple)
     # Path parameters that are record ids, checked against the id pattern.
     id_params: Sequence[str] = field(default_factory=tuple)
+    # Whether the operation can answer 409 (a write: the record changed meanwhile, a limit
+    # reached, a state that does not allow it); None: every method but GET can.
+    conflicts: bool | None = None
+
+    @property
+    def may_conflict(self) -> bool:
+        return self.method != "GET" if self.conflicts is None else self.conflicts
 
     def route(self) -> Route:
         return Route(self.path, self._endpoint, methods=[self.method], name=self.handler.__name__)

@@ -15,6 +15,7 @@ from pydantic.json_schema import models_json_schema
 
 from matcher import __version__
 from matcher.api.http import ApiRoute
+from matcher.foundation.records import RECORD_ID_PATTERN
 
 _PROBLEM_SCHEMA = {
     "type": "object",
@@ -64,7 +65,16 @@ def build_openapi(routes: Sequence[ApiRoute]) -> dict[str, Any]:
             "description": (r.handler.__doc__ or "").strip(),
             "tags": [r.tag],
             "parameters": [
-                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": (
+                        {"type": "string", "pattern": RECORD_ID_PATTERN, "maxLength": 64}
+                        if name in r.id_params
+                        else {"type": "string"}
+                    ),
+                }
                 for name in _path_params(r.path)
             ]
             + _query_params(r.query),
@@ -89,28 +99,7 @@ def build_openapi(routes: Sequence[ApiRoute]) -> dict[str, Any]:
         if r.roles is not None:
             op["security"] = [{"bearer": []}]
             op["x-roles"] = sorted(role.value for role in r.roles)
-            op["responses"]["401"] = _problem("Missing, invalid, expired or revoked token")
-            op["responses"]["403"] = _problem("The token's role may not do this")
-            op["responses"]["429"] = _problem(
-                "A rate limit or daily quota is spent; see the Retry-After header"
-            )
-        if r.body is not None or r.upload_media:
-            op["responses"]["400"] = _problem(
-                "Unreadable body: not JSON, nested deeper than 32 levels, a number over 64 digits"
-            )
-            op["responses"]["413"] = _problem("Body larger than the configured bound")
-            op["responses"]["415"] = _problem("Body not in an accepted media type")
-        if r.body is not None or r.query is not None or _path_params(r.path):
-            op["responses"]["422"] = _problem(
-                "Invalid body, query or path value; `errors` names each field"
-            )
-        if _path_params(r.path):
-            op["responses"]["404"] = _problem(
-                "No such record, or one the caller may not read (the two are not told apart)"
-            )
-        unavailable = _problem("Elasticsearch or Redis is out; retry after Retry-After seconds")
-        unavailable["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
-        op["responses"]["503"] = unavailable
+        op["responses"].update(_error_responses(r))
         paths.setdefault(r.path, {})[r.method.lower()] = op
     return {
         "openapi": "3.1.0",
@@ -126,6 +115,36 @@ def build_openapi(routes: Sequence[ApiRoute]) -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+
+
+def _error_responses(r: ApiRoute) -> dict[str, Any]:
+    """The problem answers an operation can give."""
+    out: dict[str, Any] = {}
+    if r.roles is not None:
+        out["401"] = _problem("Missing, invalid, expired or revoked token")
+        out["403"] = _problem("The token's role may not do this")
+        out["429"] = _problem("A rate limit or daily quota is spent; see the Retry-After header")
+    if r.body is not None or r.upload_media:
+        out["400"] = _problem(
+            "Unreadable body: not JSON, nested deeper than 32 levels, a number over 64 digits"
+        )
+        out["413"] = _problem("Body larger than the configured bound")
+        out["415"] = _problem("Body not in an accepted media type")
+    if r.body is not None or r.query is not None or _path_params(r.path):
+        out["422"] = _problem("Invalid body, query or path value; `errors` names each field")
+    if _path_params(r.path):
+        out["404"] = _problem(
+            "No such record, or one the caller may not read (the two are not told apart)"
+        )
+    if r.may_conflict:
+        out["409"] = _problem(
+            "Conflicts with the stored state: the record changed meanwhile (read it again), "
+            "a limit is reached, or its state does not allow this; `detail` says which"
+        )
+    unavailable = _problem("Elasticsearch or Redis is out; retry after Retry-After seconds")
+    unavailable["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
+    out["503"] = unavailable
+    return out
 
 
 def _query_params(model: type[BaseModel] | None) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 import httpx
 
 from matcher.api.app import API_ROUTES
+from matcher.foundation.records import RECORD_ID_PATTERN
 
 
 async def test_openapi_lists_every_operation_with_its_schemas(client: httpx.AsyncClient) -> None:
@@ -23,6 +24,15 @@ async def test_openapi_lists_every_operation_with_its_schemas(client: httpx.Asyn
             assert {"400", "413", "415", "422"} <= op["responses"].keys()
         if "{" in route.path:
             assert "404" in op["responses"]
+        # Record ids in paths are documented with the pattern they are checked against.
+        for param in op["parameters"]:
+            name = param["name"]
+            if param["in"] == "path" and name.endswith("_id") and name != "bulletin_id":
+                assert param["name"] in route.id_params, (route.path, param["name"])
+                assert param["schema"]["pattern"] == RECORD_ID_PATTERN
+        # A write that stores or changes a record can meet a conflict.
+        if route.method in ("PUT", "DELETE") or ("{" in route.path and route.method == "POST"):
+            assert "409" in op["responses"], (route.method, route.path)
     schemas = spec["components"]["schemas"]
     create = spec["paths"]["/v1/tokens"]["post"]
     ref = create["requestBody"]["content"]["application/json"]["schema"]["$ref"]

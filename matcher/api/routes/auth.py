@@ -75,6 +75,7 @@ ROUTES = [
         ADMIN_ONLY,
         "auth",
         status=204,
+        id_params=("token_id",),
     ),
     ApiRoute("/v1/me", "GET", me, "The caller's principal", ALL_ROLES, "auth", response=Me),
 ]

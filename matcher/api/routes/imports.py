@@ -103,6 +103,7 @@ ROUTES = [
         status=202,
         upload_media=tuple(_FORMATS),
         query=UploadQuery,
+        conflicts=False,
     ),
     ApiRoute(
         "/v1/imports/{import_id}",

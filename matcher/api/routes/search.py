@@ -50,6 +50,7 @@ ROUTES = [
         body=PostingSearch,
         response=PostingResults,
         precheck=precheck,
+        conflicts=False,
     ),
     ApiRoute(
         "/v1/search/profiles",
@@ -61,5 +62,6 @@ ROUTES = [
         body=ProfileSearch,
         response=ProfileResults,
         precheck=precheck,
+        conflicts=False,
     ),
 ]

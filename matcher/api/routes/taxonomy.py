@@ -133,5 +133,6 @@ ROUTES = [
         "taxonomy",
         body=NormalizeIn,
         response=NormalizeOut,
+        conflicts=False,
     ),
 ]
