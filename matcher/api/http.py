@@ -9,9 +9,10 @@ before the handler runs, so handlers only ever see an authorised principal and v
 
 from __future__ import annotations
 
+import json
 import re
 import typing
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -105,6 +106,13 @@ class ApiRoute:
     # Whether the operation can answer 409 (a write: the record changed meanwhile, a limit
     # reached, a state that does not allow it); None: every method but GET can.
     conflicts: bool | None = None
+    # Answers 201 when it created the record and 200 when it replaced or found it.
+    created: bool = False
+    # Further problem answers the operation can give (status → when), beyond those every
+    # route of its kind can (``matcher.api.openapi``).
+    also: Mapping[int, str] = field(default_factory=dict)
+    # Other media types the success answer may come in (a ``format`` query chooses).
+    alt_media: Sequence[str] = field(default_factory=tuple)
 
     @property
     def may_conflict(self) -> bool:
@@ -145,7 +153,14 @@ class ApiRoute:
                     fields = ", ".join(e["field"] for e in errors)
                     raise ValidationFailed(f"Not accepted: {fields}", errors)
             try:
-                body = self.body.model_validate(raw, context={"today": svc.clock.today()})
+                # Strictly, as JSON: a boolean is true or false, an integer is not "3" or 3.0,
+                # a date is an ISO string (never 0, read as 1970-01-01). What the models read
+                # loosely on purpose (grades by name, codes) they convert themselves first.
+                body = self.body.model_validate_json(
+                    json.dumps(raw, ensure_ascii=False),
+                    strict=True,
+                    context={"today": svc.clock.today()},
+                )
             except ValidationError as exc:
                 raise ValidationFailed.from_pydantic(exc) from None
         return await self.handler(Call(request, principal, body, query, svc))

@@ -95,7 +95,12 @@ def build_openapi(routes: Sequence[ApiRoute]) -> dict[str, Any]:
         ok: dict[str, Any] = {"description": "Success"}
         if r.response is not None:
             ok["content"] = {r.media_type: {"schema": _ref(r.response)}}
+        for media in r.alt_media:
+            ok.setdefault("content", {})[media] = {"schema": {"type": "string"}}
         op["responses"][str(r.status)] = ok
+        if r.created:
+            op["responses"]["200"] = {**ok, "description": "Replaced, or found as it was"}
+            op["responses"]["201"] = {**ok, "description": "Created"}
         if r.roles is not None:
             op["security"] = [{"bearer": []}]
             op["x-roles"] = sorted(role.value for role in r.roles)
@@ -141,6 +146,8 @@ def _error_responses(r: ApiRoute) -> dict[str, Any]:
             "Conflicts with the stored state: the record changed meanwhile (read it again), "
             "a limit is reached, or its state does not allow this; `detail` says which"
         )
+    for status, when in r.also.items():
+        out[str(status)] = _problem(when)
     unavailable = _problem("Elasticsearch or Redis is out; retry after Retry-After seconds")
     unavailable["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
     out["503"] = unavailable
@@ -159,6 +166,10 @@ def _query_params(model: type[BaseModel] | None) -> list[dict[str, Any]]:
         prop = _inline(prop, defs)
         description = prop.pop("description", "")
         prop.pop("title", None)
+        depth = getattr(model, "depth", None)
+        if name == "offset" and isinstance(depth, int):
+            # offset + limit ≤ depth: at least the offset alone says so.
+            prop.setdefault("maximum", depth - 1)
         out.append(
             {
                 "name": name,

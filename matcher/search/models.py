@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, model_validator
 
-from matcher.foundation.records import MonthlyWage, OccupationCode, RegionCode, Strict
+from matcher.foundation.records import OccupationCode, RegionCode, Strict
 from matcher.policy.incentive_models import PostingIncentive
 from matcher.taxonomy.grades import GradeField
 
@@ -22,8 +22,9 @@ class Near(Strict):
 
 
 class Paging(Strict):
-    limit: int = Field(default=20, ge=1, le=50)
-    offset: int = Field(default=0, ge=0)
+    # JSON integers only (never "20" or 20.0); offset + limit ≤ MAX_DEPTH besides.
+    limit: StrictInt = Field(default=20, ge=1, le=50)
+    offset: StrictInt = Field(default=0, ge=0, le=MAX_DEPTH - 1)
 
     @model_validator(mode="after")
     def _bounded(self) -> Paging:
@@ -47,7 +48,7 @@ class PostingSearch(Paging, Relevance):
     )
     region_code: RegionCode | None = Field(default=None, description="Inside this region")
     near: Near | None = Field(default=None, description="Postings with a location in a radius")
-    wage_floor: MonthlyWage | None = Field(
+    wage_floor: Annotated[StrictInt, Field(ge=0, le=500_000)] | None = Field(
         default=None, description="Postings offering at least this (upper end of the range)"
     )
     industry: Annotated[str, StringConstraints(max_length=50)] | None = None

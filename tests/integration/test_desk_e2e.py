@@ -39,8 +39,8 @@ def free_port() -> int:
         return port
 
 
-def start_uvicorn(port: int, log: Path) -> "subprocess.Popen[bytes]":
-    env = {**os.environ, **make_environ(), "MATCHER_LOG_LEVEL": "WARNING"}
+def start_uvicorn(port: int, log: Path, **overrides: str) -> "subprocess.Popen[bytes]":
+    env = {**os.environ, **make_environ(**overrides), "MATCHER_LOG_LEVEL": "WARNING"}
     with log.open("wb") as out:
         return subprocess.Popen(  # noqa: S603  (our own interpreter and module)
             [

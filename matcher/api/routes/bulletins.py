@@ -190,6 +190,7 @@ ROUTES = [
         "bulletins",
         response=Bulletin,
         query=LiveQuery,
+        alt_media=("text/csv", XLSX_MEDIA),
     ),
     ApiRoute(
         "/v1/bulletins/{bulletin_id}",
@@ -200,6 +201,7 @@ ROUTES = [
         "bulletins",
         response=Bulletin,
         query=FormatQuery,
+        alt_media=("text/csv", XLSX_MEDIA),
     ),
     ApiRoute(
         "/bulletins/{bulletin_id}",

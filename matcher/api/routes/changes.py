@@ -83,6 +83,10 @@ ROUTES = [
         "feed",
         response=FeedPage,
         query=FeedQuery,
+        also={
+            400: "A cursor this feed did not give out",
+            410: "A cursor older than the changes the feed keeps: take a snapshot",
+        },
     ),
     ApiRoute(
         "/v1/snapshot/postings",

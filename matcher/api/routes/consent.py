@@ -124,6 +124,8 @@ ROUTES = [
         status=201,
         precheck=_purpose_precheck,
         id_params=("posting_id",),
+        created=True,
+        also={404: "The profile named is unknown or not a candidate the caller may ask"},
     ),
     ApiRoute(
         "/v1/postings/{posting_id}/contact-requests",
@@ -171,5 +173,6 @@ ROUTES = [
         response=ContactRequestOut,
         status=201,
         id_params=("profile_id",),
+        created=True,
     ),
 ]

@@ -162,6 +162,7 @@ ROUTES = [
         body=PolicyIn,
         response=PolicyOut,
         id_params=("policy_id",),
+        created=True,
     ),
     ApiRoute(
         PATH,

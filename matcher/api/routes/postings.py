@@ -127,6 +127,7 @@ ROUTES = [
         response=PostingOut,
         precheck=precheck,
         id_params=("posting_id",),
+        created=True,
     ),
     ApiRoute(
         PATH,

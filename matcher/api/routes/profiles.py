@@ -88,6 +88,7 @@ ROUTES = [
         response=ProfileOut,
         precheck=precheck,
         id_params=("profile_id",),
+        created=True,
     ),
     ApiRoute(
         PATH,

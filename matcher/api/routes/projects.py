@@ -98,6 +98,7 @@ ROUTES = [
         body=KeyProjectIn,
         response=KeyProjectOut,
         id_params=("project_id",),
+        created=True,
     ),
     ApiRoute(
         "/v1/postings/{posting_id}/key-project",

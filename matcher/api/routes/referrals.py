@@ -134,6 +134,8 @@ ROUTES = [
         body=ReferralCreate,
         response=ReferralOut,
         status=201,
+        created=True,
+        also={404: "The posting or the profile named is unknown, or not one the caller may read"},
     ),
     ApiRoute(
         "/v1/referrals",

@@ -71,6 +71,7 @@ ROUTES = [
         body=SubscriptionIn,
         response=SubscriptionCreated,
         status=201,
+        also={404: "The profile or posting to follow is unknown, or not one the caller may match"},
     ),
     ApiRoute(
         PATH,

@@ -114,6 +114,7 @@ ROUTES = [
         "taxonomy",
         response=RegionList,
         query=RegionsQuery,
+        also={404: "The parent region asked for is unknown"},
     ),
     ApiRoute(
         "/v1/taxonomy/grades",
