@@ -96,13 +96,13 @@ async def run_schemathesis(base: str, token: str) -> tuple[int, str]:
         ],
         cwd=ROOT,
         capture_output=True,
-        timeout=420,
+        timeout=max(420, int(EXAMPLES) * 60),
         check=False,
     )
     return done.returncode, (done.stdout + done.stderr).decode(errors="replace")
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(max(900, int(EXAMPLES) * 130))
 async def test_the_api_keeps_its_contract_under_schemathesis(st_server: str) -> None:
     async with httpx.AsyncClient(base_url=st_server) as client:
         made = await client.post(
