@@ -78,6 +78,7 @@ from matcher.walkin.service import (
     parse_certificates,
     postings_for_walkin,
     register_walkin,
+    returning,
 )
 
 MAX_TEXT = 200
@@ -755,6 +756,31 @@ async def walkin(desk: Desk, request: Request, svc: Services) -> Response:
         catalogue=catalogue_names(),
         read=[r for r in read[:3] if r.p >= 0.1] or read[:1],  # unlikely readings: noise
         code_at=CODE_AT,
+    )
+
+
+async def find_returning(desk: Desk, request: Request, svc: Services) -> Response:
+    """A worker registered before comes back: found by mobile number or certificate number
+    within the office's area (audited), each with a link that searches again for them."""
+    ctx = await page_context(request, svc, "walkin")
+    number = request.query_params.get("number", "").strip()[:50]
+    found = await returning(svc, principal=ctx.principal, number=number)
+    return desk.render(
+        "walkin.html",
+        **ctx.template_vars(),
+        person=_walkin_of(svc, {}),
+        registered=None,
+        form_id=uuid.uuid4().hex[:12],
+        back=_here(request),
+        certs="",
+        rows=[],
+        total=0,
+        hint=False,
+        catalogue=catalogue_names(),
+        read=[],
+        code_at=CODE_AT,
+        number=number,
+        returning=[(r, urlencode(r.search)) for r in found],
     )
 
 

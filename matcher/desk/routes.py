@@ -41,6 +41,7 @@ def desk_mount(timezone: str) -> Mount:
             "/referrals/{referral_id}/confirm-hire", desk.page(pages.confirm_hire), methods=["GET"]
         ),
         Route("/walkin", desk.page(pages.walkin), methods=["GET"]),
+        Route("/walkin/find", desk.page(pages.find_returning), methods=["GET"]),
         Route("/todo", desk.page(pages.todo), methods=["GET"]),
         Route("/profiles/{profile_id}/pause", desk.page(pages.pause_profile), methods=["POST"]),
         Route("/alerts/{alert_id}/done", desk.page(pages.alert_done), methods=["POST"]),

@@ -40,6 +40,7 @@ Action = Literal[
     "profile.deleted",
     "referrals.exported",  # the referral board downloaded as a workbook (names in it)
     "candidates.exported",  # a posting's candidate list downloaded as a workbook
+    "profile.looked_up",  # a desk found a returning worker's profile by phone or certificate
 ]
 MAX_AUDIT_DEPTH = 10_000
 

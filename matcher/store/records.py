@@ -238,14 +238,14 @@ class ProfileRepository(RecordRepository[ProfileDoc]):
     async def sharing_identity(
         self, keys: Sequence[str], *, other_than: str, limit: int = 20
     ) -> list[Hit[ProfileDoc]]:
-        """Other profiles holding one of these hashed phone or certificate numbers (ids,
-        regions, keys and dates only), oldest first."""
+        """Other profiles (than ``other_than``; "": any) holding one of these hashed phone or
+        certificate numbers (ids, regions, keys and dates only), oldest first."""
         if not keys:
             return []
         query = {
             "bool": {
                 "filter": [{"terms": {"identity_keys": list(keys)}}],
-                "must_not": [{"ids": {"values": [other_than]}}],
+                "must_not": [{"ids": {"values": [other_than]}}] if other_than else [],
             }
         }
         fields = ["id", "region_code", "identity_keys", "created_at", "status"]

@@ -16,16 +16,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from indexes.documents import ProfileDoc
+from matcher.foundation.neardup import identity_keys
 from matcher.foundation.principals import Principal
 from matcher.foundation.problems import ValidationFailed
 from matcher.foundation.text import segment
 from matcher.incentives.service import in_force_policies
 from matcher.matching.service import pair_context
+from matcher.policy.access import may_read_profile
 from matcher.policy.fairness import field_errors
 from matcher.policy.incentives import grants as incentive_grants
 from matcher.policy.ranking import Scored, occupation_fit, score_pair
 from matcher.policy.relevance import summary
 from matcher.policy.rules import RuleResult, check
+from matcher.privacy import audit
 from matcher.profiles.models import ProfileIn
 from matcher.profiles.service import put_profile
 from matcher.records.occupation import CODE_AT
@@ -231,3 +234,68 @@ async def postings_for_walkin(
             )
         )
     return scored, found.total, read
+
+
+RETURNING_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Returning:
+    """A worker registered before, found by a number they carry: what the clerk needs to
+    recognise them and to search again for them."""
+
+    profile_id: str
+    name: str
+    title: str
+    status: str
+    region_code: str
+    registered_on: str
+    search: dict[str, str]  # the walk-in page's query for this worker
+
+
+def _search_of(doc: Mapping[str, Any]) -> dict[str, str]:
+    """The walk-in search a registered profile stands for (its words, grade, certificates)."""
+    words = " ".join(str(doc.get(k) or "") for k in ("title", "summary")).strip()
+    query = {"q": words[:200], "profile": str(doc.get("id") or "")}
+    if doc.get("skill_level"):
+        query["grade"] = str(int(doc["skill_level"]))
+    names = [str(c.get("name") or "") for c in doc.get("certificates") or []]
+    if names:
+        query["certs"] = "，".join(n for n in names if n)[:1000]
+    if doc.get("willing_to_relocate"):
+        query["relocate"] = "1"
+    return query
+
+
+async def returning(svc: Services, *, principal: Principal, number: str) -> list[Returning]:
+    """Profiles the office may read whose mobile phone or a certificate number is ``number``
+    (compared as hashes, never searched as text); each lookup that finds one is audited."""
+    keys = identity_keys(number, [number])
+    if not keys:
+        raise ValidationFailed(
+            "number",
+            [{"field": "number", "message": "an 11-digit mobile number or a certificate number"}],
+        )
+    hits = await svc.store.profiles.sharing_identity(keys, other_than="", limit=50)
+    docs = await svc.store.profiles.get_many([h.id for h in hits], exclude=["embedding"])
+    found = [
+        (pid, doc)
+        for pid, doc in docs.items()
+        if may_read_profile(principal, doc, svc.taxonomy.regions)
+    ][:RETURNING_SHOWN]
+    for pid, _ in found:
+        await audit.record(
+            svc, audit.Event("profile.looked_up", profile_id=pid), principal=principal
+        )
+    return [
+        Returning(
+            pid,
+            str((doc.get("contact") or {}).get("name") or ""),
+            str(doc.get("title") or ""),
+            str(doc.get("status") or ""),
+            str(doc.get("region_code") or ""),
+            str(doc.get("registered_on") or doc.get("created_at") or "")[:10],
+            _search_of({**doc, "id": pid}),
+        )
+        for pid, doc in found
+    ]

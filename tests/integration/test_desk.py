@@ -840,3 +840,47 @@ async def test_a_bulletin_downloads_as_a_workbook_of_its_tables(
     assert api.status_code == 200
     assert api.headers["content-type"] == XLSX_MEDIA
     assert read_workbook(api.content) == book
+
+
+async def test_a_returning_worker_is_found_by_phone_within_the_office_area_only(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    services: Services,
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
+    elsewhere = await make_token(Role.OFFICE, uid("office-hh"), region_code="150100")
+    phone = f"137{uuid.uuid4().int % 10**8:08d}"
+    base = profile_body()
+    profile_id = await put(
+        client,
+        admin_headers,
+        "profiles",
+        region_code=WUHAI["region_code"],
+        contact={**base["contact"], "name": "赵回访", "phone": phone},
+    )
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        # Written as the worker says it: spaces, dashes and +86 do not matter.
+        page = await desk.get(
+            "/desk/walkin/find", params={"number": f"+86 {phone[:3]}-{phone[3:7]}-{phone[7:]}"}
+        )
+        assert page.status_code == 200
+        row = row_of(page.text, "data-profile", profile_id)
+        assert "赵回访" in row
+        link = re.search(r'href="(/desk/walkin\?[^"]+)"', row)
+        assert link is not None
+        again = await desk.get(link.group(1).replace("&amp;", "&"))
+        assert 'data-testid="registered"' in again.text
+        assert profile_id in again.text
+        bad = await desk.get("/desk/walkin/find", params={"number": "12"})
+        assert bad.status_code == 422
+    trail = await audit.query(services, audit.AuditFilter(profile_id=profile_id))
+    assert "profile.looked_up" in {e.action for e in trail.events}
+    async with await new_client(client) as other:
+        await sign_in(other, elsewhere["Authorization"].split()[1])
+        page = await other.get("/desk/walkin/find", params={"number": phone})
+        assert page.status_code == 200
+        assert profile_id not in page.text
+        assert "赵回访" not in page.text
+        assert "本辖区没有手机号或证书编号" in page.text

@@ -276,7 +276,8 @@ async def test_desk_end_to_end(
     await page.get_by_role("button", name="查找岗位").click()
     await page.get_by_text("登记此求职者（登记后可直接推荐到下面的岗位）").click()
     await page.get_by_label("姓名").fill("李铁柱")
-    await page.get_by_label("手机号").fill("13900000002")
+    walkin_phone = f"138{int(TAG, 16) % 10**8:08d}"
+    await page.get_by_label("手机号", exact=True).fill(walkin_phone)
     await page.get_by_label("求职者同意登记其信息，用于职业介绍").check()
     await page.get_by_role("button", name="登记求职者").click()
     await expect(page.get_by_test_id("registered")).to_contain_text("已登记：李铁柱")
@@ -290,6 +291,19 @@ async def test_desk_end_to_end(
     await expect(page.get_by_role("heading", name="职业介绍信")).to_be_visible()
     await expect(page.locator("article.letter")).to_contain_text("李铁柱")
     await shot(page, "letter")
+    # Next week the same worker comes back: the clerk finds him by his phone number.
+    await (
+        page.get_by_role("navigation", name="主导航")
+        .get_by_role("link", name="为求职者找岗位")
+        .click()
+    )
+    await page.get_by_label("已登记过的求职者？按手机号或证书编号查找").fill(walkin_phone)
+    await page.get_by_role("button", name="查找", exact=True).click()
+    found = page.locator("tr[data-profile]", has_text="李铁柱")
+    await expect(found).to_have_count(1)
+    await shot(page, "walkin-returning")
+    await found.get_by_role("link", name="按原登记信息找岗位").click()
+    await expect(page.get_by_test_id("registered")).to_contain_text("李铁柱")
     await page.get_by_role("navigation", name="主导航").get_by_role("link", name="今日待办").click()
     await expect(page.get_by_role("heading", name="今日待办")).to_be_visible()
     # The seeker hired above still takes part in matching: the clerk pauses the profile.
