@@ -201,6 +201,8 @@ class ReferralDoc(TypedDict, total=False):
     interviewed_at: str
     hired_at: str
     declined_at: str
+    withdrew_at: str
+    interview_at: str
     no_show_at: str
     closed_at: str
     updated_at: str

@@ -254,6 +254,9 @@ def referrals_mappings() -> dict[str, Any]:
             "interviewed_at": DATE,
             "hired_at": DATE,
             "declined_at": DATE,
+            # v3: the worker's withdrawal apart from the employer's no; the interview arranged.
+            "withdrew_at": DATE,
+            "interview_at": DATE,
             "no_show_at": DATE,
             "closed_at": DATE,
             "updated_at": DATE,
@@ -532,7 +535,7 @@ def build_indexes(prefix: str, *, dims: int, embedding_model: str) -> Indexes:
         audit=IndexSpec("audit", prefix, 1, audit_mappings()),
         incentives=IndexSpec("incentives", prefix, 1, incentives_mappings()),
         bulletins=IndexSpec("bulletins", prefix, 1, bulletins_mappings()),
-        referrals=IndexSpec("referrals", prefix, 2, referrals_mappings()),
+        referrals=IndexSpec("referrals", prefix, 3, referrals_mappings()),
         alerts=IndexSpec("alerts", prefix, 2, alerts_mappings()),
         saved_searches=IndexSpec("saved_searches", prefix, 1, saved_searches_mappings()),
         key_projects=IndexSpec("key_projects", prefix, 1, key_projects_mappings()),

@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 from pydantic import ValidationError
@@ -687,10 +688,21 @@ async def advance(desk: Desk, request: Request, svc: Services) -> Response:
             "Hire not confirmed",
             [{"field": "confirmed", "message": "录用须在确认页确认"}],
         )
+    fields: dict[str, object] = {
+        "status": form.get("status", ""),
+        "staff": ctx.staff,
+        "note": form.get("note", ""),
+    }
+    when = form.get("interview_at", "").strip()
+    if when and form.get("status") == ReferralStatus.CONTACTED.value:
+        try:  # datetime-local: the office's wall clock
+            fields["interview_at"] = datetime.fromisoformat(when).replace(tzinfo=desk.zone)
+        except ValueError:
+            raise ValidationFailed(
+                "interview_at", [{"field": "interview_at", "message": "如 2026-12-10 14:30"}]
+            ) from None
     try:
-        body = ReferralAdvance.model_validate(
-            {"status": form.get("status", ""), "staff": ctx.staff, "note": form.get("note", "")}
-        )
+        body = ReferralAdvance.model_validate(fields)
     except ValidationError as exc:
         raise ValidationFailed.from_pydantic(exc) from None
     await referrals.advance_referral(
@@ -848,10 +860,11 @@ async def todo(desk: Desk, request: Request, svc: Services) -> Response:
     if not raw.isdigit() or int(raw) not in QUIET_DAYS:
         raise ValidationFailed("days", [{"field": "days", "message": "3, 7, 14 or 30"}])
     everyone = request.query_params.get("scope") == "region"
-    found, hired, inbox = await asyncio.gather(
+    found, interviews, hired, inbox = await asyncio.gather(
         referrals.follow_ups(
             svc, principal=ctx.principal, quiet_days=int(raw), office_only=not everyone
         ),
+        referrals.interviews_due(svc, principal=ctx.principal, office_only=not everyone),
         referrals.hired_still_matching(
             svc, principal=ctx.principal, within_days=HIRED_DAYS, office_only=not everyone
         ),
@@ -863,6 +876,7 @@ async def todo(desk: Desk, request: Request, svc: Services) -> Response:
         "todo.html",
         **ctx.template_vars(),
         items=found,
+        interviews=interviews,
         hired=hired,
         hired_days=HIRED_DAYS,
         inbox=inbox,

@@ -21,7 +21,8 @@ class ReferralStatus(StrEnum):
     CONTACTED = "contacted"  # 已联系
     INTERVIEWED = "interviewed"  # 已面试
     HIRED = "hired"  # 已录用
-    DECLINED = "declined"  # 未录用 / 放弃
+    DECLINED = "declined"  # 未录用: the employer said no (before v3 also: the worker withdrew)
+    WITHDREW = "withdrew"  # 放弃: the worker withdrew
     NO_SHOW = "no_show"  # 未到场
 
     @property
@@ -38,22 +39,26 @@ ZH_NAMES = {
     ReferralStatus.CONTACTED: "已联系",
     ReferralStatus.INTERVIEWED: "已面试",
     ReferralStatus.HIRED: "已录用",
-    ReferralStatus.DECLINED: "未录用/放弃",
+    ReferralStatus.DECLINED: "未录用",
+    ReferralStatus.WITHDREW: "放弃",
     ReferralStatus.NO_SHOW: "未到场",
 }
 
-# Where each step may go next. A seeker who never answers is "declined" after "proposed";
-# "no_show" means they did not come to an arranged interview or first day at work.
+# Where each step may go next. "declined" is the employer's no, "withdrew" the worker's (a
+# seeker who never answers withdrew); "no_show" means they did not come to an arranged
+# interview or first day at work.
+_ENDS = (ReferralStatus.DECLINED, ReferralStatus.WITHDREW)
 TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
-    ReferralStatus.PROPOSED: frozenset({ReferralStatus.CONTACTED, ReferralStatus.DECLINED}),
+    ReferralStatus.PROPOSED: frozenset({ReferralStatus.CONTACTED, *_ENDS}),
     ReferralStatus.CONTACTED: frozenset(
-        {ReferralStatus.INTERVIEWED, ReferralStatus.DECLINED, ReferralStatus.NO_SHOW}
+        {ReferralStatus.INTERVIEWED, ReferralStatus.NO_SHOW, *_ENDS}
     ),
     ReferralStatus.INTERVIEWED: frozenset(
-        {ReferralStatus.HIRED, ReferralStatus.DECLINED, ReferralStatus.NO_SHOW}
+        {ReferralStatus.HIRED, ReferralStatus.NO_SHOW, *_ENDS}
     ),
     ReferralStatus.HIRED: frozenset(),
     ReferralStatus.DECLINED: frozenset(),
+    ReferralStatus.WITHDREW: frozenset(),
     ReferralStatus.NO_SHOW: frozenset(),
 }
 
@@ -79,6 +84,11 @@ class ReferralAdvance(Strict):
     status: ReferralStatus
     staff: Staff
     note: Note = ""
+    interview_at: datetime | None = Field(
+        default=None,
+        description="When the interview is arranged (with contacted): the desk's 今日待办 "
+        "lists it when it is near; kept on the referral until the next step",
+    )
 
 
 class HireUndo(Strict):
@@ -134,7 +144,11 @@ class ReferralOut(BaseModel):
     interviewed_at: datetime | None = None
     hired_at: datetime | None = None
     declined_at: datetime | None = None
+    withdrew_at: datetime | None = None
     no_show_at: datetime | None = None
+    interview_at: datetime | None = Field(
+        default=None, description="The interview arranged, if one was (see ReferralAdvance)"
+    )
     closed_at: datetime | None = None
     updated_at: datetime
     undo_hire_until: datetime | None = Field(

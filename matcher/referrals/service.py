@@ -88,7 +88,11 @@ def referral_id(posting_id: str, profile_id: str, attempt: int = 1) -> str:
 def may_propose_again(referral: Doc) -> bool:
     """A seeker declined or absent may be introduced to the same posting again, as a new
     referral; one still in progress or hired is the referral."""
-    return referral["status"] in (ReferralStatus.DECLINED.value, ReferralStatus.NO_SHOW.value)
+    return referral["status"] in (
+        ReferralStatus.DECLINED.value,
+        ReferralStatus.WITHDREW.value,
+        ReferralStatus.NO_SHOW.value,
+    )
 
 
 def to_out(source: Doc, *, for_enterprise: bool = False) -> ReferralOut:
@@ -282,6 +286,11 @@ async def advance_referral(
     posting first; if the referral changed meanwhile the place is given back and the step is
     re-checked against the referral's new status."""
     repo = svc.store.referrals
+    if body.interview_at is not None and body.status is not ReferralStatus.CONTACTED:
+        raise ValidationFailed(
+            "interview_at goes with contacted",
+            [{"field": "interview_at", "message": "an interview is arranged when contacted"}],
+        )
     for _ in range(MAX_WRITE_TRIES):
         versioned = await _visible(svc, principal, referral_id)
         source: Doc = versioned.doc
@@ -299,6 +308,8 @@ async def advance_referral(
         doc: dict[str, Any] = dict(source)
         doc["status"] = body.status.value
         doc[f"{body.status.value}_at"] = now
+        if body.interview_at is not None:
+            doc["interview_at"] = body.interview_at.astimezone(UTC).isoformat()
         if body.status.is_closed:
             doc["closed_at"] = now
         doc["updated_at"] = doc["indexed_at"] = now
@@ -555,6 +566,31 @@ async def follow_ups(
         when={"range": {"updated_at": {"lte": since.isoformat()}}},
         statuses=OPEN_STATUSES,
         stamp="updated_at",
+        office_only=office_only,
+    )
+    return sorted(found, key=lambda f: f.updated_at or _EPOCH)
+
+
+async def interviews_due(
+    svc: Services, *, principal: Principal, within_days: int = 3, office_only: bool = True
+) -> list[FollowUp]:
+    """Referrals whose arranged interview is in the next ``within_days`` days or was in the
+    last day without a step since (contacted, ``interview_at`` set), soonest first; the
+    office's own (``office_only``) or every one it may see. ``updated_at`` is the interview."""
+    now = svc.clock.now()
+    found = await _desk_list(
+        svc,
+        principal,
+        when={
+            "range": {
+                "interview_at": {
+                    "gte": (now - timedelta(days=1)).isoformat(),
+                    "lte": (now + timedelta(days=within_days)).isoformat(),
+                }
+            }
+        },
+        statuses=[ReferralStatus.CONTACTED],
+        stamp="interview_at",
         office_only=office_only,
     )
     return sorted(found, key=lambda f: f.updated_at or _EPOCH)

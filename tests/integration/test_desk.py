@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 import elastic_transport
 import httpx
@@ -884,3 +885,45 @@ async def test_a_returning_worker_is_found_by_phone_within_the_office_area_only(
         assert profile_id not in page.text
         assert "赵回访" not in page.text
         assert "本辖区没有手机号或证书编号" in page.text
+
+
+async def test_an_interview_arranged_on_the_board_appears_on_the_todo_list(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    services: Services,
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
+    posting_id = await put(client, admin_headers, "postings", **WUHAI)
+    profile_id = await put(client, admin_headers, "profiles", region_code=WUHAI["region_code"])
+    rid = (await propose(client, office, posting_id, profile_id)).json()["id"]
+    tomorrow = (services.clock.now() + timedelta(days=1)).astimezone(ZoneInfo("Asia/Shanghai"))
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        board = await desk.get("/desk/referrals")
+        row = row_of(board.text, "data-referral", rid)
+        assert 'name="interview_at"' in row
+        assert "标记为放弃" in row
+        assert "标记为未录用" in row
+        moved = await desk.post(
+            f"/desk/referrals/{rid}/status",
+            data={
+                "csrf": csrf_of(board.text),
+                "status": "contacted",
+                "note": "约好面试",
+                "interview_at": tomorrow.strftime("%Y-%m-%dT09:30"),
+            },
+        )
+        assert moved.status_code == 303
+        stored = (await client.get(f"/v1/referrals/{rid}", headers=office)).json()
+        assert stored["history"][-1]["note"] == "约好面试"
+        # 09:30 in Beijing is 01:30 UTC.
+        assert stored["interview_at"].startswith(tomorrow.strftime("%Y-%m-%dT01:30"))
+        todo = await desk.get("/desk/todo")
+        interview = row_of(todo.text, "data-interview", rid)
+        assert tomorrow.strftime("%Y-%m-%d 09:30") in interview
+        bad = await desk.post(
+            f"/desk/referrals/{rid}/status",
+            data={"csrf": csrf_of(board.text), "status": "contacted", "interview_at": "下周四"},
+        )
+        assert bad.status_code == 422

@@ -79,7 +79,7 @@ async def test_life_cycle_to_hired_closes_headcount(
     assert referral["status"] == "proposed"
     assert referral["occupation_code"] == "6-18-02-04"
     assert referral["posting_city_code"] == "150200"
-    assert referral["next_statuses"] == ["contacted", "declined"]
+    assert referral["next_statuses"] == ["contacted", "declined", "withdrew"]
     # Proposing the same pair again finds the same referral.
     again = await propose(client, office, posting, profile)
     assert again.status_code == 200
@@ -432,7 +432,7 @@ async def test_a_hire_recorded_by_mistake_is_undone_within_the_window(
     assert (back["status"], back["hired_at"], back["closed_at"]) == ("interviewed", None, None)
     assert back["undo_hire_until"] is None
     assert back["history"][-1]["note"] == "撤销录用：点错了行"
-    assert back["next_statuses"] == ["hired", "declined", "no_show"]
+    assert back["next_statuses"] == ["hired", "declined", "withdrew", "no_show"]
     stored = (await client.get(f"/v1/postings/{posting}", headers=office)).json()
     assert (stored["filled"], stored["open_headcount"]) == (0, 1)
     # Undone once: a second undo is a conflict, and the place went to the right seeker.
@@ -478,3 +478,46 @@ async def test_an_enterprise_reads_the_outcomes_of_referrals_to_its_postings_onl
     assert (await client.get("/v1/referrals", headers=other)).json()["total"] == 0
     moved = await advance(client, ent, rid, "interviewed")
     assert moved.status_code == 403
+
+
+async def test_the_employers_no_and_the_workers_withdrawal_are_different_outcomes(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-bt"), region_code="150200")
+    posting = await put(client, admin_headers, "postings", headcount=3)
+    first = await put(client, admin_headers, "profiles")
+    second = await put(client, admin_headers, "profiles")
+    outcomes = {}
+    for profile, outcome in ((first, "declined"), (second, "withdrew")):
+        rid = (await propose(client, office, posting, profile)).json()["id"]
+        # An interview is arranged with the step that contacts the worker, and only then.
+        wrong = await client.post(
+            f"/v1/referrals/{rid}/status",
+            json={"status": "declined", "staff": "李老师", "interview_at": "2026-12-10T06:30:00Z"},
+            headers=office,
+        )
+        assert wrong.status_code == 422
+        contacted = await client.post(
+            f"/v1/referrals/{rid}/status",
+            json={
+                "status": "contacted",
+                "staff": "李老师",
+                "note": "约周四上午面试",
+                "interview_at": "2026-12-10T06:30:00+08:00",
+            },
+            headers=office,
+        )
+        assert contacted.status_code == 200, contacted.text
+        assert contacted.json()["interview_at"].startswith("2026-12-09T22:30:00")
+        assert contacted.json()["history"][-1]["note"] == "约周四上午面试"
+        ended = await advance(client, office, rid, outcome)
+        assert ended.status_code == 200, ended.text
+        outcomes[outcome] = ended.json()
+    assert outcomes["declined"]["declined_at"]
+    assert not outcomes["declined"]["withdrew_at"]
+    assert outcomes["withdrew"]["withdrew_at"]
+    assert not outcomes["withdrew"]["declined_at"]
+    board = await client.get(
+        "/v1/referrals", params={"posting_id": posting, "status": "withdrew"}, headers=office
+    )
+    assert [r["status"] for r in board.json()["referrals"]] == ["withdrew"]
