@@ -860,7 +860,7 @@ async def todo(desk: Desk, request: Request, svc: Services) -> Response:
     if not raw.isdigit() or int(raw) not in QUIET_DAYS:
         raise ValidationFailed("days", [{"field": "days", "message": "3, 7, 14 or 30"}])
     everyone = request.query_params.get("scope") == "region"
-    found, interviews, hired, inbox = await asyncio.gather(
+    found, interviews, hired, inbox, closing = await asyncio.gather(
         referrals.follow_ups(
             svc, principal=ctx.principal, quiet_days=int(raw), office_only=not everyone
         ),
@@ -871,12 +871,15 @@ async def todo(desk: Desk, request: Request, svc: Services) -> Response:
         alerts.list_alerts(
             svc, principal=ctx.principal, unread_only=True, page=Page(limit=ALERTS_SHOWN)
         ),
+        postings.needing_attention(svc, principal=ctx.principal),
     )
     return desk.render(
         "todo.html",
         **ctx.template_vars(),
         items=found,
         interviews=interviews,
+        closing=closing,
+        today=svc.clock.today(),
         hired=hired,
         hired_days=HIRED_DAYS,
         inbox=inbox,

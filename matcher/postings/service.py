@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from indexes.documents import PostingDoc, RegisteredProjectDoc
@@ -326,6 +326,37 @@ async def list_postings(
         total=total,
         by_status=counts,
     )
+
+
+async def needing_attention(
+    svc: Services, *, principal: Principal, within_days: int = 7, limit: int = 50
+) -> list[PostingOut]:
+    """Active postings the principal manages that end within ``within_days`` days or have one
+    place left, the soonest end first: an office calls their enterprises before they lapse
+    or fill."""
+    today = svc.clock.today()
+    soon = {
+        "bool": {
+            "should": [
+                {
+                    "range": {
+                        "valid_until": {"lte": (today + timedelta(days=within_days)).isoformat()}
+                    }
+                },
+                {"range": {"open_headcount": {"lte": 1}}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+    hits, _, _ = await svc.store.postings.listing(
+        Fetch(
+            size=limit, sort=[{"valid_until": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]
+        ),
+        filters=[*managed_postings(principal), {"term": {"status": "active"}}, soon],
+    )
+    policies = await current_policies(svc)
+    regions = svc.taxonomy.regions
+    return [to_out(h.doc, policies=policies, regions=regions, day=today) for h in hits]
 
 
 async def delete_posting(svc: Services, *, principal: Principal, posting_id: str) -> None:

@@ -53,9 +53,7 @@ TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
     ReferralStatus.CONTACTED: frozenset(
         {ReferralStatus.INTERVIEWED, ReferralStatus.NO_SHOW, *_ENDS}
     ),
-    ReferralStatus.INTERVIEWED: frozenset(
-        {ReferralStatus.HIRED, ReferralStatus.NO_SHOW, *_ENDS}
-    ),
+    ReferralStatus.INTERVIEWED: frozenset({ReferralStatus.HIRED, ReferralStatus.NO_SHOW, *_ENDS}),
     ReferralStatus.HIRED: frozenset(),
     ReferralStatus.DECLINED: frozenset(),
     ReferralStatus.WITHDREW: frozenset(),

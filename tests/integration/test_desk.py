@@ -30,7 +30,7 @@ from matcher.foundation.sheets import XLSX_MEDIA
 from matcher.privacy import audit
 from matcher.services import Services
 from tests.conftest import TokenFactory
-from tests.factories import posting_body, profile_body
+from tests.factories import days_from_today, posting_body, profile_body
 from tests.integration.test_referrals import advance, backdate, propose, put
 
 
@@ -927,3 +927,22 @@ async def test_an_interview_arranged_on_the_board_appears_on_the_todo_list(
             data={"csrf": csrf_of(board.text), "status": "contacted", "interview_at": "下周四"},
         )
         assert bad.status_code == 422
+
+
+async def test_postings_about_to_lapse_or_fill_are_on_the_todo_list(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
+    lapsing = await put(
+        client, admin_headers, "postings", **WUHAI, headcount=3, valid_until=days_from_today(3)
+    )
+    last_place = await put(client, admin_headers, "postings", **WUHAI, headcount=1)
+    plenty = await put(client, admin_headers, "postings", **WUHAI, headcount=3)
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        todo = await desk.get("/desk/todo")
+        assert "还有 3 天" in row_of(todo.text, "data-closing", lapsing)
+        assert "1 / 1" in row_of(todo.text, "data-closing", last_place)
+        assert f'data-closing="{plenty}"' not in todo.text
+    for posting_id in (lapsing, last_place, plenty):
+        await client.delete(f"/v1/postings/{posting_id}", headers=admin_headers)
