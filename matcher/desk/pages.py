@@ -78,6 +78,7 @@ from matcher.walkin.service import (
     certificate_hint,
     parse_certificates,
     postings_for_walkin,
+    read_words,
     register_walkin,
     returning,
 )
@@ -720,13 +721,20 @@ def _walkin_of(svc: Services, fields: Mapping[str, str]) -> WalkIn:
     if len(text) > MAX_TEXT:
         raise ValidationFailed("q", [{"field": "q", "message": f"at most {MAX_TEXT}"}])
     no_grade = fields.get("grade") == "0"  # the worker holds no grade certificate
+    said = read_words(text)
+    moving = fields.get("relocate") == "1"
+    if fields.get("relocate_set") != "1" and said.moving is not None:
+        # First search: the words decide (想去外地 ticks the box); the clerk's later searches
+        # send relocate_set, and the box decides.
+        moving = said.moving
     return WalkIn(
         text=text,
         grade=None if no_grade else grade_param(fields.get("grade")),
         no_grade=no_grade,
         city=city_param(svc, fields.get("city")),
         certificates=parse_certificates(fields.get("certs", "")[:1000]),
-        willing_to_relocate=fields.get("relocate") == "1",
+        willing_to_relocate=moving,
+        years=said.years,
     )
 
 
@@ -766,6 +774,7 @@ async def walkin(desk: Desk, request: Request, svc: Services) -> Response:
         total=total,
         hint=certificate_hint(person) if person.text else False,
         catalogue=catalogue_names(),
+        said=read_words(person.text),
         read=[r for r in read[:3] if r.p >= 0.1] or read[:1],  # unlikely readings: noise
         code_at=CODE_AT,
     )
@@ -789,6 +798,7 @@ async def find_returning(desk: Desk, request: Request, svc: Services) -> Respons
         total=0,
         hint=False,
         catalogue=catalogue_names(),
+        said=read_words(""),
         read=[],
         code_at=CODE_AT,
         number=number,
@@ -828,7 +838,11 @@ async def register(desk: Desk, request: Request, svc: Services) -> Response:
         )
     except ValidationError as exc:
         raise ValidationFailed.from_pydantic(exc) from None
-    query = [(k, form[k]) for k in ("q", "grade", "city", "certs", "relocate") if form.get(k)]
+    query = [
+        (k, form[k])
+        for k in ("q", "grade", "city", "certs", "relocate", "relocate_set")
+        if form.get(k)
+    ]
     target = "/desk/walkin?" + urlencode([*query, ("profile", profile_id)])
     return RedirectResponse(with_message(target, "registered"), status_code=303)
 

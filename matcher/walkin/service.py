@@ -46,6 +46,63 @@ _SPLIT = re.compile(r"[,，、;；\n]+")
 _MENTIONS_CERTIFICATE = re.compile(r"证|资格|持有")
 
 
+_NUMERALS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_YEARS = re.compile(
+    r"(?:干了|做了|干过|做过|当过|开过|从业|工作了?|干|做|开了|跑了|有)\s*"
+    r"([0-9]{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:多)?\s*年"
+    r"|([0-9]{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:多)?\s*年(?:的)?(?:工作)?(?:经验|工龄)"
+)
+_MOVING = re.compile(
+    r"(想|愿意|可以|能|肯)(去|到)?(外地|外省|外出|异地|出差)|去哪(都|儿都)行|外地也行|不怕远"
+)
+_STAYING = re.compile(r"(不想|不愿意?|不能|不去)(去)?(外地|外省|异地|出远门)|只(在|想在)本地")
+
+
+def _number(raw: str) -> int | None:
+    if raw.isdigit():
+        return int(raw)
+    if raw == "十":
+        return 10
+    if "十" in raw:
+        tens, _, ones = raw.partition("十")
+        return (_NUMERALS.get(tens, 1) if tens else 1) * 10 + (
+            _NUMERALS.get(ones, 0) if ones else 0
+        )
+    return _NUMERALS.get(raw)
+
+
+@dataclass(frozen=True)
+class Said:
+    """What the worker's own words say beside the trade: years in it, and whether they would
+    move (None: the words do not say)."""
+
+    years: int | None
+    moving: bool | None
+
+
+def read_words(text: str) -> Said:
+    """Years of experience (干了十年, 5年经验) and willingness to move (想去外地, 只在本地)
+    read from the worker's words, for the clerk to confirm."""
+    years = None
+    found = _YEARS.search(text)
+    if found:
+        value = _number(found.group(1) or found.group(2))
+        years = value if value is not None and 0 < value <= 60 else None
+    moving = False if _STAYING.search(text) else True if _MOVING.search(text) else None
+    return Said(years, moving)
+
+
 @dataclass(frozen=True)
 class WalkIn:
     text: str
@@ -53,6 +110,7 @@ class WalkIn:
     city: str | None = None
     certificates: list[str] = field(default_factory=list)
     willing_to_relocate: bool = False
+    years: int | None = None  # read from the words (read_words)
     # The grade is None either because staff did not enter it (to be verified: the grade rule
     # is pending, not failed) or because the worker holds none (``no_grade``: it fails).
     no_grade: bool = False
@@ -141,6 +199,7 @@ async def register_walkin(
             ],
             "region_code": person.region_code,
             "willing_to_relocate": walkin.willing_to_relocate,
+            "years_experience": walkin.years,
             "contact": {"name": person.name, "phone": person.phone},
             "registered_on": svc.clock.today().isoformat(),
         },
@@ -168,6 +227,7 @@ def transient_profile(svc: Services, walkin: WalkIn, occupation_codes: list[str]
         "region_code": walkin.city,
         "city_code": walkin.city,
         "willing_to_relocate": walkin.willing_to_relocate,
+        "years_experience": walkin.years,
         "search_text": segment(walkin.text),
     }
     return cast(ProfileDoc, doc)

@@ -946,3 +946,20 @@ async def test_postings_about_to_lapse_or_fill_are_on_the_todo_list(
         assert f'data-closing="{plenty}"' not in todo.text
     for posting_id in (lapsing, last_place, plenty):
         await client.delete(f"/v1/postings/{posting_id}", headers=admin_headers)
+
+
+async def test_years_and_moving_are_read_from_a_walk_in_workers_words(
+    client: httpx.AsyncClient, make_token: TokenFactory
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-bt"), region_code="150200")
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        words = {"q": "开了八年叉车，想去外地", "city": "150200"}
+        first = await desk.get("/desk/walkin", params=words)
+        read = first.text.split('data-testid="read-words"')[1].split("</p>")[0]
+        assert "从业约 8 年" in read
+        assert "愿意去外地" in read
+        assert re.search(r'name="relocate" value="1"\s+checked', first.text)
+        # The clerk unticks the box after asking: the box decides from then on.
+        again = await desk.get("/desk/walkin", params={**words, "relocate_set": "1"})
+        assert not re.search(r'name="relocate" value="1"\s+checked', again.text)
