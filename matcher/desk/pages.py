@@ -385,7 +385,7 @@ async def candidates_xlsx(desk: Desk, request: Request, svc: Services) -> Respon
         svc, audit.Event("candidates.exported", posting_id=posting["id"]), principal=principal
     )
     title = str(posting.get("title") or posting["id"])
-    return desk.workbook(
+    return await desk.workbook(
         f"候选人-{title[:30]}-{posting['id']}.xlsx", [Sheet("候选人", CANDIDATE_COLUMNS, rows)]
     )
 
@@ -632,7 +632,7 @@ async def board_xlsx(desk: Desk, request: Request, svc: Services) -> Response:
     ]
     await audit.record(svc, audit.Event("referrals.exported"), principal=principal)
     stamp = svc.clock.now().astimezone(desk.zone).strftime("%Y%m%d")
-    return desk.workbook(f"推荐台账-{stamp}.xlsx", [Sheet("推荐台账", BOARD_COLUMNS, rows)])
+    return await desk.workbook(f"推荐台账-{stamp}.xlsx", [Sheet("推荐台账", BOARD_COLUMNS, rows)])
 
 
 async def undo_hire(desk: Desk, request: Request, svc: Services) -> Response:

@@ -3,6 +3,7 @@ message page, never a stack trace; only same-site desk paths are followed after 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -83,6 +84,8 @@ FIELD_NAMES = {
     "city": "盟市",
     "period": "时期",
     "certs": "已持证书",
+    "number": "手机号或证书编号（11位手机号，或含至少4位数字的证书编号）",
+    "interview_at": "面试时间（如 2026-12-10 14:30，一年之内）",
 }
 
 Page = Callable[["Desk", Request, Services], Awaitable[Response]]
@@ -127,12 +130,13 @@ class Desk:
     def local(self, value: datetime | None) -> str:
         return local_time(value, self.zone) if value else ""
 
-    def workbook(self, filename: str, sheets: Sequence[Sheet]) -> Response:
-        """An Excel download named ``filename`` (Chinese allowed), never cached."""
+    async def workbook(self, filename: str, sheets: Sequence[Sheet]) -> Response:
+        """An Excel download named ``filename`` (Chinese allowed), never cached; written in a
+        thread (thousands of rows take a second of CPU)."""
         quoted = quote(filename)
         disposition = f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quoted}"
         return Response(
-            write_workbook(sheets),
+            await asyncio.to_thread(write_workbook, sheets),
             media_type=XLSX_MEDIA,
             headers={**_NO_STORE, "Content-Disposition": disposition},
         )

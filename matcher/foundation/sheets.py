@@ -27,12 +27,14 @@ from typing import Any
 import defusedxml  # noqa: F401  (openpyxl parses with it when it is importable)
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_RATIO = 200  # unpacked / packed size of one part; real sheets stay under about 20
+MAX_COLUMNS = 256  # an import's columns (its templates use about 30)
+MAX_UNPACKED = 1 << 30  # a workbook unpacked, whatever the upload limit
 _MAX_WIDTH = 60
 
 
@@ -50,11 +52,16 @@ def check_workbook(path: Path, *, max_unpacked: int) -> None:
     names = {p.filename for p in parts}
     if "xl/workbook.xml" not in names:
         raise SheetRefused("not an .xlsx workbook (no xl/workbook.xml)")
+    max_unpacked = min(max_unpacked, MAX_UNPACKED)
     if sum(p.file_size for p in parts) > max_unpacked:
         raise SheetRefused(f"the workbook unpacks to more than {max_unpacked} bytes")
     for part in parts:
         if part.file_size > MAX_RATIO * max(part.compress_size, 1) and part.file_size > 1 << 20:
             raise SheetRefused(f"part {part.filename!r} is packed too densely to be a sheet")
+    # Opened and its header read now, so a workbook that cannot be read is refused up front
+    # rather than imported as an empty file.
+    if next(read_rows(path), None) is None:
+        raise SheetRefused("its first sheet is empty: the first row must be the header")
 
 
 def text_of(value: Any) -> str:
@@ -84,7 +91,11 @@ def read_rows(path: Path) -> Iterator[list[str]]:
     try:
         if not book.worksheets:
             return
-        rows = book.worksheets[0].iter_rows(values_only=True)
+        sheet = book.worksheets[0]
+        # The sheet's own stated size is not trusted (one cell at XFD1048576 would make
+        # every row 16,384 cells wide): rows are read as stored, at most MAX_COLUMNS wide.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
         while True:
             try:
                 row = next(rows)
@@ -123,6 +134,9 @@ def _write_sheet(book: Workbook, spec: Sheet) -> None:
     for row in spec.rows:
         cells = []
         for i, value in enumerate(row):
+            if isinstance(value, str):
+                # Control characters (a pasted Word line break) are not allowed in a sheet.
+                value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text stays text: never a formula

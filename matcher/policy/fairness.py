@@ -221,7 +221,7 @@ def protected_phrases(text: str, *, self_description: bool = False) -> list[tupl
 
 
 # Where a requirement ends: the clause it is stated in is cut out, not the whole text.
-_CLAUSE = re.compile(r"[^，,。；;！!？?\n、]+[，,。；;！!？?\n、]*")
+_CLAUSE = re.compile(r"[^，,。；;！!？?\n]+[，,。；;！!？?\n]*")
 
 
 @dataclass(frozen=True)
@@ -234,19 +234,22 @@ class Sanitized:
 
 
 def sanitize(text: str) -> Sanitized:
-    """Cut out each clause (up to the next comma, full stop, semicolon or line end) that
-    states a discriminatory requirement; what is left is checked again as a whole, and a
-    requirement spread over clauses that way is left in (``removed`` then does not cover it:
-    the caller refuses what ``protected_phrases`` still finds)."""
-    kept: list[str] = []
+    """Cut out each clause (up to the next comma, full stop, semicolon, ! ? or line end) that
+    states a discriminatory requirement — only in a text that strict checking refuses, and
+    read in its place: clause by clause from the start, a clause goes when the text kept so
+    far plus that clause states a requirement. A requirement that only the clauses after it
+    complete is left in (the caller refuses what ``protected_phrases`` still finds)."""
+    if not protected_phrases(text):
+        return Sanitized(text, [])
+    kept = ""
     removed: list[tuple[str, str]] = []
     for clause in _CLAUSE.findall(text) or [text]:
-        hits = protected_phrases(clause)
+        hits = protected_phrases(kept + clause)
         if hits:
-            removed += [(trait, clause.strip(" ，,。；;！!？?、\n")) for trait, _ in hits[:1]]
+            removed.append((hits[0][0], clause.strip(" ，,。；;！!？?\n")))
         else:
-            kept.append(clause)
-    return Sanitized("".join(kept).strip(), removed)
+            kept += clause
+    return Sanitized(kept.strip().rstrip("，,；;、"), removed)
 
 
 def field_errors(

@@ -14,7 +14,12 @@ from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import Forbidden, NotFound, ValidationFailed
 from matcher.foundation.text import segment
 from matcher.incentives.service import current_policies
-from matcher.policy.access import managed_postings, may_read_posting, may_write_posting
+from matcher.policy.access import (
+    in_scope,
+    managed_postings,
+    may_read_posting,
+    may_write_posting,
+)
 from matcher.policy.incentive_models import Policy
 from matcher.policy.incentives import indexed_policy_ids, posting_flags
 from matcher.postings.models import PostingIn, PostingList, PostingOut
@@ -25,7 +30,7 @@ from matcher.records.writes import confirm_occupation, write_record
 from matcher.services import Services
 from matcher.store import Store
 from matcher.store.base import Fetch
-from matcher.store.queries import is_open_posting, places_status
+from matcher.store.queries import is_open_posting, open_posting, places_status
 from matcher.store.records import PostingRepository
 from matcher.taxonomy.catalog import Taxonomy
 from matcher.taxonomy.certificates import certificate_key
@@ -283,11 +288,24 @@ async def get_posting(svc: Services, *, principal: Principal, posting_id: str) -
     stored = await svc.store.postings.get(posting_id)
     if stored is None or not may_read_posting(principal, stored, svc.taxonomy.regions):
         raise NotFound(f"No posting {posting_id}")
-    return to_out(
+    out = to_out(
         stored,
         policies=await current_policies(svc),
         regions=svc.taxonomy.regions,
         day=svc.clock.today(),
+    )
+    if out.compliance_note and not _manages(principal, stored, svc.taxonomy.regions):
+        # What was cut quotes the requirement itself: for its enterprise and the offices,
+        # not for seekers or other enterprises.
+        out = out.model_copy(update={"compliance_note": None})
+    return out
+
+
+def _manages(principal: Principal, stored: PostingDoc, regions: RegionCatalog) -> bool:
+    if principal.role is Role.ENTERPRISE:
+        return stored.get("enterprise_id") == principal.subject
+    return principal.role in (Role.OFFICE, Role.ADMIN) and in_scope(
+        principal, stored.get("region_code"), regions
     )
 
 
@@ -352,7 +370,13 @@ async def needing_attention(
         Fetch(
             size=limit, sort=[{"valid_until": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]
         ),
-        filters=[*managed_postings(principal), {"term": {"status": "active"}}, soon],
+        filters=[
+            *managed_postings(principal),
+            {"term": {"status": "active"}},
+            # Open now: started, and not past its end (the nightly job may not have run yet).
+            *open_posting(today),
+            soon,
+        ],
     )
     policies = await current_policies(svc)
     regions = svc.taxonomy.regions

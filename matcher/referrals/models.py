@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from matcher.foundation.records import RecordId, Strict
 
@@ -82,10 +82,10 @@ class ReferralAdvance(Strict):
     status: ReferralStatus
     staff: Staff
     note: Note = ""
-    interview_at: datetime | None = Field(
+    interview_at: AwareDatetime | None = Field(
         default=None,
-        description="When the interview is arranged (with contacted): the desk's 今日待办 "
-        "lists it when it is near; kept on the referral until the next step",
+        description="When the interview is arranged (with contacted; an ISO time with its "
+        "offset, within a year of today): the desk's 今日待办 lists it when it is near",
     )
 
 

@@ -279,6 +279,21 @@ def _step(status: str, at: str, principal: Principal, staff: str, note: str) -> 
     return {"status": status, "at": at, "by": principal.subject, "staff": staff, "note": note}
 
 
+def _check_interview(body: ReferralAdvance, now: datetime) -> None:
+    """An interview is arranged with the step that contacts the worker, within a year."""
+    if body.interview_at is None:
+        return
+    if body.status is not ReferralStatus.CONTACTED:
+        raise ValidationFailed(
+            "interview_at goes with contacted",
+            [{"field": "interview_at", "message": "an interview is arranged when contacted"}],
+        )
+    if abs(body.interview_at - now) > timedelta(days=366):
+        raise ValidationFailed(
+            "interview_at", [{"field": "interview_at", "message": "within a year of today"}]
+        )
+
+
 async def advance_referral(
     svc: Services, *, principal: Principal, referral_id: str, body: ReferralAdvance
 ) -> ReferralOut:
@@ -286,11 +301,7 @@ async def advance_referral(
     posting first; if the referral changed meanwhile the place is given back and the step is
     re-checked against the referral's new status."""
     repo = svc.store.referrals
-    if body.interview_at is not None and body.status is not ReferralStatus.CONTACTED:
-        raise ValidationFailed(
-            "interview_at goes with contacted",
-            [{"field": "interview_at", "message": "an interview is arranged when contacted"}],
-        )
+    _check_interview(body, svc.clock.now())
     for _ in range(MAX_WRITE_TRIES):
         versioned = await _visible(svc, principal, referral_id)
         source: Doc = versioned.doc

@@ -248,7 +248,7 @@ class ProfileRepository(RecordRepository[ProfileDoc]):
                 "must_not": [{"ids": {"values": [other_than]}}] if other_than else [],
             }
         }
-        fields = ["id", "region_code", "identity_keys", "created_at", "status"]
+        fields = ["id", "region_code", "owner_id", "identity_keys", "created_at", "status"]
         hits, _ = await self.search(
             query, Fetch(size=limit, sort=[{"created_at": "asc"}, {"id": "asc"}], fields=fields)
         )

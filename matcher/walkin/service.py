@@ -336,14 +336,15 @@ async def returning(svc: Services, *, principal: Principal, number: str) -> list
             "number",
             [{"field": "number", "message": "an 11-digit mobile number or a certificate number"}],
         )
-    hits = await svc.store.profiles.sharing_identity(keys, other_than="", limit=50)
-    docs = await svc.store.profiles.get_many([h.id for h in hits], exclude=["embedding"])
-    found = [
-        (pid, doc)
-        for pid, doc in docs.items()
-        if may_read_profile(principal, doc, svc.taxonomy.regions)
-    ][:RETURNING_SHOWN]
-    for pid, _ in found:
+    # Keys shared by many (placeholders, a family's phone) must not push the office's own
+    # out of the answer: read a wide page of ids, keep those the office may read.
+    hits = await svc.store.profiles.sharing_identity(keys, other_than="", limit=1000)
+    readable = [h.id for h in hits if may_read_profile(principal, h.doc, svc.taxonomy.regions)]
+    docs = await svc.store.profiles.get_many(readable[:RETURNING_SHOWN], exclude=["embedding"])
+    found = [(pid, docs[pid]) for pid in readable[:RETURNING_SHOWN] if pid in docs]
+    # Every lookup is audited, also one that finds nothing (probing numbers leaves a trace).
+    looked_up: list[str | None] = [pid for pid, _ in found]
+    for pid in looked_up or [None]:
         await audit.record(
             svc, audit.Event("profile.looked_up", profile_id=pid), principal=principal
         )

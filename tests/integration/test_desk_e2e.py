@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -219,14 +220,15 @@ async def test_desk_end_to_end(
     await expect(row).to_contain_text("已推荐")
     # Contacting the worker, the clerk notes the interview arranged and its time.
     await row.get_by_label("备注").fill("约周四上午面试")
-    await row.get_by_label("约定面试时间").fill("2030-01-10T09:30")
+    interview_day = (date.today() + timedelta(days=30)).isoformat()
+    await row.get_by_label("约定面试时间").fill(f"{interview_day}T09:30")
     await shot(page, "referrals-step")
     for step in ("已联系", "已面试"):
         await row.get_by_role("button", name=f"标记为{step}").click()
         await expect(page.get_by_role("status")).to_contain_text("推荐状态已更新")
         await expect(row.locator(".tag")).to_have_text(step)
         if step == "已联系":
-            await expect(row).to_contain_text("面试时间：2030-01-10 09:30")
+            await expect(row).to_contain_text(f"面试时间：{interview_day} 09:30")
             await expect(row).to_contain_text("约周四上午面试")
 
     async def hire(note: str) -> None:  # takes a place: a confirmation page first

@@ -607,6 +607,11 @@ async def test_an_office_importing_employer_ads_may_cut_discriminatory_requireme
     assert "限男性" in cut["compliance_note"]
     assert "年龄25-35岁" in cut["compliance_note"]
     assert "性别" in cut["compliance_note"]
+    # What was cut quotes the requirement: a seeker reading the posting does not see it.
+    seeker = await make_token(Role.SEEKER, f"seeker-{uuid.uuid4().hex[:6]}")
+    public = (await client.get(f"/v1/postings/{prefix}-1", headers=seeker)).json()
+    assert public["compliance_note"] is None
+    assert public["description"] == cut["description"]
     clean = (await client.get(f"/v1/postings/{prefix}-2", headers=enterprise)).json()
     assert clean["description"] == ads[1][1]  # 男女不限 is no requirement: left as written
     assert clean["compliance_note"] is None

@@ -488,27 +488,37 @@ async def test_the_employers_no_and_the_workers_withdrawal_are_different_outcome
     first = await put(client, admin_headers, "profiles")
     second = await put(client, admin_headers, "profiles")
     outcomes = {}
+    soon = date.today() + timedelta(days=3)
     for profile, outcome in ((first, "declined"), (second, "withdrew")):
         rid = (await propose(client, office, posting, profile)).json()["id"]
         # An interview is arranged with the step that contacts the worker, and only then.
         wrong = await client.post(
             f"/v1/referrals/{rid}/status",
-            json={"status": "declined", "staff": "李老师", "interview_at": "2026-12-10T06:30:00Z"},
+            json={"status": "declined", "staff": "李老师", "interview_at": f"{soon}T06:30:00Z"},
             headers=office,
         )
         assert wrong.status_code == 422
+        # A time without its offset, or years away, is refused.
+        for when in ("2026-12-10T14:30:00", "0001-01-01T00:00:00+08:00"):
+            unclear = await client.post(
+                f"/v1/referrals/{rid}/status",
+                json={"status": "contacted", "staff": "李老师", "interview_at": when},
+                headers=office,
+            )
+            assert unclear.status_code == 422, (when, unclear.text)
         contacted = await client.post(
             f"/v1/referrals/{rid}/status",
             json={
                 "status": "contacted",
                 "staff": "李老师",
                 "note": "约周四上午面试",
-                "interview_at": "2026-12-10T06:30:00+08:00",
+                "interview_at": f"{soon}T06:30:00+08:00",
             },
             headers=office,
         )
         assert contacted.status_code == 200, contacted.text
-        assert contacted.json()["interview_at"].startswith("2026-12-09T22:30:00")
+        # 06:30 in Beijing is 22:30 UTC the day before.
+        assert contacted.json()["interview_at"].startswith(f"{soon - timedelta(days=1)}T22:30:00")
         assert contacted.json()["history"][-1]["note"] == "约周四上午面试"
         ended = await advance(client, office, rid, outcome)
         assert ended.status_code == 200, ended.text

@@ -110,7 +110,20 @@ def test_sanitize_cuts_the_clause_of_each_requirement_and_keeps_the_rest() -> No
     assert [clause for _, clause in result.removed] == ["限男性", "年龄25-35岁"]
     assert protected_phrases(result.text) == []
     # Neutral wording is no requirement: nothing is cut.
-    for neutral in ("男女不限，能倒班。", "少数民族地区项目招聘电工", "技能：蒙古语翻译"):
+    # What strict checking accepts is never cut, even a clause that alone would look like one.
+    for neutral in (
+        "男女不限，能倒班。",
+        "少数民族地区项目招聘电工",
+        "技能：蒙古语翻译",
+        "提供食宿，女工宿舍独立，五险一金",
+        "负责男、女浴室保洁",
+    ):
         assert sanitize(neutral) == Sanitized(neutral, [])
     # Every line of a multi-line ad is a clause of its own.
     assert sanitize("急招电工\n90后优先\n包吃住").text == "急招电工\n包吃住"
+
+
+def test_sanitize_reads_a_clause_in_its_place_and_keeps_what_strict_accepts() -> None:
+    result = sanitize("提供食宿，女工宿舍独立，限男性")
+    assert result.text == "提供食宿，女工宿舍独立"
+    assert result.removed == [("gender", "限男性")]

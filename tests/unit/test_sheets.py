@@ -98,3 +98,33 @@ def test_row_errors_name_the_chinese_column_and_what_is_wrong() -> None:
     )
     assert column("certificates.1.name") == "证书第2项"
     assert column("unknown_field") == "unknown_field"
+
+
+def test_a_control_character_in_a_cell_does_not_break_the_export() -> None:
+    content = write_workbook([Sheet("台账", ["备注"], [["第一行\x0b第二行\x00"]])])
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
+    assert sheet["A2"].value == "第一行 第二行 "
+
+
+def test_a_sheet_claiming_a_huge_size_is_read_as_stored(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["编号", "标题"])
+    sheet.append(["a-1", "焊工"])
+    sheet["XFD5000"] = "far away"  # 16,384 columns wide, 5,000 rows long, as stated
+    path = tmp_path / "wide.xlsx"
+    book.save(path)
+    check_workbook(path, max_unpacked=10_000_000)
+    rows = list(read_rows(path))
+    assert rows[:2] == [["编号", "标题"], ["a-1", "焊工"]]
+    assert max(len(r) for r in rows) <= 256
+
+
+def test_a_workbook_without_a_readable_first_sheet_is_refused_up_front(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.xlsx"
+    with zipfile.ZipFile(empty, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(SheetRefused):
+        check_workbook(empty, max_unpacked=10_000_000)
