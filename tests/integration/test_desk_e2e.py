@@ -20,7 +20,11 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from matcher.bulletins.models import Kind
+from matcher.bulletins.scope import resolve_scope
+from matcher.bulletins.service import Publication, publish
 from matcher.duplicates.service import check_profiles
+from matcher.foundation.periods import parse_period
 from matcher.foundation.principals import Role
 from matcher.services import Services
 from tests.conftest import TokenFactory, make_environ
@@ -220,6 +224,9 @@ async def test_desk_end_to_end(
     await expect(row).to_contain_text("已推荐")
     # Contacting the worker, the clerk notes the interview arranged and its time.
     await row.get_by_label("备注").fill("约周四上午面试")
+    # Enter in the note records no step: only a button does.
+    await row.get_by_label("备注").press("Enter")
+    await expect(row.locator(".tag")).to_have_text("已推荐")
     interview_day = (date.today() + timedelta(days=30)).isoformat()
     await row.get_by_label("约定面试时间").fill(f"{interview_day}T09:30")
     await shot(page, "referrals-step")
@@ -336,6 +343,21 @@ async def test_desk_end_to_end(
     await shot(page, "bulletins")
 
     assert outside == []
+    # A wage bulletin whose every cell is suppressed (阿拉善盟, a quarter without postings):
+    # the page says so in words instead of drawing an empty chart.
+    empty = await publish(
+        services,
+        kind=Kind.WAGES,
+        period=parse_period("2023Q1"),
+        scope=resolve_scope("152900", services.taxonomy.regions),
+        publication=Publication("admin", "tests", None),
+    )
+    assert empty is not None
+    await page.goto(f"{server}/bulletins/{empty.id}")
+    await expect(page.locator("body")).to_contain_text("本期不公布工资分布图")
+    assert await page.locator("svg").count() == 0
+    await shot(page, "bulletin-suppressed")
+    outside.clear()  # the public page has no icon: the browser's /favicon.ico is a 404
     # Errors are Chinese pages, never a stack trace.
     await page.goto(f"{server}/desk/walkin?q=x&grade=9")
     await expect(page.get_by_role("alert")).to_contain_text("填写的内容有误，请检查：技能等级")
