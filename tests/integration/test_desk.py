@@ -567,6 +567,22 @@ async def test_a_walk_in_is_registered_referred_and_given_a_letter(
         ).status_code == 404
 
 
+async def referred(
+    client: httpx.AsyncClient,
+    office: dict[str, str],
+    posting_id: str,
+    profile_id: str,
+    *steps: str,
+) -> str:
+    """A referral by ``office``, moved through ``steps``; its id."""
+    resp = await propose(client, office, posting_id, profile_id)
+    assert resp.status_code == 201, resp.text
+    for status in steps:
+        step = await advance(client, office, resp.json()["id"], status)
+        assert step.status_code == 200, step.text
+    return str(resp.json()["id"])
+
+
 async def test_a_seeker_hired_elsewhere_is_marked_on_the_card(
     client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
 ) -> None:
@@ -574,11 +590,7 @@ async def test_a_seeker_hired_elsewhere_is_marked_on_the_card(
     first = await put(client, admin_headers, "postings", **WUHAI)
     second = await put(client, admin_headers, "postings", **WUHAI)
     profile_id = await put(client, admin_headers, "profiles", region_code=WUHAI["region_code"])
-    resp = await propose(client, office, first, profile_id)
-    assert resp.status_code == 201, resp.text
-    for status in ("contacted", "interviewed", "hired"):
-        step = await advance(client, office, resp.json()["id"], status)
-        assert step.status_code == 200, step.text
+    await referred(client, office, first, profile_id, "contacted", "interviewed", "hired")
     async with await new_client(client) as desk:
         await sign_in(desk, office["Authorization"].split()[1])
         page = await desk.get("/desk/candidates", params={"posting": second})
@@ -630,11 +642,7 @@ async def test_a_hired_seeker_still_matching_is_paused_from_the_todo_list(
     elsewhere = await make_token(Role.OFFICE, uid("office-hh"), region_code="150100")
     posting_id = await put(client, admin_headers, "postings", **WUHAI)
     profile_id = await put(client, admin_headers, "profiles", region_code=WUHAI["region_code"])
-    referral = await propose(client, office, posting_id, profile_id)
-    assert referral.status_code == 201, referral.text
-    for status in ("contacted", "interviewed", "hired"):
-        step = await advance(client, office, referral.json()["id"], status)
-        assert step.status_code == 200, step.text
+    await referred(client, office, posting_id, profile_id, "contacted", "interviewed", "hired")
 
     async with await new_client(client) as other:
         await sign_in(other, elsewhere["Authorization"].split()[1])
@@ -751,10 +759,7 @@ async def test_the_board_and_a_candidate_list_export_to_excel_as_the_office_sees
         region_code=WUHAI["region_code"],
         contact={**base["contact"], "name": formula, "phone": "13912340000"},
     )
-    referral = await propose(client, office, posting_id, profile_id)
-    assert referral.status_code == 201, referral.text
-    step = await advance(client, office, referral.json()["id"], "contacted")
-    assert step.status_code == 200, step.text
+    rid = await referred(client, office, posting_id, profile_id, "contacted")
 
     async with await new_client(client) as desk:
         await sign_in(desk, office["Authorization"].split()[1])
@@ -769,8 +774,8 @@ async def test_the_board_and_a_candidate_list_export_to_excel_as_the_office_sees
         (sheet,) = read_workbook(export.content).values()
         assert tuple(sheet[0]) == BOARD_COLUMNS
         rows = {row[0]: row for row in sheet[1:]}
-        assert referral.json()["id"] in rows
-        mine = rows[referral.json()["id"]]
+        assert rid in rows
+        mine = rows[rid]
         assert mine[2] == "已联系"
         assert mine[4] == formula  # the name as written, kept as text
         assert all(row[2] == "已联系" for row in sheet[1:])  # the board's filter held
@@ -804,7 +809,7 @@ async def test_the_board_and_a_candidate_list_export_to_excel_as_the_office_sees
         assert "text/html" in refused.headers["content-type"]
         theirs = await other.get("/desk/referrals.xlsx", params={"scope": "region"})
         (sheet,) = read_workbook(theirs.content).values()
-        assert referral.json()["id"] not in {row[0] for row in sheet[1:]}
+        assert rid not in {row[0] for row in sheet[1:]}
 
 
 async def test_a_bulletin_downloads_as_a_workbook_of_its_tables(
@@ -896,7 +901,7 @@ async def test_an_interview_arranged_on_the_board_appears_on_the_todo_list(
     office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
     posting_id = await put(client, admin_headers, "postings", **WUHAI)
     profile_id = await put(client, admin_headers, "profiles", region_code=WUHAI["region_code"])
-    rid = (await propose(client, office, posting_id, profile_id)).json()["id"]
+    rid = await referred(client, office, posting_id, profile_id)
     tomorrow = (services.clock.now() + timedelta(days=1)).astimezone(ZoneInfo("Asia/Shanghai"))
     async with await new_client(client) as desk:
         await sign_in(desk, office["Authorization"].split()[1])

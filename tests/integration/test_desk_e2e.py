@@ -6,6 +6,7 @@ Redis with this run's index prefix. Screenshots of each main page go to
 A missing browser is a failure, not a skip: ``scripts/bootstrap.sh`` installs it."""
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -65,18 +66,22 @@ def start_uvicorn(port: int, log: Path, **overrides: str) -> "subprocess.Popen[b
         )
 
 
-@pytest.fixture(scope="module")
-async def server(app: object, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    """uvicorn serving the real app in its own process (``app`` has created the indexes)."""
+def _tail(log: Path) -> str:
+    return log.read_text()[-2000:]
+
+
+@contextlib.asynccontextmanager
+async def uvicorn_server(log: Path, **overrides: str) -> AsyncIterator[str]:
+    """uvicorn serving the real app in its own process (the indexes exist already), ready
+    when this yields its base URL; stopped after."""
     port = free_port()
-    log = tmp_path_factory.mktemp("desk-server") / "uvicorn.log"
-    proc = start_uvicorn(port, log)
+    proc = start_uvicorn(port, log, **overrides)
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base) as probe:
             for _ in range(240):
                 if proc.poll() is not None:
-                    break
+                    pytest.fail(f"the server exited: {_tail(log)}")
                 try:
                     if (await probe.get("/readyz")).status_code == 200:
                         break
@@ -84,9 +89,7 @@ async def server(app: object, tmp_path_factory: pytest.TempPathFactory) -> Async
                     pass
                 await asyncio.sleep(0.5)
             else:
-                pytest.fail(f"the desk server did not get ready: {log.read_text()[-2000:]}")
-        if proc.poll() is not None:
-            pytest.fail(f"the desk server exited: {log.read_text()[-2000:]}")
+                pytest.fail(f"the server did not get ready: {_tail(log)}")
         yield base
     finally:
         proc.terminate()
@@ -94,6 +97,13 @@ async def server(app: object, tmp_path_factory: pytest.TempPathFactory) -> Async
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+async def server(app: object, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """The desk's server (``app`` has created the indexes)."""
+    async with uvicorn_server(tmp_path_factory.mktemp("desk-server") / "uvicorn.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

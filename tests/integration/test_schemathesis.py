@@ -18,7 +18,7 @@ from elasticsearch import AsyncElasticsearch
 
 from indexes.manage import drop_indexes
 from tests.conftest import ADMIN_TOKEN, RUN_ID, make_environ
-from tests.integration.test_desk_e2e import free_port, start_uvicorn
+from tests.integration.test_desk_e2e import uvicorn_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "tests" / "schemathesis.toml"
@@ -47,30 +47,11 @@ async def st_server(
         check=False,
     )
     assert made.returncode == 0, made.stderr.decode()[-2000:]
-    port = free_port()
     log = tmp_path_factory.mktemp("st-server") / "uvicorn.log"
-    proc = start_uvicorn(port, log, **SERVER_ENV)
-    base = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient(base_url=base) as probe:
-            for _ in range(240):
-                if proc.poll() is not None:
-                    pytest.fail(f"the server exited: {log.read_text()[-2000:]}")
-                try:
-                    if (await probe.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.5)
-            else:
-                pytest.fail(f"the server did not get ready: {log.read_text()[-2000:]}")
-        yield base
+        async with uvicorn_server(log, **SERVER_ENV) as base:
+            yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         await drop_indexes(es, PREFIX)
 
 
