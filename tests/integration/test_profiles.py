@@ -7,10 +7,16 @@ import httpx
 import pytest
 from elasticsearch import AsyncElasticsearch
 
-from matcher.foundation.principals import Role
+from matcher.foundation.principals import Principal, Role
+from matcher.foundation.problems import Conflict
+from matcher.profiles.models import ProfileStatus
+from matcher.profiles.service import PROFILES
+from matcher.records.writes import write_record
 from matcher.services import Services
 from tests.conftest import TokenFactory
 from tests.factories import posting_body, profile_body
+
+ADMIN_PRINCIPAL = Principal(token_id="tests", role=Role.ADMIN, subject="tests")
 
 
 def new_id() -> str:
@@ -269,3 +275,37 @@ async def test_an_enterprise_sees_only_the_candidates_of_its_posting(
         # Exactly as an id that does not exist: the enterprise learns nothing.
         assert refused.status_code == unknown.status_code == 404
         assert refused.json()["title"] == unknown.json()["title"]
+
+
+async def test_a_status_change_never_undoes_a_write_made_since_it_read_the_profile(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], services: Services
+) -> None:
+    """Pausing rewrites the whole profile from the version it read: a seeker's edit that
+    lands in between is a 409 for the pause, never silently reverted."""
+    profile_id = f"race-{uuid.uuid4().hex[:8]}"
+    resp = await client.put(
+        f"/v1/profiles/{profile_id}", json=profile_body(), headers=admin_headers
+    )
+    assert resp.status_code == 201, resp.text
+    read = await services.store.profiles.get_versioned(profile_id)
+    assert read is not None
+    edited = await client.put(
+        f"/v1/profiles/{profile_id}",
+        json=profile_body(summary="刚改过的简介：从事压力容器焊接九年。"),
+        headers=admin_headers,
+    )
+    assert edited.status_code == 200, edited.text
+    stale = PROFILES.body_of(read.doc).model_copy(update={"status": ProfileStatus.PAUSED})
+    with pytest.raises(Conflict):
+        await write_record(
+            services,
+            PROFILES,
+            principal=ADMIN_PRINCIPAL,
+            record_id=profile_id,
+            body=stale,
+            expected=read.version,
+        )
+    kept = (await client.get(f"/v1/profiles/{profile_id}", headers=admin_headers)).json()
+    assert kept["summary"].startswith("刚改过的简介")
+    assert kept["status"] == "active"
+    await client.delete(f"/v1/profiles/{profile_id}", headers=admin_headers)
