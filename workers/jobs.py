@@ -4,6 +4,7 @@ service functions the API calls; arguments and results are JSON-serialisable."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Any
@@ -140,11 +141,25 @@ async def _with_backoff(
     return outcome
 
 
+# How long one merge job waits for Elasticsearch before it hands the rest to its continuation.
+MERGE_WAIT_S = 480
+MERGE_CONTINUE_AFTER_S = 60
+
+
 async def merge_segments(ctx: dict[str, Any]) -> dict[str, Any]:
     """The nightly merge of the matching indexes to one segment each (see
-    ``indexes.maintenance``); nothing when ``MATCHER_MERGE_MAX_MB`` is 0."""
+    ``indexes.maintenance``); nothing when ``MATCHER_MERGE_MAX_MB`` is 0. A merge longer than
+    ``MERGE_WAIT_S`` goes on in Elasticsearch while this job ends and queues its continuation,
+    which waits for the running merge and does the indexes not yet started: the job stays
+    within an ordinary job timeout, and so does the lock a killed worker leaves on every job."""
     svc: Services = ctx["services"]
     if svc.settings.merge_max_mb == 0:
         return {"merged": [], "off": True}
-    results = await merge_matching_indexes(svc, max_mb=svc.settings.merge_max_mb)
-    return {"merged": [asdict(r) for r in results], "off": False}
+    results = await merge_matching_indexes(
+        svc, max_mb=svc.settings.merge_max_mb, wait_s=MERGE_WAIT_S
+    )
+    continued = None
+    if any(r.pending for r in results):
+        continued = f"merge-continued:{time.time_ns()}"
+        await svc.jobs.enqueue("merge_segments", job_id=continued, defer_s=MERGE_CONTINUE_AFTER_S)
+    return {"merged": [asdict(r) for r in results], "off": False, "continued": continued}

@@ -40,8 +40,11 @@ class ArqQueue:
             default_queue_name=settings.queue_name,
         )
 
-    async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
-        return await self.redis.enqueue_job(function, *args, _job_id=job_id) is not None
+    async def enqueue(self, function: str, *args: Any, job_id: str, defer_s: float = 0) -> bool:
+        job = await self.redis.enqueue_job(
+            function, *args, _job_id=job_id, _defer_by=defer_s or None
+        )
+        return job is not None
 
     async def waiting(self, job_id: str) -> bool:
         queued = await self.redis.zscore(self.queue_name, job_id) is not None

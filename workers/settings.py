@@ -20,7 +20,6 @@ from arq.cron import CronJob, cron
 from arq.typing import WorkerCoroutine
 from arq.worker import Worker, func
 
-from indexes.maintenance import MERGE_TIMEOUT_S
 from matcher.embeddings import Embedder, build_embedder
 from matcher.foundation.cron import Schedule, parse_schedule
 from matcher.foundation.logs import configure_logging
@@ -76,8 +75,10 @@ FUNCTIONS = [
     # Idempotent: each step changes or tells nothing twice (matcher.lifecycle).
     func(posting_lifecycle, name="posting_lifecycle", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
     # Idempotent (an index in one segment is skipped); Elasticsearch finishes a merge whose
-    # caller went away, and a second call waits for the running one.
-    func(merge_segments, name="merge_segments", timeout=MERGE_TIMEOUT_S, max_tries=MAX_TRIES),
+    # caller went away, and a second call waits for the running one. A long merge is waited
+    # for by continuations (workers.jobs.MERGE_WAIT_S), never by one job for hours: arq locks
+    # every job a killed worker held for the longest timeout here.
+    func(merge_segments, name="merge_segments", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
 ]
 
 
@@ -97,7 +98,7 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
             JOB_TIMEOUT_S,
             Schedule(minute={17}, hour=None, day=None, month=None),
         ),
-        _scheduled(merge_segments, "merge_segments_nightly", MERGE_TIMEOUT_S, merge),
+        _scheduled(merge_segments, "merge_segments_nightly", JOB_TIMEOUT_S, merge),
         _scheduled(
             sweep_uploads,
             "sweep_uploads_hourly",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from indexes import MigrationReport
-from indexes.maintenance import MergeResult
+from indexes.maintenance import MERGE_TIMEOUT_S, MergeResult
 from matcher.incentives.service import reflag_postings
 from matcher.migrations.backfill import backfill
 from matcher.migrations.reembed import reembed
@@ -82,6 +82,9 @@ async def migrate_index(
     return Migrated(report)
 
 
-async def merge_matching_indexes(svc: Services, *, max_mb: int) -> list[MergeResult]:
-    """The profiles and postings indexes merged to one segment each (indexes.maintenance)."""
-    return await svc.store.merge_segments(max_bytes=max_mb * 2**20)
+async def merge_matching_indexes(
+    svc: Services, *, max_mb: int, wait_s: float = MERGE_TIMEOUT_S
+) -> list[MergeResult]:
+    """The profiles and postings indexes merged to one segment each (indexes.maintenance);
+    after ``wait_s`` the rest is reported ``pending``."""
+    return await svc.store.merge_segments(max_bytes=max_mb * 2**20, wait_s=wait_s)

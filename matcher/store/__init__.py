@@ -18,7 +18,7 @@ from indexes import Indexes, IndexSpec, IndexStatus, MigrationReport
 from indexes import ensure_indexes as create_missing
 from indexes import index_status as status_of
 from indexes import migrate as migrate_index
-from indexes.maintenance import MERGED, MergeResult, merge_segments
+from indexes.maintenance import MERGE_TIMEOUT_S, MERGED, MergeResult, merge_segments
 from indexes.manage import Transform, drop_indexes
 from matcher.foundation.settings import Settings
 from matcher.store.alerts import AlertRepository
@@ -130,10 +130,15 @@ class Store:
             self.es, spec, transform=transform, batch_size=batch_size, delete_source=delete_source
         )
 
-    async def merge_segments(self, *, max_bytes: int) -> list[MergeResult]:
+    async def merge_segments(
+        self, *, max_bytes: int, wait_s: float = MERGE_TIMEOUT_S
+    ) -> list[MergeResult]:
         """The profiles and postings indexes merged to one segment each (indexes.maintenance)."""
         return await merge_segments(
-            self.es, [getattr(self.indexes, name) for name in MERGED], max_bytes=max_bytes
+            self.es,
+            [getattr(self.indexes, name) for name in MERGED],
+            max_bytes=max_bytes,
+            wait_s=wait_s,
         )
 
     async def queue_depth(self, queue_name: str) -> int:

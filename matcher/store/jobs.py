@@ -10,9 +10,10 @@ from typing import Any, Protocol
 
 
 class JobQueue(Protocol):
-    async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
-        """Queue ``function(*args)`` under ``job_id``; False when a job of that id is
-        already queued, running or its result kept (so replays are no-ops)."""
+    async def enqueue(self, function: str, *args: Any, job_id: str, defer_s: float = 0) -> bool:
+        """Queue ``function(*args)`` under ``job_id``, to run ``defer_s`` seconds from now at
+        the earliest; False when a job of that id is already queued, running or its result
+        kept (so replays are no-ops)."""
         ...
 
     async def waiting(self, job_id: str) -> bool:

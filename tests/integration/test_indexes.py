@@ -267,3 +267,23 @@ async def test_the_nightly_merge_leaves_an_index_above_the_bound_alone(
     assert "above the bound" in result.skipped
     assert result.segments_after == segments
     assert (await segment_stats(es, spec))[0] == segments
+
+
+async def test_a_merge_past_its_wait_is_reported_pending_and_the_next_call_finishes_it(
+    es: AsyncElasticsearch, scratch: Any
+) -> None:
+    _, specs = scratch
+    profiles, postings = specs.profiles, specs.postings
+    await ensure_indexes(es, [profiles, postings])
+    for spec in (profiles, postings):
+        for i in range(3):
+            await es.index(index=spec.write_alias, id=f"p{i}", document=doc(i), refresh=True)
+
+    # No time to wait: nothing is started, both indexes are left to the continuation.
+    first = await merge_segments(es, [profiles, postings], max_bytes=2**30, wait_s=0)
+    assert [r.pending for r in first] == [True, True]
+    assert all(r.skipped and "not started" in r.skipped for r in first)
+    assert (await segment_stats(es, profiles))[0] >= 3
+
+    second = await merge_segments(es, [profiles, postings], max_bytes=2**30)
+    assert [(r.pending, r.skipped, r.segments_after) for r in second] == [(False, None, 1)] * 2

@@ -6,6 +6,7 @@ import os
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from arq.connections import ArqRedis, RedisSettings, create_pool
@@ -16,20 +17,42 @@ from matcher.embeddings import Embedder
 from matcher.foundation.settings import Settings
 from matcher.services import Services
 from tests.conftest import RUN_ID, make_environ, shared_embedder
+from workers import jobs
 from workers.queue import job_deserializer, job_serializer
 from workers.settings import create_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def run_burst(settings: Settings, embedder: Embedder) -> None:
+async def run_burst(settings: Settings, embedder: Embedder, *, timeout_s: float = 45) -> None:
+    """Run the queue's jobs in this process until the queue is empty. A burst worker stops
+    only at an empty queue, so a job another test left marked in progress (a killed worker's)
+    would hold it for that job's lock: fail then, naming what is queued, rather than time out
+    without a word."""
     worker = create_worker(
         settings, burst=True, embedder_factory=shared_embedder(embedder), handle_signals=False
     )
     try:
-        await worker.async_run()
+        await asyncio.wait_for(worker.async_run(), timeout_s)
+    except TimeoutError:
+        pytest.fail(f"the burst worker did not empty the queue: {await queued(settings)}")
     finally:
         await worker.close()
+
+
+async def queued(settings: Settings) -> list[str]:
+    """The queue's jobs: id, seconds until due, and whether a worker holds it."""
+    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    try:
+        now_ms = time.time() * 1000
+        jobs = []
+        for raw, score in await pool.zrange(settings.queue_name, 0, -1, withscores=True):
+            job_id = raw.decode()
+            held = await pool.exists(f"arq:in-progress:{job_id}")
+            jobs.append(f"{job_id} due {(score - now_ms) / 1000:+.0f}s{' held' if held else ''}")
+        return jobs
+    finally:
+        await pool.aclose()
 
 
 async def test_health_job_runs_end_to_end(
@@ -109,6 +132,37 @@ async def test_the_merge_job_runs_in_the_worker(
     assert job is not None
     await run_burst(off, embedder)
     assert await job.result(timeout=10) == {"merged": [], "off": True}
+
+
+async def test_a_merge_longer_than_its_wait_queues_its_continuation(
+    services: Services, arq: ArqRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Profiles in several segments (one per refreshed write), and no time to wait for them.
+    profiles = services.store.indexes.profiles
+    for i in range(2):
+        await services.store.es.index(
+            index=profiles.write_alias,
+            id=f"merge-wait-{RUN_ID}-{i}",
+            document={"title": "焊工", "region_code": "659999"},
+            refresh=True,
+        )
+    monkeypatch.setattr(jobs, "MERGE_WAIT_S", 0)
+    result: dict[str, Any] = {}
+    try:
+        result = await jobs.merge_segments({"services": services})
+        assert result["continued"], result
+        assert any(r["pending"] for r in result["merged"])
+        # The continuation is queued a minute from now, not run at once in a loop.
+        score = await arq.zscore(services.settings.queue_name, result["continued"])
+        assert score is not None
+        assert 30 < score / 1000 - time.time() <= jobs.MERGE_CONTINUE_AFTER_S
+    finally:
+        if result.get("continued"):
+            await services.jobs.discard(result["continued"])
+        for i in range(2):
+            await services.store.es.delete(
+                index=profiles.write_alias, id=f"merge-wait-{RUN_ID}-{i}", refresh=True
+            )
 
 
 def _redis_script(action: str, port: int, run_dir: Path) -> None:

@@ -336,11 +336,14 @@ class MemoryQueue:
 
     def __init__(self) -> None:
         self.jobs: dict[str, tuple[str, tuple[Any, ...]]] = {}
+        self.deferred: dict[str, float] = {}
 
-    async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
+    async def enqueue(self, function: str, *args: Any, job_id: str, defer_s: float = 0) -> bool:
         if job_id in self.jobs:
             return False
         self.jobs[job_id] = (function, args)
+        if defer_s:
+            self.deferred[job_id] = defer_s
         return True
 
     async def waiting(self, job_id: str) -> bool:
