@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from elasticsearch import AsyncElasticsearch
+from redis.asyncio import Redis
 
 from indexes.manage import drop_indexes
 from tests.conftest import ADMIN_TOKEN, RUN_ID, make_environ
@@ -53,6 +54,18 @@ async def st_server(
             yield base
     finally:
         await drop_indexes(es, PREFIX)
+        await drop_queue(SERVER_ENV["MATCHER_QUEUE_NAME"])
+
+
+async def drop_queue(name: str) -> None:
+    """The server's jobs (re-flags of the postings it wrote) run nowhere: drop them with it."""
+    redis = Redis.from_url(make_environ()["MATCHER_REDIS_URL"])
+    try:
+        for raw in await redis.zrange(name, 0, -1):
+            await redis.delete(f"arq:job:{raw.decode()}")
+        await redis.delete(name)
+    finally:
+        await redis.aclose()
 
 
 async def run_schemathesis(base: str, token: str) -> tuple[int, str]:
