@@ -120,6 +120,7 @@ class ProfileDoc(RecordDoc, total=False):
     awards: list[str]
     contact: ContactDoc | None
     identity_keys: list[str]
+    name_key: str | None
 
 
 class RequiredCertificateDoc(TypedDict, total=False):

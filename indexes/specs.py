@@ -151,6 +151,9 @@ def profiles_mappings(dims: int) -> dict[str, Any]:
             # v7: hashes of the phone and certificate numbers (matcher/foundation/neardup.py):
             # two profiles sharing one are flagged to the office as a possible double entry.
             "identity_keys": KEYWORD,
+            # v8: the hashed name (matcher/foundation/neardup.py), how an office finds a
+            # returning worker by name; the name itself stays unindexed in contact.
+            "name_key": KEYWORD,
         }
     }
 
@@ -524,7 +527,7 @@ def build_indexes(prefix: str, *, dims: int, embedding_model: str) -> Indexes:
     that index's mappings or settings change (a migration then rebuilds it)."""
     return Indexes(
         profiles=IndexSpec(
-            "profiles", prefix, 7, profiles_mappings(dims), embedding_model=embedding_model
+            "profiles", prefix, 8, profiles_mappings(dims), embedding_model=embedding_model
         ),
         postings=IndexSpec(
             "postings", prefix, 9, postings_mappings(dims), embedding_model=embedding_model

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from matcher.policy.incentive_models import Grant, Unit
+from matcher.policy.incentive_models import Grant, PostingIncentive, Unit
 from matcher.policy.ranking import Scored
 from matcher.policy.rules import RuleResult
 
@@ -112,7 +112,8 @@ def incentive_badges(scored: Scored, posting: Mapping[str, Any] | None = None) -
     return [Badge(grant.name, f"{place}{grant_in_words(grant)}") for grant in scored.grants]
 
 
-def grant_in_words(grant: Grant) -> str:
+def grant_in_words(grant: Grant | PostingIncentive) -> str:
+    """What the incentive gives and on what conditions: 「每月多 1500 元；须服务满 12 个月」."""
     gets = []
     if grant.monthly_total:
         gets.append(f"每月多 {grant.monthly_total} 元")

@@ -24,7 +24,7 @@ from matcher.consent import service as consent
 from matcher.consent.models import ConsentIn
 from matcher.desk import session
 from matcher.desk.bulletins import latest_bulletins
-from matcher.desk.explain import explain, incentive_badges
+from matcher.desk.explain import explain, grant_in_words, incentive_badges
 from matcher.desk.render import (
     CANDIDATES_SHOWN,
     Desk,
@@ -72,6 +72,7 @@ from matcher.services import Services
 from matcher.taxonomy.certificates import catalogue_names
 from matcher.taxonomy.grades import SkillGrade
 from matcher.taxonomy.inference import Reading
+from matcher.taxonomy.occupations import CERTIFICATE_DOCUMENTS
 from matcher.walkin.service import (
     Registration,
     WalkIn,
@@ -781,11 +782,15 @@ async def walkin(desk: Desk, request: Request, svc: Services) -> Response:
 
 
 async def find_returning(desk: Desk, request: Request, svc: Services) -> Response:
-    """A worker registered before comes back: found by mobile number or certificate number
-    within the office's area (audited), each with a link that searches again for them."""
+    """A worker registered before comes back: found by name, mobile number or certificate
+    number within the office's area (audited), each with a link that searches again for them
+    and, for a paused profile, a button that puts it back into matching. A POST: the name or
+    number stays out of the browser's history and the access logs."""
     ctx = await page_context(request, svc, "walkin")
-    number = request.query_params.get("number", "").strip()[:50]
-    found = await returning(svc, principal=ctx.principal, number=number)
+    form = await read_form(request)
+    session.check_csrf(request, form.get("csrf", ""))
+    who = form.get("who", "").strip()[:50]
+    lookup = await returning(svc, principal=ctx.principal, who=who)
     return desk.render(
         "walkin.html",
         **ctx.template_vars(),
@@ -801,9 +806,28 @@ async def find_returning(desk: Desk, request: Request, svc: Services) -> Respons
         said=read_words(""),
         read=[],
         code_at=CODE_AT,
-        number=number,
-        returning=[(r, urlencode(r.search)) for r in found],
+        who=who,
+        by_name=not any(ch.isdigit() for ch in who),
+        returning=[(r, urlencode(r.search)) for r in lookup.found],
+        more=lookup.more,
     )
+
+
+async def resume_profile(desk: Desk, request: Request, svc: Services) -> Response:
+    """Put a paused profile back into matching (a returning worker looking for work again),
+    then search postings for them."""
+    ctx = await page_context(request, svc, "walkin")
+    form = await read_form(request)
+    session.check_csrf(request, form.get("csrf", ""))
+    await profiles.set_status(
+        svc,
+        principal=ctx.principal,
+        profile_id=request.path_params["profile_id"],
+        status=ProfileStatus.ACTIVE,
+        only_from=ProfileStatus.PAUSED,
+    )
+    back = safe_back(form.get("back", ""), request) or "/desk/walkin"
+    return RedirectResponse(with_message(back, "resumed"), 303)
 
 
 async def register(desk: Desk, request: Request, svc: Services) -> Response:
@@ -858,6 +882,32 @@ async def letter(desk: Desk, request: Request, svc: Services) -> Response:
         **ctx.template_vars(),
         r=found,
         worker=names.get(found.profile_id) or found.profile_title,
+        today=svc.clock.local_now().strftime("%Y年%-m月%-d日"),
+    )
+
+
+async def slip(desk: Desk, request: Request, svc: Services) -> Response:
+    """The 岗位信息单 of a posting, to print and hand to a worker: what the job is, where,
+    what it requires and pays, and the incentives it carries. Any active posting (a worker
+    may be referred anywhere); the enterprise's contact is not on it (referrals go through
+    the office)."""
+    ctx = await page_context(request, svc, "candidates")
+    posting_id = request.path_params["posting_id"]
+    found = await postings.get_posting(svc, principal=ctx.principal, posting_id=posting_id)
+    certificates = []
+    for required in found.required_certificates:
+        kind = CERTIFICATE_DOCUMENTS.get(required.type, "证书")
+        hard = required.mandatory or required.type == "special_operation"
+        certificates.append(f"{kind}（{required.name}）{'，必须持有' if hard else '，优先'}")
+    rule = svc.taxonomy.occupations.access_rule(found.occupation_code or "")
+    if rule is not None and not any(rule.certificate_name in c for c in certificates):
+        certificates.insert(0, f"{rule.in_words}，必须持有（就业准入）")
+    return desk.render(
+        "slip.html",
+        **ctx.template_vars(),
+        p=found,
+        certificates=certificates,
+        incentives=[(i, grant_in_words(i), "、".join(i.candidates)) for i in found.incentives],
         today=svc.clock.local_now().strftime("%Y年%-m月%-d日"),
     )
 

@@ -25,6 +25,7 @@ def desk_mount(timezone: str) -> Mount:
         Route("/candidates", desk.page(pages.candidates), methods=["GET"]),
         Route("/candidates.xlsx", desk.page(pages.candidates_xlsx), methods=["GET"]),
         Route("/postings/suggest", desk.page(pages.suggest), methods=["GET"]),
+        Route("/postings/{posting_id}/slip", desk.page(pages.slip), methods=["GET"]),
         Route(
             "/postings/{posting_id}/occupation",
             desk.page(pages.confirm_occupation),
@@ -41,9 +42,10 @@ def desk_mount(timezone: str) -> Mount:
             "/referrals/{referral_id}/confirm-hire", desk.page(pages.confirm_hire), methods=["GET"]
         ),
         Route("/walkin", desk.page(pages.walkin), methods=["GET"]),
-        Route("/walkin/find", desk.page(pages.find_returning), methods=["GET"]),
+        Route("/walkin/find", desk.page(pages.find_returning), methods=["POST"]),
         Route("/todo", desk.page(pages.todo), methods=["GET"]),
         Route("/profiles/{profile_id}/pause", desk.page(pages.pause_profile), methods=["POST"]),
+        Route("/profiles/{profile_id}/resume", desk.page(pages.resume_profile), methods=["POST"]),
         Route("/alerts/{alert_id}/done", desk.page(pages.alert_done), methods=["POST"]),
         Route("/walkin/register", desk.page(pages.register), methods=["POST"]),
         Route("/referrals/{referral_id}/letter", desk.page(pages.letter), methods=["GET"]),

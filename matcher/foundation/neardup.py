@@ -100,6 +100,17 @@ def certificate_number_key(number: str | None) -> str | None:
     return _key("cert", cleaned) if len(cleaned) >= 6 and digits >= 4 else None
 
 
+_NAME_DOTS = str.maketrans({"•": "·", "‧": "·", "∙": "·", "．": "·", ".": "·", "・": "·"})
+
+
+def name_key(name: str | None) -> str | None:
+    """The key of a person's name as a clerk would type it again: width folded, spaces gone,
+    the middle dot of names such as 阿不都·热合曼 in one form. Two characters at least."""
+    folded = unicodedata.normalize("NFKC", name or "").translate(_NAME_DOTS)
+    cleaned = "".join(folded.split()).casefold()
+    return _key("name", cleaned) if len(cleaned) >= 2 else None
+
+
 def identity_keys(phone: str | None, certificate_numbers: Iterable[str | None]) -> list[str]:
     """The keys of a profile's phone and certificate numbers, sorted, each once."""
     keys = {phone_key(phone), *(certificate_number_key(n) for n in certificate_numbers)}

@@ -18,6 +18,8 @@ record as unchanged.
 Profiles v7 and postings v9 add the keys the duplicates job looks up (``identity_keys``,
 ``dup_bands``), computed from the stored record; the job flags what it finds as records are
 next written.
+
+Profiles v8 add ``name_key``, the hashed name an office finds a returning worker by.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from indexes.manage import Transform
 from matcher.foundation.neardup import band_keys
 from matcher.incentives.service import current_policies
 from matcher.postings.service import POSTINGS, duplicate_text, monthly_wage
-from matcher.profiles.service import PROFILES, profile_identity_keys
+from matcher.profiles.service import PROFILES, profile_identity_keys, profile_name_key
 from matcher.records.kinds import RecordKind
 from matcher.records.occupation import OccupationInput, decide
 from matcher.records.prepare import WriteContext, prepare
@@ -48,6 +50,8 @@ def fill_derived(kind: str, source: MutableMapping[str, Any]) -> None:
             source["primary_occupation"] = codes[0]
         if "identity_keys" not in source:
             source["identity_keys"] = profile_identity_keys(source)
+        if "name_key" not in source:
+            source["name_key"] = profile_name_key(source)
     elif kind == "postings":
         wage = monthly_wage(source.get("wage_min"), source.get("wage_max"))
         if "wage_monthly" not in source and wage is not None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from indexes.documents import ProfileDoc
-from matcher.foundation.neardup import identity_keys
+from matcher.foundation.neardup import identity_keys, name_key
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import Conflict, NotFound, ValidationFailed
 from matcher.foundation.text import segment
@@ -78,6 +78,7 @@ def _derive(
         cert["covers"] = covered_keys(cert["name"])
     doc["permits"] = permits(doc["certificates"], taxonomy.occupations.access_rules())
     doc["identity_keys"] = profile_identity_keys(doc)
+    doc["name_key"] = profile_name_key(doc)
     doc["award_bonus"] = award_bonus_applies(body.awards)
     if body.skill_level is not None:
         level = SkillGrade(body.skill_level)
@@ -90,6 +91,11 @@ def profile_identity_keys(doc: Mapping[str, Any]) -> list[str]:
     contact = doc.get("contact") or {}
     numbers = [c.get("number") for c in doc.get("certificates") or []]
     return identity_keys(contact.get("phone"), numbers)
+
+
+def profile_name_key(doc: Mapping[str, Any]) -> str | None:
+    """The hashed name an office finds a returning worker by (never searched as text)."""
+    return name_key((doc.get("contact") or {}).get("name"))
 
 
 def _with_owner(body: ProfileIn, principal: Principal, stored: ProfileDoc | None) -> ProfileIn:

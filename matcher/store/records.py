@@ -254,6 +254,15 @@ class ProfileRepository(RecordRepository[ProfileDoc]):
         )
         return hits
 
+    async def named(self, key: str, *, limit: int) -> list[Hit[ProfileDoc]]:
+        """Profiles whose hashed name is ``key`` (ids, regions, owners, dates), newest first."""
+        fields = ["id", "region_code", "owner_id", "created_at", "status"]
+        hits, _ = await self.search(
+            {"bool": {"filter": [{"term": {"name_key": key}}]}},
+            Fetch(size=limit, sort=[{"created_at": "desc"}, {"id": "asc"}], fields=fields),
+        )
+        return hits
+
 
 DUPLICATE_FIELDS = (
     "id",

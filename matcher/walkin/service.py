@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from indexes.documents import ProfileDoc
-from matcher.foundation.neardup import identity_keys
+from matcher.foundation.neardup import identity_keys, name_key
 from matcher.foundation.principals import Principal
 from matcher.foundation.problems import ValidationFailed
 from matcher.foundation.text import segment
@@ -327,27 +327,50 @@ def _search_of(doc: Mapping[str, Any]) -> dict[str, str]:
     return query
 
 
-async def returning(svc: Services, *, principal: Principal, number: str) -> list[Returning]:
-    """Profiles the office may read whose mobile phone or a certificate number is ``number``
-    (compared as hashes, never searched as text); each lookup that finds one is audited."""
-    keys = identity_keys(number, [number])
-    if not keys:
-        raise ValidationFailed(
-            "number",
-            [{"field": "number", "message": "an 11-digit mobile number or a certificate number"}],
-        )
-    # Keys shared by many (placeholders, a family's phone) must not push the office's own
-    # out of the answer: read a wide page of ids, keep those the office may read.
-    hits = await svc.store.profiles.sharing_identity(keys, other_than="", limit=1000)
+@dataclass(frozen=True)
+class Lookup:
+    """The returning workers found (at most ``RETURNING_SHOWN``), and whether more matched
+    (a common name: the clerk asks for the phone number)."""
+
+    found: list[Returning]
+    more: bool
+
+
+async def returning(svc: Services, *, principal: Principal, who: str) -> Lookup:
+    """Profiles the office may read whose mobile phone or a certificate number is ``who``, or
+    (text without digits) whose name is ``who``: compared as hashes, never searched as text.
+    Every lookup is audited, one that finds nothing too (probing leaves a trace)."""
+    who = who.strip()
+    if any(ch.isdigit() for ch in who):
+        keys = identity_keys(who, [who])
+        if not keys:
+            raise ValidationFailed(
+                "who",
+                [{"field": "who", "message": "an 11-digit mobile number or a certificate number"}],
+            )
+        # Keys shared by many (placeholders, a family's phone) must not push the office's own
+        # out of the answer: read a wide page of ids, keep those the office may read.
+        hits = await svc.store.profiles.sharing_identity(keys, other_than="", limit=1000)
+    else:
+        key = name_key(who)
+        if key is None:
+            raise ValidationFailed(
+                "who", [{"field": "who", "message": "a name of two characters or more"}]
+            )
+        hits = await svc.store.profiles.named(key, limit=1000)
     readable = [h.id for h in hits if may_read_profile(principal, h.doc, svc.taxonomy.regions)]
-    docs = await svc.store.profiles.get_many(readable[:RETURNING_SHOWN], exclude=["embedding"])
-    found = [(pid, docs[pid]) for pid in readable[:RETURNING_SHOWN] if pid in docs]
-    # Every lookup is audited, also one that finds nothing (probing numbers leaves a trace).
+    shown = readable[:RETURNING_SHOWN]
+    docs = await svc.store.profiles.get_many(shown, exclude=["embedding"])
+    found = [(pid, docs[pid]) for pid in shown if pid in docs]
     looked_up: list[str | None] = [pid for pid, _ in found]
     for pid in looked_up or [None]:
         await audit.record(
             svc, audit.Event("profile.looked_up", profile_id=pid), principal=principal
         )
+    return Lookup(_returning(found), more=len(readable) > len(shown))
+
+
+def _returning(found: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Returning]:
     return [
         Returning(
             pid,

@@ -848,7 +848,13 @@ async def test_a_bulletin_downloads_as_a_workbook_of_its_tables(
     assert read_workbook(api.content) == book
 
 
-async def test_a_returning_worker_is_found_by_phone_within_the_office_area_only(
+async def find(desk: httpx.AsyncClient, who: str) -> httpx.Response:
+    """The walk-in page's lookup of a returning worker (a POST with the page's csrf)."""
+    page = await desk.get("/desk/walkin")
+    return await desk.post("/desk/walkin/find", data={"csrf": csrf_of(page.text), "who": who})
+
+
+async def test_a_returning_worker_is_found_by_phone_or_name_within_the_office_area_only(
     client: httpx.AsyncClient,
     make_token: TokenFactory,
     admin_headers: dict[str, str],
@@ -868,9 +874,7 @@ async def test_a_returning_worker_is_found_by_phone_within_the_office_area_only(
     async with await new_client(client) as desk:
         await sign_in(desk, office["Authorization"].split()[1])
         # Written as the worker says it: spaces, dashes and +86 do not matter.
-        page = await desk.get(
-            "/desk/walkin/find", params={"number": f"+86 {phone[:3]}-{phone[3:7]}-{phone[7:]}"}
-        )
+        page = await find(desk, f"+86 {phone[:3]}-{phone[3:7]}-{phone[7:]}")
         assert page.status_code == 200
         row = row_of(page.text, "data-profile", profile_id)
         assert "赵回访" in row
@@ -879,17 +883,71 @@ async def test_a_returning_worker_is_found_by_phone_within_the_office_area_only(
         again = await desk.get(link.group(1).replace("&amp;", "&"))
         assert 'data-testid="registered"' in again.text
         assert profile_id in again.text
-        bad = await desk.get("/desk/walkin/find", params={"number": "12"})
-        assert bad.status_code == 422
+        # By name, as typed again (a space, full-width letters do not matter).
+        page = await find(desk, "赵 回访")
+        assert "赵回访" in row_of(page.text, "data-profile", profile_id)
+        assert "同名的人可能不是同一个人" in page.text
+        # Neither the name nor the number goes into a URL (history, access logs).
+        by_get = await desk.get("/desk/walkin/find", params={"who": phone})
+        assert by_get.status_code == 404
+        assert "赵回访" not in by_get.text
+        for bad in ("12", "赵"):
+            assert (await find(desk, bad)).status_code == 422
+        # Without the page's csrf token the lookup is refused.
+        forged = await desk.post("/desk/walkin/find", data={"who": phone})
+        assert forged.status_code == 403
     trail = await audit.query(services, audit.AuditFilter(profile_id=profile_id))
-    assert "profile.looked_up" in {e.action for e in trail.events}
+    assert [e.action for e in trail.events].count("profile.looked_up") == 2
     async with await new_client(client) as other:
         await sign_in(other, elsewhere["Authorization"].split()[1])
-        page = await other.get("/desk/walkin/find", params={"number": phone})
-        assert page.status_code == 200
-        assert profile_id not in page.text
-        assert "赵回访" not in page.text
-        assert "本辖区没有手机号或证书编号" in page.text
+        for who, said in ((phone, "手机号或证书编号"), ("赵回访", "姓名")):
+            page = await find(other, who)
+            assert page.status_code == 200
+            assert profile_id not in page.text
+            assert "data-profile=" not in page.text
+            assert "<td>赵回访" not in page.text
+            assert f"本辖区没有{said}为" in page.text
+
+
+async def test_a_returning_worker_whose_matching_was_paused_is_put_back_in_one_step(
+    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
+    phone = f"136{uuid.uuid4().int % 10**8:08d}"
+    base = profile_body()
+    profile_id = await put(
+        client,
+        admin_headers,
+        "profiles",
+        region_code=WUHAI["region_code"],
+        status="paused",
+        contact={**base["contact"], "name": "钱复工", "phone": phone},
+    )
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        page = await find(desk, phone)
+        row = row_of(page.text, "data-profile", profile_id)
+        assert "已暂停匹配" in row
+        form = re.search(r'action="(/desk/profiles/[^"]+/resume)"', row)
+        assert form is not None
+        back = re.search(r'name="back" value="([^"]+)"', row)
+        assert back is not None
+        resumed = await desk.post(
+            form.group(1),
+            data={"csrf": csrf_of(page.text), "back": back.group(1).replace("&amp;", "&")},
+        )
+        assert resumed.status_code == 303
+        assert resumed.headers["location"].startswith("/desk/walkin?")
+        assert "msg=resumed" in resumed.headers["location"]
+        landed = await desk.get(resumed.headers["location"])
+        assert "已恢复该求职者的匹配" in landed.text
+        # A second click (a stale page) is a 409, not a silent rewrite.
+        again = await desk.post(
+            form.group(1), data={"csrf": csrf_of(page.text), "back": "/desk/walkin"}
+        )
+        assert again.status_code == 409
+    stored = await client.get(f"/v1/profiles/{profile_id}", headers=admin_headers)
+    assert stored.json()["status"] == "active"
 
 
 async def test_an_interview_arranged_on_the_board_appears_on_the_todo_list(

@@ -301,7 +301,7 @@ async def test_desk_end_to_end(
     await page.get_by_label("已持证书（名称，用逗号分隔；电焊证、叉车证等俗称也可）").fill("电焊证")
     await page.get_by_role("button", name="查找岗位").click()
     await page.get_by_text("登记此求职者（登记后可直接推荐到下面的岗位）").click()
-    await page.get_by_label("姓名").fill("李铁柱")
+    await page.get_by_label("姓名", exact=True).fill("李铁柱")
     walkin_phone = f"138{int(TAG, 16) % 10**8:08d}"
     await page.get_by_label("手机号", exact=True).fill(walkin_phone)
     await page.get_by_label("求职者同意登记其信息，用于职业介绍").check()
@@ -317,17 +317,28 @@ async def test_desk_end_to_end(
     await expect(page.get_by_role("heading", name="职业介绍信")).to_be_visible()
     await expect(page.locator("article.letter")).to_contain_text("李铁柱")
     await shot(page, "letter")
+    # The posting's slip, to hand to the worker with the letter.
+    await page.goto(f"{server}/desk/postings/{posting_id}/slip")
+    await expect(page.get_by_role("heading", name="岗位信息单")).to_be_visible()
+    await expect(page.locator("article.slip")).to_contain_text("《特种作业操作证》")
+    await shot(page, "slip")
     # Next week the same worker comes back: the clerk finds him by his phone number.
     await (
         page.get_by_role("navigation", name="主导航")
         .get_by_role("link", name="为求职者找岗位")
         .click()
     )
-    await page.get_by_label("已登记过的求职者？按手机号或证书编号查找").fill(walkin_phone)
+    await page.get_by_label("已登记过的求职者？按姓名、手机号或证书编号查找").fill(walkin_phone)
     await page.get_by_role("button", name="查找", exact=True).click()
     found = page.locator("tr[data-profile]", has_text="李铁柱")
     await expect(found).to_have_count(1)
     await shot(page, "walkin-returning")
+    # Or by his name, when he does not remember which number he gave.
+    await page.get_by_label("已登记过的求职者？按姓名、手机号或证书编号查找").fill("李铁柱")
+    await page.get_by_role("button", name="查找", exact=True).click()
+    await expect(page.locator("tr[data-profile]", has_text="李铁柱")).not_to_have_count(0)
+    await expect(page.get_by_text("同名的人可能不是同一个人")).to_be_visible()
+    await shot(page, "walkin-returning-by-name")
     await found.get_by_role("link", name="按原登记信息找岗位").click()
     await expect(page.get_by_test_id("registered")).to_contain_text("李铁柱")
     await page.get_by_role("navigation", name="主导航").get_by_role("link", name="今日待办").click()

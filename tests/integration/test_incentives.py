@@ -682,3 +682,39 @@ async def test_the_desk_shows_the_pairs_incentives_in_money_and_conditions(
         assert f'data-posting="{records["remote"]}"' in walkin.text, "among the results"
         result = card_of(walkin.text, "data-posting", records["remote"])
         assert f"去{PROJECT}每月多 1500 元" in result
+
+
+async def test_a_posting_slip_prints_what_the_job_requires_pays_and_earns(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    records: dict[str, str],
+    policy: str,
+) -> None:
+    # A 包头 office prints the slip of a remote posting in 阿拉善 (any active posting: a worker
+    # may be referred anywhere).
+    office = await make_token(Role.OFFICE, f"{TAG}-slip-office", region_code="150200")
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        slip = await desk.get(f"/desk/postings/{records['remote']}/slip")
+        assert slip.status_code == 200, slip.text
+        for seen in (
+            "岗位信息单",
+            f"岗位编号：{records['remote']}",
+            "额济纳新能源有限公司",
+            "技能等级</th><td>高级及以上",
+            "《特种作业操作证》（熔化焊接与热切割作业），必须持有",
+            "8000–12000 元",
+            "24 个月",
+            f"{PROJECT}，边远地区重点项目",
+            "边远地区重点项目技能人才津贴（测试）",
+            "每月多 1500 元，一次性补贴 20000 元",
+            "适用于：",
+            "办理推荐",
+        ):
+            assert seen in slip.text, seen
+        # The enterprise's contact is not on it: referrals go through the office.
+        assert "ent-ejina" not in slip.text
+        missing = await desk.get(f"/desk/postings/{TAG}-no-such-posting/slip")
+        assert missing.status_code == 404
+        assert "找不到该记录" in missing.text
+        assert 'aria-label="主导航"' in missing.text

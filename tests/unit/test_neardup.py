@@ -5,9 +5,11 @@ from matcher.foundation.neardup import (
     band_keys,
     certificate_number_key,
     identity_keys,
+    name_key,
     phone_key,
     similarity,
 )
+from matcher.migrations.backfill import fill_derived
 
 WELDER = (
     "电焊工\n负责钢结构件的焊接，持熔化焊接与热切割作业证，月薪8000-10000元，包吃住。"
@@ -70,3 +72,26 @@ def test_certificate_numbers_compare_folded_and_short_ones_are_ignored() -> None
     assert keys == sorted(keys)
     assert {k.split(":")[0] for k in keys} == {"phone", "cert"}
     assert not any("13800138000" in k or "T150203001234" in k for k in keys)
+
+
+def test_names_compare_as_typed_again_and_are_never_stored_as_text() -> None:
+    assert name_key("赵 回访") == name_key("赵回访") == name_key("　赵回访 ")
+    assert name_key("阿不都•热合曼") == name_key("阿不都·热合曼") == name_key("阿不都.热合曼")
+    assert name_key("ＬＩ Ｍｉｎｇ") == name_key("li ming")
+    assert name_key("赵回访") != name_key("赵回房")
+    assert name_key("赵") is None
+    assert name_key("") is None
+    assert name_key(None) is None
+    key = name_key("赵回访")
+    assert key is not None
+    assert key.startswith("name:")
+    assert "赵" not in key
+
+
+def test_a_profile_stored_before_name_keys_gets_one_when_migrated() -> None:
+    old = {"id": "p1", "contact": {"name": "赵回访", "phone": "13800138000"}}
+    fill_derived("profiles", old)
+    assert old["name_key"] == name_key("赵回访")
+    nameless = {"id": "p2", "contact": None}
+    fill_derived("profiles", nameless)
+    assert nameless["name_key"] is None
