@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -937,9 +938,40 @@ async def todo(desk: Desk, request: Request, svc: Services) -> Response:
         ),
         postings.needing_attention(svc, principal=ctx.principal),
     )
+    worker_names = await profiles.names(
+        svc,
+        principal=ctx.principal,
+        profile_ids=sorted({f.profile_id for f in (*found, *interviews, *hired)}),
+    )
+    q = request.query_params.get("q", "").strip()[:MAX_TEXT]
+    if q:
+        # The lists narrowed to one worker or posting: by name, id, title or enterprise.
+        def about(item: referrals.FollowUp) -> bool:
+            return _mentions(
+                q,
+                worker_names.get(item.profile_id),
+                item.profile_id,
+                item.profile_title,
+                item.posting_id,
+                item.posting_title,
+                item.enterprise_name,
+                item.referral_id,
+            )
+
+        found, interviews, hired = (
+            [f for f in rows if about(f)] for rows in (found, interviews, hired)
+        )
+        closing = [p for p in closing if _mentions(q, p.id, p.title, p.enterprise_name)]
+        inbox = inbox.model_copy(
+            update={
+                "alerts": [a for a in inbox.alerts if _mentions(q, a.record_id, a.title, a.body)]
+            }
+        )
     return desk.render(
         "todo.html",
         **ctx.template_vars(),
+        q=q,
+        names=worker_names,
         items=found,
         interviews=interviews,
         closing=closing,
@@ -953,6 +985,12 @@ async def todo(desk: Desk, request: Request, svc: Services) -> Response:
         now=svc.clock.now(),
         back=_here(request),
     )
+
+
+def _mentions(needle: str, *texts: str | None) -> bool:
+    """One of the texts contains the needle (case and width folded)."""
+    folded = unicodedata.normalize("NFKC", needle).casefold()
+    return any(folded in unicodedata.normalize("NFKC", t or "").casefold() for t in texts)
 
 
 async def pause_profile(desk: Desk, request: Request, svc: Services) -> Response:

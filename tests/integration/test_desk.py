@@ -633,6 +633,49 @@ async def test_the_follow_up_list_holds_open_referrals_that_went_quiet(
         assert (await desk.get("/desk/todo", params={"days": "5"})).status_code == 422
 
 
+async def test_the_todo_list_narrows_to_one_worker_or_posting(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    services: Services,
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
+    welder = await put(client, admin_headers, "postings", **WUHAI)
+    driver = await put(
+        client, admin_headers, "postings", **{**WUHAI, "title": "矿用卡车司机（待办查找）"}
+    )
+    base = profile_body()
+    workers = {}
+    for name, posting_id in (("孙待办", welder), ("周待办", driver)):
+        profile_id = await put(
+            client,
+            admin_headers,
+            "profiles",
+            region_code=WUHAI["region_code"],
+            contact={**base["contact"], "name": name},
+        )
+        workers[name] = await referred(client, office, posting_id, profile_id)
+        await backdate(services, workers[name], "updated_at", timedelta(days=10))
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        every = await desk.get("/desk/todo")
+        # Rows name the worker (the office reads its seekers' names).
+        assert "孙待办" in row_of(every.text, "data-referral", workers["孙待办"])
+        assert f'data-referral="{workers["周待办"]}"' in every.text
+        by_name = await desk.get("/desk/todo", params={"q": "孙待办"})
+        assert f'data-referral="{workers["孙待办"]}"' in by_name.text
+        assert f'data-referral="{workers["周待办"]}"' not in by_name.text
+        assert "只列出与“孙待办”有关的待办" in by_name.text
+        # The quiet-days choice keeps the search.
+        assert '<input type="hidden" name="q" value="孙待办">' in by_name.text
+        by_posting = await desk.get("/desk/todo", params={"q": "卡车司机（待办"})
+        assert f'data-referral="{workers["周待办"]}"' in by_posting.text
+        assert f'data-referral="{workers["孙待办"]}"' not in by_posting.text
+        nobody = await desk.get("/desk/todo", params={"q": "无此人待办"})
+        assert "data-referral=" not in nobody.text
+        assert "这一项中没有与“无此人待办”有关的待办" in nobody.text
+
+
 async def test_a_hired_seeker_still_matching_is_paused_from_the_todo_list(
     client: httpx.AsyncClient,
     make_token: TokenFactory,

@@ -349,6 +349,13 @@ async def test_desk_end_to_end(
     duplicate = page.locator("tr[data-alert]", has_text=f"{profile_id}-again")
     await expect(duplicate).to_contain_text("疑似重复登记")
     await shot(page, "todo")
+    # Narrowed to this seeker (the duplicate's alert names the profile too).
+    await page.get_by_label("只看某位求职者或某个岗位").fill(profile_id)
+    await page.get_by_role("button", name="查找", exact=True).click()
+    await expect(page.get_by_test_id("todo-filter")).to_be_visible()
+    await expect(hired).to_be_visible()
+    await expect(duplicate).to_be_visible()
+    await shot(page, "todo-search")
     await hired.get_by_role("button", name="暂停匹配").click()
     await expect(page.get_by_role("status")).to_contain_text("已暂停该求职者的匹配")
     await expect(page.locator(f'tr[data-profile="{profile_id}"]')).to_have_count(0)
