@@ -224,21 +224,33 @@ def merge_segments_cmd(max_mb: int | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "jsonl"]),
+    type=click.Choice(["csv", "jsonl", "xlsx"]),
     default=None,
-    help="Default: from the file name (.csv, .jsonl/.ndjson)",
+    help="Default: from the file name (.csv, .xlsx, otherwise JSONL)",
 )
 @click.option(
     "--errors", "show_errors", default=20, show_default=True, help="Row errors to print at the end"
 )
 def import_cmd(file: Path, kind: str, fmt: str | None, show_errors: int) -> None:
-    """Import FILE (CSV in UTF-8 or GB18030, or JSONL) of profiles or postings, in this
-    process, with a progress bar. Runs as an administrator; ids are the file's ids."""
+    """Import FILE (CSV in UTF-8 or GB18030, an Excel .xlsx workbook's first sheet, or JSONL)
+    of profiles or postings, in this process, with a progress bar. Runs as an administrator;
+    ids are the file's ids."""
+    from matcher.foundation import sheets
     from matcher.foundation.principals import Principal, Role
     from matcher.imports.parse import Format, Kind
     from matcher.imports.service import ImportJob, import_file
 
-    chosen: Format = "csv" if (fmt or file.suffix.lower().lstrip(".")) == "csv" else "jsonl"
+    named = fmt or file.suffix.lower().lstrip(".")
+    chosen: Format = "csv" if named == "csv" else "xlsx" if named == "xlsx" else "jsonl"
+    if chosen == "xlsx":
+        # Checked as an upload is (a zip that unpacks far larger is refused), with room for
+        # the large files an administrator imports from the command line.
+        bound = 10 * max(file.stat().st_size, _settings().max_import_bytes)
+        try:
+            sheets.check_workbook(file, max_unpacked=bound)
+        except sheets.SheetRefused as exc:
+            message = f"{file}: not a workbook that can be imported: {exc}"
+            raise click.ClickException(message) from None
     what: Kind = "profiles" if kind == "profiles" else "postings"
     principal = Principal(token_id="cli", role=Role.ADMIN, subject="cli")  # noqa: S106
     reporter = _BarReporter(show_errors)

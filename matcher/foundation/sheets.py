@@ -64,10 +64,26 @@ def check_workbook(path: Path, *, max_unpacked: int) -> None:
         raise SheetRefused("its first sheet is empty: the first row must be the header")
 
 
+# Marks a cell whose number has more digits than a spreadsheet keeps (15 significant): an
+# 18-digit certificate or ID number typed into a number cell reads back with its last digits
+# changed, and must not be imported as if it were right. U+FFFE never occurs in sheet text
+# (XML forbids it).
+IMPRECISE = "\ufffe"
+_EXACT_DIGITS = 15
+
+
 def text_of(value: Any) -> str:
-    """A cell as the text a CSV export would hold."""
+    """A cell as the text a CSV export would hold (``IMPRECISE`` first for a number longer
+    than a spreadsheet keeps exactly)."""
     if value is None:
         return ""
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and abs(value) >= 10**_EXACT_DIGITS
+        and float(value).is_integer()
+    ):
+        return IMPRECISE + str(int(value))
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, datetime):

@@ -137,6 +137,10 @@ class Row:
     note: str = ""
 
 
+_IMPRECISE = (
+    "a number cell of more than 15 digits: spreadsheets keep 15, so its last digits are "
+    "lost; format the column as text and type the number again"
+)
 _REPLACED = "\ufffd"
 _UNREADABLE = "holds bytes that are not valid text in the file's encoding (UTF-8 or GB18030)"
 # Cells are bounded (MAX_CELL) after parsing; the csv module's own limit (128 KiB) would fail
@@ -257,6 +261,9 @@ def _table_row(number: int, fields: list[str], cells: list[str]) -> Row:
         return Row(number, None, None, RowError("row", _UNREADABLE))
     if len(cells) > len(fields):
         return Row(number, None, None, RowError("row", "more cells than header columns"))
+    for field, cell in zip(fields, cells, strict=False):
+        if cell.startswith(sheets.IMPRECISE):
+            return Row(number, None, None, RowError(field, _IMPRECISE))
     try:
         body = _csv_body(dict(zip(fields, cells, strict=False)))
     except RowError as exc:

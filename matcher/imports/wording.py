@@ -70,6 +70,7 @@ _KINDS: dict[str, str] = {
     "bool_parsing": "应填“是”或“否”",
     "bool_type": "应填“是”或“否”",
     "date_from_datetime_parsing": "应填日期（如 2026-12-31）",
+    "date_from_datetime_inexact": "应填日期，不带时刻（如 2026-12-31）",
     "date_parsing": "应填日期（如 2026-12-31）",
     "date_type": "应填日期（如 2026-12-31）",
     "greater_than": "数值太小",
@@ -97,6 +98,11 @@ _OWN: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^not readable as csv"), "从这一行起文件无法按 CSV 读取"),
     (re.compile(r"^not readable as a workbook"), "从这一行起工作表无法读取"),
     (re.compile(r"^cell longer than"), "单元格内容太长"),
+    (
+        re.compile(r"^a number cell of more than 15 digits"),
+        "是超过 15 位的数字单元格，Excel 只保留 15 位，后面几位已经丢失；"
+        "请把这一列设为“文本”格式后重新输入号码",
+    ),
     (re.compile(r"^not accepted: matching never uses"), "不能填写：匹配从不使用个人特征"),
     (
         re.compile(r"^states a requirement on"),

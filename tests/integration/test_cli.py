@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import openpyxl
 from click.testing import CliRunner, Result
 
 from matcher.cli import cli
@@ -62,6 +63,35 @@ async def test_import_command_stores_rows_and_reports_errors(
     assert "row 3: wage_max" in result.output
     stored = await client.get(f"/v1/postings/{prefix}-2", headers=admin_headers)
     assert stored.json()["title"] == "电工"
+
+
+async def test_import_command_reads_an_excel_workbook_and_refuses_what_is_not_one(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], tmp_path: Path
+) -> None:
+    prefix = f"cli-{uuid.uuid4().hex[:6]}"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["编号", "单位编号", "单位名称", "职位名称", "职业编码", "地区编码", "招聘人数"])
+    who = ["ent-cli", "包头钢铁（集团）有限责任公司"]
+    sheet.append([f"{prefix}-x1", *who, "电焊工", "6-18-02-04", 150203, 2])
+    sheet.append([f"{prefix}-x2", *who, "电工", "", 150203, "两个"])
+    path = tmp_path / "岗位.xlsx"
+    await asyncio.to_thread(book.save, path)
+    result = await invoke("import", str(path), "--kind", "postings")
+    assert result.exit_code == 1, result.output  # one row was rejected
+    assert "1 rows stored, 1 rejected" in result.output
+    assert "row 2: headcount" in result.output
+    stored = await client.get(f"/v1/postings/{prefix}-x1", headers=admin_headers)
+    assert stored.status_code == 200, stored.text
+    assert (stored.json()["title"], stored.json()["headcount"]) == ("电焊工", 2)
+    await client.delete(f"/v1/postings/{prefix}-x1", headers=admin_headers)
+
+    fake = tmp_path / "not-a-book.xlsx"
+    await asyncio.to_thread(fake.write_text, '{"id": "x"}\n', "utf-8")
+    refused = await invoke("import", str(fake), "--kind", "postings")
+    assert refused.exit_code == 1
+    assert "not a workbook that can be imported" in refused.output
 
 
 async def test_retention_report_lists_profiles_past_the_period(app: object) -> None:

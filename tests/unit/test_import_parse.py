@@ -4,9 +4,11 @@ import csv
 import io
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from matcher.imports.parse import count_rows, detect_encoding, read_rows
+from matcher.imports.wording import zh_message
 
 
 def write_csv(path: Path, rows: list[list[str]], encoding: str) -> Path:
@@ -175,3 +177,25 @@ def test_a_cell_over_the_csv_modules_limit_fails_its_row_only(tmp_path: Path) ->
     rows = list(read_rows(path, "csv", "profiles"))
     assert [(r.number, r.error.field) for r in rows if r.error] == [(1, "summary")]
     assert [r.body["title"] for r in rows if r.body] == ["电工"]
+
+
+def test_a_number_cell_longer_than_a_spreadsheet_keeps_fails_its_row(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["编号", "职位名称", "地区编码", "手机号"])
+    # An 18-digit number typed into a number cell: Excel kept 15 digits of it.
+    sheet.append([152301199001011234, "焊工", 150203, "13800138000"])
+    sheet.append(["p-2", "电工", 150203, 13800138000])  # 11 digits: exact
+    path = tmp_path / "people.xlsx"
+    book.save(path)
+    first, second = list(read_rows(path, "xlsx", "profiles"))
+    assert first.body is None
+    assert first.error is not None
+    assert first.error.field == "id"
+    assert zh_message(first.error.field, first.error.message).startswith(
+        "编号：是超过 15 位的数字单元格"
+    )
+    assert second.error is None
+    assert second.body is not None
+    assert second.body["contact"]["phone"] == "13800138000"
