@@ -271,6 +271,8 @@ class AuditDoc(TypedDict, total=False):
     posting_id: str | None
     enterprise_id: str | None
     request_id: str | None
+    rows: int | None
+    selection: str | None
     indexed_at: str
 
 

@@ -349,6 +349,9 @@ def audit_mappings() -> dict[str, Any]:
             "posting_id": KEYWORD,
             "enterprise_id": KEYWORD,
             "request_id": KEYWORD,
+            # v2: an export's row count and the selection that chose its rows.
+            "rows": {"type": "integer"},
+            "selection": KEYWORD,
             "indexed_at": DATE,
         }
     }
@@ -535,7 +538,7 @@ def build_indexes(prefix: str, *, dims: int, embedding_model: str) -> Indexes:
         tokens=IndexSpec("tokens", prefix, 1, tokens_mappings()),
         occupations=IndexSpec("occupations", prefix, 1, occupations_mappings()),
         contact_requests=IndexSpec("contact_requests", prefix, 1, contact_requests_mappings()),
-        audit=IndexSpec("audit", prefix, 1, audit_mappings()),
+        audit=IndexSpec("audit", prefix, 2, audit_mappings()),
         incentives=IndexSpec("incentives", prefix, 1, incentives_mappings()),
         bulletins=IndexSpec("bulletins", prefix, 1, bulletins_mappings()),
         referrals=IndexSpec("referrals", prefix, 3, referrals_mappings()),

@@ -29,6 +29,7 @@ from matcher.desk.explain import explain, grant_in_words, incentive_badges
 from matcher.desk.render import (
     CANDIDATES_SHOWN,
     Desk,
+    PageContext,
     city_param,
     grade_param,
     office_scope,
@@ -383,12 +384,39 @@ async def candidates_xlsx(desk: Desk, request: Request, svc: Services) -> Respon
                 explain(s).summary,
             ]
         )
+    params = request.query_params
+    grade, city = grade_param(params.get("grade")), city_param(svc, params.get("city"))
+    chosen = [
+        ("grade", str(int(grade)) if grade else "any"),
+        ("city", city or "any"),
+        ("relocate", "yes" if params.get("relocate") == "1" else "any"),
+    ]
     await audit.record(
-        svc, audit.Event("candidates.exported", posting_id=posting["id"]), principal=principal
+        svc,
+        audit.Event(
+            "candidates.exported",
+            posting_id=posting["id"],
+            rows=len(rows),
+            selection=_selection(chosen),
+        ),
+        principal=principal,
     )
     title = str(posting.get("title") or posting["id"])
+    about = _about_sheet(
+        desk,
+        ctx,
+        what=f"岗位“{title}”（{posting['id']}）的候选人名单，按匹配排序；不含联系方式",
+        conditions=[
+            ("技能等级", f"{grade.zh_name}及以上" if grade else "不限"),
+            ("地区", region_name(svc, city) if city else "不限"),
+            ("愿意异地流动", "只看愿意的" if params.get("relocate") == "1" else "不限"),
+        ],
+        rows=len(rows),
+        total=len(ranked),
+    )
     return await desk.workbook(
-        f"候选人-{title[:30]}-{posting['id']}.xlsx", [Sheet("候选人", CANDIDATE_COLUMNS, rows)]
+        f"候选人-{title[:30]}-{posting['id']}.xlsx",
+        [Sheet("候选人", CANDIDATE_COLUMNS, rows), about],
     )
 
 
@@ -556,6 +584,7 @@ async def board(desk: Desk, request: Request, svc: Services) -> Response:
     return desk.render(
         "referrals.html",
         **ctx.template_vars(),
+        max_export=MAX_EXPORT_ROWS,
         listed=listed,
         current_status=status.value if status else "",
         period=period or "",
@@ -595,6 +624,7 @@ async def board_xlsx(desk: Desk, request: Request, svc: Services) -> Response:
     principal = ctx.principal
     query = _board_query(request, principal)
     found: list[ReferralOut] = []
+    total = 0
     while len(found) < MAX_EXPORT_ROWS:
         listed = await referrals.list_referrals(
             svc,
@@ -603,6 +633,7 @@ async def board_xlsx(desk: Desk, request: Request, svc: Services) -> Response:
             page=Page(limit=referrals.MAX_PAGE, offset=len(found)),
         )
         found += listed.referrals
+        total = listed.total
         if not listed.referrals or len(found) >= listed.total:
             break
     known = await profiles.names(
@@ -632,9 +663,68 @@ async def board_xlsx(desk: Desk, request: Request, svc: Services) -> Response:
         ]
         for r in found[:MAX_EXPORT_ROWS]
     ]
-    await audit.record(svc, audit.Event("referrals.exported"), principal=principal)
+    chosen = [
+        ("status", query.status.value if query.status else "any"),
+        ("period", (query.period or "any")[:20]),
+        ("scope", "region" if query.everyone else "office"),
+    ]
+    await audit.record(
+        svc,
+        audit.Event("referrals.exported", rows=len(rows), selection=_selection(chosen)),
+        principal=principal,
+    )
+    about = _about_sheet(
+        desk,
+        ctx,
+        what="推荐台账：推荐记录及每一步的经办人和备注；含求职者姓名，不含联系方式",
+        conditions=[
+            ("状态", query.status.zh_name if query.status else "全部"),
+            ("时期", query.period or "全部"),
+            ("范围", "辖区内各机构的推荐" if query.everyone else "本机构的推荐"),
+        ],
+        rows=len(rows),
+        total=max(total, len(found)),
+    )
     stamp = svc.clock.now().astimezone(desk.zone).strftime("%Y%m%d")
-    return await desk.workbook(f"推荐台账-{stamp}.xlsx", [Sheet("推荐台账", BOARD_COLUMNS, rows)])
+    return await desk.workbook(
+        f"推荐台账-{stamp}.xlsx", [Sheet("推荐台账", BOARD_COLUMNS, rows), about]
+    )
+
+
+def _selection(chosen: list[tuple[str, str]]) -> str:
+    """An export's filters for its audit event: names and codes, never free text."""
+    return ";".join(f"{name}={value}" for name, value in chosen)[:200]
+
+
+def _about_sheet(
+    desk: Desk,
+    ctx: PageContext,
+    *,
+    what: str,
+    conditions: list[tuple[str, str]],
+    rows: int,
+    total: int,
+) -> Sheet:
+    """The 说明 sheet of an export: what it holds, chosen how, when, by whom, and whether the
+    row bound cut it short (never silently)."""
+    when = desk.local(ctx.svc.clock.now())
+    lines: list[list[str]] = [
+        ["内容", what],
+        *[[f"筛选：{name}", value] for name, value in conditions],
+        ["导出时间", f"{when}（北京时间）"],
+        ["导出人", f"{ctx.principal.subject} · {ctx.staff}"],
+        ["行数", f"{rows} 行"],
+    ]
+    if total > rows:
+        lines.append(
+            [
+                "注意",
+                f"符合条件的共 {total} 条，本表只含前 {rows} 条（每次最多导出 "
+                f"{MAX_EXPORT_ROWS} 条）。请缩小筛选范围后分次导出。",
+            ]
+        )
+    lines.append(["提示", "表中含个人信息，仅限工作使用，不得外传；导出已记入审计日志。"])
+    return Sheet("说明", ["项目", "内容"], lines)
 
 
 async def undo_hire(desk: Desk, request: Request, svc: Services) -> Response:

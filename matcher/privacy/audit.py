@@ -40,7 +40,7 @@ Action = Literal[
     "profile.deleted",
     "referrals.exported",  # the referral board downloaded as a workbook (names in it)
     "candidates.exported",  # a posting's candidate list downloaded as a workbook
-    "profile.looked_up",  # a desk found a returning worker's profile by phone or certificate
+    "profile.looked_up",  # a desk found a returning worker's profile by name, phone or number
 ]
 MAX_AUDIT_DEPTH = 10_000
 
@@ -56,6 +56,10 @@ class AuditEvent(BaseModel):
     posting_id: str | None
     enterprise_id: str | None
     request_id: str | None
+    # Exports: how many rows left the service in the file, and the selection that chose them
+    # (filter names and values such as ``status=hired;scope=office``, never names or text).
+    rows: int | None = None
+    selection: str | None = None
 
 
 class AuditPage(BaseModel):
@@ -72,6 +76,8 @@ class Event:
     posting_id: str | None = None
     enterprise_id: str | None = None
     request_id: str | None = None
+    rows: int | None = None
+    selection: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,8 @@ async def record(svc: Services, event: Event, *, principal: Principal) -> AuditE
         posting_id=event.posting_id,
         enterprise_id=event.enterprise_id,
         request_id=event.request_id,
+        rows=event.rows,
+        selection=event.selection,
     )
     doc = stored.model_dump(mode="json") | {"indexed_at": now.isoformat()}
     await svc.store.audit.add(cast(AuditDoc, doc))

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import elastic_transport
 import httpx
 import openpyxl
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,6 +23,7 @@ from matcher.alerts.service import Notice, notify
 from matcher.bulletins.models import Kind
 from matcher.bulletins.scope import resolve_scope
 from matcher.bulletins.service import Publication, publish
+from matcher.desk import pages
 from matcher.desk.pages import BOARD_COLUMNS, CANDIDATE_COLUMNS
 from matcher.desk.render import Desk
 from matcher.foundation.periods import parse_period
@@ -789,7 +791,8 @@ async def test_the_board_and_a_candidate_list_export_to_excel_as_the_office_sees
     admin_headers: dict[str, str],
     services: Services,
 ) -> None:
-    office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
+    office_id = uid("office-wh")
+    office = await make_token(Role.OFFICE, office_id, region_code="150300")
     elsewhere = await make_token(Role.OFFICE, uid("office-hh"), region_code="150100")
     posting_id = await put(client, admin_headers, "postings", **WUHAI)
     # A name that a spreadsheet would run as a formula if it were written as one.
@@ -814,9 +817,18 @@ async def test_the_board_and_a_candidate_list_export_to_excel_as_the_office_sees
         assert export.headers["content-type"] == XLSX_MEDIA
         assert "推荐台账" in unquote(export.headers["content-disposition"])
         assert export.headers["cache-control"] == "no-store"
-        (sheet,) = read_workbook(export.content).values()
+        book = read_workbook(export.content)
+        assert list(book) == ["推荐台账", "说明"]
+        sheet = book["推荐台账"]
         assert tuple(sheet[0]) == BOARD_COLUMNS
         rows = {row[0]: row for row in sheet[1:]}
+        # What the file holds, chosen how, by whom: on a sheet of its own.
+        about = {row[0]: row[1] for row in book["说明"][1:]}
+        assert about["筛选：状态"] == "已联系"
+        assert about["筛选：范围"] == "本机构的推荐"
+        assert about["行数"] == f"{len(sheet) - 1} 行"
+        assert "王经办" in about["导出人"]
+        assert "注意" not in about
         assert rid in rows
         mine = rows[rid]
         assert mine[2] == "已联系"
@@ -832,8 +844,12 @@ async def test_the_board_and_a_candidate_list_export_to_excel_as_the_office_sees
         assert link is not None
         export = await desk.get(link.group(1).replace("&amp;", "&"))
         assert export.status_code == 200, export.text
-        (sheet,) = read_workbook(export.content).values()
+        book = read_workbook(export.content)
+        sheet = book["候选人"]
         assert tuple(sheet[0]) == CANDIDATE_COLUMNS
+        about = {row[0]: row[1] for row in book["说明"][1:]}
+        assert posting_id in about["内容"]
+        assert about["筛选：技能等级"] == "不限"
         listed = {row[3]: row for row in sheet[1:]}
         assert profile_id in listed
         assert listed[profile_id][2] == formula
@@ -842,7 +858,14 @@ async def test_the_board_and_a_candidate_list_export_to_excel_as_the_office_sees
         assert [row[0] for row in sheet[1:]] == list(range(1, len(sheet)))
         assert "13912340000" not in str(sheet)
     trail = await audit.query(services, audit.AuditFilter(posting_id=posting_id))
-    assert "candidates.exported" in {e.action for e in trail.events}
+    (event,) = [e for e in trail.events if e.action == "candidates.exported"]
+    assert event.rows == len(listed)
+    assert event.selection == "grade=any;city=any;relocate=any"
+    boards = await audit.query(services, audit.AuditFilter(action="referrals.exported"))
+    (event,) = [e for e in boards.events if e.actor_id == office_id]
+    assert event.selection == "status=contacted;period=any;scope=office"
+    assert event.rows is not None
+    assert event.rows >= 1
 
     # Another region's office cannot export this posting's candidates or learn of them.
     async with await new_client(client) as other:
@@ -851,8 +874,32 @@ async def test_the_board_and_a_candidate_list_export_to_excel_as_the_office_sees
         assert refused.status_code == 404
         assert "text/html" in refused.headers["content-type"]
         theirs = await other.get("/desk/referrals.xlsx", params={"scope": "region"})
-        (sheet,) = read_workbook(theirs.content).values()
+        sheet = read_workbook(theirs.content)["推荐台账"]
         assert rid not in {row[0] for row in sheet[1:]}
+
+
+async def test_an_export_cut_short_by_its_row_bound_says_so(
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
+    posting_id = await put(client, admin_headers, "postings", **WUHAI)
+    for _ in range(2):
+        profile_id = await put(client, admin_headers, "profiles", region_code=WUHAI["region_code"])
+        await referred(client, office, posting_id, profile_id)
+    monkeypatch.setattr(pages, "MAX_EXPORT_ROWS", 1)
+    async with await new_client(client) as desk:
+        await sign_in(desk, office["Authorization"].split()[1])
+        page = await desk.get("/desk/referrals", params={"status": "proposed"})
+        assert "只导出前 1 条，请缩小筛选范围" in page.text
+        export = await desk.get("/desk/referrals.xlsx", params={"status": "proposed"})
+        book = read_workbook(export.content)
+        assert len(book["推荐台账"]) == 2  # the header and one row
+        about = {row[0]: row[1] for row in book["说明"][1:]}
+        assert about["行数"] == "1 行"
+        assert about["注意"].startswith("符合条件的共 2 条，本表只含前 1 条")
 
 
 async def test_a_bulletin_downloads_as_a_workbook_of_its_tables(
