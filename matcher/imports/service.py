@@ -45,7 +45,7 @@ from matcher.imports.parse import Format, Kind, Mode, Row, count_rows, read_rows
 from matcher.imports.wording import zh_message
 from matcher.incentives.service import current_policies
 from matcher.policy.access import import_refusal, may_read_import
-from matcher.policy.fairness import TRAIT_NAMES, field_errors, sanitize
+from matcher.policy.fairness import GROUNDS, TRAIT_NAMES, field_errors, sanitize
 from matcher.postings.service import POSTINGS
 from matcher.profiles.service import PROFILES
 from matcher.records.kinds import RecordKind
@@ -271,13 +271,18 @@ def _sanitized_notices(docs: Sequence[Mapping[str, Any]]) -> list[Notice]:
             record_kind="posting",
             record_id=str(doc["id"]),
             title=f"岗位“{doc.get('title') or doc['id']}”的招聘要求已修改",
-            body=f"{doc['compliance_note']}。招聘不得对年龄、性别、民族、婚育、健康或户籍提出"
-            "要求（《就业促进法》），岗位以删改后的内容发布；如有疑问请联系当地公共就业服务机构。",
+            body=f"{doc['compliance_note']}。{_grounds(str(doc['compliance_note']))}。"
+            "岗位以删改后的内容发布；如有疑问请联系当地公共就业服务机构。",
             tag=hashlib.sha256(str(doc["compliance_note"]).encode()).hexdigest()[:16],
         )
         for doc in docs
         if doc.get("compliance_note") and doc.get("enterprise_id")
     ]
+
+
+def _grounds(note: str) -> str:
+    """Why each kind of requirement the note says was cut is not published."""
+    return "；".join(GROUNDS[trait] for trait, name in TRAIT_NAMES.items() if f"（{name}）" in note)
 
 
 async def _tell_sanitized(svc: Services, notices: Sequence[Notice]) -> None:

@@ -78,6 +78,22 @@ TRAIT_NAMES = {
     "appearance": "相貌",
 }
 
+# Why a requirement on each trait is not published, as an enterprise is told (the law where
+# one forbids it; for age and appearance, which no national law names, the service's rule).
+GROUNDS = {
+    "gender": "不得以性别为由拒绝录用或提高录用标准（《就业促进法》第二十七条）",
+    "marital or childbearing status": "不得将婚姻、生育状况作为录用条件"
+    "（《妇女权益保障法》第四十三条）",
+    "ethnicity": "各民族劳动者享有平等的劳动权利（《就业促进法》第二十八条）",
+    "household registration": "不得对农村劳动者进城就业设置歧视性限制（《就业促进法》第三十一条），"
+    "本服务的岗位不设户籍条件",
+    "health": "不得歧视残疾人或以传染病病原携带者为由拒绝录用"
+    "（《就业促进法》第二十九条、第三十条）；岗位确需的体检按国家规定执行",
+    "religion": "劳动者不因宗教信仰不同而受歧视（《就业促进法》第三条）",
+    "age": "本服务不发布年龄限制（法定最低就业年龄除外）",
+    "appearance": "本服务不发布与岗位无关的身高、相貌等要求",
+}
+
 _HAN = r"[\u4e00-\u9fff]"
 # The 56 recognised ethnic groups, by the name written before 族 (蒙古族, 维吾尔族 …).
 _ETHNIC = (
@@ -90,10 +106,12 @@ _ETHNIC = (
 _WANT = r"(招聘?|要求?|需要?|找|限|仅限|仅招|只招|只要|希望|优先|适合)"
 _REFUSE = r"(勿扰|不要|免谈|不考虑|不予录用|不录用|不招|别投|请绕道|不适合)"
 # Inclusive or statutory wording, taken out before matching: 男女不限 says no requirement;
-# 未满16周岁 is the legal minimum age, not a preference.
+# 未满16周岁 and 18周岁以上 are legal minimum ages (the Labour Law's 16, the 18 of special
+# operations), not a preference.
 _NEUTRAL = re.compile(
     r"男女不限|男女均可|男女皆可|不限男女|性别不限|年龄不限|不限年龄|户籍不限|户口不限"
     r"|不限户籍|不限户口|不限地域|民族不限|不限民族|(年满|未满|不满)\s*1[68]\s*周?岁"
+    r"|(?<![\d\-~至到—])1[68]\s*周?岁\s*(及)?以上"
 )
 
 # Phrases that state a requirement or preference on a protected trait.

@@ -26,6 +26,7 @@ from matcher.foundation.sheets import XLSX_MEDIA
 from matcher.imports.parse import Row
 from matcher.imports.service import ImportJob, prepare_rows, sweep_uploads, write_rows
 from matcher.imports.service import run_import as run_import_job
+from matcher.policy.fairness import GROUNDS
 from matcher.postings.models import PostingIn
 from matcher.referrals.service import claim_place
 from matcher.services import Services
@@ -627,6 +628,10 @@ async def test_an_office_importing_employer_ads_may_cut_discriminatory_requireme
     told = [a for a in alerts if a["kind"] == "posting_sanitized"]
     assert [a["record_id"] for a in told] == [f"{prefix}-1"]
     assert "限男性" in told[0]["body"]
+    # The grounds of what was cut (gender, age), not of every trait.
+    assert GROUNDS["gender"] in told[0]["body"]
+    assert GROUNDS["age"] in told[0]["body"]
+    assert GROUNDS["household registration"] not in told[0]["body"]
     # Nothing indexed or embedded holds the cut requirement: only the note names it.
     stored = await services.store.postings.get(f"{prefix}-1")
     assert stored is not None

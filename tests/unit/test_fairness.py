@@ -3,6 +3,8 @@
 import pytest
 
 from matcher.policy.fairness import (
+    GROUNDS,
+    TRAIT_NAMES,
     Sanitized,
     field_errors,
     protected_fields,
@@ -66,6 +68,8 @@ def test_discriminatory_requirements_are_found(text: str) -> None:
         "男女同工同酬",
         "未满16周岁不得录用",
         "须年满18周岁",
+        "特种作业人员须18周岁以上",
+        "16周岁及以上",
         "蒙古语翻译",
         "持健康证上岗",
         "提供夫妻房",
@@ -127,3 +131,13 @@ def test_sanitize_reads_a_clause_in_its_place_and_keeps_what_strict_accepts() ->
     result = sanitize("提供食宿，女工宿舍独立，限男性")
     assert result.text == "提供食宿，女工宿舍独立"
     assert result.removed == [("gender", "限男性")]
+
+
+def test_a_legal_minimum_age_does_not_hide_an_upper_limit_next_to_it() -> None:
+    assert protected_phrases("18周岁以上，35周岁以下")
+    assert protected_phrases("18-35周岁")
+
+
+def test_every_trait_has_its_grounds_in_words() -> None:
+    assert set(GROUNDS) == set(TRAIT_NAMES)
+    assert all(g and "《" in g for t, g in GROUNDS.items() if t not in ("age", "appearance"))
