@@ -26,7 +26,9 @@ from matcher.bulletins.scope import resolve_scope
 from matcher.bulletins.service import Publication, publish
 from matcher.duplicates.service import check_profiles
 from matcher.foundation.periods import parse_period
-from matcher.foundation.principals import Role
+from matcher.foundation.principals import Principal, Role
+from matcher.profiles.models import ProfileStatus
+from matcher.profiles.service import set_status
 from matcher.services import Services
 from tests.conftest import TokenFactory, make_environ
 from tests.factories import posting_body, profile_body
@@ -332,6 +334,7 @@ async def test_desk_end_to_end(
     await page.get_by_role("button", name="查找", exact=True).click()
     found = page.locator("tr[data-profile]", has_text="李铁柱")
     await expect(found).to_have_count(1)
+    walkin_id = str(await found.get_attribute("data-profile"))
     await shot(page, "walkin-returning")
     # Or by his name, when he does not remember which number he gave.
     await page.get_by_label("已登记过的求职者？按姓名、手机号或证书编号查找").fill("李铁柱")
@@ -365,6 +368,28 @@ async def test_desk_end_to_end(
     await expect(page.locator("tr[data-alert]", has_text=f"{profile_id}-again")).to_have_count(0)
     resp = await client.get(f"/v1/profiles/{profile_id}", headers=admin_headers)
     assert resp.json()["status"] == "paused"
+    # Later the walk-in worker, whose matching was paused meanwhile, is back: the clerk finds
+    # him and puts his profile back into matching in one step.
+    await set_status(
+        services,
+        principal=Principal(token_id="tests", role=Role.ADMIN, subject="tests"),
+        profile_id=walkin_id,
+        status=ProfileStatus.PAUSED,
+    )
+    await (
+        page.get_by_role("navigation", name="主导航")
+        .get_by_role("link", name="为求职者找岗位")
+        .click()
+    )
+    await page.get_by_label("已登记过的求职者？按姓名、手机号或证书编号查找").fill(walkin_phone)
+    await page.get_by_role("button", name="查找", exact=True).click()
+    back = page.locator(f'tr[data-profile="{walkin_id}"]')
+    await expect(back).to_contain_text("已暂停匹配")
+    await shot(page, "walkin-paused-returning")
+    await back.get_by_role("button", name="恢复匹配并找岗位").click()
+    await expect(page.get_by_role("status")).to_contain_text("已恢复该求职者的匹配")
+    await expect(page.get_by_test_id("registered")).to_contain_text("李铁柱")
+    await shot(page, "walkin-resumed")
 
     await page.get_by_role("navigation", name="主导航").get_by_role("link", name="供求公报").click()
     await expect(page.get_by_role("heading", name="供求公报")).to_be_visible()
