@@ -3,13 +3,15 @@ service functions the API calls; arguments and results are JSON-serialisable."""
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 from arq import Retry
+from arq.typing import WorkerCoroutine
 
 from matcher import __version__
 from matcher.bulletins.schedule import publish_due
@@ -136,6 +138,7 @@ async def _with_backoff(
     svc: Services = ctx["services"]
     job_try = int(ctx.get("job_try") or 1)
     outcome = await deliver(svc, job_try >= svc.settings.webhook_tries)
+    await svc.store.tallies.add("alert_deliveries", {"outcome": outcome})
     if outcome == "retry":
         raise Retry(defer=svc.settings.webhook_backoff_s * 2 ** (job_try - 1))
     return outcome
@@ -163,3 +166,24 @@ async def merge_segments(ctx: dict[str, Any]) -> dict[str, Any]:
         continued = f"merge-continued:{time.time_ns()}"
         await svc.jobs.enqueue("merge_segments", job_id=continued, defer_s=MERGE_CONTINUE_AFTER_S)
     return {"merged": [asdict(r) for r in results], "off": False, "continued": continued}
+
+
+def counted(name: str, job: WorkerCoroutine) -> WorkerCoroutine:
+    """``job`` with its outcome added to the ``worker_jobs`` tally (complete, retried or
+    failed; a job cancelled by a stopping worker is run again and not counted)."""
+
+    @functools.wraps(job)
+    async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        tallies = ctx["services"].store.tallies
+        try:
+            result = await job(ctx, *args, **kwargs)
+        except Retry:
+            await tallies.add("worker_jobs", {"function": name, "outcome": "retried"})
+            raise
+        except Exception:
+            await tallies.add("worker_jobs", {"function": name, "outcome": "failed"})
+            raise
+        await tallies.add("worker_jobs", {"function": name, "outcome": "complete"})
+        return result
+
+    return cast(WorkerCoroutine, run)

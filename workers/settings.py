@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from arq.connections import RedisSettings
 from arq.cron import CronJob, cron
 from arq.typing import WorkerCoroutine
-from arq.worker import Worker, func
+from arq.worker import Function, Worker, func
 
 from matcher.embeddings import Embedder, build_embedder
 from matcher.foundation.cron import Schedule, parse_schedule
@@ -28,6 +28,7 @@ from matcher.imports.service import RUN_SLICE_S
 from matcher.services import Services, build_services
 from matcher.store.outages import unreachable
 from workers.jobs import (
+    counted,
     deliver_alert,
     deliver_digest,
     digest_subscriptions,
@@ -52,33 +53,39 @@ MAX_TRIES = 3
 JOB_TIMEOUT_S = 600
 KEEP_RESULT_S = 3600
 
+
+def _job(job: WorkerCoroutine, name: str, timeout_s: int, max_tries: int) -> Function:
+    """A function the worker runs by ``name``, its outcomes tallied (workers.jobs.counted)."""
+    return func(counted(name, job), name=name, timeout=timeout_s, max_tries=max_tries)
+
+
 FUNCTIONS = [
-    func(health_check, name="health_check", timeout=30, max_tries=MAX_TRIES),
+    _job(health_check, "health_check", 30, MAX_TRIES),
     # An import runs in slices of at most RUN_SLICE_S, each a job of its own; a run that dies
     # is resumed from its checkpoint by resume_imports (never retried blindly by arq).
-    func(run_import, name="run_import", timeout=RUN_SLICE_S + 600, max_tries=1),
-    func(resume_imports, name="resume_imports", timeout=60, max_tries=1),
+    _job(run_import, "run_import", RUN_SLICE_S + 600, 1),
+    _job(resume_imports, "resume_imports", 60, 1),
     # Idempotent (recomputes every posting's flags from the current policies): safe to retry.
-    func(reflag_incentives, name="reflag_incentives", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
-    func(sweep_uploads, name="sweep_uploads", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
-    func(reflag_sweep, name="reflag_sweep", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
-    func(publish_bulletins, name="publish_bulletins", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
-    func(reconcile_places, name="reconcile_places", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
+    _job(reflag_incentives, "reflag_incentives", JOB_TIMEOUT_S, MAX_TRIES),
+    _job(sweep_uploads, "sweep_uploads", JOB_TIMEOUT_S, MAX_TRIES),
+    _job(reflag_sweep, "reflag_sweep", JOB_TIMEOUT_S, MAX_TRIES),
+    _job(publish_bulletins, "publish_bulletins", JOB_TIMEOUT_S, MAX_TRIES),
+    _job(reconcile_places, "reconcile_places", JOB_TIMEOUT_S, MAX_TRIES),
     # Follows the change logs from its own position; alerts are written once each.
-    func(match_subscriptions, name="match_subscriptions", timeout=120, max_tries=1),
-    func(find_duplicates, name="find_duplicates", timeout=120, max_tries=1),
+    _job(match_subscriptions, "match_subscriptions", 120, 1),
+    _job(find_duplicates, "find_duplicates", 120, 1),
     # Retries itself (arq Retry, backoff) up to MATCHER_WEBHOOK_TRIES; the bound here is
     # the largest that setting allows.
-    func(deliver_alert, name="deliver_alert", timeout=60, max_tries=20),
-    func(deliver_digest, name="deliver_digest", timeout=60, max_tries=20),
-    func(digest_subscriptions, name="digest_subscriptions", timeout=120, max_tries=MAX_TRIES),
+    _job(deliver_alert, "deliver_alert", 60, 20),
+    _job(deliver_digest, "deliver_digest", 60, 20),
+    _job(digest_subscriptions, "digest_subscriptions", 120, MAX_TRIES),
     # Idempotent: each step changes or tells nothing twice (matcher.lifecycle).
-    func(posting_lifecycle, name="posting_lifecycle", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
+    _job(posting_lifecycle, "posting_lifecycle", JOB_TIMEOUT_S, MAX_TRIES),
     # Idempotent (an index in one segment is skipped); Elasticsearch finishes a merge whose
     # caller went away, and a second call waits for the running one. A long merge is waited
     # for by continuations (workers.jobs.MERGE_WAIT_S), never by one job for hours: arq locks
     # every job a killed worker held for the longest timeout here.
-    func(merge_segments, name="merge_segments", timeout=JOB_TIMEOUT_S, max_tries=MAX_TRIES),
+    _job(merge_segments, "merge_segments", JOB_TIMEOUT_S, MAX_TRIES),
 ]
 
 
@@ -139,7 +146,7 @@ def _every_5s(job: WorkerCoroutine, name: str, *, offset: int, timeout_s: int) -
     """A sweep every five seconds (at second ``offset``, 5 + offset …): one try, no result
     kept, never two at the same moment; the next run is the retry."""
     return cron(
-        job,
+        counted(name, job),
         name=name,
         second=set(range(offset, 60, 5)),
         timeout=timeout_s,
@@ -155,7 +162,7 @@ def _scheduled(job: WorkerCoroutine, name: str, timeout_s: int, when: Schedule) 
     retrying failures like the functions; ``unique`` keeps two workers from running it at the
     same moment."""
     return cron(
-        job,
+        counted(name, job),
         name=name,
         minute=when.minute,
         hour=when.hour,

@@ -1,7 +1,9 @@
 """``GET /metrics``: the API process's counters in Prometheus's text format.
 
 Per route template (never the raw path) and status: requests and their latency; failures of
-Elasticsearch and Redis answered 503; the job queue's depth, read at each scrape. The registry
+Elasticsearch and Redis answered 503; the job queue's depth, read at each scrape; and the
+workers' tallies (jobs by function and outcome, import rows, webhook deliveries), which the
+workers add up in Redis (``matcher.store.tallies``) and each scrape reads. The registry
 belongs to the app (a process running several apps, as the tests do, keeps them apart); with
 several API processes, scrape each. Reading needs ``MATCHER_METRICS_TOKEN`` or the admin token
 as a bearer token; anything else is a 404, as for an unknown path. Alert rules for the
@@ -11,6 +13,7 @@ outages these show are in docs/operations.md.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -22,21 +25,45 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
 from matcher.foundation.problems import NotFound
 from matcher.services import Services
+from matcher.store.tallies import SERIES, parse_field
 
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class WorkerTallies(Collector):
+    """The workers' tallies as counters, from the snapshot the scrape read last."""
+
+    def __init__(self) -> None:
+        self.snapshot: dict[str, int] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        families = {
+            series: CounterMetricFamily(f"matcher_{series}", what, labels=list(names))
+            for series, (what, names) in SERIES.items()
+        }
+        for stored, total in sorted(self.snapshot.items()):
+            parsed = parse_field(stored)
+            if parsed is not None:
+                series, labels = parsed
+                families[series].add_metric(list(labels.values()), total)
+        yield from families.values()
 
 
 @dataclass
 class Metrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    tallies: WorkerTallies = field(default_factory=WorkerTallies)
 
     def __post_init__(self) -> None:
         r = self.registry
+        r.register(self.tallies)
         self.requests = Counter(
             "matcher_http_requests", "HTTP requests", ["method", "route", "status"], registry=r
         )
@@ -90,4 +117,8 @@ async def metrics_endpoint(request: Request) -> Response:
         metrics.queue_depth.set(await services.store.queue_depth(services.settings.queue_name))
     except Exception:  # Redis out: the other series still answer, and the scrape says so
         metrics.scrape_errors.labels("queue_depth").inc()
+    try:
+        metrics.tallies.snapshot = await services.store.tallies.read()
+    except Exception:  # the last totals read stay (counters only grow)
+        metrics.scrape_errors.labels("worker_tallies").inc()
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -208,9 +208,10 @@ async def import_file(
         write_errors = await pending
         pending = None
         await _tell_sanitized(svc, [n for n in pending_notes if n.record_id not in write_errors])
-        ok += pending_count - len(write_errors)
-        failed += pending_failed + len(write_errors)
-        done += pending_size
+        stored, refused = pending_count - len(write_errors), pending_failed + len(write_errors)
+        ok, failed, done = ok + stored, failed + refused, done + pending_size
+        await svc.store.tallies.add("import_rows", {"outcome": "stored"}, stored)
+        await svc.store.tallies.add("import_rows", {"outcome": "rejected"}, refused)
         await reporter.errors(
             pending_errors
             + [

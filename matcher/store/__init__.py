@@ -36,6 +36,7 @@ from matcher.store.projects import ProjectRepository
 from matcher.store.records import PostingRepository, ProfileRepository
 from matcher.store.referrals import ReferralRepository
 from matcher.store.saved_searches import SavedSearchRepository
+from matcher.store.tallies import Tallies
 from matcher.store.tokens import TokenRepository
 
 
@@ -72,6 +73,7 @@ class Store:
     occupations: OccupationRepository = field(init=False)
     imports: ImportStateRepository = field(init=False)
     counters: Counters = field(init=False)
+    tallies: Tallies = field(init=False)
     counts: BulletinCounts = field(init=False)
     alerts: AlertRepository = field(init=False)
     saved_searches: SavedSearchRepository = field(init=False)
@@ -93,6 +95,7 @@ class Store:
         self.occupations = OccupationRepository(es, ix.occupations)
         self.imports = ImportStateRepository(self.redis)
         self.counters = Counters(self.redis, ix.profiles.prefix)
+        self.tallies = Tallies(self.redis, ix.profiles.prefix)
         self.counts = BulletinCounts(self.postings, self.profiles, self.referrals)
         self.alerts = AlertRepository(es, ix.alerts)
         self.saved_searches = SavedSearchRepository(es, ix.saved_searches)

@@ -172,11 +172,17 @@ async def test_csv_import_stores_valid_rows_and_reports_invalid_ones(
 ) -> None:
     prefix = f"imp-{uuid.uuid4().hex[:6]}"
     content = encode_csv(csv_rows(prefix), encoding)
+    before = await services.store.tallies.read()
     result = await run_import(
         client, admin_headers, content, "text/csv", "profiles", settings, embedder
     )
     assert (result["rows_total"], result["rows_done"]) == (6, 6)
     assert (result["rows_ok"], result["rows_failed"]) == (3, 3)
+    # The rows reach the operators' figures (/metrics: matcher_import_rows_total).
+    after = await services.store.tallies.read()
+    for outcome in ("stored", "rejected"):
+        field = f"import_rows|outcome={outcome}"
+        assert after.get(field, 0) - before.get(field, 0) == 3
     errors = {(e["row"], e["field"]) for e in result["errors"]}
     assert errors == {(3, "region_code"), (4, "expected_monthly_wage"), (5, "summary")}
     alias = services.store.indexes.profiles.read_alias

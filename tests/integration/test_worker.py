@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.jobs import Job, JobResult, JobStatus
@@ -72,6 +73,40 @@ async def test_health_job_runs_end_to_end(
     assert result["checks"] == {"elasticsearch": "ok", "redis": "ok", "indexes": "ok"}
     assert result["embedder"] == embedder.model_id
     assert await job.status() == JobStatus.complete
+
+
+def scraped(text: str, series: str, **labels: str) -> float:
+    """A counter's value in a /metrics page (0 when absent)."""
+    inner = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    for line in text.splitlines():
+        if line.startswith(f"{series}{{{inner}}} "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_the_workers_figures_reach_the_apis_metrics(
+    services: Services,
+    settings: Settings,
+    embedder: Embedder,
+    arq: ArqRedis,
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+) -> None:
+    before = (await client.get("/metrics", headers=admin_headers)).text
+    health = {"function": "health_check", "outcome": "complete"}
+    done = scraped(before, "matcher_worker_jobs_total", **health)
+    job = await arq.enqueue_job("health_check", _job_id=f"health-metrics-{RUN_ID}")
+    assert job is not None
+    await run_burst(settings, embedder)
+    page = await client.get("/metrics", headers=admin_headers)
+    assert page.status_code == 200
+    after = scraped(
+        page.text, "matcher_worker_jobs_total", function="health_check", outcome="complete"
+    )
+    assert after == done + 1
+    # Every series is declared even before anything counted in it.
+    for series in ("matcher_import_rows_total", "matcher_alert_deliveries_total"):
+        assert f"# TYPE {series} counter" in page.text
 
 
 async def test_a_job_id_deduplicates_enqueues(

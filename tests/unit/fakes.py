@@ -25,6 +25,7 @@ from matcher.store.counters import Counters
 from matcher.store.incentives import PolicyRepository
 from matcher.store.records import PostingRepository, ProfileRepository
 from matcher.store.referrals import ReferralRepository
+from matcher.store.tallies import field_of
 from matcher.store.tokens import TokenRepository
 
 _SEQ = itertools.count(1)
@@ -328,7 +329,23 @@ def memory_store(indexes: Indexes) -> Store:
     store.incentives = MemoryPolicies(indexes.incentives)
     store.tokens = MemoryTokens(indexes.tokens)
     store.counters = MemoryCounters()
+    store.tallies = cast(Any, MemoryTallies())
     return store
+
+
+class MemoryTallies:
+    """The worker's tallies, summed in memory (fields as ``matcher.store.tallies`` writes)."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, int] = {}
+
+    async def add(self, series: str, labels: Mapping[str, str], by: int = 1) -> None:
+        field = field_of(series, labels)
+        if by > 0:
+            self.totals[field] = self.totals.get(field, 0) + by
+
+    async def read(self) -> dict[str, int]:
+        return dict(self.totals)
 
 
 class MemoryQueue:
