@@ -100,6 +100,34 @@ async def ensure_indexes(es: AsyncElasticsearch, specs: Iterable[IndexSpec]) -> 
     return created
 
 
+async def apply_replicas(es: AsyncElasticsearch, specs: Iterable[IndexSpec]) -> list[str]:
+    """Give the concrete indexes behind each spec's read alias the replicas of its layout
+    (a dynamic setting: no copy, ES adds or drops replicas in the background); the names
+    changed. Shard counts are fixed at creation and left alone here."""
+    changed = []
+    for spec in specs:
+        wanted = spec.layout.settings()
+        wanted_replicas = {k: v for k, v in wanted.items() if k != "number_of_shards"}
+        for index in sorted(await _alias_targets(es, spec.read_alias)):
+            current = (await es.indices.get_settings(index=index)).body[index]["settings"]
+            current = current.get("index", {})
+            now = {
+                "auto_expand_replicas": str(current.get("auto_expand_replicas", "false")),
+                "number_of_replicas": str(current.get("number_of_replicas", "")),
+            }
+            if "number_of_replicas" in wanted_replicas:
+                same = now["auto_expand_replicas"] == "false" and now["number_of_replicas"] == str(
+                    wanted_replicas["number_of_replicas"]
+                )
+            else:
+                same = now["auto_expand_replicas"] == wanted_replicas["auto_expand_replicas"]
+            if not same:
+                await es.indices.put_settings(index=index, settings={"index": wanted_replicas})
+                changed.append(index)
+                logger.info("index replicas changed", extra={"index": index})
+    return changed
+
+
 async def index_status(es: AsyncElasticsearch, spec: IndexSpec) -> IndexStatus:
     targets = await _alias_targets(es, spec.read_alias)
     writes = await _alias_targets(es, spec.write_alias)

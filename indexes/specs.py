@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -15,8 +18,30 @@ DATE: dict[str, Any] = {"type": "date"}
 
 
 @dataclass(frozen=True)
+class Layout:
+    """How an index is spread over the cluster: primary shards, and replicas as a count or
+    an ``auto_expand_replicas`` range ("0-1": none on one node, one copy on every other node
+    up to one, so a 3-node cluster keeps each shard twice and stays readable with a node
+    down). Shards are fixed when an index is created (a change takes effect at the next
+    ``matcher migrate``); replicas are applied to existing indexes by ``init-indexes``."""
+
+    shards: int = 1
+    replicas: str = "0-1"
+
+    def settings(self) -> dict[str, Any]:
+        if "-" in self.replicas:
+            return {"number_of_shards": self.shards, "auto_expand_replicas": self.replicas}
+        return {
+            "number_of_shards": self.shards,
+            "number_of_replicas": int(self.replicas),
+            "auto_expand_replicas": False,
+        }
+
+
+@dataclass(frozen=True)
 class IndexSpec:
-    """One logical index. Bump ``mapping_version`` when its mappings or settings change."""
+    """One logical index. Bump ``mapping_version`` when its mappings change (its layout is
+    the deployment's, not part of the version)."""
 
     name: str
     prefix: str
@@ -24,6 +49,7 @@ class IndexSpec:
     mappings: dict[str, Any]
     settings: dict[str, Any] = field(default_factory=dict)
     embedding_model: str | None = None
+    layout: Layout = field(default_factory=Layout)
 
     @property
     def read_alias(self) -> str:
@@ -46,8 +72,7 @@ class IndexSpec:
     def body(self) -> dict[str, Any]:
         return {
             "settings": {
-                "number_of_shards": 1,
-                "number_of_replicas": 0,
+                **self.layout.settings(),
                 # Vectors stay out of _source (ES 9's default): searches never fetch them;
                 # the reads that need one (matching's query record, migration copies) ask.
                 "index.mapping.exclude_source_vectors": True,
@@ -525,10 +550,53 @@ class Indexes:
         return [f.name for f in fields(self)]
 
 
-def build_indexes(prefix: str, *, dims: int, embedding_model: str) -> Indexes:
-    """All logical indexes of the service under ``prefix``. Bump a ``mapping_version`` when
-    that index's mappings or settings change (a migration then rebuilds it)."""
-    return Indexes(
+_SHARDS = re.compile(r"[1-9]\d{0,2}")
+_REPLICAS = re.compile(r"\d{1,2}(-(\d{1,2}|all))?")
+
+
+def parse_layouts(shards: str, replicas: str) -> dict[str, Layout]:
+    """``MATCHER_INDEX_SHARDS`` and ``MATCHER_INDEX_REPLICAS`` → a layout per index name ("*":
+    the others). Each is one value for every index ("2", "0-1") or ``name=value`` pairs
+    ("profiles=3,postings=2,*=1"; a bare value stands for "*"). ValueError names what is
+    wrong."""
+    known = set(Indexes.__dataclass_fields__) | {"*"}
+
+    def per_index(text: str, pattern: re.Pattern[str], what: str) -> dict[str, str]:
+        # A value without a name is every other index's ("0-1,audit=2").
+        pairs = [p.strip() if "=" in p else f"*={p.strip()}" for p in text.split(",") if p.strip()]
+        values: dict[str, str] = {}
+        for pair in pairs:
+            name, _, value = pair.partition("=")
+            name, value = name.strip(), value.strip()
+            if name not in known:
+                raise ValueError(f"{what}: unknown index {name!r} (one of {sorted(known)})")
+            if not pattern.fullmatch(value):
+                raise ValueError(f"{what}: {value!r} for {name} is not a valid value")
+            values[name] = value
+        return values
+
+    shard_of = per_index(shards, _SHARDS, "MATCHER_INDEX_SHARDS")
+    replicas_of = per_index(replicas, _REPLICAS, "MATCHER_INDEX_REPLICAS")
+    default = Layout(int(shard_of.get("*", "1")), replicas_of.get("*", "0-1"))
+    return {
+        name: Layout(
+            int(shard_of.get(name, default.shards)), replicas_of.get(name, default.replicas)
+        )
+        for name in known
+    }
+
+
+def build_indexes(
+    prefix: str,
+    *,
+    dims: int,
+    embedding_model: str,
+    layouts: Mapping[str, Layout] | None = None,
+) -> Indexes:
+    """All logical indexes of the service under ``prefix``, each laid out as ``layouts``
+    says (by index name; "*" for the others; one shard, replicas "0-1" by default). Bump a
+    ``mapping_version`` when that index's mappings change (a migration then rebuilds it)."""
+    indexes = Indexes(
         profiles=IndexSpec(
             "profiles", prefix, 8, profiles_mappings(dims), embedding_model=embedding_model
         ),
@@ -545,4 +613,13 @@ def build_indexes(prefix: str, *, dims: int, embedding_model: str) -> Indexes:
         alerts=IndexSpec("alerts", prefix, 2, alerts_mappings()),
         saved_searches=IndexSpec("saved_searches", prefix, 1, saved_searches_mappings()),
         key_projects=IndexSpec("key_projects", prefix, 1, key_projects_mappings()),
+    )
+    if not layouts:
+        return indexes
+    default = layouts.get("*", Layout())
+    return Indexes(
+        **{
+            name: dataclasses.replace(spec, layout=layouts.get(name, default))
+            for name, spec in zip(indexes.names, indexes.all(), strict=True)
+        }
     )

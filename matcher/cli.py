@@ -91,6 +91,8 @@ def init_indexes() -> None:
     report = _with_services(work)
     for name in report.created:
         click.echo(f"created {name}")
+    for name in report.replicas_changed:
+        click.echo(f"{name}: replicas set as MATCHER_INDEX_REPLICAS says")
     click.echo(f"occupations index: {report.occupations} CSCO 2022 entries")
     for name, why in report.stale.items():
         click.echo(f"{name}: {why}; run 'matcher migrate {name}'")

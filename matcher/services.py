@@ -15,9 +15,10 @@ from pathlib import Path
 import anyio.to_thread
 
 from indexes import build_indexes
+from indexes.specs import parse_layouts
 from matcher.embeddings import Embedder, build_embedder
 from matcher.foundation.clock import Clock
-from matcher.foundation.settings import Settings
+from matcher.foundation.settings import Settings, SettingsError
 from matcher.policy.ranking import RankingConfig
 from matcher.store import Store
 from matcher.store.jobs import JobQueue
@@ -55,8 +56,15 @@ def build_services(
     """Clients for ``settings`` (they connect lazily) and the catalogs (read from package data;
     blocking, about a second: call from a thread in async code). ``store`` replaces the real
     one (unit tests' in-memory fakes)."""
+    try:
+        layouts = parse_layouts(settings.index_shards, settings.index_replicas)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
     indexes = build_indexes(
-        settings.index_prefix, dims=embedder.dims, embedding_model=embedder.model_id
+        settings.index_prefix,
+        dims=embedder.dims,
+        embedding_model=embedder.model_id,
+        layouts=layouts,
     )
     svc = Services(
         settings=settings,

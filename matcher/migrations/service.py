@@ -21,6 +21,8 @@ class IndexReport:
     # name → "index has mapping v… / model …": what still needs ``matcher migrate``.
     stale: dict[str, str] = field(default_factory=dict)
     migrated: list[str] = field(default_factory=list)
+    # Concrete indexes whose replicas were set to the configured layout.
+    replicas_changed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ async def prepare_indexes(svc: Services, *, migrate_stale: bool = False) -> Inde
     (or, with ``migrate_stale``, migrate at once) indexes of an older mapping or model."""
     store = svc.store
     report = IndexReport(created=await store.ensure_indexes())
+    report.replicas_changed = await store.apply_replicas()
     report.occupations = await store.occupations.sync(
         svc.taxonomy.occupations, indexed_at=svc.clock.timestamp()
     )

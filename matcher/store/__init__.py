@@ -19,7 +19,7 @@ from indexes import ensure_indexes as create_missing
 from indexes import index_status as status_of
 from indexes import migrate as migrate_index
 from indexes.maintenance import MERGE_TIMEOUT_S, MERGED, MergeResult, merge_segments
-from indexes.manage import Transform, drop_indexes
+from indexes.manage import Transform, apply_replicas, drop_indexes
 from matcher.foundation.settings import Settings
 from matcher.store.alerts import AlertRepository
 from matcher.store.audit import AuditRepository
@@ -41,8 +41,10 @@ from matcher.store.tokens import TokenRepository
 
 
 def create_es(settings: Settings) -> AsyncElasticsearch:
+    # Several nodes (comma-separated URLs): a request to a node that is down is retried on
+    # another, so a cluster that lost a node keeps answering.
     return AsyncElasticsearch(
-        settings.es_url,
+        [url.strip() for url in settings.es_url.split(",") if url.strip()],
         request_timeout=settings.es_timeout_s,
         max_retries=2,
         retry_on_timeout=True,
@@ -117,6 +119,10 @@ class Store:
     async def ensure_indexes(self, specs: list[IndexSpec] | None = None) -> list[str]:
         """Create every index (or those given) that has no alias yet; the names created."""
         return await create_missing(self.es, specs or self.indexes.all())
+
+    async def apply_replicas(self) -> list[str]:
+        """Every index's replicas as its layout says (indexes.manage.apply_replicas)."""
+        return await apply_replicas(self.es, self.indexes.all())
 
     async def index_status(self, spec: IndexSpec) -> IndexStatus:
         return await status_of(self.es, spec)
