@@ -274,3 +274,50 @@ def test_dockerfile_prepares_the_import_folder_for_the_app_user() -> None:
     text = DOCKERFILE.read_text(encoding="utf-8")
     assert "mkdir -p /data/imports" in text
     assert "chown matcher /data/imports" in text
+
+
+CLUSTER_FILE = ROOT / "docker-compose.cluster.yml"
+
+
+def _merged() -> dict[str, Any]:
+    """docker-compose.yml with docker-compose.cluster.yml over it, as compose merges them
+    (mappings merged key by key, anything else replaced)."""
+
+    def merge(base: Any, over: Any) -> Any:
+        if isinstance(base, dict) and isinstance(over, dict):
+            return {k: merge(base.get(k), over[k]) if k in base else over[k] for k in over} | {
+                k: v for k, v in base.items() if k not in over
+            }
+        return over
+
+    over = yaml.safe_load(CLUSTER_FILE.read_text(encoding="utf-8"))
+    return dict(merge(_compose(), over))
+
+
+def test_the_cluster_variant_runs_three_nodes_of_one_cluster() -> None:
+    services = _merged()["services"]
+    nodes = {name: services[name] for name in ("elasticsearch", "es02", "es03")}
+    envs = {name: node["environment"] for name, node in nodes.items()}
+    assert {e["node.name"] for e in envs.values()} == {"es01", "es02", "es03"}
+    assert {e["cluster.name"] for e in envs.values()} == {"matcher"}
+    for env in envs.values():
+        assert env["discovery.type"] == "multi-node"  # not the base file's single-node
+        assert set(env["discovery.seed_hosts"].split(",")) == set(nodes)
+        assert set(env["cluster.initial_master_nodes"].split(",")) == {"es01", "es02", "es03"}
+    images = {node["image"] for node in nodes.values()}
+    assert images == {_service("elasticsearch")["image"]}
+    # Each node keeps its data in a volume of its own.
+    data = [v for node in nodes.values() for v in node["volumes"]]
+    assert len({v.split(":")[0] for v in data}) == 3
+    assert all(name in _merged()["volumes"] for name in ("es-data", "es02-data", "es03-data"))
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_the_apps_of_the_cluster_variant_know_every_node(name: str) -> None:
+    service = _merged()["services"][name]
+    urls = service["environment"]["MATCHER_ES_URL"].split(",")
+    assert {urlsplit(u).hostname for u in urls} == {"elasticsearch", "es02", "es03"}
+    assert {urlsplit(u).port for u in urls} == {9200}
+    # The base file's settings stay (merged, not replaced).
+    assert service["environment"]["MATCHER_REDIS_URL"] == "redis://redis:6379/0"
+    assert {"elasticsearch", "redis", "es02", "es03"} <= set(service["depends_on"])
