@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import platform
 import secrets
@@ -45,7 +46,6 @@ import httpx
 from starlette.applications import Starlette
 
 from matcher.api.app import create_app
-from matcher.embeddings import Embedder, build_embedder
 from matcher.foundation.settings import Settings
 from matcher.migrations.service import prepare_indexes
 from matcher.services import Services
@@ -81,11 +81,10 @@ def environ(**overrides: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def api(
-    embedder: Embedder, env: dict[str, str], *, prepare: bool = True
+    env: dict[str, str], *, prepare: bool = True
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Services]]:
-    app: Starlette = create_app(
-        Settings.from_env(env), embedder_factory=lambda _: embedder, configure_logs=False
-    )
+    """The API in this process (its own embedder, closed with it)."""
+    app: Starlette = create_app(Settings.from_env(env), configure_logs=False)
     async with app.router.lifespan_context(app):
         svc: Services = app.state.services
         if prepare:
@@ -148,11 +147,11 @@ async def read_back(client: httpx.AsyncClient, acknowledged: dict[str, str]) -> 
     return lost
 
 
-async def es_outage(embedder: Embedder, seconds: float) -> None:
+async def es_outage(seconds: float) -> None:
     await asyncio.to_thread(script, "es.sh", "start", MATCHER_ES_PORT=str(ES_PORT))
     env = environ(MATCHER_ES_URL=f"http://127.0.0.1:{ES_PORT}")
     try:
-        async with api(embedder, env) as (client, svc):
+        async with api(env) as (client, svc):
             stop = asyncio.Event()
             load = asyncio.create_task(put_load(client, stop, "es"))
             await asyncio.sleep(seconds / 3)
@@ -182,7 +181,7 @@ def worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-async def redis_outage(embedder: Embedder, seconds: float, sweep_wait: float) -> None:
+async def redis_outage(seconds: float, sweep_wait: float) -> None:
     redis_env = {"MATCHER_REDIS_PORT": str(REDIS_PORT)}
     await asyncio.to_thread(script, "redis.sh", "start", **redis_env)
     with tempfile.TemporaryDirectory() as uploads:
@@ -191,7 +190,7 @@ async def redis_outage(embedder: Embedder, seconds: float, sweep_wait: float) ->
         )
         process = worker(env)
         try:
-            async with api(embedder, env) as (client, svc):
+            async with api(env) as (client, svc):
                 await asyncio.sleep(15)  # the worker loads its embedder
                 await asyncio.to_thread(script, "redis.sh", "stop", **redis_env)
                 down_at = time.monotonic()
@@ -276,12 +275,12 @@ async def wait_reflagged(svc: Services, timeout_s: float) -> float | None:
     return None
 
 
-async def cluster_node_loss(embedder: Embedder, seconds: float) -> None:
+async def cluster_node_loss(seconds: float) -> None:
     ports = {"MATCHER_ES_CLUSTER_PORT": str(CLUSTER_PORT)}
     await asyncio.to_thread(script, "es-cluster.sh", "start", **ports)
     urls = ",".join(f"http://127.0.0.1:{CLUSTER_PORT + n}" for n in range(3))
     try:
-        async with api(embedder, environ(MATCHER_ES_URL=urls)) as (client, svc):
+        async with api(environ(MATCHER_ES_URL=urls)) as (client, svc):
             postings = svc.store.indexes.postings.read_alias
             shards: list[dict[str, str]] = list(
                 (await svc.store.es.cat.shards(index=postings, format="json")).body  # type: ignore[arg-type]
@@ -345,13 +344,15 @@ async def main(only: list[str], seconds: float, rows: int, sweep_wait: float) ->
         f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.platform()}, "
         f"{os.cpu_count()} cores; Python {sys.version.split()[0]}"
     )
-    embedder = await asyncio.to_thread(build_embedder, Settings.from_env(environ()))
+    # The service's warnings (one per request refused while a dependency is out) would bury
+    # the figures.
+    logging.getLogger("matcher").setLevel(logging.ERROR)
     if "es" in only:
-        await es_outage(embedder, seconds)
+        await es_outage(seconds)
     if "redis" in only:
-        await redis_outage(embedder, seconds, sweep_wait)
+        await redis_outage(seconds, sweep_wait)
     if "cluster" in only:
-        await cluster_node_loss(embedder, seconds)
+        await cluster_node_loss(seconds)
     if "import" in only:
         await asyncio.to_thread(import_kill, rows)
 
