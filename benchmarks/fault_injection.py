@@ -205,10 +205,12 @@ async def redis_outage(seconds: float, sweep_wait: float) -> None:
                     content=b'{"id": "a", "title": "\\u710a\\u5de5"}\n',
                 )
                 left = await asyncio.to_thread(lambda: sorted(Path(uploads).iterdir()))
-                recorded = await behind(svc)
                 await asyncio.sleep(seconds)
                 await asyncio.to_thread(script, "redis.sh", "start", **redis_env)
                 outage = time.monotonic() - down_at
+                # The policy's version is newer than the last finished re-flag: the outbox
+                # holds it (the re-flag marker lives in Redis, so this is read once it is back).
+                recorded = await behind(svc)
                 alive_after_outage = process.poll() is None
                 job = await svc.jobs.enqueue("health_check", job_id=f"bench-health-{time.time()}")
                 ran = await wait_for_queue_empty(svc, 120)
