@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio.to_thread
@@ -17,6 +17,7 @@ import anyio.to_thread
 from indexes import build_indexes
 from indexes.specs import parse_layouts
 from matcher.embeddings import Embedder, build_embedder
+from matcher.embeddings.cache import QueryVectors
 from matcher.foundation.clock import Clock
 from matcher.foundation.settings import Settings, SettingsError
 from matcher.policy.ranking import RankingConfig
@@ -34,6 +35,8 @@ class Services:
     embedder: Embedder
     taxonomy: Taxonomy
     ranking: RankingConfig
+    # Recent search texts' vectors (matcher.embeddings.cache).
+    query_vectors: QueryVectors = field(default_factory=QueryVectors)
 
     async def close(self) -> None:
         await self.store.close()

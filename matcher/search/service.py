@@ -155,7 +155,7 @@ async def _text_search(
     """Keyword and occupation hits first (exact total and facets), then the hits close in
     meaning above the floor (``matcher.search.reading``); 对口 before 相近."""
     trade = None if body.include_unrelated else asked.trade_filter()
-    vector = (await anyio.to_thread.run_sync(svc.embedder.embed_queries, [body.q]))[0]
+    vector = await anyio.to_thread.run_sync(svc.query_vectors.vector, svc.embedder, body.q)
     (keyword, keyword_total, aggs), near = await asyncio.gather(
         repo.keyword_hits(
             asked.words,

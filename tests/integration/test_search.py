@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from matcher.foundation.principals import Role
+from matcher.services import Services
 from tests.conftest import PUBLIC_TOKEN, TokenFactory
 from tests.factories import policy_body, posting_body, profile_body, register_project
 
@@ -111,6 +112,22 @@ async def test_posting_search_facets_count_exactly_the_hits(
     assert_facets_describe_the_hits(body)
     if q:
         assert body["results"][0]["occupation_code"] == "6-18-02-04"
+
+
+async def test_a_repeated_search_text_is_embedded_once_with_the_same_answer(
+    client: httpx.AsyncClient, records: dict[str, str], services: Services
+) -> None:
+    q = f"压力容器焊工 {uuid.uuid4().hex[:4]}"  # a text no other test searched for
+    body = {"q": q, "limit": 20}
+    misses = services.query_vectors.misses
+    first = await client.post("/v1/search/postings", headers=PUBLIC, json=body)
+    hits = services.query_vectors.hits
+    again = await client.post("/v1/search/postings", headers=PUBLIC, json=body)
+    assert first.status_code == again.status_code == 200
+    assert services.query_vectors.misses == misses + 1
+    assert services.query_vectors.hits == hits + 1
+    ids = [[r["posting_id"] for r in resp.json()["results"]] for resp in (first, again)]
+    assert ids[0] == ids[1]
 
 
 async def test_text_search_finds_the_trade_by_its_everyday_words(
