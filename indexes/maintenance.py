@@ -83,8 +83,12 @@ async def merge_segments(
             after = before
             if skipped is None:
                 try:
+                    # No client retries: a retry after the time-out would wait as long again,
+                    # past the caller's bound (and mark a healthy node dead).
                     await es.options(
-                        request_timeout=max(1.0, deadline - time.monotonic())
+                        request_timeout=max(1.0, deadline - time.monotonic()),
+                        retry_on_timeout=False,
+                        max_retries=0,
                     ).indices.forcemerge(index=index, max_num_segments=1)
                 except ConnectionTimeout:
                     # Elasticsearch goes on with it; the next call waits for it.

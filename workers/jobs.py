@@ -3,6 +3,7 @@ service functions the API calls; arguments and results are JSON-serialisable."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 import time
@@ -169,8 +170,9 @@ async def merge_segments(ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 def counted(name: str, job: WorkerCoroutine) -> WorkerCoroutine:
-    """``job`` with its outcome added to the ``worker_jobs`` tally (complete, retried or
-    failed; a job cancelled by a stopping worker is run again and not counted)."""
+    """``job`` with its outcome added to the ``worker_jobs`` tally: complete, retried, failed,
+    or cancelled (arq cancels a job at its time-out, and a stopping worker its running jobs;
+    the tally is written shielded, so the cancellation does not cut it off)."""
 
     @functools.wraps(job)
     async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
@@ -179,6 +181,10 @@ def counted(name: str, job: WorkerCoroutine) -> WorkerCoroutine:
             result = await job(ctx, *args, **kwargs)
         except Retry:
             await tallies.add("worker_jobs", {"function": name, "outcome": "retried"})
+            raise
+        except asyncio.CancelledError:
+            labels = {"function": name, "outcome": "cancelled"}
+            await asyncio.shield(tallies.add("worker_jobs", labels))
             raise
         except Exception:
             await tallies.add("worker_jobs", {"function": name, "outcome": "failed"})

@@ -665,7 +665,7 @@ async def board_xlsx(desk: Desk, request: Request, svc: Services) -> Response:
     ]
     chosen = [
         ("status", query.status.value if query.status else "any"),
-        ("period", (query.period or "any")[:20]),
+        ("period", (query.period or "any")[:40]),
         ("scope", "region" if query.everyone else "office"),
     ]
     await audit.record(
@@ -910,12 +910,21 @@ async def resume_profile(desk: Desk, request: Request, svc: Services) -> Respons
     ctx = await page_context(request, svc, "walkin")
     form = await read_form(request)
     session.check_csrf(request, form.get("csrf", ""))
+    if form.get("agree") != "1":
+        # The pause may have been the seeker's own choice: only they undo it.
+        raise ValidationFailed(
+            "agree", [{"field": "agree", "message": "the worker's agreement is required"}]
+        )
+    profile_id = request.path_params["profile_id"]
     await profiles.set_status(
         svc,
         principal=ctx.principal,
-        profile_id=request.path_params["profile_id"],
+        profile_id=profile_id,
         status=ProfileStatus.ACTIVE,
         only_from=ProfileStatus.PAUSED,
+    )
+    await audit.record(
+        svc, audit.Event("profile.resumed", profile_id=profile_id), principal=ctx.principal
     )
     back = safe_back(form.get("back", ""), request) or "/desk/walkin"
     return RedirectResponse(with_message(back, "resumed"), 303)
@@ -1033,7 +1042,12 @@ async def todo(desk: Desk, request: Request, svc: Services) -> Response:
         principal=ctx.principal,
         profile_ids=sorted({f.profile_id for f in (*found, *interviews, *hired)}),
     )
-    q = request.query_params.get("q", "").strip()[:MAX_TEXT]
+    q = ""
+    if request.method == "POST":
+        # Sent as a POST: a worker's name stays out of URLs (history, proxies, logs).
+        form = await read_form(request)
+        session.check_csrf(request, form.get("csrf", ""))
+        q = form.get("q", "").strip()[:MAX_TEXT]
     if q:
         # The lists narrowed to one worker or posting: by name, id, title or enterprise.
         def about(item: referrals.FollowUp) -> bool:

@@ -43,7 +43,7 @@ def desk_mount(timezone: str) -> Mount:
         ),
         Route("/walkin", desk.page(pages.walkin), methods=["GET"]),
         Route("/walkin/find", desk.page(pages.find_returning), methods=["POST"]),
-        Route("/todo", desk.page(pages.todo), methods=["GET"]),
+        Route("/todo", desk.page(pages.todo), methods=["GET", "POST"]),
         Route("/profiles/{profile_id}/pause", desk.page(pages.pause_profile), methods=["POST"]),
         Route("/profiles/{profile_id}/resume", desk.page(pages.resume_profile), methods=["POST"]),
         Route("/alerts/{alert_id}/done", desk.page(pages.alert_done), methods=["POST"]),

@@ -110,8 +110,10 @@ _REFUSE = r"(勿扰|不要|免谈|不考虑|不予录用|不录用|不招|别投
 # operations), not a preference.
 _NEUTRAL = re.compile(
     r"男女不限|男女均可|男女皆可|不限男女|性别不限|年龄不限|不限年龄|户籍不限|户口不限"
-    r"|不限户籍|不限户口|不限地域|民族不限|不限民族|(年满|未满|不满)\s*1[68]\s*周?岁"
-    r"|(?<![\d\-~至到—])1[68]\s*周?岁\s*(及)?以上"
+    r"|不限户籍|不限户口|不限地域|民族不限|不限民族"
+    # A legal minimum age, unless an upper bound follows (18岁以上至35岁 is a range).
+    r"|((年满|未满|不满)\s*1[68]\s*周?岁|(?<![\d\-~至到—])1[68]\s*周?岁\s*(及)?以上)"
+    r"(?!\s*(及)?(以上)?\s*[至到\-~—－]\s*\d)"
 )
 
 # Phrases that state a requirement or preference on a protected trait.
@@ -131,6 +133,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "age",
         re.compile(
             r"年龄\s*(要求|限|在|须|需|:|：)?\s*\d|\d{2}\s*[-~至到—]\s*\d{2}\s*周?岁"
+            r"|\d{2}\s*周?岁\s*(及)?(以上)?\s*[至到\-~—－]\s*\d{2}\s*周?岁"
             r"|\d{2}\s*周?岁\s*(以下|以上|以内|之间|左右)"
             r"|(不超过|不满|未满|超过|低于|高于)\s*\d{2}\s*周?岁"
             r"|(?<!\d)\d[05]后"

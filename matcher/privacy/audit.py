@@ -41,6 +41,7 @@ Action = Literal[
     "referrals.exported",  # the referral board downloaded as a workbook (names in it)
     "candidates.exported",  # a posting's candidate list downloaded as a workbook
     "profile.looked_up",  # a desk found a returning worker's profile by name, phone or number
+    "profile.resumed",  # a desk put a paused profile back into matching, the worker agreeing
 ]
 MAX_AUDIT_DEPTH = 10_000
 

@@ -254,14 +254,20 @@ class ProfileRepository(RecordRepository[ProfileDoc]):
         )
         return hits
 
-    async def named(self, key: str, *, limit: int) -> list[Hit[ProfileDoc]]:
-        """Profiles whose hashed name is ``key`` (ids, regions, owners, dates), newest first."""
+    async def named(
+        self, key: str, *, scope: RegionScope, limit: int
+    ) -> tuple[list[Hit[ProfileDoc]], int]:
+        """Profiles inside ``scope`` whose hashed name is ``key`` (ids, regions, owners, dates),
+        newest first, and how many there are."""
         fields = ["id", "region_code", "owner_id", "created_at", "status"]
-        hits, _ = await self.search(
-            {"bool": {"filter": [{"term": {"name_key": key}}]}},
-            Fetch(size=limit, sort=[{"created_at": "desc"}, {"id": "asc"}], fields=fields),
+        query = {"bool": {"filter": [{"term": {"name_key": key}}, *scope_filter(scope)]}}
+        hits, total = await self.search(
+            query,
+            Fetch(
+                size=limit, sort=[{"created_at": "desc"}, {"id": "asc"}], fields=fields, count=True
+            ),
         )
-        return hits
+        return hits, total or 0
 
 
 DUPLICATE_FIELDS = (

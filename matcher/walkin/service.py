@@ -22,7 +22,7 @@ from matcher.foundation.problems import ValidationFailed
 from matcher.foundation.text import segment
 from matcher.incentives.service import in_force_policies
 from matcher.matching.service import pair_context
-from matcher.policy.access import may_read_profile
+from matcher.policy.access import listing_scope, may_read_profile
 from matcher.policy.fairness import field_errors
 from matcher.policy.incentives import grants as incentive_grants
 from matcher.policy.ranking import Scored, occupation_fit, score_pair
@@ -351,14 +351,21 @@ async def returning(svc: Services, *, principal: Principal, who: str) -> Lookup:
         # Keys shared by many (placeholders, a family's phone) must not push the office's own
         # out of the answer: read a wide page of ids, keep those the office may read.
         hits = await svc.store.profiles.sharing_identity(keys, other_than="", limit=1000)
+        readable = [h.id for h in hits if may_read_profile(principal, h.doc, svc.taxonomy.regions)]
+        more = len(readable) > RETURNING_SHOWN
     else:
         key = name_key(who)
         if key is None:
             raise ValidationFailed(
                 "who", [{"field": "who", "message": "a name of two characters or more"}]
             )
-        hits = await svc.store.profiles.named(key, limit=1000)
-    readable = [h.id for h in hits if may_read_profile(principal, h.doc, svc.taxonomy.regions)]
+        # Searched inside the office's area: a common name elsewhere must not push its own
+        # out of the answer.
+        hits, matching = await svc.store.profiles.named(
+            key, scope=listing_scope(principal), limit=RETURNING_SHOWN
+        )
+        readable = [h.id for h in hits if may_read_profile(principal, h.doc, svc.taxonomy.regions)]
+        more = matching > len(hits)
     shown = readable[:RETURNING_SHOWN]
     docs = await svc.store.profiles.get_many(shown, exclude=["embedding"])
     found = [(pid, docs[pid]) for pid in shown if pid in docs]
@@ -367,7 +374,7 @@ async def returning(svc: Services, *, principal: Principal, who: str) -> Lookup:
         await audit.record(
             svc, audit.Event("profile.looked_up", profile_id=pid), principal=principal
         )
-    return Lookup(_returning(found), more=len(readable) > len(shown))
+    return Lookup(_returning(found), more=more)
 
 
 def _returning(found: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Returning]:

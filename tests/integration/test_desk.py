@@ -664,16 +664,31 @@ async def test_the_todo_list_narrows_to_one_worker_or_posting(
         # Rows name the worker (the office reads its seekers' names).
         assert "孙待办" in row_of(every.text, "data-referral", workers["孙待办"])
         assert f'data-referral="{workers["周待办"]}"' in every.text
-        by_name = await desk.get("/desk/todo", params={"q": "孙待办"})
+        token = csrf_of(every.text)
+
+        async def search(q: str) -> httpx.Response:
+            return await desk.post("/desk/todo", data={"csrf": token, "q": q})
+
+        by_name = await search("孙待办")
         assert f'data-referral="{workers["孙待办"]}"' in by_name.text
         assert f'data-referral="{workers["周待办"]}"' not in by_name.text
         assert "只列出与“孙待办”有关的待办" in by_name.text
-        # The quiet-days choice keeps the search.
-        assert '<input type="hidden" name="q" value="孙待办">' in by_name.text
-        by_posting = await desk.get("/desk/todo", params={"q": "卡车司机（待办"})
+        # The name stays out of every URL the page holds (links, forms' ways back).
+        assert not [u for u in re.findall(r'(?:href|action)="([^"]*)"', by_name.text) if "孙" in u]
+        assert not [
+            v for v in re.findall(r'name="back" value="([^"]*)"', by_name.text) if "孙" in v
+        ]
+        # A GET carries no search: the whole list, whatever the URL says.
+        assert (
+            f'data-referral="{workers["周待办"]}"'
+            in (await desk.get("/desk/todo", params={"q": "孙待办"})).text
+        )
+        # Without the page's csrf token the search is refused.
+        assert (await desk.post("/desk/todo", data={"q": "孙待办"})).status_code == 403
+        by_posting = await search("卡车司机（待办")
         assert f'data-referral="{workers["周待办"]}"' in by_posting.text
         assert f'data-referral="{workers["孙待办"]}"' not in by_posting.text
-        nobody = await desk.get("/desk/todo", params={"q": "无此人待办"})
+        nobody = await search("无此人待办")
         assert "data-referral=" not in nobody.text
         assert "这一项中没有与“无此人待办”有关的待办" in nobody.text
 
@@ -1000,7 +1015,10 @@ async def test_a_returning_worker_is_found_by_phone_or_name_within_the_office_ar
 
 
 async def test_a_returning_worker_whose_matching_was_paused_is_put_back_in_one_step(
-    client: httpx.AsyncClient, make_token: TokenFactory, admin_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+    services: Services,
 ) -> None:
     office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
     phone = f"136{uuid.uuid4().int % 10**8:08d}"
@@ -1022,9 +1040,19 @@ async def test_a_returning_worker_whose_matching_was_paused_is_put_back_in_one_s
         assert form is not None
         back = re.search(r'name="back" value="([^"]+)"', row)
         assert back is not None
-        resumed = await desk.post(
+        # The worker's agreement is required (the pause may have been the seeker's choice).
+        unconfirmed = await desk.post(
             form.group(1),
             data={"csrf": csrf_of(page.text), "back": back.group(1).replace("&amp;", "&")},
+        )
+        assert unconfirmed.status_code == 422
+        resumed = await desk.post(
+            form.group(1),
+            data={
+                "csrf": csrf_of(page.text),
+                "back": back.group(1).replace("&amp;", "&"),
+                "agree": "1",
+            },
         )
         assert resumed.status_code == 303
         assert resumed.headers["location"].startswith("/desk/walkin?")
@@ -1033,11 +1061,14 @@ async def test_a_returning_worker_whose_matching_was_paused_is_put_back_in_one_s
         assert "已恢复该求职者的匹配" in landed.text
         # A second click (a stale page) is a 409, not a silent rewrite.
         again = await desk.post(
-            form.group(1), data={"csrf": csrf_of(page.text), "back": "/desk/walkin"}
+            form.group(1),
+            data={"csrf": csrf_of(page.text), "back": "/desk/walkin", "agree": "1"},
         )
         assert again.status_code == 409
     stored = await client.get(f"/v1/profiles/{profile_id}", headers=admin_headers)
     assert stored.json()["status"] == "active"
+    trail = await audit.query(services, audit.AuditFilter(profile_id=profile_id))
+    assert [e.action for e in trail.events].count("profile.resumed") == 1
 
 
 async def test_an_interview_arranged_on_the_board_appears_on_the_todo_list(

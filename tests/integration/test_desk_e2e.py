@@ -386,6 +386,7 @@ async def test_desk_end_to_end(
     back = page.locator(f'tr[data-profile="{walkin_id}"]')
     await expect(back).to_contain_text("已暂停匹配")
     await shot(page, "walkin-paused-returning")
+    await back.get_by_label("求职者本人同意恢复匹配").check()
     await back.get_by_role("button", name="恢复匹配并找岗位").click()
     await expect(page.get_by_role("status")).to_contain_text("已恢复该求职者的匹配")
     await expect(page.get_by_test_id("registered")).to_contain_text("李铁柱")

@@ -133,9 +133,20 @@ def test_sanitize_reads_a_clause_in_its_place_and_keeps_what_strict_accepts() ->
     assert result.removed == [("gender", "限男性")]
 
 
-def test_a_legal_minimum_age_does_not_hide_an_upper_limit_next_to_it() -> None:
-    assert protected_phrases("18周岁以上，35周岁以下")
-    assert protected_phrases("18-35周岁")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "18周岁以上，35周岁以下",
+        "18-35周岁",
+        "18岁以上至35岁",
+        "18岁以上到35岁",
+        "18岁以上-40岁",
+        "年满18周岁以上至45周岁",
+        "年满18周岁至45周岁",
+    ],
+)
+def test_a_legal_minimum_age_does_not_hide_an_upper_limit_next_to_it(text: str) -> None:
+    assert protected_phrases(text)
 
 
 def test_every_trait_has_its_grounds_in_words() -> None:
