@@ -2,7 +2,7 @@
 per route, and the API process's memory.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/load.py --profiles 10000
-        [--postings 300] [--seconds 20] [--concurrency 1,8,32] [--unique-queries]
+        [--postings 300] [--seconds 20] [--concurrency 1,8,32] [--unique-queries] [--ab-cache]
 
 The mix (issue 19): 40 % posting → candidates (``GET /v1/postings/{id}/matches?limit=50``),
 20 % profile → postings (``GET /v1/profiles/{id}/matches?limit=50``), 40 % text searches
@@ -13,7 +13,10 @@ appended), which no cache can help. The profiles are synthesised as in
 vectors, bulk-indexed and merged to one segment); the postings are generated and prepared as
 the API would. The API is a real ``matcher serve`` process (one uvicorn worker) on a scratch
 index prefix, dropped at the end. Loopback only; every level runs ``--seconds``; the client
-runs in this process. Prints figures with date and machine; asserts nothing.
+runs in this process. ``--ab-cache`` runs two API processes, one with the query-vector cache
+(``MATCHER_QUERY_CACHE_SIZE``, 4096) and one without (0), and alternates between them in four
+slices per level (on, off, on, off), so both arms see the same machine. Prints figures with
+date and machine; asserts nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -120,7 +124,7 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def start_api(env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_api(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603 — the matcher CLI of this checkout
         [
             str(ROOT / ".venv" / "bin" / "matcher"),
@@ -128,7 +132,7 @@ def start_api(env: dict[str, str]) -> subprocess.Popen[bytes]:
             "--host",
             "127.0.0.1",
             "--port",
-            str(PORT),
+            str(port),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -136,12 +140,12 @@ def start_api(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-async def serve(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    process = await asyncio.to_thread(start_api, env)
+async def serve(env: dict[str, str], port: int = PORT) -> subprocess.Popen[bytes]:
+    process = await asyncio.to_thread(start_api, env, port)
     async with httpx.AsyncClient() as probe:
         for _ in range(240):
             try:
-                if (await probe.get(f"http://127.0.0.1:{PORT}/readyz")).status_code == 200:
+                if (await probe.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
                     return process
             except httpx.TransportError:
                 pass
@@ -150,13 +154,15 @@ async def serve(env: dict[str, str]) -> subprocess.Popen[bytes]:
     raise RuntimeError("the API did not become ready")
 
 
+@dataclass(frozen=True)
+class Workload:
+    postings: list[str]
+    profiles: list[str]
+    unique: bool  # every search text new
+
+
 async def level(
-    concurrency: int,
-    seconds: float,
-    postings: list[str],
-    profiles: list[str],
-    unique: bool,
-    seed: int,
+    concurrency: int, seconds: float, work: Workload, seed: int, port: int = PORT
 ) -> tuple[dict[str, list[float]], dict[str, int], float]:
     """Run the mix with ``concurrency`` clients for ``seconds``: latencies (ms) per route,
     answers that were not 200 per route, and the wall time."""
@@ -173,12 +179,12 @@ async def level(
         while time.monotonic() < deadline:
             route = rng.choices(names, weights)[0]
             if route == "posting_matches":
-                call = c.get(f"/v1/postings/{rng.choice(postings)}/matches?limit=50")
+                call = c.get(f"/v1/postings/{rng.choice(work.postings)}/matches?limit=50")
             elif route == "profile_matches":
-                call = c.get(f"/v1/profiles/{rng.choice(profiles)}/matches?limit=50")
+                call = c.get(f"/v1/profiles/{rng.choice(work.profiles)}/matches?limit=50")
             else:
                 serial += 1
-                q = rng.choice(PHRASES) + (f" {serial}" if unique else "")
+                q = rng.choice(PHRASES) + (f" {serial}" if work.unique else "")
                 call = c.post("/v1/search/postings", json={"q": q, "limit": 20})
             started = time.perf_counter()
             resp = await call
@@ -189,7 +195,7 @@ async def level(
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     started = time.monotonic()
     async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{PORT}", headers=HEADERS, limits=limits, timeout=60
+        base_url=f"http://127.0.0.1:{port}", headers=HEADERS, limits=limits, timeout=60
     ) as c:
         await asyncio.gather(*(client(c) for _ in range(concurrency)))
     return latencies, failures, time.monotonic() - started
@@ -197,6 +203,79 @@ async def level(
 
 def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
+
+
+def report(
+    label: str,
+    latencies: dict[str, list[float]],
+    failures: dict[str, int],
+    wall: float,
+    rss: float,
+) -> None:
+    total = sum(len(v) for v in latencies.values())
+    print(f"{label}: {total / wall:6.1f} requests/s, API RSS {rss:,.0f} MB")
+    for route, _ in MIX:
+        ms = latencies.get(route) or [0.0]
+        print(
+            f"  {route:<16} n={len(latencies.get(route, [])):>5}  "
+            f"p50 {pct(ms, 50):6.1f}  p95 {pct(ms, 95):6.1f}  "
+            f"p99 {pct(ms, 99):6.1f} ms  not 200: {failures.get(route, 0)}"
+        )
+
+
+async def plain(env: dict[str, str], args: Any, work: Workload) -> None:
+    process = await serve(env)
+    try:
+        for concurrency in args.concurrency:
+            latencies, failures, wall = await level(
+                concurrency, args.seconds, work, args.seed + concurrency
+            )
+            report(f"concurrency {concurrency:>2}", latencies, failures, wall, rss_mb(process.pid))
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+async def ab_cache(env: dict[str, str], args: Any, work: Workload) -> None:
+    """The same load against an API with the query-vector cache and one without, in
+    alternating slices."""
+    arms = {"cache on ": (PORT, "4096"), "cache off": (PORT + 1, "0")}
+    processes = {
+        label: await serve({**env, "MATCHER_QUERY_CACHE_SIZE": size}, port)
+        for label, (port, size) in arms.items()
+    }
+    try:
+        for concurrency in args.concurrency:
+            totals: dict[str, tuple[dict[str, list[float]], dict[str, int], float]] = {
+                label: (defaultdict(list), defaultdict(int), 0.0) for label in arms
+            }
+            for round_ in range(2):
+                for label, (port, _) in arms.items():
+                    latencies, failures, wall = await level(
+                        concurrency,
+                        args.seconds / 2,
+                        work,
+                        args.seed + concurrency * 10 + round_,
+                        port,
+                    )
+                    kept, refused, spent = totals[label]
+                    for route, values in latencies.items():
+                        kept[route] += values
+                    for route, count in failures.items():
+                        refused[route] += count
+                    totals[label] = (kept, refused, spent + wall)
+            for label, (kept, refused, spent) in totals.items():
+                report(
+                    f"concurrency {concurrency:>2}, {label}",
+                    kept,
+                    refused,
+                    spent,
+                    rss_mb(processes[label].pid),
+                )
+    finally:
+        for process in processes.values():
+            process.terminate()
+            process.wait(30)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -230,32 +309,11 @@ async def main(args: argparse.Namespace) -> None:
                 f"{len(postings)} postings; {args.seconds:.0f} s per level; search texts "
                 f"{'all new' if args.unique_queries else f'from {len(PHRASES)} phrasings'}"
             )
-            process = await serve(env)
-            try:
-                for concurrency in args.concurrency:
-                    latencies, failures, wall = await level(
-                        concurrency,
-                        args.seconds,
-                        postings,
-                        profiles,
-                        args.unique_queries,
-                        args.seed + concurrency,
-                    )
-                    total = sum(len(v) for v in latencies.values())
-                    print(
-                        f"concurrency {concurrency:>2}: {total / wall:6.1f} requests/s, "
-                        f"API RSS {rss_mb(process.pid):,.0f} MB"
-                    )
-                    for route, _ in MIX:
-                        ms = latencies.get(route) or [0.0]
-                        print(
-                            f"  {route:<16} n={len(latencies.get(route, [])):>5}  "
-                            f"p50 {pct(ms, 50):6.1f}  p95 {pct(ms, 95):6.1f}  "
-                            f"p99 {pct(ms, 99):6.1f} ms  not 200: {failures.get(route, 0)}"
-                        )
-            finally:
-                process.terminate()
-                process.wait(30)
+            work = Workload(postings, profiles, args.unique_queries)
+            if args.ab_cache:
+                await ab_cache(env, args, work)
+            else:
+                await plain(env, args, work)
         finally:
             await svc.store.drop_all()
 
@@ -270,6 +328,7 @@ if __name__ == "__main__":
         "--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32]
     )
     parser.add_argument("--unique-queries", action="store_true")
+    parser.add_argument("--ab-cache", action="store_true")
     parser.add_argument("--seed", type=int, default=2027)
     arguments: Any = parser.parse_args()
     asyncio.run(main(arguments))

@@ -79,6 +79,7 @@ def build_services(
         ranking=RankingConfig.load(
             Path(settings.matching_file) if settings.matching_file else None
         ),
+        query_vectors=QueryVectors(settings.query_cache_size),
     )
     freeze_startup_heap()
     return svc

@@ -29,6 +29,10 @@ class QueryVectors:
     def vector(self, embedder: Embedder, text: str) -> Vector:
         """The query vector of ``text`` (embedded on a miss; blocking: call from a thread)."""
         key = (embedder.model_id, text)
+        if self.size == 0:  # switched off
+            self.misses += 1
+            embedded: Vector = embedder.embed_queries([text])[0]
+            return embedded
         with self._lock:
             found = self._vectors.get(key)
             if found is not None:

@@ -122,6 +122,9 @@ class Settings(BaseModel):
     merge_max_mb: Count = Field(5120, alias="MATCHER_MERGE_MAX_MB")
     # An import that stores at least this many rows queues the merge at once; 0 = never.
     merge_after_import_rows: Count = Field(10_000, alias="MATCHER_MERGE_AFTER_IMPORT_ROWS")
+    # Recent search texts whose query vectors an API process keeps (matcher.embeddings.cache);
+    # 0 switches the cache off.
+    query_cache_size: Count = Field(4096, alias="MATCHER_QUERY_CACHE_SIZE")
 
     @model_validator(mode="after")
     def _model_for_sentence_transformers(self) -> Settings:

@@ -49,3 +49,11 @@ def test_texts_and_models_are_kept_apart_and_the_oldest_go_first() -> None:
     cache.vector(a, "电工")
     assert a.embedded == ["电工", "焊工", "电工"]
     assert b.embedded == ["电工"]
+
+
+def test_a_cache_of_size_zero_embeds_every_time() -> None:
+    cache, model = QueryVectors(size=0), Counting()
+    cache.vector(model, "焊工")
+    cache.vector(model, "焊工")
+    assert model.embedded == ["焊工", "焊工"]
+    assert (cache.hits, cache.misses) == (0, 2)
