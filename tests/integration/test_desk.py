@@ -953,6 +953,23 @@ async def test_a_bulletin_downloads_as_a_workbook_of_its_tables(
     assert read_workbook(api.content) == book
 
 
+async def wuhai_worker(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], name: str, **fields: Any
+) -> tuple[str, str]:
+    """A profile in 乌海 with this name and a mobile number of its own: its id and number."""
+    phone = f"13{uuid.uuid4().int % 10**9:09d}"
+    contact = {**profile_body()["contact"], "name": name, "phone": phone}
+    profile_id = await put(
+        client,
+        admin_headers,
+        "profiles",
+        region_code=WUHAI["region_code"],
+        contact=contact,
+        **fields,
+    )
+    return profile_id, phone
+
+
 async def find(desk: httpx.AsyncClient, who: str) -> httpx.Response:
     """The walk-in page's lookup of a returning worker (a POST with the page's csrf)."""
     page = await desk.get("/desk/walkin")
@@ -967,15 +984,7 @@ async def test_a_returning_worker_is_found_by_phone_or_name_within_the_office_ar
 ) -> None:
     office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
     elsewhere = await make_token(Role.OFFICE, uid("office-hh"), region_code="150100")
-    phone = f"137{uuid.uuid4().int % 10**8:08d}"
-    base = profile_body()
-    profile_id = await put(
-        client,
-        admin_headers,
-        "profiles",
-        region_code=WUHAI["region_code"],
-        contact={**base["contact"], "name": "赵回访", "phone": phone},
-    )
+    profile_id, phone = await wuhai_worker(client, admin_headers, "赵回访")
     async with await new_client(client) as desk:
         await sign_in(desk, office["Authorization"].split()[1])
         # Written as the worker says it: spaces, dashes and +86 do not matter.
@@ -1021,16 +1030,7 @@ async def test_a_returning_worker_whose_matching_was_paused_is_put_back_in_one_s
     services: Services,
 ) -> None:
     office = await make_token(Role.OFFICE, uid("office-wh"), region_code="150300")
-    phone = f"136{uuid.uuid4().int % 10**8:08d}"
-    base = profile_body()
-    profile_id = await put(
-        client,
-        admin_headers,
-        "profiles",
-        region_code=WUHAI["region_code"],
-        status="paused",
-        contact={**base["contact"], "name": "钱复工", "phone": phone},
-    )
+    profile_id, phone = await wuhai_worker(client, admin_headers, "钱复工", status="paused")
     async with await new_client(client) as desk:
         await sign_in(desk, office["Authorization"].split()[1])
         page = await find(desk, phone)

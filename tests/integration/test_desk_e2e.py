@@ -149,6 +149,17 @@ async def shot(page: Page, name: str) -> None:
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+async def look_up(page: Page, who: str) -> None:
+    """On 为求职者找岗位, look a returning worker up by name or number."""
+    await (
+        page.get_by_role("navigation", name="主导航")
+        .get_by_role("link", name="为求职者找岗位")
+        .click()
+    )
+    await page.get_by_label("已登记过的求职者？按姓名、手机号或证书编号查找").fill(who)
+    await page.get_by_role("button", name="查找", exact=True).click()
+
+
 async def test_desk_end_to_end(
     server: str,
     browser: Browser,
@@ -325,20 +336,13 @@ async def test_desk_end_to_end(
     await expect(page.locator("article.slip")).to_contain_text("《特种作业操作证》")
     await shot(page, "slip")
     # Next week the same worker comes back: the clerk finds him by his phone number.
-    await (
-        page.get_by_role("navigation", name="主导航")
-        .get_by_role("link", name="为求职者找岗位")
-        .click()
-    )
-    await page.get_by_label("已登记过的求职者？按姓名、手机号或证书编号查找").fill(walkin_phone)
-    await page.get_by_role("button", name="查找", exact=True).click()
+    await look_up(page, walkin_phone)
     found = page.locator("tr[data-profile]", has_text="李铁柱")
     await expect(found).to_have_count(1)
     walkin_id = str(await found.get_attribute("data-profile"))
     await shot(page, "walkin-returning")
     # Or by his name, when he does not remember which number he gave.
-    await page.get_by_label("已登记过的求职者？按姓名、手机号或证书编号查找").fill("李铁柱")
-    await page.get_by_role("button", name="查找", exact=True).click()
+    await look_up(page, "李铁柱")
     await expect(page.locator("tr[data-profile]", has_text="李铁柱")).not_to_have_count(0)
     await expect(page.get_by_text("同名的人可能不是同一个人")).to_be_visible()
     await shot(page, "walkin-returning-by-name")
@@ -376,13 +380,7 @@ async def test_desk_end_to_end(
         profile_id=walkin_id,
         status=ProfileStatus.PAUSED,
     )
-    await (
-        page.get_by_role("navigation", name="主导航")
-        .get_by_role("link", name="为求职者找岗位")
-        .click()
-    )
-    await page.get_by_label("已登记过的求职者？按姓名、手机号或证书编号查找").fill(walkin_phone)
-    await page.get_by_role("button", name="查找", exact=True).click()
+    await look_up(page, walkin_phone)
     back = page.locator(f'tr[data-profile="{walkin_id}"]')
     await expect(back).to_contain_text("已暂停匹配")
     await shot(page, "walkin-paused-returning")
