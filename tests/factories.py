@@ -3,12 +3,21 @@
 Dates are relative to today: a fixed future date (a posting valid until 2027-12-31) would make
 the suite fail once that day has passed."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+# The service's default MATCHER_TIMEZONE, which the tests keep: "today" is its date (between
+# 16:00 and 24:00 UTC it is already tomorrow in Beijing).
+SERVICE_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def service_today() -> date:
+    return datetime.now(SERVICE_ZONE).date()
 
 
 def days_from_today(days: int) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
+    return (service_today() + timedelta(days=days)).isoformat()
 
 
 def profile_body(**overrides: Any) -> dict[str, Any]:

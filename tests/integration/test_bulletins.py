@@ -40,7 +40,7 @@ from matcher.foundation.periods import parse_period
 from matcher.foundation.principals import Role
 from matcher.services import Services
 from tests.conftest import TokenFactory
-from tests.factories import posting_body, profile_body
+from tests.factories import posting_body, profile_body, service_today
 from tests.writes import index_records
 
 TAG = uuid.uuid4().hex[:6]
@@ -307,7 +307,7 @@ async def test_a_period_that_has_not_ended_is_not_published(
 ) -> None:
     resp = await client.post(
         "/v1/bulletins",
-        json={"kind": "wages", "period": f"{date.today().year}", "scope": SCOPE},
+        json={"kind": "wages", "period": f"{service_today().year}", "scope": SCOPE},
         headers=admin_headers,
     )
     assert resp.status_code == 409

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -31,7 +31,7 @@ from matcher.profiles.models import ProfileStatus
 from matcher.profiles.service import set_status
 from matcher.services import Services
 from tests.conftest import TokenFactory, make_environ
-from tests.factories import posting_body, profile_body
+from tests.factories import posting_body, profile_body, service_today
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -250,7 +250,7 @@ async def test_desk_end_to_end(
     # Enter in the note records no step: only a button does.
     await row.get_by_label("备注").press("Enter")
     await expect(row.locator(".tag")).to_have_text("已推荐")
-    interview_day = (date.today() + timedelta(days=30)).isoformat()
+    interview_day = (service_today() + timedelta(days=30)).isoformat()
     await row.get_by_label("约定面试时间").fill(f"{interview_day}T09:30")
     await shot(page, "referrals-step")
     for step in ("已联系", "已面试"):

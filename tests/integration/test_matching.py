@@ -2,7 +2,6 @@
 both directions, pagination, and the pair explanation."""
 
 import uuid
-from datetime import date
 from typing import Any
 
 import httpx
@@ -16,7 +15,7 @@ from matcher.policy.ranking import score_pair
 from matcher.policy.rules import check
 from matcher.services import Services
 from tests.conftest import TokenFactory
-from tests.factories import posting_body, profile_body
+from tests.factories import posting_body, profile_body, service_today
 from tests.writes import index_records
 
 TAG = uuid.uuid4().hex[:6]
@@ -41,7 +40,7 @@ async def test_hard_rules_are_never_violated_in_either_direction(
     es: AsyncElasticsearch,
     generated: dict[str, list[str]],
 ) -> None:
-    today = date.today()
+    today = service_today()
     checked = 0
     for posting_id in generated["postings"]:
         resp = await client.get(
@@ -87,7 +86,7 @@ async def test_the_filters_keep_eligible_pairs(
     generated: dict[str, list[str]],
 ) -> None:
     """The converse: a same-occupation profile passing every rule in Python is retrieved."""
-    today = date.today()
+    today = service_today()
     alias = services.store.indexes.profiles.read_alias
     missed = 0
     for posting_id in generated["postings"][:15]:

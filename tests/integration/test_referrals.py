@@ -4,7 +4,7 @@ region scoping in the list query, and the period filter."""
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -13,7 +13,7 @@ from matcher.foundation.principals import Role
 from matcher.referrals.service import claim_place, reconcile_places
 from matcher.services import Services
 from tests.conftest import TokenFactory
-from tests.factories import posting_body, profile_body
+from tests.factories import posting_body, profile_body, service_today
 
 
 def uid(label: str) -> str:
@@ -390,7 +390,7 @@ async def test_status_and_period_filters(
         profile = await put(client, admin_headers, "profiles")
         rids.append((await propose(client, office, posting, profile)).json()["id"])
     await advance(client, office, rids[0], "contacted")
-    today = date.today()
+    today = service_today()
     base = f"/v1/referrals?office={office_id}"
     listed = (await client.get(f"{base}&status=contacted", headers=office)).json()
     assert [r["id"] for r in listed["referrals"]] == [rids[0]]
@@ -488,7 +488,7 @@ async def test_the_employers_no_and_the_workers_withdrawal_are_different_outcome
     first = await put(client, admin_headers, "profiles")
     second = await put(client, admin_headers, "profiles")
     outcomes = {}
-    soon = date.today() + timedelta(days=3)
+    soon = service_today() + timedelta(days=3)
     for profile, outcome in ((first, "declined"), (second, "withdrew")):
         rid = (await propose(client, office, posting, profile)).json()["id"]
         # An interview is arranged with the step that contacts the worker, and only then.
