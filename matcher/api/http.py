@@ -33,6 +33,7 @@ from matcher.foundation.problems import (
     ValidationFailed,
 )
 from matcher.foundation.records import RECORD_ID_PATTERN
+from matcher.foundation.timing import stage, timed
 from matcher.privacy.limits import REQUESTS, charge
 from matcher.services import Services
 
@@ -125,17 +126,20 @@ class ApiRoute:
         svc = services(request)
         principal = None
         if self.roles is not None:
-            principal = await authenticate(request, svc)
+            principal = await timed("auth", authenticate(request, svc))
             if principal.role not in self.roles:
                 allowed = ", ".join(sorted(r.value for r in self.roles))
                 raise Forbidden(f"This operation needs one of the roles: {allowed}")
             if principal.role is not Role.ADMIN:
-                await charge(
-                    svc,
-                    principal,
-                    REQUESTS,
-                    allowed=svc.settings.rate_limit_per_minute,
-                    client_host=request.client.host if request.client else None,
+                await timed(
+                    "rate_limit",
+                    charge(
+                        svc,
+                        principal,
+                        REQUESTS,
+                        allowed=svc.settings.rate_limit_per_minute,
+                        client_host=request.client.host if request.client else None,
+                    ),
                 )
         for name in self.id_params:
             if not _RECORD_ID.match(request.path_params[name]):
@@ -219,5 +223,6 @@ async def read_json(request: Request, max_bytes: int) -> Any:
 
 
 def json_response(model: BaseModel | list[Any] | dict[str, Any], status: int = 200) -> Response:
-    content = model.model_dump(mode="json") if isinstance(model, BaseModel) else model
-    return JSONResponse(content, status_code=status)
+    with stage("serialise"):
+        content = model.model_dump(mode="json") if isinstance(model, BaseModel) else model
+        return JSONResponse(content, status_code=status)

@@ -1,6 +1,7 @@
 """``GET /metrics``: the API process's counters in Prometheus's text format.
 
-Per route template (never the raw path) and status: requests and their latency; failures of
+Per route template (never the raw path) and status: requests and their latency, and the time
+spent in each stage of a request (``matcher.foundation.timing``); failures of
 Elasticsearch and Redis answered 503; the job queue's depth, read at each scrape; and the
 workers' tallies (jobs by function and outcome, import rows, webhook deliveries), which the
 workers add up in Redis (``matcher.store.tallies``) and each scrape reads. The registry
@@ -13,7 +14,7 @@ outages these show are in docs/operations.md.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -35,6 +36,8 @@ from matcher.services import Services
 from matcher.store.tallies import SERIES, parse_field
 
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# Stages are short: finer at the low end (a cached embedding, a fusion take well under 1 ms).
+_STAGE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
 class WorkerTallies(Collector):
@@ -74,6 +77,13 @@ class Metrics:
             buckets=_BUCKETS,
             registry=r,
         )
+        self.stages = Histogram(
+            "matcher_stage_duration_seconds",
+            "Time a request spent in one stage (matcher.foundation.timing.STAGES)",
+            ["route", "stage"],
+            buckets=_STAGE_BUCKETS,
+            registry=r,
+        )
         self.outages = Counter(
             "matcher_dependency_unavailable",
             "Requests answered 503 because a backing service was out",
@@ -90,9 +100,18 @@ class Metrics:
             registry=r,
         )
 
-    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+    def observe(
+        self,
+        method: str,
+        route: str,
+        status: int,
+        seconds: float,
+        stages: Mapping[str, float] | None = None,
+    ) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
+        for name, spent in (stages or {}).items():
+            self.stages.labels(route, name).observe(spent)
 
 
 def _allowed(request: Request, services: Services) -> bool:

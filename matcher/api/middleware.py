@@ -1,4 +1,5 @@
-"""ASGI middleware: a request id on every response and one access-log line per request."""
+"""ASGI middleware: a request id on every response and one access-log line per request, with
+the time each stage of the request took (``matcher.foundation.timing``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from matcher.foundation import timing
 from matcher.foundation.logs import request_id_var
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -43,22 +45,29 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            with timing.collect() as timings:
+                try:
+                    await self.app(scope, receive, send_with_id)
+                finally:
+                    self._record(scope, status, time.perf_counter() - started, timings)
         finally:
-            route = scope.get("route")
-            # The route template, not the raw path: no ids or query strings in logs or metrics.
-            template = getattr(route, "path", None) or "unmatched"
-            seconds = time.perf_counter() - started
-            access_log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "route": template,
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 2),
-                },
-            )
-            metrics = getattr(getattr(scope.get("app"), "state", None), "metrics", None)
-            if metrics is not None:
-                metrics.observe(scope["method"], template, status, seconds)
             request_id_var.reset(token)
+
+    @staticmethod
+    def _record(scope: Scope, status: int, seconds: float, timings: dict[str, float]) -> None:
+        route = scope.get("route")
+        # The route template, not the raw path: no ids or query strings in logs or metrics.
+        template = getattr(route, "path", None) or "unmatched"
+        access_log.info(
+            "request",
+            extra={
+                "method": scope["method"],
+                "route": template,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 2),
+                "stages_ms": {k: round(v * 1000, 2) for k, v in timings.items()},
+            },
+        )
+        metrics = getattr(getattr(scope.get("app"), "state", None), "metrics", None)
+        if metrics is not None:
+            metrics.observe(scope["method"], template, status, seconds, timings)

@@ -19,6 +19,7 @@ from indexes.documents import PostingDoc, ProfileDoc
 from matcher.foundation.paging import Page
 from matcher.foundation.principals import Principal
 from matcher.foundation.problems import NotFound, ValidationFailed
+from matcher.foundation.timing import stage, timed
 from matcher.incentives.service import in_force_policies
 from matcher.matching.models import (
     PairExplanation,
@@ -39,6 +40,7 @@ from matcher.policy.access import (
 )
 from matcher.policy.incentives import grants as incentive_grants
 from matcher.policy.projection import (
+    View,
     redact_profile,
     region_filter_error,
     sees_candidate_view,
@@ -113,7 +115,8 @@ async def retrieve(
     }
     for name in ("bm25", "knn"):
         lists.setdefault(name, [])
-    return fuse(lists, config.rrf_k)[: config.rerank_depth]
+    with stage("fusion"):
+        return fuse(lists, config.rrf_k)[: config.rerank_depth]
 
 
 def occupation_boosts(readings: Sequence[tuple[str, float]], field: str) -> list[Query]:
@@ -166,7 +169,7 @@ async def matches_for_posting(
     """Ranked candidate profiles for a posting (its enterprise, offices of its region, admin)."""
     started = time.perf_counter()
     narrow = narrow or CandidateFilter()
-    posting = await svc.store.postings.get(posting_id, with_vector=True)
+    posting = await timed("read_record", svc.store.postings.get(posting_id, with_vector=True))
     if posting is None or not may_match_posting(principal, posting, svc.taxonomy.regions):
         raise NotFound(f"No posting {posting_id}")
     day = svc.clock.today()
@@ -186,14 +189,16 @@ async def matches_for_posting(
     )
     # The policies are read while the candidates are retrieved: no added wait.
     fused, policies = await asyncio.gather(
-        retrieve(svc.store.profiles, retrieval, svc.ranking, mode), in_force_policies(svc, day)
+        retrieve(svc.store.profiles, retrieval, svc.ranking, mode),
+        timed("incentives", in_force_policies(svc, day)),
     )
-    ranked = rank_pairs(
-        fused,
-        pair=_with_posting(posting),
-        context=pair_context(svc, policies),
-        city_level=sees_candidate_view(principal),
-    )
+    with stage("rerank"):
+        ranked = rank_pairs(
+            fused,
+            pair=_with_posting(posting),
+            context=pair_context(svc, policies),
+            city_level=sees_candidate_view(principal),
+        )
     return ranked, (time.perf_counter() - started) * 1000
 
 
@@ -230,9 +235,11 @@ async def matches_for_profile(
     day = svc.clock.today()
     retrieval = profile_retrieval(profile, day, [region_prefix(region)] if region else [])
     fused, policies = await asyncio.gather(
-        retrieve(svc.store.postings, retrieval, svc.ranking), in_force_policies(svc, day)
+        retrieve(svc.store.postings, retrieval, svc.ranking),
+        timed("incentives", in_force_policies(svc, day)),
     )
-    ranked = rank_pairs(fused, pair=_with_profile(profile), context=pair_context(svc, policies))
+    with stage("rerank"):
+        ranked = rank_pairs(fused, pair=_with_profile(profile), context=pair_context(svc, policies))
     return ranked, (time.perf_counter() - started) * 1000
 
 
@@ -240,7 +247,7 @@ async def load_matchable_profile(
     svc: Services, principal: Principal, profile_id: str
 ) -> ProfileDoc:
     """The profile with its vector, if the principal may see its matches (else 404)."""
-    profile = await svc.store.profiles.get(profile_id, with_vector=True)
+    profile = await timed("read_record", svc.store.profiles.get(profile_id, with_vector=True))
     if profile is None or not may_match_profile(principal, profile, svc.taxonomy.regions):
         raise NotFound(f"No profile {profile_id}")
     return profile
@@ -367,32 +374,22 @@ async def candidate_page(
     view = view_for(principal)
     requests: dict[str, str] = {}
     if sees_candidate_view(principal):
-        await charge(
-            svc,
-            principal,
-            CANDIDATE_VIEWS,
-            allowed=svc.settings.candidate_views_per_day,
-            amount=len(shown),
-        )
-        requests = await svc.store.consents.statuses(
-            posting_id=posting_id,
-            enterprise_id=principal.subject,
-            profile_ids=[s.record_id for s in shown],
-        )
+        with stage("consent"):
+            await charge(
+                svc,
+                principal,
+                CANDIDATE_VIEWS,
+                allowed=svc.settings.candidate_views_per_day,
+                amount=len(shown),
+            )
+            requests = await svc.store.consents.statuses(
+                posting_id=posting_id,
+                enterprise_id=principal.subject,
+                profile_ids=[s.record_id for s in shown],
+            )
     weights = svc.ranking.weights
-    matches = [
-        ProfileMatch(
-            profile_id=s.record_id,
-            tier=s.tier.value,
-            score=s.score,
-            profile=profile_summary(redact_profile(s.source, view)),
-            explanation=explanation(s, weights, view),
-            incentives=s.grants,
-            incentive_totals=incentive_totals(s.grants),
-            contact_request=requests.get(s.record_id),
-        )
-        for s in shown
-    ]
+    with stage("explain"):
+        matches = _profile_matches(shown, weights, view, requests)
     steps: list[str] = []
     if not any(s.tier is not Tier.UNRELATED for s in ranked):
         posting = await svc.store.postings.get(posting_id)
@@ -406,6 +403,27 @@ async def candidate_page(
         left_out_unrelated=left_out,
         next_steps=steps,
     )
+
+
+def _profile_matches(
+    shown: Sequence[Scored],
+    weights: dict[str, float],
+    view: View,
+    requests: Mapping[str, str],
+) -> list[ProfileMatch]:
+    return [
+        ProfileMatch(
+            profile_id=s.record_id,
+            tier=s.tier.value,
+            score=s.score,
+            profile=profile_summary(redact_profile(s.source, view)),
+            explanation=explanation(s, weights, view),
+            incentives=s.grants,
+            incentive_totals=incentive_totals(s.grants),
+            contact_request=requests.get(s.record_id),
+        )
+        for s in shown
+    ]
 
 
 def posting_match(scored: Scored, weights: Mapping[str, float]) -> PostingMatch:
@@ -430,10 +448,11 @@ async def posting_page(
         svc, principal=principal, profile_id=profile_id, region=narrow.region
     )
     listed, left_out = relevant(ranked, narrow.include_unrelated)
-    matches = [
-        posting_match(s, svc.ranking.weights)
-        for s in listed[page.offset : page.offset + page.limit]
-    ]
+    with stage("explain"):
+        matches = [
+            posting_match(s, svc.ranking.weights)
+            for s in listed[page.offset : page.offset + page.limit]
+        ]
     steps: list[str] = []
     if not any(s.tier is not Tier.UNRELATED for s in ranked):
         profile = await svc.store.profiles.get(profile_id)

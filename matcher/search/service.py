@@ -15,6 +15,7 @@ import anyio.to_thread
 
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import ValidationFailed
+from matcher.foundation.timing import stage, timed
 from matcher.incentives.service import in_force_policies
 from matcher.matching.service import next_steps
 from matcher.policy.access import listing_scope
@@ -155,7 +156,9 @@ async def _text_search(
     """Keyword and occupation hits first (exact total and facets), then the hits close in
     meaning above the floor (``matcher.search.reading``); 对口 before 相近."""
     trade = None if body.include_unrelated else asked.trade_filter()
-    vector = await anyio.to_thread.run_sync(svc.query_vectors.vector, svc.embedder, body.q)
+    vector = await timed(
+        "embed", anyio.to_thread.run_sync(svc.query_vectors.vector, svc.embedder, body.q)
+    )
     (keyword, keyword_total, aggs), near = await asyncio.gather(
         repo.keyword_hits(
             asked.words,
@@ -175,13 +178,14 @@ async def _text_search(
     direct = {h.id: h.matched for h in keyword}
     # ES scores a cosine kNN hit (1 + cos) / 2.
     close = [h for h in near if h.score is not None and 2 * h.score - 1 >= MEANING_FLOOR]
-    fused = fuse(
-        {
-            "bm25": [(h.id, h.doc, h.score) for h in keyword],
-            "knn": [(h.id, h.doc, h.score) for h in close],
-        },
-        svc.ranking.rrf_k,
-    )
+    with stage("fusion"):
+        fused = fuse(
+            {
+                "bm25": [(h.id, h.doc, h.score) for h in keyword],
+                "knn": [(h.id, h.doc, h.score) for h in close],
+            },
+            svc.ranking.rrf_k,
+        )
     best = best_rrf(svc.ranking.rrf_k)
     hits = []
     for f in fused:

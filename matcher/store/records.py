@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from indexes.documents import PostingDoc, ProfileDoc, RecordDoc
+from matcher.foundation.timing import timed
 from matcher.store.base import Fetch, Hit, Repository, Version
 from matcher.store.queries import Query, RegionScope, scope_filter
 
@@ -34,26 +35,29 @@ class RecordRepository(Repository[R]):
         size: int,
     ) -> list[Hit[R]]:
         """Keyword hits of ``text`` (segmented), title words counting double, best first."""
-        resp = await self.es.search(
-            index=self.spec.read_alias,
-            query={
-                "bool": {
-                    "filter": list(filters),
-                    "must_not": list(must_not),
-                    "should": [
-                        {"match": {"search_text": {"query": text}}},
-                        {"match": {"title_tokens": {"query": text, "boost": 2}}},
-                        *boosts,
-                    ],
-                    "minimum_should_match": 1,
-                }
-            },
-            size=size,
-            source_excludes=RETRIEVAL_EXCLUDES,
-            # Counting every hit (ES counts up to 10,000 by default) keeps Lucene from skipping
-            # documents that cannot reach the top: without it BM25 took about a quarter less
-            # time at 100k profiles (benchmarks/match_latency.py). Ranking needs no total.
-            track_total_hits=False,
+        resp = await timed(
+            "es_bm25",
+            self.es.search(
+                index=self.spec.read_alias,
+                query={
+                    "bool": {
+                        "filter": list(filters),
+                        "must_not": list(must_not),
+                        "should": [
+                            {"match": {"search_text": {"query": text}}},
+                            {"match": {"title_tokens": {"query": text, "boost": 2}}},
+                            *boosts,
+                        ],
+                        "minimum_should_match": 1,
+                    }
+                },
+                size=size,
+                source_excludes=RETRIEVAL_EXCLUDES,
+                # Counting every hit (ES counts up to 10,000 by default) keeps Lucene from skipping
+                # documents that cannot reach the top: without it BM25 took about a quarter less
+                # time at 100k profiles (benchmarks/match_latency.py). Ranking needs no total.
+                track_total_hits=False,
+            ),
         )
         return _hits(resp)
 
@@ -84,25 +88,31 @@ class RecordRepository(Repository[R]):
         if not found:
             return [], 0, {}
         extra: dict[str, Any] = {"aggs": dict(aggs)} if aggs else {}
-        resp = await self.es.search(
-            index=self.spec.read_alias,
-            query={
-                "bool": {
-                    "filter": [*filters, {"bool": {"should": found, "minimum_should_match": 1}}],
-                    "should": [
-                        {"match": {"search_text": {"query": words}}},
-                        {"match": {"title_tokens": {"query": words, "boost": 2}}},
-                        *(
-                            {"term": {field: {"value": code, "boost": 3}}}
-                            for code in occupation_codes
-                        ),
-                    ],
-                }
-            },
-            size=size,
-            source_excludes=RETRIEVAL_EXCLUDES,
-            track_total_hits=True,
-            **extra,
+        resp = await timed(
+            "es_bm25",
+            self.es.search(
+                index=self.spec.read_alias,
+                query={
+                    "bool": {
+                        "filter": [
+                            *filters,
+                            {"bool": {"should": found, "minimum_should_match": 1}},
+                        ],
+                        "should": [
+                            {"match": {"search_text": {"query": words}}},
+                            {"match": {"title_tokens": {"query": words, "boost": 2}}},
+                            *(
+                                {"term": {field: {"value": code, "boost": 3}}}
+                                for code in occupation_codes
+                            ),
+                        ],
+                    }
+                },
+                size=size,
+                source_excludes=RETRIEVAL_EXCLUDES,
+                track_total_hits=True,
+                **extra,
+            ),
         )
         return (
             _hits(resp),
@@ -166,21 +176,24 @@ class RecordRepository(Repository[R]):
         num_candidates: int,
     ) -> list[Hit[R]]:
         """The ``k`` nearest records by embedding under ``filters``, nearest first."""
-        resp = await self.es.search(
-            index=self.spec.read_alias,
-            knn={
-                "field": "embedding",
-                "query_vector": list(vector),
-                "k": k,
-                "num_candidates": num_candidates,
-                "filter": {"bool": {"filter": list(filters), "must_not": list(must_not)}},
-                # int8 quantisation alone caps recall@50 near 0.86 at 100k; rescoring twice k
-                # on the float vectors brings it to 0.99 for about a millisecond.
-                "rescore_vector": {"oversample": 2.0},
-            },
-            size=k,
-            source_excludes=RETRIEVAL_EXCLUDES,
-            track_total_hits=False,
+        resp = await timed(
+            "es_knn",
+            self.es.search(
+                index=self.spec.read_alias,
+                knn={
+                    "field": "embedding",
+                    "query_vector": list(vector),
+                    "k": k,
+                    "num_candidates": num_candidates,
+                    "filter": {"bool": {"filter": list(filters), "must_not": list(must_not)}},
+                    # int8 quantisation alone caps recall@50 near 0.86 at 100k; rescoring twice k
+                    # on the float vectors brings it to 0.99 for about a millisecond.
+                    "rescore_vector": {"oversample": 2.0},
+                },
+                size=k,
+                source_excludes=RETRIEVAL_EXCLUDES,
+                track_total_hits=False,
+            ),
         )
         return _hits(resp)
 
