@@ -3,6 +3,7 @@ per route, and the API process's memory.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/load.py --profiles 10000
         [--postings 300] [--seconds 20] [--concurrency 1,8,32] [--unique-queries] [--ab-cache]
+        [--api-workers 1] [--profile FILE] [--ab-against REV]
 
 The mix (issue 19): 40 % posting → candidates (``GET /v1/postings/{id}/matches?limit=50``),
 20 % profile → postings (``GET /v1/profiles/{id}/matches?limit=50``), 40 % text searches
@@ -15,8 +16,23 @@ the API would. The API is a real ``matcher serve`` process (one uvicorn worker) 
 index prefix, dropped at the end. Loopback only; every level runs ``--seconds``; the client
 runs in this process. ``--ab-cache`` runs two API processes, one with the query-vector cache
 (``MATCHER_QUERY_CACHE_SIZE``, 4096) and one without (0), and alternates between them in four
-slices per level (on, off, on, off), so both arms see the same machine. Prints figures with
-date and machine; asserts nothing.
+slices per level (on, off, on, off), so both arms see the same machine.
+
+With one API process the benchmark also prints where the server's time went at each level:
+the mean milliseconds per request of each stage (``matcher.foundation.timing``), read from the
+API's ``/metrics`` before and after the level. ``--api-workers N`` serves with N processes
+(``matcher serve --workers N``; the stage table is then left out, as each scrape reads one
+process). ``--profile FILE`` samples the API process with py-spy during the concurrency-8
+level and writes the collapsed stacks to FILE, then prints the functions that took the most
+samples, by their own time and by time including what they called. Prints figures with date
+and machine; asserts nothing.
+
+Each level also prints the CPU time the API process(es), the Elasticsearch node and this
+client spent per request (from ``/proc``), and how busy that kept the machine's cores.
+
+``--ab-against REV`` runs a second API from a git worktree of REV (same virtualenv, same
+indexes) beside this checkout's and alternates between them as ``--ab-cache`` does: before
+and after in one run.
 """
 
 from __future__ import annotations
@@ -26,12 +42,16 @@ import asyncio
 import os
 import platform
 import random
+import re
 import secrets
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,8 +62,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
 from match_latency import Corpus, fill, make_postings, make_sample
+from prometheus_client.parser import text_string_to_metric_families
 
 from matcher.foundation.settings import Settings
+from matcher.foundation.timing import STAGES
 from matcher.migrations.service import prepare_indexes
 from matcher.services import open_services
 from workers.queue import ArqQueue
@@ -118,30 +140,219 @@ MIX = (("posting_matches", 0.4), ("profile_matches", 0.2), ("search", 0.4))
 
 
 def rss_mb(pid: int) -> float:
+    """The resident memory of ``pid`` and its child processes (uvicorn's workers)."""
+    total = 0.0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+            total += int(line.split()[1]) / 1024
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        total += sum(rss_mb(int(child)) for child in children.read_text().split())
+    return total
 
 
-def start_api(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(  # noqa: S603 — the matcher CLI of this checkout
+def family(pid: int) -> list[int]:
+    """``pid`` and its descendants."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    found = [pid]
+    if children.exists():
+        for child in children.read_text().split():
+            found += family(int(child))
+    return found
+
+
+def cpu_s(pids: list[int]) -> float:
+    """User and system CPU seconds of ``pids`` so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def es_pids() -> list[int]:
+    """The local Elasticsearch node(s) (their JVMs)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"org.elasticsearch.bootstrap.Elasticsearch" in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
+@dataclass
+class Cpu:
+    """CPU seconds spent by the API, the node and this client over one slice."""
+
+    api: float = 0.0
+    es: float = 0.0
+    client: float = 0.0
+
+    def add(self, other: Cpu) -> None:
+        self.api += other.api
+        self.es += other.es
+        self.client += other.client
+
+
+def cpu_now(api_pid: int) -> Cpu:
+    own = os.times()
+    return Cpu(cpu_s(family(api_pid)), cpu_s(es_pids()), own.user + own.system)
+
+
+def cpu_since(api_pid: int, before: Cpu) -> Cpu:
+    after = cpu_now(api_pid)
+    return Cpu(after.api - before.api, after.es - before.es, after.client - before.client)
+
+
+def report_cpu(cpu: Cpu, requests: int, wall: float) -> None:
+    if not requests:
+        return
+    each = [f"{name} {spent / requests * 1000:.1f}" for name, spent in vars(cpu).items()]
+    busy = (cpu.api + cpu.es + cpu.client) / (wall * (os.cpu_count() or 1))
+    print(f"    CPU ms per request: {', '.join(each)}; the cores {busy:.0%} busy")
+
+
+ROUTES = {
+    "posting_matches": "/v1/postings/{posting_id}/matches",
+    "profile_matches": "/v1/profiles/{profile_id}/matches",
+    "search": "/v1/search/postings",
+}
+Totals = dict[tuple[str, str], tuple[float, float]]  # (route, stage) → (seconds, count)
+
+
+async def stage_totals(port: int) -> Totals:
+    """The API's stage histograms' sums and counts, and each route's request total (as stage
+    "request")."""
+    async with httpx.AsyncClient() as c:
+        text = (await c.get(f"http://127.0.0.1:{port}/metrics", headers=HEADERS)).text
+    found: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for family in text_string_to_metric_families(text):
+        if family.name not in (
+            "matcher_stage_duration_seconds",
+            "matcher_http_request_duration_seconds",
+        ):
+            continue
+        for sample in family.samples:
+            stage_name = sample.labels.get("stage", "request")
+            key = (sample.labels.get("route", ""), stage_name)
+            if sample.name.endswith("_sum"):
+                found[key][0] += sample.value
+            elif sample.name.endswith("_count"):
+                found[key][1] += sample.value
+    return {key: (total, count) for key, (total, count) in found.items()}
+
+
+def report_stages(before: Totals, after: Totals) -> None:
+    """Mean ms per request of each stage over one level (stages that run side by side, BM25
+    and kNN, each count their own wall clock)."""
+    for name, route in ROUTES.items():
+        requests = (
+            after.get((route, "request"), (0.0, 0.0))[1]
+            - before.get((route, "request"), (0.0, 0.0))[1]
+        )
+        if not requests:
+            continue
+        parts = []
+        for stage_name in ("request", *STAGES):
+            spent = (
+                after.get((route, stage_name), (0.0, 0.0))[0]
+                - before.get((route, stage_name), (0.0, 0.0))[0]
+            )
+            if spent:
+                parts.append(f"{stage_name} {spent / requests * 1000:.1f}")
+        print(f"    stages, mean ms per {name} request: " + ", ".join(parts))
+
+
+def start_profiler(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603 — py-spy of this checkout's environment
         [
-            str(ROOT / ".venv" / "bin" / "matcher"),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
+            str(ROOT / ".venv" / "bin" / "py-spy"),
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(int(seconds)),
+            "--rate",
+            "200",
+            "--nonblocking",  # never pause the API: the figures of the level stay honest
+            "--format",
+            "raw",
+            "--output",
+            str(out),
         ],
-        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
 
 
-async def serve(env: dict[str, str], port: int = PORT) -> subprocess.Popen[bytes]:
-    process = await asyncio.to_thread(start_api, env, port)
+IDLE = "Condition.wait (threading.py)"
+
+
+def report_profile(out: Path, top: int = 25) -> None:
+    """The functions with the most samples: own time (the frame on top) and time including
+    their callees, from py-spy's collapsed stacks (threads waiting for work left out)."""
+    own: dict[str, int] = defaultdict(int)
+    inclusive: dict[str, int] = defaultdict(int)
+    total = 0
+    for line in out.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")]
+        if frames[-1] == IDLE:
+            continue  # a worker thread waiting for work
+        total += count
+        own[frames[-1]] += count
+        for frame in set(frames):
+            if "(matcher/" in frame and not frame.startswith(("main ", "serve ")):
+                inclusive[frame] += count  # the service's own functions
+    if not total:
+        print("  profile: no samples")
+        return
+    print(f"  profile of the API process: {total} samples")
+    for title, table in (("own time", own), ("including callees (matcher/ only)", inclusive)):
+        print(f"  top {top} by {title}:")
+        for frame, count in sorted(table.items(), key=lambda kv: -kv[1])[:top]:
+            print(f"    {count / total:6.1%}  {frame}")
+
+
+def start_api(
+    env: dict[str, str], port: int, workers: int = 1, source: Path = ROOT
+) -> subprocess.Popen[bytes]:
+    """``matcher serve`` of the checkout at ``source`` (this one unless an A/B says so)."""
+    return subprocess.Popen(  # noqa: S603 — the matcher CLI of a checkout of this repository
+        [
+            str(ROOT / ".venv" / "bin" / "python"),
+            "-c",
+            "from matcher.cli import main; main()",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env={**env, "PYTHONPATH": str(source)},
+        cwd=source,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def serve(
+    env: dict[str, str], port: int = PORT, workers: int = 1, source: Path = ROOT
+) -> subprocess.Popen[bytes]:
+    process = await asyncio.to_thread(start_api, env, port, workers, source)
     async with httpx.AsyncClient() as probe:
         for _ in range(240):
             try:
@@ -224,47 +435,70 @@ def report(
 
 
 async def plain(env: dict[str, str], args: Any, work: Workload) -> None:
-    process = await serve(env)
+    process = await serve(env, workers=args.api_workers)
+    single = args.api_workers == 1
     try:
         for concurrency in args.concurrency:
+            before = await stage_totals(PORT) if single else {}
+            profiler = None
+            if args.profile and concurrency == 8:
+                profiler = start_profiler(process.pid, args.seconds, Path(args.profile))
+            cpu = cpu_now(process.pid)
             latencies, failures, wall = await level(
                 concurrency, args.seconds, work, args.seed + concurrency
             )
+            spent = cpu_since(process.pid, cpu)
             report(f"concurrency {concurrency:>2}", latencies, failures, wall, rss_mb(process.pid))
+            report_cpu(spent, sum(map(len, latencies.values())), wall)
+            if single:
+                report_stages(before, await stage_totals(PORT))
+            if profiler is not None:
+                profiler.wait(60)
+                report_profile(Path(args.profile))
     finally:
         process.terminate()
         process.wait(30)
 
 
-async def ab_cache(env: dict[str, str], args: Any, work: Workload) -> None:
-    """The same load against an API with the query-vector cache and one without, in
-    alternating slices."""
-    arms = {"cache on ": (PORT, "4096"), "cache off": (PORT + 1, "0")}
+@dataclass(frozen=True)
+class Arm:
+    """One side of an A/B: its port, its API's environment and the checkout it runs."""
+
+    port: int
+    env: dict[str, str]
+    source: Path = ROOT
+
+
+async def ab(args: Any, work: Workload, arms: dict[str, Arm]) -> None:
+    """The same load against two APIs, in alternating slices (A, B, A, B per level), so both
+    see the same machine."""
     processes = {
-        label: await serve({**env, "MATCHER_QUERY_CACHE_SIZE": size}, port)
-        for label, (port, size) in arms.items()
+        label: await serve(arm.env, arm.port, args.api_workers, arm.source)
+        for label, arm in arms.items()
     }
     try:
         for concurrency in args.concurrency:
-            totals: dict[str, tuple[dict[str, list[float]], dict[str, int], float]] = {
-                label: (defaultdict(list), defaultdict(int), 0.0) for label in arms
+            totals: dict[str, tuple[dict[str, list[float]], dict[str, int], float, Cpu]] = {
+                label: (defaultdict(list), defaultdict(int), 0.0, Cpu()) for label in arms
             }
             for round_ in range(2):
-                for label, (port, _) in arms.items():
+                for label, arm in arms.items():
+                    cpu = cpu_now(processes[label].pid)
                     latencies, failures, wall = await level(
                         concurrency,
                         args.seconds / 2,
                         work,
                         args.seed + concurrency * 10 + round_,
-                        port,
+                        arm.port,
                     )
-                    kept, refused, spent = totals[label]
+                    kept, refused, spent, used = totals[label]
+                    used.add(cpu_since(processes[label].pid, cpu))
                     for route, values in latencies.items():
                         kept[route] += values
                     for route, count in failures.items():
                         refused[route] += count
-                    totals[label] = (kept, refused, spent + wall)
-            for label, (kept, refused, spent) in totals.items():
+                    totals[label] = (kept, refused, spent + wall, used)
+            for label, (kept, refused, spent, used) in totals.items():
                 report(
                     f"concurrency {concurrency:>2}, {label}",
                     kept,
@@ -272,10 +506,23 @@ async def ab_cache(env: dict[str, str], args: Any, work: Workload) -> None:
                     spent,
                     rss_mb(processes[label].pid),
                 )
+                report_cpu(used, sum(map(len, kept.values())), spent)
     finally:
         for process in processes.values():
             process.terminate()
             process.wait(30)
+
+
+@contextmanager
+def worktree(rev: str) -> Iterator[Path]:
+    """A detached git worktree of ``rev``, removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="load-ab-"))
+    git = ["git", "-C", str(ROOT)]
+    subprocess.run([*git, "worktree", "add", "--detach", str(path), rev], check=True)  # noqa: S603
+    try:
+        yield path
+    finally:
+        subprocess.run([*git, "worktree", "remove", "--force", str(path)], check=False)  # noqa: S603
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -311,7 +558,20 @@ async def main(args: argparse.Namespace) -> None:
             )
             work = Workload(postings, profiles, args.unique_queries)
             if args.ab_cache:
-                await ab_cache(env, args, work)
+                cached = {**env, "MATCHER_QUERY_CACHE_SIZE": "4096"}
+                uncached = {**env, "MATCHER_QUERY_CACHE_SIZE": "0"}
+                await ab(
+                    args,
+                    work,
+                    {"cache on ": Arm(PORT, cached), "cache off": Arm(PORT + 1, uncached)},
+                )
+            elif args.ab_against:
+                with worktree(args.ab_against) as before:
+                    arms = {
+                        "this checkout": Arm(PORT, env),
+                        args.ab_against: Arm(PORT + 1, env, before),
+                    }
+                    await ab(args, work, arms)
             else:
                 await plain(env, args, work)
         finally:
@@ -329,6 +589,9 @@ if __name__ == "__main__":
     )
     parser.add_argument("--unique-queries", action="store_true")
     parser.add_argument("--ab-cache", action="store_true")
+    parser.add_argument("--api-workers", type=int, default=1)
+    parser.add_argument("--ab-against", help="a git revision to run beside this checkout")
+    parser.add_argument("--profile", help="py-spy's collapsed stacks of the concurrency-8 level")
     parser.add_argument("--seed", type=int, default=2027)
     arguments: Any = parser.parse_args()
     asyncio.run(main(arguments))

@@ -17,13 +17,14 @@ import anyio.to_thread
 from indexes import build_indexes
 from indexes.specs import parse_layouts
 from matcher.embeddings import Embedder, build_embedder
-from matcher.embeddings.cache import QueryVectors
+from matcher.embeddings.cache import QueryVectors, Recent
 from matcher.foundation.clock import Clock
 from matcher.foundation.settings import Settings, SettingsError
 from matcher.policy.ranking import RankingConfig
 from matcher.store import Store
 from matcher.store.jobs import JobQueue
 from matcher.taxonomy.catalog import Taxonomy
+from matcher.taxonomy.inference import Reading
 
 
 @dataclass
@@ -35,8 +36,9 @@ class Services:
     embedder: Embedder
     taxonomy: Taxonomy
     ranking: RankingConfig
-    # Recent search texts' vectors (matcher.embeddings.cache).
+    # Recent search texts' vectors and occupation readings (matcher.embeddings.cache).
     query_vectors: QueryVectors = field(default_factory=QueryVectors)
+    query_readings: Recent[tuple[str, str], tuple[Reading, ...]] = field(default_factory=Recent)
 
     async def close(self) -> None:
         await self.store.close()
@@ -80,6 +82,7 @@ def build_services(
             Path(settings.matching_file) if settings.matching_file else None
         ),
         query_vectors=QueryVectors(settings.query_cache_size),
+        query_readings=Recent(settings.query_cache_size),
     )
     freeze_startup_heap()
     return svc

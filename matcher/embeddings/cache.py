@@ -1,15 +1,20 @@
-"""Recent search texts and their query vectors, so a repeated search is not embedded again.
+"""Recent search texts, their query vectors and readings, so a repeated search is not embedded
+or read again.
 
 Embedding a query is the slowest step of a search on CPU (about 12 ms on two cores, more when
 requests queue for the model), and searches repeat: the same trade typed at many desks, a
 clerk paging or changing a filter, a seeker re-running a saved search. A bounded LRU per
 process, keyed by model and exact text; the vectors are never written to, so they are shared.
+The same bound holds the search texts' occupation readings (``matcher.search.reading``), which
+embed the text a second time as a job title.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -19,31 +24,47 @@ from matcher.embeddings.base import Embedder
 Vector = npt.NDArray[np.float32]
 
 
-class QueryVectors:
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """A bounded, thread-safe LRU: the value of a key, computed on a miss (blocking: call
+    from a thread when computing embeds). ``size`` 0 keeps nothing. Values are shared by every
+    caller: keep them immutable."""
+
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self._vectors: OrderedDict[tuple[str, str], Vector] = OrderedDict()
+        self._values: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()  # searches embed in worker threads
         self.hits = self.misses = 0
 
+    def get(self, key: K, compute: Callable[[], V]) -> V:
+        if self.size > 0:
+            with self._lock:
+                if key in self._values:
+                    self._values.move_to_end(key)
+                    self.hits += 1
+                    return self._values[key]
+        value = compute()
+        with self._lock:
+            self.misses += 1
+            if self.size > 0:
+                self._values[key] = value
+                while len(self._values) > self.size:
+                    self._values.popitem(last=False)
+        return value
+
+
+class QueryVectors(Recent[tuple[str, str], Vector]):
+    """Query vectors by model and exact text."""
+
     def vector(self, embedder: Embedder, text: str) -> Vector:
         """The query vector of ``text`` (embedded on a miss; blocking: call from a thread)."""
-        key = (embedder.model_id, text)
-        if self.size == 0:  # switched off
-            self.misses += 1
-            embedded: Vector = embedder.embed_queries([text])[0]
-            return embedded
-        with self._lock:
-            found = self._vectors.get(key)
-            if found is not None:
-                self._vectors.move_to_end(key)
-                self.hits += 1
-                return found
-        vector: Vector = embedder.embed_queries([text])[0]
-        vector.setflags(write=False)
-        with self._lock:
-            self.misses += 1
-            self._vectors[key] = vector
-            while len(self._vectors) > self.size:
-                self._vectors.popitem(last=False)
-        return vector
+
+        def embed() -> Vector:
+            vector: Vector = embedder.embed_queries([text])[0]
+            vector.setflags(write=False)
+            return vector
+
+        return self.get((embedder.model_id, text), embed)

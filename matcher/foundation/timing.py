@@ -23,6 +23,7 @@ STAGES = (
     "auth",  # the bearer token resolved to a principal
     "rate_limit",  # the per-minute request count
     "read_record",  # the record being matched, read with its vector
+    "read_query",  # a search text read for the trades it names (it embeds; cached as well)
     "embed",  # the query text embedded (a search; a cached text costs nothing)
     "es_bm25",  # keyword retrieval
     "es_knn",  # vector retrieval

@@ -28,9 +28,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import anyio.to_thread
+
 from matcher.foundation.text import tokens
+from matcher.foundation.timing import timed
 from matcher.policy.relevance import Tier, shared_levels
-from matcher.records.prepare import infer_occupations
 from matcher.services import Services
 from matcher.store.queries import Query
 from matcher.taxonomy.inference import Reading, RecordText
@@ -85,9 +87,16 @@ async def read_query(svc: Services, q: str, occupation_code: str | None) -> Aske
     words = " ".join(t for t in tokens(q) if t not in FILLER)
     if occupation_code:
         return Asked(words, [occupation_code])
-    (readings,) = await infer_occupations(svc, [RecordText(q)])
+
+    def read() -> tuple[Reading, ...]:  # blocking (embeds): in a worker thread, kept a while
+        return tuple(svc.taxonomy.inference.infer([RecordText(q)])[0])
+
+    readings = await timed(
+        "read_query",
+        anyio.to_thread.run_sync(svc.query_readings.get, (svc.embedder.model_id, q), read),
+    )
     if not readings or readings[0].p < NAMES_A_TRADE:
-        return Asked(words, [], readings)
+        return Asked(words, [], list(readings))
     floor = readings[0].p / 3
     codes = [r.code for r in readings if r.p >= floor][:MAX_TRADES]
-    return Asked(words, codes, readings)
+    return Asked(words, codes, list(readings))

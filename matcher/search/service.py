@@ -13,6 +13,7 @@ from typing import Any
 
 import anyio.to_thread
 
+from matcher.embeddings.cache import Vector
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.problems import ValidationFailed
 from matcher.foundation.timing import stage, timed
@@ -149,16 +150,15 @@ async def _text_search(
     repo: RecordRepository[Any],
     body: PostingSearch | ProfileSearch,
     *,
-    asked: Asked,
+    read: tuple[Asked, Vector],
     filters: list[Query],
     facets: Facets,
 ) -> tuple[list[Hit], int, int, dict[str, list[FacetValue]]]:
     """Keyword and occupation hits first (exact total and facets), then the hits close in
-    meaning above the floor (``matcher.search.reading``); 对口 before 相近."""
+    meaning above the floor (``matcher.search.reading``); 对口 before 相近. ``read``: what
+    the text asks for and its query vector."""
+    asked, vector = read
     trade = None if body.include_unrelated else asked.trade_filter()
-    vector = await timed(
-        "embed", anyio.to_thread.run_sync(svc.query_vectors.vector, svc.embedder, body.q)
-    )
     (keyword, keyword_total, aggs), near = await asyncio.gather(
         repo.keyword_hits(
             asked.words,
@@ -214,11 +214,17 @@ async def _search(
     newest first, facets aggregated over every match."""
     offset, limit = body.offset, body.limit
     if body.q:
-        asked = await read_query(svc, body.q, body.occupation_code)
-        hits, total, keyword_total, counted = await _text_search(
-            svc, repo, body, asked=asked, filters=filters, facets=facets
+        # The text's reading and its query vector both embed it: side by side, in threads.
+        read = await asyncio.gather(
+            read_query(svc, body.q, body.occupation_code),
+            timed(
+                "embed", anyio.to_thread.run_sync(svc.query_vectors.vector, svc.embedder, body.q)
+            ),
         )
-        return Found(hits[offset : offset + limit], total, keyword_total, counted, asked)
+        hits, total, keyword_total, counted = await _text_search(
+            svc, repo, body, read=read, filters=filters, facets=facets
+        )
+        return Found(hits[offset : offset + limit], total, keyword_total, counted, read[0])
     listed, total, found = await repo.listing(
         Fetch(size=limit, offset=offset, sort=[{"updated_at": "desc"}, {"id": "asc"}]),
         filters=filters,

@@ -114,18 +114,20 @@ async def test_posting_search_facets_count_exactly_the_hits(
         assert body["results"][0]["occupation_code"] == "6-18-02-04"
 
 
-async def test_a_repeated_search_text_is_embedded_once_with_the_same_answer(
+async def test_a_repeated_search_text_is_embedded_and_read_once_with_the_same_answer(
     client: httpx.AsyncClient, records: dict[str, str], services: Services
 ) -> None:
     q = f"压力容器焊工 {uuid.uuid4().hex[:4]}"  # a text no other test searched for
     body = {"q": q, "limit": 20}
-    misses = services.query_vectors.misses
+    caches = (services.query_vectors, services.query_readings)
+    misses = [cache.misses for cache in caches]
     first = await client.post("/v1/search/postings", headers=PUBLIC, json=body)
-    hits = services.query_vectors.hits
+    hits = [cache.hits for cache in caches]
     again = await client.post("/v1/search/postings", headers=PUBLIC, json=body)
     assert first.status_code == again.status_code == 200
-    assert services.query_vectors.misses == misses + 1
-    assert services.query_vectors.hits == hits + 1
+    assert [cache.misses for cache in caches] == [m + 1 for m in misses]
+    assert [cache.hits for cache in caches] == [h + 1 for h in hits]
+    assert first.json()["understood"] == again.json()["understood"]
     ids = [[r["posting_id"] for r in resp.json()["results"]] for resp in (first, again)]
     assert ids[0] == ids[1]
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from matcher.embeddings.base import Vectors
-from matcher.embeddings.cache import QueryVectors
+from matcher.embeddings.cache import QueryVectors, Recent
 
 
 class Counting:
@@ -57,3 +57,27 @@ def test_a_cache_of_size_zero_embeds_every_time() -> None:
     cache.vector(model, "焊工")
     assert model.embedded == ["焊工", "焊工"]
     assert (cache.hits, cache.misses) == (0, 2)
+
+
+def test_switched_off_nothing_is_kept_and_a_failed_computation_is_not_kept() -> None:
+    computed: list[str] = []
+
+    def compute(key: str) -> str:
+        computed.append(key)
+        return key.upper()
+
+    off: Recent[str, str] = Recent(size=0)
+    assert off.get("a", lambda: compute("a")) == off.get("a", lambda: compute("a")) == "A"
+    assert computed == ["a", "a"]
+    assert (off.hits, off.misses) == (0, 2)
+
+    on: Recent[str, str] = Recent(size=2)
+
+    def fail() -> str:
+        raise RuntimeError("model out")
+
+    with pytest.raises(RuntimeError):
+        on.get("b", fail)
+    assert on.get("b", lambda: compute("b")) == "B"
+    assert on.get("b", fail) == "B"  # kept now
+    assert computed == ["a", "a", "b"]
