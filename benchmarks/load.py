@@ -3,7 +3,7 @@ per route, and the API process's memory.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/load.py --profiles 10000
         [--postings 300] [--seconds 20] [--concurrency 1,8,32] [--unique-queries] [--ab-cache]
-        [--api-workers 1] [--profile FILE] [--ab-against REV]
+        [--api-workers 1] [--profile FILE] [--ab-against REV] [--ab-workers N]
 
 The mix (issue 19): 40 % posting → candidates (``GET /v1/postings/{id}/matches?limit=50``),
 20 % profile → postings (``GET /v1/profiles/{id}/matches?limit=50``), 40 % text searches
@@ -32,7 +32,7 @@ client spent per request (from ``/proc``), and how busy that kept the machine's 
 
 ``--ab-against REV`` runs a second API from a git worktree of REV (same virtualenv, same
 indexes) beside this checkout's and alternates between them as ``--ab-cache`` does: before
-and after in one run.
+and after in one run. ``--ab-workers N`` runs an API of N processes beside one of one.
 """
 
 from __future__ import annotations
@@ -467,13 +467,14 @@ class Arm:
     port: int
     env: dict[str, str]
     source: Path = ROOT
+    workers: int | None = None  # None: --api-workers
 
 
 async def ab(args: Any, work: Workload, arms: dict[str, Arm]) -> None:
     """The same load against two APIs, in alternating slices (A, B, A, B per level), so both
     see the same machine."""
     processes = {
-        label: await serve(arm.env, arm.port, args.api_workers, arm.source)
+        label: await serve(arm.env, arm.port, arm.workers or args.api_workers, arm.source)
         for label, arm in arms.items()
     }
     try:
@@ -565,6 +566,13 @@ async def main(args: argparse.Namespace) -> None:
                     work,
                     {"cache on ": Arm(PORT, cached), "cache off": Arm(PORT + 1, uncached)},
                 )
+            elif args.ab_workers:
+                n = args.ab_workers
+                arms = {
+                    f"{n} API processes": Arm(PORT, env, workers=n),
+                    "1 API process": Arm(PORT + 1, env, workers=1),
+                }
+                await ab(args, work, arms)
             elif args.ab_against:
                 with worktree(args.ab_against) as before:
                     arms = {
@@ -591,6 +599,7 @@ if __name__ == "__main__":
     parser.add_argument("--ab-cache", action="store_true")
     parser.add_argument("--api-workers", type=int, default=1)
     parser.add_argument("--ab-against", help="a git revision to run beside this checkout")
+    parser.add_argument("--ab-workers", type=int, help="N API processes against one")
     parser.add_argument("--profile", help="py-spy's collapsed stacks of the concurrency-8 level")
     parser.add_argument("--seed", type=int, default=2027)
     arguments: Any = parser.parse_args()

@@ -28,7 +28,10 @@ running any more. Per state:
   service sends it), with the latency of each.
 
 The vectors are ``int8_hnsw`` (``indexes/specs.py``), so recall counts both the graph search and
-the quantisation. Prints numbers; asserts nothing.
+the quantisation; ``--vector-index bbq_hnsw`` (or another dense_vector index type) changes the
+scratch index's mapping before it is filled, to compare quantisations. After the last size the
+index's disk size and the node's vector memory estimates (``_stats/dense_vector``) are printed.
+Prints numbers; asserts nothing.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 import numpy as np
 
 from indexes.documents import PostingDoc, ProfileDoc
+from indexes.specs import embedding_mapping
 from matcher.demo.generate import generate_postings, generate_profiles
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.settings import Settings
@@ -413,6 +417,11 @@ async def main(args: argparse.Namespace) -> None:
         es = svc.store.es
         try:
             await svc.store.ensure_indexes()
+            alias = svc.store.indexes.profiles.read_alias
+            if args.vector_index != "int8_hnsw":
+                embedding = embedding_mapping(svc.embedder.dims)
+                embedding["index_options"] = {"type": args.vector_index}
+                await es.indices.put_mapping(index=alias, properties={"embedding": embedding})
             nodes = await es.nodes.info(metric="jvm")
             node = next(iter(nodes["nodes"].values()))
             heap = node["jvm"]["mem"]["heap_max_in_bytes"] / 2**30
@@ -438,7 +447,8 @@ async def main(args: argparse.Namespace) -> None:
                 f"min {min(shares):.1%}, max {max(shares):.1%}"
             )
             print(
-                "vectors: dense_vector int8_hnsw (indexes/specs.py: m and ef_construction at ES "
+                f"vectors: dense_vector {args.vector_index} (indexes/specs.py: m and "
+                "ef_construction at ES "
                 f"defaults), {corpus.base.shape[1]} dims, cosine; ranking config: "
                 f"{vars(svc.ranking) | {'weights': '…'}}"
             )
@@ -473,6 +483,12 @@ async def main(args: argparse.Namespace) -> None:
                     svc, corpus, queries, requests=args.requests,
                     num_candidates=args.num_candidates, label=label,
                 )  # fmt: skip
+            stats = await es.indices.stats(index=alias, metric="store,dense_vector")
+            total = stats["_all"]["total"]
+            print(
+                f"\nprofiles index on disk: {total['store']['size_in_bytes'] / 2**20:,.0f} MiB; "
+                f"dense_vector stats: {total.get('dense_vector')}"
+            )
         finally:
             await svc.store.drop_all()
     print(f"\nrun time: {time.perf_counter() - started:.0f} s; scratch indexes dropped")
@@ -492,6 +508,9 @@ if __name__ == "__main__":
     )
     parser.add_argument("--noise", type=float, default=0.015, help="per-dimension noise sigma")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--vector-index", default="int8_hnsw", help="dense_vector index type (bbq_hnsw, …)"
+    )
     parser.add_argument(
         "--force-merge-max",
         type=int,

@@ -82,7 +82,7 @@ class IndexSpec:
         }
 
 
-def _embedding(dims: int) -> dict[str, Any]:
+def embedding_mapping(dims: int) -> dict[str, Any]:
     # int8 HNSW: 4x smaller graph than float, with recall measured in benchmarks/.
     return {
         "type": "dense_vector",
@@ -130,7 +130,7 @@ def _record_common(dims: int) -> dict[str, Any]:
         "registered_on": DATE,
         # Set on every write by the service; migrations use it to tell copies from new writes.
         "indexed_at": DATE,
-        "embedding": _embedding(dims),
+        "embedding": embedding_mapping(dims),
         "embedding_model": KEYWORD,
         # v6 (profiles) / v7 (postings): the occupation as readings — the inference's most
         # likely occupations with their probabilities, or one certain reading (given by the

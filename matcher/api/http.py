@@ -40,7 +40,7 @@ from matcher.services import Services
 
 Body = TypeVar("Body", bound=BaseModel | None)
 Query = TypeVar("Query", bound=BaseModel | None)
-_RECORD_ID = re.compile(RECORD_ID_PATTERN)
+RECORD_ID = re.compile(RECORD_ID_PATTERN)
 
 
 def services(request: Request) -> Services:
@@ -115,6 +115,8 @@ class ApiRoute:
     also: Mapping[int, str] = field(default_factory=dict)
     # Other media types the success answer may come in (a ``format`` query chooses).
     alt_media: Sequence[str] = field(default_factory=tuple)
+    # A batch of records: the body may be up to MATCHER_MAX_BATCH_BYTES.
+    batch: bool = False
 
     @property
     def may_conflict(self) -> bool:
@@ -143,7 +145,7 @@ class ApiRoute:
                     ),
                 )
         for name in self.id_params:
-            if not _RECORD_ID.match(request.path_params[name]):
+            if not RECORD_ID.match(request.path_params[name]):
                 raise ValidationFailed(
                     f"Invalid {name}",
                     [{"field": name, "message": "1-64 characters of A-Z a-z 0-9 . _ : -"}],
@@ -151,24 +153,37 @@ class ApiRoute:
         query = parse_query(request, self.query) if self.query is not None else None
         body = None
         if self.body is not None:
-            raw = await read_json(request, svc.settings.max_body_bytes)
-            if self.precheck is not None and isinstance(raw, dict):
-                errors = self.precheck(raw)
-                if errors:
-                    fields = ", ".join(e["field"] for e in errors)
-                    raise ValidationFailed(f"Not accepted: {fields}", errors)
-            try:
-                # Strictly, as JSON: a boolean is true or false, an integer is not "3" or 3.0,
-                # a date is an ISO string (never 0, read as 1970-01-01). What the models read
-                # loosely on purpose (grades by name, codes) they convert themselves first.
-                body = self.body.model_validate_json(
-                    json.dumps(raw, ensure_ascii=False),
-                    strict=True,
-                    context={"today": svc.clock.today()},
-                )
-            except ValidationError as exc:
-                raise ValidationFailed.from_pydantic(exc) from None
+            limit = svc.settings.max_batch_bytes if self.batch else svc.settings.max_body_bytes
+            raw = await read_json(request, limit)
+            body = validate_body(self.body, raw, self.precheck, svc)
         return await self.handler(Call(request, principal, body, query, svc))
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_body(
+    model: type[M],
+    raw: Any,
+    precheck: Callable[[Any], list[dict[str, str]]] | None,
+    svc: Services,
+) -> M:
+    """``raw`` (parsed JSON) as ``model``, or ``ValidationFailed`` saying what is wrong.
+    Batch routes call it for each record of the batch."""
+    if precheck is not None and isinstance(raw, dict):
+        errors = precheck(raw)
+        if errors:
+            fields = ", ".join(e["field"] for e in errors)
+            raise ValidationFailed(f"Not accepted: {fields}", errors)
+    try:
+        # Strictly, as JSON: a boolean is true or false, an integer is not "3" or 3.0, a date
+        # is an ISO string (never 0, read as 1970-01-01). What the models read loosely on
+        # purpose (grades by name, codes) they convert themselves first.
+        return model.model_validate_json(
+            json.dumps(raw, ensure_ascii=False), strict=True, context={"today": svc.clock.today()}
+        )
+    except ValidationError as exc:
+        raise ValidationFailed.from_pydantic(exc) from None
 
 
 def _is_list(annotation: Any) -> bool:

@@ -86,6 +86,8 @@ class Settings(BaseModel):
     public_token: Token = Field(None, alias="MATCHER_PUBLIC_READ_TOKEN")
     metrics_token: Token = Field(None, alias="MATCHER_METRICS_TOKEN")
     max_body_bytes: int = Field(1_048_576, alias="MATCHER_MAX_BODY_BYTES", ge=1)
+    # A batch write (POST /v1/profiles:batch, up to 500 records) may be larger.
+    max_batch_bytes: int = Field(8_388_608, alias="MATCHER_MAX_BATCH_BYTES", ge=1)
     log_level: str = Field("INFO", alias="MATCHER_LOG_LEVEL")
     access_rules_file: str = Field("", alias="MATCHER_ACCESS_RULES_FILE")
     remote_areas_file: str = Field("", alias="MATCHER_REMOTE_AREAS_FILE")

@@ -162,3 +162,47 @@ class ProfileOut(ProfileIn, OccupationView):
     redacted: list[str] = Field(
         default_factory=list, description="Fields this view leaves out or coarsens"
     )
+
+
+MAX_BATCH = 500
+
+
+class ProfileBatch(Strict):
+    profiles: list[dict[str, object]] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description=(
+            "Up to 500 profiles, each as `PUT /v1/profiles/{profile_id}` takes it with its "
+            "`id` added; the ids must be distinct. Each is validated on its own: an invalid "
+            "one is reported in its result and the others are written."
+        ),
+    )
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class BatchResult(BaseModel):
+    index: int = Field(description="The record's position in the batch (from 0)")
+    id: str | None = Field(description="Its id, as sent")
+    status: int = Field(
+        description=(
+            "201 created, 200 replaced, 403 not yours to write, 409 changed by someone else "
+            "meanwhile (send it again), 422 invalid (see `errors`), 503 not stored (send it "
+            "again)"
+        )
+    )
+    detail: str | None = None
+    errors: list[FieldError] = Field(default_factory=list)
+    matchable: bool | None = Field(
+        default=None, description="Written: whether matching will consider it"
+    )
+
+
+class BatchOut(BaseModel):
+    created: int
+    replaced: int
+    failed: int
+    results: list[BatchResult]

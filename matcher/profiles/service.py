@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from indexes.documents import ProfileDoc
@@ -18,7 +18,7 @@ from matcher.profiles.models import ProfileIn, ProfileOut, ProfileStatus
 from matcher.records.kinds import CodeRefs, Derived, RecordKind
 from matcher.records.occupation import Occupation
 from matcher.records.prepare import group_prefixes
-from matcher.records.writes import confirm_occupation, write_record
+from matcher.records.writes import Outcome, confirm_occupation, write_record, write_records
 from matcher.services import Services
 from matcher.store import Store
 from matcher.store.queries import is_active_profile
@@ -165,6 +165,15 @@ async def put_profile(
         svc, PROFILES, principal=principal, record_id=profile_id, body=body
     )
     return to_out(doc), created
+
+
+async def put_profiles(
+    svc: Services, *, principal: Principal, items: Sequence[tuple[str, ProfileIn]]
+) -> dict[str, Outcome[ProfileDoc]]:
+    """Create or replace many profiles (distinct ids) at once: each authorised and written as
+    ``put_profile`` would, the batch prepared, embedded and bulk-written together with one
+    refresh wait. Durable and searchable on return; id → outcome."""
+    return await write_records(svc, PROFILES, principal=principal, items=items)
 
 
 async def get_profile(

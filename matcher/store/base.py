@@ -258,10 +258,11 @@ class Repository(Generic[D]):
         return failed
 
     async def write_many_if_unchanged(
-        self, docs: Sequence[tuple[str, D, Version | None]]
+        self, docs: Sequence[tuple[str, D, Version | None]], *, refresh: Refresh = False
     ) -> tuple[set[str], dict[str, str]]:
         """Bulk-write each document only over the version it was prepared on (without one:
-        only if the id is still new). Returns (ids that conflicted, id → other failure)."""
+        only if the id is still new). Returns (ids that conflicted, id → other failure).
+        ``refresh`` ``"wait_for"``: searchable on return (one wait for the whole batch)."""
         actions: list[dict[str, Any]] = []
         for doc_id, doc, version in docs:
             action: dict[str, Any] = {
@@ -280,7 +281,7 @@ class Repository(Generic[D]):
         await self._log(rewritten, "updated")
         conflicts: set[str] = set()
         errors: dict[str, str] = {}
-        for doc_id, status, reason in await bulk(self.es, actions):
+        for doc_id, status, reason in await bulk(self.es, actions, refresh):
             if status == 409:
                 conflicts.add(doc_id)
             else:

@@ -195,7 +195,7 @@ class MemoryRepository(Repository[Any]):
         return {}
 
     async def write_many_if_unchanged(
-        self, docs: Sequence[tuple[str, Any, Version | None]]
+        self, docs: Sequence[tuple[str, Any, Version | None]], *, refresh: Refresh = False
     ) -> tuple[set[str], dict[str, str]]:
         conflicts = {i for i, d, v in docs if not await self.replace(i, d, v)}
         return conflicts, {}

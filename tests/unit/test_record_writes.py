@@ -12,7 +12,7 @@ from matcher.foundation.problems import Conflict, Forbidden, NotFound, Validatio
 from matcher.postings.models import PostingIn
 from matcher.postings.service import get_posting, put_posting
 from matcher.profiles.models import ProfileIn
-from matcher.profiles.service import delete_profile, get_profile, put_profile
+from matcher.profiles.service import delete_profile, get_profile, put_profile, put_profiles
 from matcher.services import Services
 from matcher.store.base import Version
 from tests.factories import posting_body, profile_body
@@ -181,3 +181,59 @@ async def test_deleting_a_profile_forgets_its_consents_and_keeps_an_audit(
     assert [e["action"] for e in events] == ["profile.deleted"]
     with pytest.raises(NotFound):
         await delete_profile(memory, principal=SEEKER, profile_id="p1")
+
+
+async def test_a_batch_record_that_changed_meanwhile_is_prepared_again_on_the_new_version(
+    memory: Services,
+) -> None:
+    # p1 is the seeker's; while the office's batch is prepared, the seeker rewrites it: the
+    # batch's write of p1 conflicts, is prepared again on the seeker's version (owner kept)
+    # and written; p2 is written in the first round.
+    await put_profile(memory, principal=SEEKER, profile_id="p1", body=profile())
+    repo = memory.store.profiles
+    real_write = repo.write_many_if_unchanged
+    rounds: list[list[str]] = []
+
+    async def racing_write(docs: Any, **kwargs: Any) -> tuple[set[str], dict[str, str]]:
+        rounds.append([doc_id for doc_id, _, _ in docs])
+        if len(rounds) == 1:
+            await put_profile(
+                memory, principal=SEEKER, profile_id="p1", body=profile(title="焊工技师")
+            )
+        return await real_write(docs, **kwargs)
+
+    repo.write_many_if_unchanged = racing_write  # type: ignore[method-assign]
+    outcomes = await put_profiles(
+        memory,
+        principal=BAOTOU,
+        items=[("p1", profile(title="电焊工")), ("p2", profile())],
+    )
+    assert {i: o.status for i, o in outcomes.items()} == {"p1": 200, "p2": 201}
+    assert rounds == [["p1", "p2"], ["p1"]]
+    stored = await repo.get("p1")
+    assert stored is not None
+    assert (stored["title"], stored["owner_id"]) == ("电焊工", "seeker-1")
+
+
+async def test_a_batch_record_that_keeps_losing_races_is_a_409_and_the_others_are_written(
+    memory: Services,
+) -> None:
+    await put_profile(memory, principal=BAOTOU, profile_id="p1", body=profile())
+    repo = memory.store.profiles
+    real_write = repo.write_many_if_unchanged
+
+    async def p1_always_changed(docs: Any, **kwargs: Any) -> tuple[set[str], dict[str, str]]:
+        conflicts, failed = await real_write([d for d in docs if d[0] != "p1"], **kwargs)
+        return conflicts | {d[0] for d in docs if d[0] == "p1"}, failed
+
+    repo.write_many_if_unchanged = p1_always_changed  # type: ignore[method-assign]
+    outcomes = await put_profiles(
+        memory,
+        principal=BAOTOU,
+        items=[("p1", profile()), ("p2", profile()), ("p3", profile(region_code="150402"))],
+    )
+    assert outcomes["p1"].status == 409
+    assert "being changed" in outcomes["p1"].detail
+    assert outcomes["p2"].status == 201
+    assert outcomes["p3"].status == 403  # outside the office's region
+    assert await repo.get("p3") is None
