@@ -526,15 +526,21 @@ def worktree(rev: str) -> Iterator[Path]:
         subprocess.run([*git, "worktree", "remove", "--force", str(path)], check=False)  # noqa: S603
 
 
-async def main(args: argparse.Namespace) -> None:
-    prefix = f"bench-load-{os.getpid()}"
-    env = {
+def scratch_env(name: str) -> dict[str, str]:
+    """The environment of a benchmark's API: scratch indexes and queue of its own, the
+    benchmark's admin token, no rate limit."""
+    prefix = f"bench-{name}-{os.getpid()}"
+    return {
         **os.environ,
         "MATCHER_INDEX_PREFIX": prefix,
         "MATCHER_QUEUE_NAME": f"{prefix}:queue",
         "MATCHER_ADMIN_TOKEN": TOKEN,
         "MATCHER_RATE_LIMIT_PER_MINUTE": "0",
     }
+
+
+async def main(args: argparse.Namespace) -> None:
+    env = scratch_env("load")
     settings = Settings.from_env(env)
     print(
         f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.platform()}, "
