@@ -23,13 +23,14 @@ running any more. Per state:
   client-side wall time, in ms;
 - recall@50 of the filtered kNN search against exact cosine over the same filtered set (numpy
   over the vectors that were indexed; eligibility from the Python hard-rule checks, which the
-  tests hold to the Elasticsearch filters), for each ``--num-candidates``, without and with
-  ``rescore_vector`` (oversample 2: the int8 candidates re-scored on the float vectors, as the
-  service sends it), with the latency of each.
+  tests hold to the Elasticsearch filters), for each ``--num-candidates``, without re-scoring
+  (oversample 0) and with it as the service sends it (the quantised candidates re-scored on
+  the float vectors: oversample 3 for bbq_hnsw, 2 for int8_hnsw), with the latency of each.
 
-The vectors are ``int8_hnsw`` (``indexes/specs.py``), so recall counts both the graph search and
-the quantisation; ``--vector-index bbq_hnsw`` (or another dense_vector index type) changes the
-scratch index's mapping before it is filled, to compare quantisations. After the last size the
+The vectors are quantised as ``indexes/specs.py`` maps them (``bbq_hnsw`` since mapping v9 of
+profiles), so recall counts both the graph search and the quantisation; ``--vector-index
+int8_hnsw`` (or another dense_vector index type) changes the scratch index's mapping before it
+is filled, with the re-scoring that type gets, to compare quantisations. After the last size the
 index's disk size and the node's vector memory estimates (``_stats/dense_vector``) are printed.
 Prints numbers; asserts nothing.
 """
@@ -297,7 +298,11 @@ async def stages(svc: Services, cycle: Sequence[Query]) -> dict[str, list[float]
     """The retrieval stages alone, as ``retrieve`` sends them (shipped configuration)."""
     repo, config, es = svc.store.profiles, svc.ranking, svc.store.es
     alias = repo.spec.read_alias
-    knn = f"kNN alone (k {config.knn_k}, num_candidates {config.knn_num_candidates}, rescore x2)"
+    oversample = repo.spec.knn_oversample or 2.0
+    knn = (
+        f"kNN alone (k {config.knn_k}, num_candidates {config.knn_num_candidates}, "
+        f"rescore x{oversample:g})"
+    )
     bm25 = f"BM25 alone (size {config.bm25_size})"
     counted = f"BM25 alone, counting hits (size {config.bm25_size})"
     out: dict[str, list[float]] = {
@@ -325,7 +330,7 @@ async def stages(svc: Services, cycle: Sequence[Query]) -> dict[str, list[float]
         )
     for q in cycle:
         body = knn_body(q, k=config.knn_k, num_candidates=config.knn_num_candidates)
-        body["knn"]["rescore_vector"] = {"oversample": 2.0}
+        body["knn"]["rescore_vector"] = {"oversample": oversample}
         out[knn].append(await timed(partial(es.search, index=alias, **body)))
     # Interleaved, so both variants see the same machine.
     for q in cycle:
@@ -338,8 +343,8 @@ async def stages(svc: Services, cycle: Sequence[Query]) -> dict[str, list[float]
 async def recall_sweep(
     svc: Services, corpus: Corpus, queries: Sequence[Query], num_candidates: Sequence[int]
 ) -> None:
-    """Recall@50 of the filtered kNN search against exact cosine, with and without rescoring
-    the int8 candidates on the float vectors (``rescore_vector``, a query option)."""
+    """Recall@50 of the filtered kNN search against exact cosine, with and without re-scoring
+    the quantised candidates on the float vectors (``rescore_vector``)."""
     alias, es = svc.store.indexes.profiles.read_alias, svc.store.es
     sources = corpus.source_of(np.arange(len(corpus)))
     broad = {q.posting_id for q in queries if np.mean(q.eligible) >= BROAD}
@@ -357,8 +362,10 @@ async def recall_sweep(
         rows = np.flatnonzero(q.eligible[sources])
         scores = corpus.vectors[rows] @ q.vector
         exact[q.posting_id] = {f"lat-{r:07d}" for r in rows[np.argsort(-scores)[:RECALL_AT]]}
+    service_oversample = svc.store.indexes.profiles.knn_oversample or 2.0
     for nc in num_candidates:
-        for oversample in (None, 2.0):
+        # 0: the quantised search alone; then re-scored as the service sends it.
+        for oversample in (0.0, service_oversample):
             k = min(svc.ranking.knn_k, nc)
             recalls: dict[str, float] = {}
             times = []
@@ -366,8 +373,7 @@ async def recall_sweep(
                 if not exact[q.posting_id]:
                     continue
                 body = knn_body(q, k=k, num_candidates=nc, size=RECALL_AT)
-                if oversample:
-                    body["knn"]["rescore_vector"] = {"oversample": oversample}
+                body["knn"]["rescore_vector"] = {"oversample": oversample}
                 started = time.perf_counter()
                 resp = await es.search(index=alias, **body)
                 times.append((time.perf_counter() - started) * 1000)
@@ -418,10 +424,12 @@ async def main(args: argparse.Namespace) -> None:
         try:
             await svc.store.ensure_indexes()
             alias = svc.store.indexes.profiles.read_alias
-            if args.vector_index != "int8_hnsw":
-                embedding = embedding_mapping(svc.embedder.dims)
-                embedding["index_options"] = {"type": args.vector_index}
+            if args.vector_index:
+                embedding = embedding_mapping(svc.embedder.dims, args.vector_index)
                 await es.indices.put_mapping(index=alias, properties={"embedding": embedding})
+                # The service's queries re-score as the mapping says.
+                profiles = svc.store.indexes.profiles
+                profiles.mappings["properties"]["embedding"] = embedding
             nodes = await es.nodes.info(metric="jvm")
             node = next(iter(nodes["nodes"].values()))
             heap = node["jvm"]["mem"]["heap_max_in_bytes"] / 2**30
@@ -447,7 +455,8 @@ async def main(args: argparse.Namespace) -> None:
                 f"min {min(shares):.1%}, max {max(shares):.1%}"
             )
             print(
-                f"vectors: dense_vector {args.vector_index} (indexes/specs.py: m and "
+                f"vectors: dense_vector {args.vector_index or 'as indexes/specs.py maps it'} "
+                "(indexes/specs.py: m and "
                 "ef_construction at ES "
                 f"defaults), {corpus.base.shape[1]} dims, cosine; ranking config: "
                 f"{vars(svc.ranking) | {'weights': '…'}}"
@@ -509,7 +518,7 @@ if __name__ == "__main__":
     parser.add_argument("--noise", type=float, default=0.015, help="per-dimension noise sigma")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument(
-        "--vector-index", default="int8_hnsw", help="dense_vector index type (bbq_hnsw, …)"
+        "--vector-index", help="dense_vector index type instead of the service's (int8_hnsw, …)"
     )
     parser.add_argument(
         "--force-merge-max",

@@ -186,9 +186,10 @@ class RecordRepository(Repository[R]):
                     "k": k,
                     "num_candidates": num_candidates,
                     "filter": {"bool": {"filter": list(filters), "must_not": list(must_not)}},
-                    # int8 quantisation alone caps recall@50 near 0.86 at 100k; rescoring twice k
-                    # on the float vectors brings it to 0.99 for about a millisecond.
-                    "rescore_vector": {"oversample": 2.0},
+                    # The quantised candidates re-scored on the float vectors as the mapping
+                    # says (indexes/specs.py); sent with the query too, so an index built
+                    # before the mapping said so (not yet migrated) is re-scored alike.
+                    "rescore_vector": {"oversample": self.spec.knn_oversample or 2.0},
                 },
                 size=k,
                 source_excludes=RETRIEVAL_EXCLUDES,

@@ -1,10 +1,12 @@
 """Index creation is idempotent; migrations keep every document searchable throughout."""
 
 import asyncio
+import copy
 import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pytest
 from elasticsearch import AsyncElasticsearch
 
@@ -287,3 +289,53 @@ async def test_a_merge_past_its_wait_is_reported_pending_and_the_next_call_finis
 
     second = await merge_segments(es, [profiles, postings], max_bytes=2**30)
     assert [(r.pending, r.skipped, r.segments_after) for r in second] == [(False, None, 1)] * 2
+
+
+async def test_int8_vectors_move_to_binary_quantisation_by_a_migration(
+    es: AsyncElasticsearch, scratch: Any
+) -> None:
+    """Profiles v8 held int8_hnsw vectors; v9 holds bbq_hnsw. ``matcher migrate profiles``
+    copies the vectors into the new graph, and kNN finds the same nearest records."""
+    prefix, _ = scratch
+    new = build_indexes(prefix, dims=384, embedding_model="test-model").profiles
+    mappings = copy.deepcopy(new.mappings)
+    mappings["properties"]["embedding"] = {
+        "type": "dense_vector",
+        "dims": 384,
+        "index": True,
+        "similarity": "cosine",
+        "index_options": {"type": "int8_hnsw"},
+    }
+    old = dataclasses.replace(new, mapping_version=8, mappings=mappings)
+    await ensure_indexes(es, [old])
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(40, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    for i, vector in enumerate(vectors):
+        await es.index(
+            index=old.write_alias,
+            id=f"v{i}",
+            document={"id": f"v{i}", "embedding": vector.tolist()},
+        )
+    await es.indices.refresh(index=old.write_alias)
+    assert (await index_status(es, new)).needs_migration
+
+    await migrate(es, new, delete_source=True)
+    found = await es.indices.get_mapping(index=new.read_alias)
+    (mapping,) = found.body.values()
+    options = mapping["mappings"]["properties"]["embedding"]["index_options"]
+    assert options["type"] == "bbq_hnsw"
+    assert new.knn_oversample == 3.0
+    for i in (0, 17, 39):
+        resp = await es.search(
+            index=new.read_alias,
+            knn={
+                "field": "embedding",
+                "query_vector": vectors[i].tolist(),
+                "k": 3,
+                "num_candidates": 40,
+                "rescore_vector": {"oversample": new.knn_oversample},
+            },
+            size=3,
+        )
+        assert resp["hits"]["hits"][0]["_id"] == f"v{i}"

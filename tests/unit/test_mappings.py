@@ -72,3 +72,23 @@ def test_each_typed_document_names_exactly_its_index_fields(name: str) -> None:
 
 def test_every_index_has_a_typed_document() -> None:
     assert set(DOCUMENTS) == set(build_indexes("x", dims=4, embedding_model="m").names)
+
+
+@pytest.mark.parametrize(
+    ("dims", "kind", "oversample"),
+    [(384, "bbq_hnsw", 3.0), (768, "bbq_hnsw", 3.0), (32, "int8_hnsw", 2.0)],
+)
+def test_vectors_are_binary_quantised_and_rescored_as_the_queries_say(
+    dims: int, kind: str, oversample: float
+) -> None:
+    indexes = build_indexes("x", dims=dims, embedding_model="m")
+    for spec in (indexes.profiles, indexes.postings):
+        field = spec.mappings["properties"]["embedding"]
+        assert field["dims"] == dims
+        assert field["index_options"] == {
+            "type": kind,
+            "rescore_vector": {"oversample": oversample},
+        }
+        # The kNN query re-scores as the mapping says (matcher/store/records.py reads it).
+        assert spec.knn_oversample == oversample
+    assert indexes.tokens.knn_oversample is None
