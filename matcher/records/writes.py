@@ -142,6 +142,8 @@ async def write_records(
                 outcomes[record_id] = refused
             else:
                 ready.append((record_id, refused, stored, versioned.version if versioned else None))
+        if not ready:
+            return outcomes
         docs = await prepare(svc, kind, [(i, body, stored) for i, body, stored, _ in ready])
         conflicts, failed = await repo.write_many_if_unchanged(
             [(i, doc, version) for (i, _, _, version), doc in zip(ready, docs, strict=True)],

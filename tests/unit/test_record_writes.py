@@ -237,3 +237,13 @@ async def test_a_batch_record_that_keeps_losing_races_is_a_409_and_the_others_ar
     assert outcomes["p2"].status == 201
     assert outcomes["p3"].status == 403  # outside the office's region
     assert await repo.get("p3") is None
+
+
+async def test_a_batch_of_refused_records_writes_nothing(memory: Services) -> None:
+    outcomes = await put_profiles(
+        memory,
+        principal=CHIFENG,
+        items=[("p1", profile()), ("p2", profile(region_code="159999"))],
+    )
+    assert {i: o.status for i, o in outcomes.items()} == {"p1": 403, "p2": 403}
+    assert await memory.store.profiles.get("p1") is None
