@@ -61,6 +61,11 @@ async def test_each_record_is_judged_on_its_own_and_the_written_ones_are_searcha
         (6, f"{tag}-6", 422),
     ]
     assert (answer["created"], answer["replaced"], answer["failed"]) == (2, 0, 5)
+    # Ids and statuses only: nothing of a stored profile comes back in a result.
+    for result in answer["results"]:
+        assert set(result) == {"index", "id", "status", "detail", "errors", "matchable"}
+    assert "王建国" not in resp.text
+    assert "13800000001" not in resp.text
     by_index = {r["index"]: r for r in answer["results"]}
     assert by_index[2]["errors"][0]["field"] == "years_experience"
     assert by_index[3]["errors"], by_index[3]
