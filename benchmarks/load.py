@@ -140,14 +140,12 @@ MIX = (("posting_matches", 0.4), ("profile_matches", 0.2), ("search", 0.4))
 
 
 def rss_mb(pid: int) -> float:
-    """The resident memory of ``pid`` and its child processes (uvicorn's workers)."""
+    """The resident memory of ``pid`` and its descendants (uvicorn's workers)."""
     total = 0.0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            total += int(line.split()[1]) / 1024
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        total += sum(rss_mb(int(child)) for child in children.read_text().split())
+    for member in family(pid):
+        for line in Path(f"/proc/{member}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
     return total
 
 

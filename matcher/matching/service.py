@@ -59,7 +59,7 @@ from matcher.policy.ranking import (
 )
 from matcher.policy.relevance import Tier, readings_of, summary
 from matcher.policy.rules import check
-from matcher.privacy.limits import CANDIDATE_VIEWS, charge
+from matcher.privacy.limits import charge_candidate_views
 from matcher.services import Services
 from matcher.store.queries import (
     Query,
@@ -375,13 +375,7 @@ async def candidate_page(
     requests: dict[str, str] = {}
     if sees_candidate_view(principal):
         with stage("consent"):
-            await charge(
-                svc,
-                principal,
-                CANDIDATE_VIEWS,
-                allowed=svc.settings.candidate_views_per_day,
-                amount=len(shown),
-            )
+            await charge_candidate_views(svc, principal, len(shown))
             requests = await svc.store.consents.statuses(
                 posting_id=posting_id,
                 enterprise_id=principal.subject,

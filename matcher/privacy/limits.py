@@ -108,3 +108,11 @@ def _span(limit: Limit) -> str:
     return "per " + {60: "minute", 3600: "hour", 86_400: "day (UTC)"}.get(
         limit.window_s, f"{limit.window_s} s"
     )
+
+
+async def charge_candidate_views(svc: Services, principal: Principal, amount: int = 1) -> int:
+    """Count ``amount`` candidates shown to an enterprise against its daily quota
+    (``MATCHER_CANDIDATE_VIEWS_PER_DAY``); ``TooManyRequests`` past it."""
+    return await charge(
+        svc, principal, CANDIDATE_VIEWS, allowed=svc.settings.candidate_views_per_day, amount=amount
+    )

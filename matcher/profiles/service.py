@@ -13,7 +13,7 @@ from matcher.foundation.text import segment
 from matcher.policy.access import is_candidate_of, may_read_profile, may_write_profile
 from matcher.policy.projection import View, redact_profile, redacted_fields
 from matcher.privacy import audit
-from matcher.privacy.limits import CANDIDATE_VIEWS, charge
+from matcher.privacy.limits import charge_candidate_views
 from matcher.profiles.models import ProfileIn, ProfileOut, ProfileStatus
 from matcher.records.kinds import CodeRefs, Derived, RecordKind
 from matcher.records.occupation import Occupation
@@ -220,7 +220,7 @@ async def _candidate(
         )
     ):
         raise NotFound(f"No profile {profile_id}")
-    await charge(svc, principal, CANDIDATE_VIEWS, allowed=svc.settings.candidate_views_per_day)
+    await charge_candidate_views(svc, principal)
     if released:
         await audit.record(
             svc,

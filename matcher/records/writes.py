@@ -52,16 +52,11 @@ async def write_record(  # noqa: PLR0913  (all but two keyword-only)
         # Absent from the write index: new, or not yet copied by a running migration (then
         # the read alias still holds it, and its owner decides). Either way it is created.
         stored = versioned.doc if versioned else await repo.get(record_id)
-        owned = kind.with_owner(body, principal, stored)
-        reason = kind.may_write(principal, stored, owned, svc.taxonomy)
-        if reason:
-            raise Forbidden(f"You may not write {kind.label} {record_id}: {reason}")
-        missing = kind.owner_errors(owned, principal)
-        if missing:
-            raise ValidationFailed(f"{missing[0]['field']} is required", missing)
-        errors = kind.catalog_errors(owned, svc.taxonomy)
-        if errors:
-            raise ValidationFailed(f"Unknown codes in the {kind.label}", errors)
+        owned = _refusal(svc, kind, principal, record_id, body, stored)
+        if isinstance(owned, Outcome):
+            if owned.status == 403:
+                raise Forbidden(owned.detail)
+            raise ValidationFailed(owned.detail, [dict(e) for e in owned.errors])
         (doc,) = await prepare(svc, kind, [(record_id, owned, stored)], context=context)
         if await repo.replace(record_id, doc, versioned.version if versioned else None):
             return doc, stored is None
@@ -177,7 +172,10 @@ def _refusal(
     reason = kind.may_write(principal, stored, owned, svc.taxonomy)
     if reason:
         return Outcome(record_id, 403, f"You may not write {kind.label} {record_id}: {reason}")
-    errors = kind.owner_errors(owned, principal) or kind.catalog_errors(owned, svc.taxonomy)
+    missing = kind.owner_errors(owned, principal)
+    if missing:
+        return Outcome(record_id, 422, f"{missing[0]['field']} is required", missing)
+    errors = kind.catalog_errors(owned, svc.taxonomy)
     if errors:
-        return Outcome(record_id, 422, f"Not accepted: {errors[0]['field']}", errors)
+        return Outcome(record_id, 422, f"Unknown codes in the {kind.label}", errors)
     return owned

@@ -29,7 +29,7 @@ from matcher.policy.projection import (
 )
 from matcher.policy.ranking import best_rrf, fuse
 from matcher.policy.relevance import Tier
-from matcher.privacy.limits import CANDIDATE_VIEWS, charge
+from matcher.privacy.limits import charge_candidate_views
 from matcher.search.facets import Facets, facets_from_aggs, merge
 from matcher.search.models import (
     MAX_DEPTH,
@@ -322,13 +322,7 @@ async def search_profiles(
         )
     if sees_candidate_view(principal):
         # Every candidate shown counts against the enterprise's daily quota.
-        await charge(
-            svc,
-            principal,
-            CANDIDATE_VIEWS,
-            allowed=svc.settings.candidate_views_per_day,
-            amount=len(results),
-        )
+        await charge_candidate_views(svc, principal, len(results))
     took = (time.perf_counter() - started) * 1000
     return ProfileResults(
         results=results,

@@ -22,6 +22,14 @@ RETRIEVAL_EXCLUDES = ["embedding", "contact", "certificates.number", "search_tex
 LISTING_EXCLUDES = ["embedding", "contact", "certificates", "search_text", "title_tokens"]
 
 
+def text_scoring(text: str) -> list[Query]:
+    """How the words of ``text`` score a record: anywhere in its text, title words double."""
+    return [
+        {"match": {"search_text": {"query": text}}},
+        {"match": {"title_tokens": {"query": text, "boost": 2}}},
+    ]
+
+
 class RecordRepository(Repository[R]):
     occupation_field: str  # where a record keeps its occupation code(s)
 
@@ -44,8 +52,7 @@ class RecordRepository(Repository[R]):
                         "filter": list(filters),
                         "must_not": list(must_not),
                         "should": [
-                            {"match": {"search_text": {"query": text}}},
-                            {"match": {"title_tokens": {"query": text, "boost": 2}}},
+                            *text_scoring(text),
                             *boosts,
                         ],
                         "minimum_should_match": 1,
@@ -99,8 +106,7 @@ class RecordRepository(Repository[R]):
                             {"bool": {"should": found, "minimum_should_match": 1}},
                         ],
                         "should": [
-                            {"match": {"search_text": {"query": words}}},
-                            {"match": {"title_tokens": {"query": words, "boost": 2}}},
+                            *text_scoring(words),
                             *(
                                 {"term": {field: {"value": code, "boost": 3}}}
                                 for code in occupation_codes

@@ -48,7 +48,7 @@ from matcher.policy.access import in_scope, may_match_posting, may_match_profile
 from matcher.policy.ranking import occupation_fit
 from matcher.policy.relevance import Tier
 from matcher.policy.rules import check
-from matcher.privacy.limits import CANDIDATE_VIEWS, charge
+from matcher.privacy.limits import charge_candidate_views
 from matcher.search.reading import Asked, read_query
 from matcher.search.service import posting_filters
 from matcher.services import Services
@@ -576,13 +576,7 @@ async def _within_quota(svc: Services, notices: Sequence[Notice]) -> list[Notice
     for subject, batch in shown.items():
         owner = Principal(token_id=JOB_TOKEN, role=Role.ENTERPRISE, subject=subject)
         try:
-            await charge(
-                svc,
-                owner,
-                CANDIDATE_VIEWS,
-                allowed=svc.settings.candidate_views_per_day,
-                amount=len(batch),
-            )
+            await charge_candidate_views(svc, owner, len(batch))
         except TooManyRequests:
             dropped.update(n.alert_id for n in batch)
     return [n for n in notices if n.alert_id not in dropped]

@@ -16,7 +16,7 @@ from matcher.api.app import create_app
 from matcher.embeddings import Embedder
 from matcher.foundation.settings import Settings
 from tests.conftest import RUN_ID, make_environ, shared_embedder
-from tests.factories import posting_body
+from tests.factories import posting_body, profile_body
 
 ROOT = Path(__file__).resolve().parents[2]
 # Where scripts/es.sh keeps a node's data (its default; readable by the node's own user).
@@ -83,6 +83,7 @@ async def test_an_unreachable_dependency_is_a_503_naming_it_with_retry_after(
             ("GET", "/v1/profiles/some-profile", None),
             ("PUT", "/v1/postings/some-posting", posting_body()),
             ("POST", "/v1/search/postings", {"q": "焊工"}),
+            ("POST", "/v1/profiles:batch", {"profiles": [{"id": "p-out", **profile_body()}]}),
         ):
             resp = await c.request(method, url, headers=admin_headers, json=body)
             assert resp.status_code == 503, (url, resp.text)
@@ -90,7 +91,7 @@ async def test_an_unreachable_dependency_is_a_503_naming_it_with_retry_after(
             assert int(resp.headers["retry-after"]) > 0
             assert "Elasticsearch" in resp.json()["detail"]
         scraped = await c.get("/metrics", headers=admin_headers)
-        assert 'matcher_dependency_unavailable_total{service="Elasticsearch"} 3.0' in scraped.text
+        assert 'matcher_dependency_unavailable_total{service="Elasticsearch"} 4.0' in scraped.text
     folder = Path(make_environ()["MATCHER_IMPORT_DIR"])
     before = await asyncio.to_thread(files_in, folder)
     async for c in other_app(embedder, MATCHER_REDIS_URL="redis://127.0.0.1:1/0"):
