@@ -78,6 +78,29 @@ class Call(Generic[Body, Query]):
             raise RuntimeError("this route was declared without roles")
         return self.principal
 
+    async def charge_requests(self, amount: int) -> None:
+        """Count ``amount`` more requests against the caller's per-minute allowance: an
+        operation that does the work of many (a batch of records, many titles) pays for
+        each. Admins are not counted."""
+        await charge_requests(self.services, self.require_principal(), self.request, amount)
+
+
+async def charge_requests(
+    svc: Services, principal: Principal, request: Request, amount: int = 1
+) -> None:
+    """``amount`` requests against ``MATCHER_RATE_LIMIT_PER_MINUTE`` (429 past it); not for
+    admins."""
+    if principal.role is Role.ADMIN or amount <= 0:
+        return
+    await charge(
+        svc,
+        principal,
+        REQUESTS,
+        allowed=svc.settings.rate_limit_per_minute,
+        amount=amount,
+        client_host=request.client.host if request.client else None,
+    )
+
 
 Handler = Callable[[Call[Any, Any]], Awaitable[Response]]
 
@@ -133,17 +156,7 @@ class ApiRoute:
             if principal.role not in self.roles:
                 allowed = ", ".join(sorted(r.value for r in self.roles))
                 raise Forbidden(f"This operation needs one of the roles: {allowed}")
-            if principal.role is not Role.ADMIN:
-                await timed(
-                    "rate_limit",
-                    charge(
-                        svc,
-                        principal,
-                        REQUESTS,
-                        allowed=svc.settings.rate_limit_per_minute,
-                        client_host=request.client.host if request.client else None,
-                    ),
-                )
+            await timed("rate_limit", charge_requests(svc, principal, request))
         for name in self.id_params:
             if not RECORD_ID.match(request.path_params[name]):
                 raise ValidationFailed(

@@ -154,6 +154,38 @@ async def test_each_title_to_normalize_counts_as_a_request(
     assert (await first.post(url, headers=seeker, json={"titles": ["焊工"] * 6})).status_code == 200
 
 
+async def test_each_record_of_a_batch_counts_as_a_request(
+    small_apps: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    make_token: TokenFactory,
+    admin_headers: dict[str, str],
+) -> None:
+    """A batch pays for every record: it cannot carry past the per-minute allowance what
+    single PUTs could not. A batch over the allowance by itself is refused in any window,
+    and nothing of it is written."""
+    first, _ = small_apps
+    office = await make_token(Role.OFFICE, f"rate-batch-{TAG}", region_code="152200")
+    ids = [f"rate-batch-{TAG}-{i}" for i in range(13)]
+    batch = [{"id": i, **profile_body(region_code="152201")} for i in ids]
+    try:
+        refused = await first.post("/v1/profiles:batch", headers=office, json={"profiles": batch})
+        assert refused.status_code == 429, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert "this request needs 12" in refused.json()["detail"]
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        for record_id in ids:
+            got = await first.get(f"/v1/profiles/{record_id}", headers=admin_headers)
+            assert got.status_code == 404, record_id
+        # Admins load without a count.
+        loaded = await first.post(
+            "/v1/profiles:batch", headers=admin_headers, json={"profiles": batch}
+        )
+        assert loaded.status_code == 200
+        assert loaded.json()["created"] == 13
+    finally:
+        for record_id in ids:
+            await first.delete(f"/v1/profiles/{record_id}", headers=admin_headers)
+
+
 async def test_desk_pages_count_against_the_request_rate(
     small_apps: tuple[httpx.AsyncClient, httpx.AsyncClient], make_token: TokenFactory
 ) -> None:

@@ -57,9 +57,12 @@ async def put_profiles(call: Call[ProfileBatch, None]) -> Response:
     `PUT /v1/profiles/{profile_id}` would; the batch is embedded together and waits for one
     refresh, so it is searchable on return. The answer is 200 with one result per record, in
     the order sent: a record refused (422, 403) or not written (409, 503) does not stop the
-    others. The batch itself is refused (422) when an id appears twice."""
+    others. The batch itself is refused (422) when an id appears twice. Each record past the
+    first counts as one more request against the caller's per-minute allowance (429 with
+    `Retry-After` when the batch would pass it; nothing is written then)."""
     svc = call.services
     raw_records = call.body.profiles
+    await call.charge_requests(len(raw_records) - 1)
     ids = [raw.get("id") for raw in raw_records]
     repeated = sorted({i for i in ids if isinstance(i, str) and ids.count(i) > 1})
     if repeated:

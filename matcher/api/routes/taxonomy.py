@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from matcher.api.http import ApiRoute, Call, json_response
 from matcher.api.query import QueryModel
-from matcher.foundation.principals import ALL_ROLES, Role
+from matcher.foundation.principals import ALL_ROLES
 from matcher.lookups import service
 from matcher.lookups.models import (
     GradeList,
@@ -18,7 +18,6 @@ from matcher.lookups.models import (
     OccupationList,
     RegionList,
 )
-from matcher.privacy.limits import REQUESTS, charge
 from matcher.taxonomy.grades import SkillGrade
 
 
@@ -70,18 +69,7 @@ async def normalize(call: Call[NormalizeIn, None]) -> Response:
     """Map free job titles to CSCO 2022 occupations: top 5 candidates per title, best first,
     with scores in [0, 1]. Each title past the first counts as one more request against the
     caller's per-minute allowance (a title costs about what a small request does)."""
-    principal = call.require_principal()
-    extra = len(call.body.titles) - 1
-    if extra and principal.role is not Role.ADMIN:
-        request = call.request
-        await charge(
-            call.services,
-            principal,
-            REQUESTS,
-            allowed=call.services.settings.rate_limit_per_minute,
-            amount=extra,
-            client_host=request.client.host if request.client else None,
-        )
+    await call.charge_requests(len(call.body.titles) - 1)
     return json_response(await service.normalize_titles(call.services, call.body.titles))
 
 
