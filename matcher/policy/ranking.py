@@ -141,11 +141,13 @@ def score_pair(
     retrieval: float,
     context: PairContext,
     grants: Sequence[Grant] = (),
+    trade: OccupationFit | None = None,
 ) -> tuple[float, dict[str, f.Feature], dict[str, float], list[f.Gap]]:
     """The weighted score of a pair, its features, their contributions and the gaps.
-    ``grants`` are the pair's incentives (``matcher.policy.incentives.grants``)."""
+    ``grants`` are the pair's incentives (``matcher.policy.incentives.grants``); ``trade``
+    its occupation fit, when the caller has it already."""
     day, regions, config = context.day, context.regions, context.config
-    trade = occupation_fit(posting, profile)
+    trade = trade or occupation_fit(posting, profile)
     cert_feature, cert_gaps = f.certificates(posting, profile, day)
     wage_feature, wage_gaps = f.wage(posting, profile)
     feats = {
@@ -197,15 +199,16 @@ def rank_pairs(
                 context.policies, posting, day=day, regions=regions
             )
         granted = grants(by_posting[posting_key], posting, profile, day=day, regions=regions)
+        trade = occupation_fit(posting, profile)
         score, feats, contributions, gaps = score_pair(
             posting,
             f.at_city_level(profile, regions) if city_level else profile,
             retrieval=min(item.rrf / best, 1.0),
             context=context,
             grants=granted,
+            trade=trade,
         )
         rules = check(posting, profile, day, context.occupations)  # type: ignore[arg-type]
-        trade = occupation_fit(posting, profile)
         scored.append(
             Scored(
                 item.record_id,

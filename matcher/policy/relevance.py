@@ -15,6 +15,7 @@ occupations, each certain; the posting's one occupation is compared with the clo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -48,9 +49,9 @@ def readings_of(doc: Mapping[str, Any], *, side: str) -> Readings:
     """A stored record's readings: its stored candidates, else its codes (certain)."""
     stored = doc.get("occupation_candidates")
     if stored:
-        return [(str(c["code"]), float(c["p"])) for c in stored]
+        return tuple((str(c["code"]), float(c["p"])) for c in stored)
     codes = doc.get("occupation_codes") if side == "profile" else [doc.get("occupation_code")]
-    return [(str(c), 1.0) for c in codes or [] if c]
+    return tuple((str(c), 1.0) for c in codes or [] if c)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,15 @@ def fit(posting: Readings, profile: Readings) -> OccupationFit:
     A profile whose readings are all certain (its intended occupations) fits a posting
     reading through the closest of them; an inferred profile through its distribution. The
     probability the readings leave unassigned (the many unlikely occupations) counts as no
-    fit: an uncertain reading never looks better than it is."""
+    fit: an uncertain reading never looks better than it is.
+
+    Remembered for the last few thousand pairs of readings: a match compares one record
+    with a hundred others, many of them of the same few occupations."""
+    return _fit(tuple(posting), tuple(profile))
+
+
+@functools.lru_cache(maxsize=8192)
+def _fit(posting: Readings, profile: Readings) -> OccupationFit:
     top_posting = max(posting, key=lambda r: r[1]) if posting else None
     if top_posting is None or not profile:
         code = top_posting[0] if top_posting else None

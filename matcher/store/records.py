@@ -17,9 +17,12 @@ from matcher.store.queries import Query, RegionScope, scope_filter
 
 R = TypeVar("R", bound=RecordDoc)
 
-# Never returned by a retrieval search: vectors are large, contact details are personal.
-RETRIEVAL_EXCLUDES = ["embedding", "contact", "certificates.number", "search_text", "title_tokens"]
-LISTING_EXCLUDES = ["embedding", "contact", "certificates", "search_text", "title_tokens"]
+# Never returned by a retrieval search: vectors are large, contact details are personal, and
+# the hashed phone, certificate numbers and name (the duplicates job's and the desk's lookup
+# keys) are derived from them; nothing that ranks or lists reads them.
+_NEVER_LISTED = ["embedding", "contact", "search_text", "title_tokens", "identity_keys", "name_key"]
+RETRIEVAL_EXCLUDES = [*_NEVER_LISTED, "certificates.number"]
+LISTING_EXCLUDES = [*_NEVER_LISTED, "certificates"]
 
 
 def text_scoring(text: str) -> list[Query]:

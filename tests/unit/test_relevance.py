@@ -67,13 +67,22 @@ def test_a_record_without_any_reading_is_never_called_a_fit(catalog: OccupationC
 
 def test_stored_readings_are_preferred_over_the_code() -> None:
     stored = {"occupation_code": WELDER, "occupation_candidates": [{"code": CUTTER, "p": 0.7}]}
-    assert readings_of(stored, side="posting") == [(CUTTER, 0.7)]
-    assert readings_of({"occupation_code": WELDER}, side="posting") == [(WELDER, 1.0)]
-    assert readings_of({"occupation_codes": [WELDER, CUTTER]}, side="profile") == [
+    assert readings_of(stored, side="posting") == ((CUTTER, 0.7),)
+    assert readings_of({"occupation_code": WELDER}, side="posting") == ((WELDER, 1.0),)
+    assert readings_of({"occupation_codes": [WELDER, CUTTER]}, side="profile") == (
         (WELDER, 1.0),
         (CUTTER, 1.0),
-    ]
-    assert readings_of({}, side="profile") == []
+    )
+    assert readings_of({}, side="profile") == ()
+
+
+def test_a_remembered_fit_is_the_fit_of_the_readings_given() -> None:
+    """Pairs of readings are remembered (a match compares one record with a hundred): lists
+    and tuples of the same readings give the same fit, other readings another."""
+    first = fit([(WELDER, 0.6), (CUTTER, 0.3)], [(WELDER, 1.0)])
+    assert fit(((WELDER, 0.6), (CUTTER, 0.3)), ((WELDER, 1.0),)) == first
+    assert fit([(CUTTER, 0.6), (WELDER, 0.3)], [(WELDER, 1.0)]) != first
+    assert fit([(WELDER, 0.6), (CUTTER, 0.3)], [(WELDER, 1.0)]) is first
 
 
 def test_the_wording_names_both_trades_and_never_calls_another_trade_a_fit(
