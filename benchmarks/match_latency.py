@@ -272,6 +272,22 @@ async def settle(svc: Services, limit_s: float = 900.0) -> str:
     return f"MERGES STILL RUNNING after {limit_s:.0f} s"
 
 
+async def force_merge(svc: Services) -> None:
+    """Merge the profiles index to one segment, however long it takes: the merge runs as a
+    task, polled every ten seconds (a million profiles take longer than any client time-out
+    worth setting)."""
+    es = svc.store.es
+    started = await es.indices.forcemerge(
+        index=svc.store.indexes.profiles.read_alias,
+        max_num_segments=1,
+        wait_for_completion=False,
+    )
+    while True:
+        if (await es.tasks.get(task_id=started["task"])).get("completed"):
+            return
+        await asyncio.sleep(10)
+
+
 async def segments(svc: Services) -> int:
     stats = await svc.store.es.indices.stats(
         index=svc.store.indexes.profiles.read_alias, metric="segments"
@@ -480,9 +496,7 @@ async def main(args: argparse.Namespace) -> None:
                     print(f"  (not force-merged: above --force-merge-max {args.force_merge_max:,})")
                     continue
                 merge_started = time.perf_counter()
-                await es.indices.forcemerge(
-                    index=svc.store.indexes.profiles.read_alias, max_num_segments=1
-                )
+                await force_merge(svc)
                 merged = time.perf_counter() - merge_started
                 label = (
                     f"{size:,} profiles, segments: {await segments(svc)} "
