@@ -16,7 +16,9 @@ the API would. The API is a real ``matcher serve`` process (one uvicorn worker) 
 index prefix, dropped at the end. Loopback only; every level runs ``--seconds``; the client
 runs in this process. ``--ab-cache`` runs two API processes, one with the query-vector cache
 (``MATCHER_QUERY_CACHE_SIZE``, 4096) and one without (0), and alternates between them in four
-slices per level (on, off, on, off), so both arms see the same machine.
+slices per level (on, off, on, off), so both arms see the same machine. Before the levels
+each API gets five seconds of load at one client, not counted (else the arm that runs first
+fills the caches both share, and pays for it).
 
 With one API process the benchmark also prints where the server's time went at each level:
 the mean milliseconds per request of each stage (``matcher.foundation.timing``), read from the
@@ -137,6 +139,7 @@ PHRASES = [
     "农机驾驶",
 ]
 MIX = (("posting_matches", 0.4), ("profile_matches", 0.2), ("search", 0.4))
+WARMUP_S = 5.0  # of load on each API before the levels, not counted
 
 
 def rss_mb(pid: int) -> float:
@@ -436,6 +439,7 @@ async def plain(env: dict[str, str], args: Any, work: Workload) -> None:
     process = await serve(env, workers=args.api_workers)
     single = args.api_workers == 1
     try:
+        await level(1, WARMUP_S, work, args.seed - 1)  # not counted: the caches' first fill
         for concurrency in args.concurrency:
             before = await stage_totals(PORT) if single else {}
             profiler = None
@@ -470,12 +474,16 @@ class Arm:
 
 async def ab(args: Any, work: Workload, arms: dict[str, Arm]) -> None:
     """The same load against two APIs, in alternating slices (A, B, A, B per level), so both
-    see the same machine."""
+    see the same machine; first a few seconds of load on each, not counted."""
     processes = {
         label: await serve(arm.env, arm.port, arm.workers or args.api_workers, arm.source)
         for label, arm in arms.items()
     }
     try:
+        # Not counted: each arm's first requests (its caches, Elasticsearch's, the page cache
+        # of the shared index) — else the arm that goes first pays for both.
+        for arm in arms.values():
+            await level(1, WARMUP_S, work, args.seed - 1, arm.port)
         for concurrency in args.concurrency:
             totals: dict[str, tuple[dict[str, list[float]], dict[str, int], float, Cpu]] = {
                 label: (defaultdict(list), defaultdict(int), 0.0, Cpu()) for label in arms
