@@ -43,6 +43,7 @@ import os
 import platform
 import statistics
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,6 +54,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 import numpy as np
+from elasticsearch.exceptions import GeneralAvailabilityWarning
 
 from indexes.documents import PostingDoc, ProfileDoc
 from indexes.specs import embedding_mapping
@@ -283,7 +285,10 @@ async def force_merge(svc: Services) -> None:
         wait_for_completion=False,
     )
     while True:
-        if (await es.tasks.get(task_id=started["task"])).get("completed"):
+        with warnings.catch_warnings():  # the tasks API is a technical preview: said once here
+            warnings.simplefilter("ignore", GeneralAvailabilityWarning)
+            progress = await es.tasks.get(task_id=started["task"])
+        if progress.get("completed"):
             return
         await asyncio.sleep(10)
 
@@ -357,10 +362,15 @@ async def stages(svc: Services, cycle: Sequence[Query]) -> dict[str, list[float]
 
 
 async def recall_sweep(
-    svc: Services, corpus: Corpus, queries: Sequence[Query], num_candidates: Sequence[int]
+    svc: Services,
+    corpus: Corpus,
+    queries: Sequence[Query],
+    num_candidates: Sequence[int],
+    oversamples: Sequence[float] = (),
 ) -> None:
-    """Recall@50 of the filtered kNN search against exact cosine, with and without re-scoring
-    the quantised candidates on the float vectors (``rescore_vector``)."""
+    """Recall@50 of the filtered kNN search against exact cosine, without re-scoring the
+    quantised candidates on the float vectors and with it (``rescore_vector``: as the service
+    sends it, or at each of ``oversamples``)."""
     alias, es = svc.store.indexes.profiles.read_alias, svc.store.es
     sources = corpus.source_of(np.arange(len(corpus)))
     broad = {q.posting_id for q in queries if np.mean(q.eligible) >= BROAD}
@@ -381,7 +391,7 @@ async def recall_sweep(
     service_oversample = svc.store.indexes.profiles.knn_oversample or 2.0
     for nc in num_candidates:
         # 0: the quantised search alone; then re-scored as the service sends it.
-        for oversample in (0.0, service_oversample):
+        for oversample in (0.0, *(oversamples or [service_oversample])):
             k = min(svc.ranking.knn_k, nc)
             recalls: dict[str, float] = {}
             times = []
@@ -405,13 +415,21 @@ async def recall_sweep(
             )
 
 
+@dataclass(frozen=True)
+class Sweep:
+    """The kNN settings the recall sweep tries (no oversamples: the service's)."""
+
+    num_candidates: Sequence[int]
+    oversamples: Sequence[float] = ()
+
+
 async def measure(
     svc: Services,
     corpus: Corpus,
     queries: Sequence[Query],
     *,
     requests: int,
-    num_candidates: Sequence[int],
+    sweep: Sweep,
     label: str,
 ) -> None:
     cycle = [queries[i % len(queries)] for i in range(requests)]
@@ -424,7 +442,7 @@ async def measure(
     print(f"  {'stage':52} {'p50':>7} {'p95':>7} {'p99':>7} {'mean':>7}  ms, {requests} requests")
     for name, ms in rows.items():
         print(f"  {name:52} {percentiles(ms)}")
-    await recall_sweep(svc, corpus, queries, num_candidates)
+    await recall_sweep(svc, corpus, queries, sweep.num_candidates, sweep.oversamples)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -490,7 +508,7 @@ async def main(args: argparse.Namespace) -> None:
                 )
                 await measure(
                     svc, corpus, queries, requests=args.requests,
-                    num_candidates=args.num_candidates, label=label,
+                    sweep=Sweep(args.num_candidates, args.oversample), label=label,
                 )  # fmt: skip
                 if size > args.force_merge_max:
                     print(f"  (not force-merged: above --force-merge-max {args.force_merge_max:,})")
@@ -504,7 +522,7 @@ async def main(args: argparse.Namespace) -> None:
                 )
                 await measure(
                     svc, corpus, queries, requests=args.requests,
-                    num_candidates=args.num_candidates, label=label,
+                    sweep=Sweep(args.num_candidates, args.oversample), label=label,
                 )  # fmt: skip
             stats = await es.indices.stats(index=alias, metric="store,dense_vector")
             total = stats["_all"]["total"]
@@ -528,6 +546,12 @@ if __name__ == "__main__":
         type=lambda s: [int(x) for x in s.split(",")],
         default=[50, 100, 200, 400],
         help="kNN num_candidates values for the recall sweep",
+    )
+    parser.add_argument(
+        "--oversample",
+        type=lambda s: [float(x) for x in s.split(",")],
+        default=[],
+        help="re-scoring oversamples for the recall sweep (default: the service's)",
     )
     parser.add_argument("--noise", type=float, default=0.015, help="per-dimension noise sigma")
     parser.add_argument("--seed", type=int, default=11)
