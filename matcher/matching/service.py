@@ -101,12 +101,14 @@ async def retrieve(
             size=config.bm25_size,
         )
     if retrieval.vector is not None and mode != "bm25":
+        depth = config.knn_depth(await repo.document_count())
         searches["knn"] = repo.knn(
             retrieval.vector,
             filters=retrieval.filters,
             must_not=retrieval.must_not,
             k=config.knn_k,
-            num_candidates=config.knn_num_candidates,
+            num_candidates=depth.num_candidates,
+            oversample=depth.oversample,
         )
     results = await asyncio.gather(*searches.values())
     lists = {

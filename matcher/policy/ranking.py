@@ -39,6 +39,17 @@ class RankingConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class KnnDepth:
+    """How far a vector search looks from an index of ``documents`` records on: the graph
+    explores ``num_candidates`` and ``oversample`` × k quantised candidates are re-scored on
+    the float vectors (None: as the index's mapping says)."""
+
+    documents: int
+    num_candidates: int
+    oversample: float | None = None
+
+
+@dataclass(frozen=True)
 class RankingConfig:
     weights: dict[str, float]
     rrf_k: int
@@ -46,6 +57,16 @@ class RankingConfig:
     knn_k: int
     knn_num_candidates: int
     rerank_depth: int
+    knn_by_size: tuple[KnnDepth, ...] = ()  # deeper searches from these sizes on, ascending
+
+    def knn_depth(self, documents: int) -> KnnDepth:
+        """The search depth for an index of ``documents`` records: the last step it reaches,
+        else ``knn_num_candidates`` with the mapping's re-scoring."""
+        chosen = KnnDepth(0, self.knn_num_candidates)
+        for step in self.knn_by_size:
+            if documents >= step.documents:
+                chosen = step
+        return chosen
 
     @classmethod
     def load(cls, path: Path | None = None) -> RankingConfig:
@@ -71,7 +92,36 @@ class RankingConfig:
             knn_k=int(retrieval.get("knn_k", 50)),
             knn_num_candidates=int(retrieval.get("knn_num_candidates", 100)),
             rerank_depth=int(retrieval.get("rerank_depth", 100)),
+            knn_by_size=_knn_steps(retrieval.get("knn_by_size") or []),
         )
+
+
+def _knn_steps(raw: object) -> tuple[KnnDepth, ...]:
+    """``retrieval.knn_by_size``: a list of {documents, num_candidates, oversample?}, the
+    sizes ascending."""
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise RankingConfigError("retrieval.knn_by_size must be a list of mappings")
+    try:
+        steps = tuple(
+            KnnDepth(
+                int(item["documents"]),
+                int(item["num_candidates"]),
+                float(item["oversample"]) if item.get("oversample") is not None else None,
+            )
+            for item in raw
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RankingConfigError(
+            f"retrieval.knn_by_size: each step needs documents and num_candidates ({exc})"
+        ) from None
+    sizes = [s.documents for s in steps]
+    if sizes != sorted(set(sizes)) or any(
+        s.num_candidates < 1 or (s.oversample is not None and s.oversample < 1) for s in steps
+    ):
+        raise RankingConfigError(
+            "retrieval.knn_by_size: sizes strictly ascending, num_candidates ≥ 1, oversample ≥ 1"
+        )
+    return steps
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,7 @@ async def _text_search(
     the text asks for and its query vector."""
     asked, vector = read
     trade = None if body.include_unrelated else asked.trade_filter()
+    depth = svc.ranking.knn_depth(await repo.document_count())
     (keyword, keyword_total, aggs), near = await asyncio.gather(
         repo.keyword_hits(
             asked.words,
@@ -172,7 +173,8 @@ async def _text_search(
             vector.tolist(),
             filters=[*filters, trade] if trade else filters,
             k=SEARCH_KNN_K,
-            num_candidates=svc.ranking.knn_num_candidates,
+            num_candidates=depth.num_candidates,
+            oversample=depth.oversample,
         ),
     )
     direct = {h.id: h.matched for h in keyword}

@@ -7,6 +7,7 @@ under the same filters) and filtered listings with facet counts.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
@@ -16,6 +17,7 @@ from matcher.store.base import Fetch, Hit, Repository, Version
 from matcher.store.queries import Query, RegionScope, scope_filter
 
 R = TypeVar("R", bound=RecordDoc)
+COUNT_TTL_S = 300.0
 
 # Never returned by a retrieval search: vectors are large, contact details are personal, and
 # the hashed phone, certificate numbers and name (the duplicates job's and the desk's lookup
@@ -35,6 +37,16 @@ def text_scoring(text: str) -> list[Query]:
 
 class RecordRepository(Repository[R]):
     occupation_field: str  # where a record keeps its occupation code(s)
+    _counted: tuple[float, int] | None = None  # (when, how many): document_count's cache
+
+    async def document_count(self) -> int:
+        """How many records the index holds, counted at most every ``COUNT_TTL_S`` seconds
+        per process (a vector search explores more of a larger graph)."""
+        now = time.monotonic()
+        if self._counted is None or now - self._counted[0] >= COUNT_TTL_S:
+            resp = await self.es.count(index=self.spec.read_alias)
+            self._counted = (now, int(resp["count"]))
+        return self._counted[1]
 
     async def bm25(
         self,
@@ -183,8 +195,11 @@ class RecordRepository(Repository[R]):
         must_not: Sequence[Query] = (),
         k: int,
         num_candidates: int,
+        oversample: float | None = None,
     ) -> list[Hit[R]]:
-        """The ``k`` nearest records by embedding under ``filters``, nearest first."""
+        """The ``k`` nearest records by embedding under ``filters``, nearest first: the graph
+        explores ``num_candidates`` per shard, and ``k`` × ``oversample`` of the quantised
+        candidates are re-scored on the float vectors (default: as the mapping says)."""
         resp = await timed(
             "es_knn",
             self.es.search(
@@ -198,7 +213,7 @@ class RecordRepository(Repository[R]):
                     # The quantised candidates re-scored on the float vectors as the mapping
                     # says (indexes/specs.py); sent with the query too, so an index built
                     # before the mapping said so (not yet migrated) is re-scored alike.
-                    "rescore_vector": {"oversample": self.spec.knn_oversample or 2.0},
+                    "rescore_vector": {"oversample": oversample or self.spec.knn_oversample or 2.0},
                 },
                 size=k,
                 source_excludes=RETRIEVAL_EXCLUDES,
