@@ -34,6 +34,9 @@ FEATURES = (
 )
 
 
+MAX_NUM_CANDIDATES = 10_000  # Elasticsearch refuses a kNN search asking more
+
+
 class RankingConfigError(ValueError):
     """The ranking configuration is missing a feature or holds a bad value."""
 
@@ -116,10 +119,13 @@ def _knn_steps(raw: object) -> tuple[KnnDepth, ...]:
         ) from None
     sizes = [s.documents for s in steps]
     if sizes != sorted(set(sizes)) or any(
-        s.num_candidates < 1 or (s.oversample is not None and s.oversample < 1) for s in steps
+        not 1 <= s.num_candidates <= MAX_NUM_CANDIDATES
+        or (s.oversample is not None and s.oversample < 1)
+        for s in steps
     ):
         raise RankingConfigError(
-            "retrieval.knn_by_size: sizes strictly ascending, num_candidates ≥ 1, oversample ≥ 1"
+            "retrieval.knn_by_size: sizes strictly ascending, num_candidates 1–10,000 "
+            "(Elasticsearch's bound), oversample ≥ 1"
         )
     return steps
 

@@ -54,6 +54,7 @@ def test_without_steps_every_size_searches_alike(tmp_path: Path) -> None:
         "  knn_by_size:\n    - {documents: 10}\n",  # no num_candidates
         "  knn_by_size:\n    - {documents: ten, num_candidates: 400}\n",
         "  knn_by_size:\n    - {documents: 10, num_candidates: 0}\n",
+        "  knn_by_size:\n    - {documents: 10, num_candidates: 10001}\n",
         "  knn_by_size:\n    - {documents: 10, num_candidates: 400, oversample: 0.5}\n",
         # not ascending, or a size twice
         "  knn_by_size:\n    - {documents: 20, num_candidates: 400}\n"
