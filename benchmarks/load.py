@@ -140,6 +140,7 @@ PHRASES = [
 ]
 MIX = (("posting_matches", 0.4), ("profile_matches", 0.2), ("search", 0.4))
 WARMUP_S = 5.0  # of load on each API before the levels, not counted
+READY_WAIT_S = 300  # for an API to answer /readyz (its model and catalogs on a busy machine)
 
 
 def rss_mb(pid: int) -> float:
@@ -354,16 +355,20 @@ async def serve(
     env: dict[str, str], port: int = PORT, workers: int = 1, source: Path = ROOT
 ) -> subprocess.Popen[bytes]:
     process = await asyncio.to_thread(start_api, env, port, workers, source)
-    async with httpx.AsyncClient() as probe:
-        for _ in range(240):
+    last = "no answer"
+    async with httpx.AsyncClient(timeout=10) as probe:
+        for _ in range(READY_WAIT_S * 2):
             try:
-                if (await probe.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                answer = await probe.get(f"http://127.0.0.1:{port}/readyz")
+                if answer.status_code == 200:
                     return process
-            except httpx.TransportError:
-                pass
+                last = answer.text
+            except httpx.TransportError as exc:
+                last = repr(exc)
             await asyncio.sleep(0.5)
     process.terminate()
-    raise RuntimeError("the API did not become ready")
+    process.wait(30)
+    raise RuntimeError(f"the API at {source} was not ready after {READY_WAIT_S} s: {last}")
 
 
 @dataclass(frozen=True)
