@@ -34,7 +34,9 @@ client spent per request (from ``/proc``), and how busy that kept the machine's 
 
 ``--ab-against REV`` runs a second API from a git worktree of REV (same virtualenv, same
 indexes) beside this checkout's and alternates between them as ``--ab-cache`` does: before
-and after in one run. ``--ab-workers N`` runs an API of N processes beside one of one.
+and after in one run. REV must expect the same index mappings as this checkout: an older API
+refuses indexes of a newer mapping as needing migration (its ``/readyz`` says so, and the run
+stops). ``--ab-workers N`` runs an API of N processes beside one of one.
 """
 
 from __future__ import annotations
