@@ -482,11 +482,11 @@ class Arm:
 async def ab(args: Any, work: Workload, arms: dict[str, Arm]) -> None:
     """The same load against two APIs, in alternating slices (A, B, A, B per level), so both
     see the same machine; first a few seconds of load on each, not counted."""
-    processes = {
-        label: await serve(arm.env, arm.port, arm.workers or args.api_workers, arm.source)
-        for label, arm in arms.items()
-    }
+    processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
+        for label, arm in arms.items():  # an arm that never gets ready stops the others too
+            workers = arm.workers or args.api_workers
+            processes[label] = await serve(arm.env, arm.port, workers, arm.source)
         # Not counted: each arm's first requests (its caches, Elasticsearch's, the page cache
         # of the shared index) — else the arm that goes first pays for both.
         for arm in arms.values():
