@@ -65,7 +65,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
-from match_latency import Corpus, fill, make_postings, make_sample
+from match_latency import Corpus, fill, force_merge, make_postings, make_sample
 from prometheus_client.parser import text_string_to_metric_families
 
 from matcher.foundation.settings import Settings
@@ -566,9 +566,7 @@ async def main(args: argparse.Namespace) -> None:
             corpus = Corpus(sample, 0.02, args.seed, args.profiles)
             rate = await fill(svc, corpus, args.profiles)
             posting_docs = await make_postings(svc, args.postings, args.seed)
-            await svc.store.es.indices.forcemerge(
-                index=svc.store.indexes.profiles.read_alias, max_num_segments=1
-            )
+            await force_merge(svc)  # polled: a million profiles outlast any time-out
             postings = [str(d["id"]) for d in posting_docs]
             profiles = [f"lat-{i:07d}" for i in range(0, args.profiles, 7)]
             print(
