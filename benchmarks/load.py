@@ -17,8 +17,9 @@ index prefix, dropped at the end. Loopback only; every level runs ``--seconds``;
 runs in this process. ``--ab-cache`` runs two API processes, one with the query-vector cache
 (``MATCHER_QUERY_CACHE_SIZE``, 4096) and one without (0), and alternates between them in four
 slices per level (on, off, on, off), so both arms see the same machine. Before the levels
-each API gets five seconds of load at one client, not counted (else the arm that runs first
-fills the caches both share, and pays for it).
+each API gets five seconds (``--warmup``) of load at one client, not counted (else the arm
+that runs first fills the caches both share, and pays for it; a just-merged million profiles
+needs longer).
 
 With one API process the benchmark also prints where the server's time went at each level:
 the mean milliseconds per request of each stage (``matcher.foundation.timing``), read from the
@@ -446,7 +447,7 @@ async def plain(env: dict[str, str], args: Any, work: Workload) -> None:
     process = await serve(env, workers=args.api_workers)
     single = args.api_workers == 1
     try:
-        await level(1, WARMUP_S, work, args.seed - 1)  # not counted: the caches' first fill
+        await level(1, args.warmup, work, args.seed - 1)  # not counted: the caches' first fill
         for concurrency in args.concurrency:
             before = await stage_totals(PORT) if single else {}
             profiler = None
@@ -490,7 +491,7 @@ async def ab(args: Any, work: Workload, arms: dict[str, Arm]) -> None:
         # Not counted: each arm's first requests (its caches, Elasticsearch's, the page cache
         # of the shared index) — else the arm that goes first pays for both.
         for arm in arms.values():
-            await level(1, WARMUP_S, work, args.seed - 1, arm.port)
+            await level(1, args.warmup, work, args.seed - 1, arm.port)
         for concurrency in args.concurrency:
             totals: dict[str, tuple[dict[str, list[float]], dict[str, int], float, Cpu]] = {
                 label: (defaultdict(list), defaultdict(int), 0.0, Cpu()) for label in arms
@@ -609,6 +610,12 @@ if __name__ == "__main__":
     parser.add_argument("--postings", type=int, default=300)
     parser.add_argument("--sample", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=WARMUP_S,
+        help="seconds of uncounted load on each API first (a large, just merged index is cold)",
+    )
     parser.add_argument(
         "--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32]
     )
