@@ -210,8 +210,6 @@ async def import_file(
         await _tell_sanitized(svc, [n for n in pending_notes if n.record_id not in write_errors])
         stored, refused = pending_count - len(write_errors), pending_failed + len(write_errors)
         ok, failed, done = ok + stored, failed + refused, done + pending_size
-        await svc.store.tallies.add("import_rows", {"outcome": "stored"}, stored)
-        await svc.store.tallies.add("import_rows", {"outcome": "rejected"}, refused)
         await reporter.errors(
             pending_errors
             + [
@@ -220,6 +218,10 @@ async def import_file(
             ]
         )
         await reporter.progress(done, ok, failed)
+        # Tallied once the checkpoint holds them: a run that lost its lease raised above, and
+        # the run that took over counts these rows itself.
+        await svc.store.tallies.add("import_rows", {"outcome": "stored"}, stored)
+        await svc.store.tallies.add("import_rows", {"outcome": "rejected"}, refused)
         if keep_going is not None and not await keep_going():
             raise Stopped(Checkpoint(done, ok, failed))
 

@@ -8,7 +8,7 @@ import os
 import time
 import uuid
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,16 @@ from matcher.embeddings import Embedder
 from matcher.foundation.principals import Principal, Role
 from matcher.foundation.settings import Settings
 from matcher.foundation.sheets import XLSX_MEDIA
+from matcher.imports.models import RowProblem
 from matcher.imports.parse import Row
-from matcher.imports.service import ImportJob, prepare_rows, sweep_uploads, write_rows
+from matcher.imports.service import (
+    ImportJob,
+    LeaseLost,
+    import_file,
+    prepare_rows,
+    sweep_uploads,
+    write_rows,
+)
 from matcher.imports.service import run_import as run_import_job
 from matcher.policy.fairness import GROUNDS
 from matcher.postings.models import PostingIn
@@ -655,3 +663,43 @@ async def test_an_office_importing_employer_ads_may_cut_discriminatory_requireme
         assert refused.status_code == 422, refused.text
     for posting_id, _ in ads:
         await client.delete(f"/v1/postings/{posting_id}", headers=admin_headers)
+
+
+class _LeaseLostAtFirstCheckpoint:
+    """A run's reports, as a run that lost its lease to another one sees them."""
+
+    async def started(self, total: int) -> None:
+        pass
+
+    async def progress(self, done: int, ok: int, failed: int) -> None:
+        raise LeaseLost("taken over")
+
+    async def errors(self, errors: Sequence[RowProblem]) -> None:
+        pass
+
+
+async def test_a_run_that_lost_its_lease_adds_nothing_to_the_row_tallies(
+    services: Services, es: AsyncElasticsearch, tmp_path: Path
+) -> None:
+    """The run that took the import over settles these rows and tallies them itself: the
+    one that lost the lease must not count them too."""
+    prefix = f"imp-{uuid.uuid4().hex[:6]}"
+    path = tmp_path / "rows.csv"
+    path.write_bytes(encode_csv(csv_rows(prefix), "utf-8"))
+    admin = Principal("t-admin", Role.ADMIN, "admin")
+    fields = [f"import_rows|outcome={o}" for o in ("stored", "rejected")]
+    before = await services.store.tallies.read()
+    try:
+        with pytest.raises(LeaseLost):
+            await import_file(
+                services,
+                ImportJob(path, "csv", "profiles", admin),
+                reporter=_LeaseLostAtFirstCheckpoint(),
+            )
+        after = await services.store.tallies.read()
+        assert [after.get(f, 0) for f in fields] == [before.get(f, 0) for f in fields]
+    finally:
+        for i in range(1, 7):
+            await es.options(ignore_status=404).delete(
+                index=services.store.indexes.profiles.write_alias, id=f"{prefix}-{i}", refresh=True
+            )
