@@ -124,8 +124,8 @@ def _knn_steps(raw: object) -> tuple[KnnDepth, ...]:
         for s in steps
     ):
         raise RankingConfigError(
-            "retrieval.knn_by_size: sizes strictly ascending, num_candidates 1–10,000 "
-            "(Elasticsearch's bound), oversample ≥ 1"
+            "retrieval.knn_by_size: sizes strictly ascending, num_candidates "
+            f"1–{MAX_NUM_CANDIDATES:,} (Elasticsearch's bound), oversample ≥ 1"
         )
     return steps
 
