@@ -37,7 +37,14 @@ client spent per request (from ``/proc``), and how busy that kept the machine's 
 indexes) beside this checkout's and alternates between them as ``--ab-cache`` does: before
 and after in one run. REV must expect the same index mappings as this checkout: an older API
 refuses indexes of a newer mapping as needing migration (its ``/readyz`` says so, and the run
-stops). ``--ab-workers N`` runs an API of N processes beside one of one.
+stops). ``--ab-workers N`` runs an API of N processes beside one of one. ``--ab-env NAME=VALUE``
+(repeatable) runs an API of this checkout with those variables set beside one without, e.g. a
+different ``MATCHER_MATCHING_FILE``. In an A/B each single-process arm prints its own stages.
+
+``--keep NAME`` keeps the scratch indexes (prefix ``bench-keep-NAME``) when the run ends, and
+a later run naming them with the same ``--profiles`` reuses them instead of building a new
+set (a million profiles take about 20 minutes to index and merge). Delete them by hand
+(``DELETE /bench-keep-NAME-*``) when done.
 """
 
 from __future__ import annotations
@@ -66,7 +73,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
-from match_latency import Corpus, fill, force_merge, make_postings, make_sample
+from match_latency import build_or_keep
 from prometheus_client.parser import text_string_to_metric_families
 
 from matcher.foundation.settings import Settings
@@ -493,39 +500,53 @@ async def ab(args: Any, work: Workload, arms: dict[str, Arm]) -> None:
         for arm in arms.values():
             await level(1, args.warmup, work, args.seed - 1, arm.port)
         for concurrency in args.concurrency:
-            totals: dict[str, tuple[dict[str, list[float]], dict[str, int], float, Cpu]] = {
-                label: (defaultdict(list), defaultdict(int), 0.0, Cpu()) for label in arms
-            }
-            for round_ in range(2):
-                for label, arm in arms.items():
-                    cpu = cpu_now(processes[label].pid)
-                    latencies, failures, wall = await level(
-                        concurrency,
-                        args.seconds / 2,
-                        work,
-                        args.seed + concurrency * 10 + round_,
-                        arm.port,
-                    )
-                    kept, refused, spent, used = totals[label]
-                    used.add(cpu_since(processes[label].pid, cpu))
-                    for route, values in latencies.items():
-                        kept[route] += values
-                    for route, count in failures.items():
-                        refused[route] += count
-                    totals[label] = (kept, refused, spent + wall, used)
-            for label, (kept, refused, spent, used) in totals.items():
-                report(
-                    f"concurrency {concurrency:>2}, {label}",
-                    kept,
-                    refused,
-                    spent,
-                    rss_mb(processes[label].pid),
-                )
-                report_cpu(used, sum(map(len, kept.values())), spent)
+            await ab_level(args, work, arms, processes, concurrency)
     finally:
         for process in processes.values():
             process.terminate()
             process.wait(30)
+
+
+async def ab_level(
+    args: Any,
+    work: Workload,
+    arms: dict[str, Arm],
+    processes: dict[str, subprocess.Popen[bytes]],
+    concurrency: int,
+) -> None:
+    """One concurrency level of an A/B, two slices per arm, and each arm's report."""
+    totals: dict[str, tuple[dict[str, list[float]], dict[str, int], float, Cpu]] = {
+        label: (defaultdict(list), defaultdict(int), 0.0, Cpu()) for label in arms
+    }
+    stages = {
+        label: await stage_totals(arm.port)
+        for label, arm in arms.items()
+        if (arm.workers or args.api_workers) == 1
+    }
+    for round_ in range(2):
+        for label, arm in arms.items():
+            cpu = cpu_now(processes[label].pid)
+            latencies, failures, wall = await level(
+                concurrency, args.seconds / 2, work, args.seed + concurrency * 10 + round_, arm.port
+            )
+            kept, refused, spent, used = totals[label]
+            used.add(cpu_since(processes[label].pid, cpu))
+            for route, values in latencies.items():
+                kept[route] += values
+            for route, count in failures.items():
+                refused[route] += count
+            totals[label] = (kept, refused, spent + wall, used)
+    for label, (kept, refused, spent, used) in totals.items():
+        report(
+            f"concurrency {concurrency:>2}, {label}",
+            kept,
+            refused,
+            spent,
+            rss_mb(processes[label].pid),
+        )
+        report_cpu(used, sum(map(len, kept.values())), spent)
+        if label in stages:
+            report_stages(stages[label], await stage_totals(arms[label].port))
 
 
 @contextmanager
@@ -540,10 +561,11 @@ def worktree(rev: str) -> Iterator[Path]:
         subprocess.run([*git, "worktree", "remove", "--force", str(path)], check=False)  # noqa: S603
 
 
-def scratch_env(name: str) -> dict[str, str]:
-    """The environment of a benchmark's API: scratch indexes and queue of its own, the
-    benchmark's admin token, no rate limit."""
-    prefix = f"bench-{name}-{os.getpid()}"
+def scratch_env(name: str, keep: str | None = None) -> dict[str, str]:
+    """The environment of a benchmark's API: scratch indexes and queue of its own (named
+    ``bench-keep-<keep>`` when a run keeps them for the next), the benchmark's admin token, no
+    rate limit."""
+    prefix = f"bench-keep-{keep}" if keep else f"bench-{name}-{os.getpid()}"
     return {
         **os.environ,
         "MATCHER_INDEX_PREFIX": prefix,
@@ -554,7 +576,7 @@ def scratch_env(name: str) -> dict[str, str]:
 
 
 async def main(args: argparse.Namespace) -> None:
-    env = scratch_env("load")
+    env = scratch_env("load", args.keep)
     settings = Settings.from_env(env)
     print(
         f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.platform()}, "
@@ -563,15 +585,11 @@ async def main(args: argparse.Namespace) -> None:
     async with open_services(settings, ArqQueue) as svc:
         try:
             await prepare_indexes(svc)
-            sample = await make_sample(svc, args.sample, args.seed)
-            corpus = Corpus(sample, 0.02, args.seed, args.profiles)
-            rate = await fill(svc, corpus, args.profiles)
-            posting_docs = await make_postings(svc, args.postings, args.seed)
-            await force_merge(svc)  # polled: a million profiles outlast any time-out
+            built, posting_docs = await build_or_keep(svc, args)
             postings = [str(d["id"]) for d in posting_docs]
             profiles = [f"lat-{i:07d}" for i in range(0, args.profiles, 7)]
             print(
-                f"{args.profiles:,} profiles (bulk-indexed at {rate:,.0f}/s, one segment), "
+                f"{args.profiles:,} profiles ({built}, one segment), "
                 f"{len(postings)} postings; {args.seconds:.0f} s per level; search texts "
                 f"{'all new' if args.unique_queries else f'from {len(PHRASES)} phrasings'}"
             )
@@ -591,6 +609,14 @@ async def main(args: argparse.Namespace) -> None:
                     "1 API process": Arm(PORT + 1, env, workers=1),
                 }
                 await ab(args, work, arms)
+            elif args.ab_env:
+                changed = dict(item.split("=", 1) for item in args.ab_env)
+                label = " ".join(args.ab_env)
+                await ab(
+                    args,
+                    work,
+                    {label: Arm(PORT, {**env, **changed}), "as configured": Arm(PORT + 1, env)},
+                )
             elif args.ab_against:
                 with worktree(args.ab_against) as before:
                     arms = {
@@ -601,7 +627,8 @@ async def main(args: argparse.Namespace) -> None:
             else:
                 await plain(env, args, work)
         finally:
-            await svc.store.drop_all()
+            if not args.keep:
+                await svc.store.drop_all()
 
 
 if __name__ == "__main__":
@@ -624,7 +651,19 @@ if __name__ == "__main__":
     parser.add_argument("--api-workers", type=int, default=1)
     parser.add_argument("--ab-against", help="a git revision to run beside this checkout")
     parser.add_argument("--ab-workers", type=int, help="N API processes against one")
+    parser.add_argument(
+        "--ab-env",
+        action="append",
+        metavar="NAME=VALUE",
+        help="an API of this checkout with these variables set, beside one without (repeatable)",
+    )
     parser.add_argument("--profile", help="py-spy's collapsed stacks of the concurrency-8 level")
     parser.add_argument("--seed", type=int, default=2027)
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="keep the scratch indexes (prefix bench-keep-NAME) and reuse them when a later run "
+        "names them with the same --profiles (delete them by hand when done)",
+    )
     arguments: Any = parser.parse_args()
     asyncio.run(main(arguments))

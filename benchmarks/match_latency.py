@@ -293,6 +293,43 @@ async def force_merge(svc: Services) -> None:
         await asyncio.sleep(10)
 
 
+async def kept_corpus(svc: Services, profiles: int, postings: int) -> list[dict[str, Any]] | None:
+    """The postings of a scratch prefix kept by an earlier run (``--keep``), when its profiles
+    index holds exactly ``profiles`` records and its postings index at least ``postings``;
+    None when it must be built."""
+    es = svc.store.es
+    if not await es.indices.exists_alias(name=svc.store.indexes.profiles.read_alias):
+        return None
+    held = await es.count(index=svc.store.indexes.profiles.read_alias)
+    if int(held["count"]) != profiles:
+        return None
+    resp = await es.search(
+        index=svc.store.indexes.postings.read_alias,
+        size=postings,
+        sort=[{"id": "asc"}],
+        track_total_hits=True,
+    )
+    if int(resp["hits"]["total"]["value"]) < postings:
+        return None
+    return [dict(h["_source"]) for h in resp["hits"]["hits"]]
+
+
+async def build_or_keep(svc: Services, args: Any) -> tuple[str, list[dict[str, Any]]]:
+    """The profiles and postings a benchmark runs on (``args.profiles``, ``args.postings``,
+    ``args.sample``, ``args.seed``): those kept by an earlier run under the same prefix, or
+    built (bulk-indexed and merged to one segment). Returns how they came to be, and the
+    postings."""
+    kept = await kept_corpus(svc, args.profiles, args.postings)
+    if kept is not None:
+        return "kept from an earlier run", kept
+    sample = await make_sample(svc, args.sample, args.seed)
+    corpus = Corpus(sample, 0.02, args.seed, args.profiles)
+    rate = await fill(svc, corpus, args.profiles)
+    posting_docs = await make_postings(svc, args.postings, args.seed)
+    await force_merge(svc)  # polled: a million profiles outlast any time-out
+    return f"bulk-indexed at {rate:,.0f}/s", posting_docs
+
+
 async def segments(svc: Services) -> int:
     stats = await svc.store.es.indices.stats(
         index=svc.store.indexes.profiles.read_alias, metric="segments"
