@@ -116,6 +116,14 @@ def variants(shipped: RankingConfig) -> dict[str, RankingConfig]:
         "lean: BM25 50, kNN 50/100, depth 100": dataclasses.replace(
             shipped, bm25_size=50, knn_k=50, knn_num_candidates=100, rerank_depth=100
         ),
+        # The keyword query without its commonest words (benchmarks/bm25_query.py).
+        "BM25 words in ≤ 20 % of profiles": dataclasses.replace(
+            shipped, bm25_max_share=0.2, bm25_max_share_from=0
+        ),
+        "BM25 words in ≤ 5 % of profiles": dataclasses.replace(
+            shipped, bm25_max_share=0.05, bm25_max_share_from=0
+        ),
+        "BM25 all words": dataclasses.replace(shipped, bm25_max_share=None),
     }
     return out
 

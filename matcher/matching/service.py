@@ -92,6 +92,7 @@ async def retrieve(
     """BM25 and kNN under the same filters, fused by reciprocal rank, best first. ``mode``
     keeps one retriever only (for the evaluation benchmark's baselines)."""
     searches: dict[str, Any] = {}
+    documents = await repo.document_count()  # the searches look further in a larger index
     if mode != "knn":
         searches["bm25"] = repo.bm25(
             retrieval.text,
@@ -99,9 +100,10 @@ async def retrieve(
             must_not=retrieval.must_not,
             boosts=retrieval.boosts,
             size=config.bm25_size,
+            max_share=config.keyword_share(documents),
         )
     if retrieval.vector is not None and mode != "bm25":
-        depth = config.knn_depth(await repo.document_count())
+        depth = config.knn_depth(documents)
         searches["knn"] = repo.knn(
             retrieval.vector,
             filters=retrieval.filters,

@@ -61,6 +61,16 @@ class RankingConfig:
     knn_num_candidates: int
     rerank_depth: int
     knn_by_size: tuple[KnnDepth, ...] = ()  # deeper searches from these sizes on, ascending
+    # Words held by more than this share of the other side's records are left out of the
+    # keyword query (None: every word is sent).
+    # From ``bm25_max_share_from`` records on (None: never).
+    bm25_max_share: float | None = None
+    bm25_max_share_from: int = 0
+
+    def keyword_share(self, documents: int) -> float | None:
+        """For an index of ``documents`` records: the largest share of them a word the
+        keyword query sends may be held by (None: every word is sent)."""
+        return self.bm25_max_share if documents >= self.bm25_max_share_from else None
 
     def knn_depth(self, documents: int) -> KnnDepth:
         """The search depth for an index of ``documents`` records: the last step it reaches,
@@ -96,7 +106,33 @@ class RankingConfig:
             knn_num_candidates=int(retrieval.get("knn_num_candidates", 100)),
             rerank_depth=int(retrieval.get("rerank_depth", 100)),
             knn_by_size=_knn_steps(retrieval.get("knn_by_size") or []),
+            bm25_max_share=_share(retrieval.get("bm25_max_share")),
+            bm25_max_share_from=_count(retrieval.get("bm25_max_share_from", 0)),
         )
+
+
+def _count(raw: object) -> int:
+    """``retrieval.bm25_max_share_from``: a number of records, 0 or more."""
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise RankingConfigError(
+            f"retrieval.bm25_max_share_from must be a whole number of records, not {raw!r}"
+        )
+    return raw
+
+
+def _share(raw: object) -> float | None:
+    """``retrieval.bm25_max_share``: absent, or a share of the records above 0 and at most 1."""
+    if raw is None:
+        return None
+    try:
+        share = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        share = -1.0
+    if not 0 < share <= 1:
+        raise RankingConfigError(
+            f"retrieval.bm25_max_share must be a share above 0 and at most 1, not {raw!r}"
+        )
+    return share
 
 
 def _knn_steps(raw: object) -> tuple[KnnDepth, ...]:

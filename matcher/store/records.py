@@ -12,12 +12,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from indexes.documents import PostingDoc, ProfileDoc, RecordDoc
-from matcher.foundation.timing import timed
+from matcher.foundation.timing import stage, timed
 from matcher.store.base import Fetch, Hit, Repository, Version
 from matcher.store.queries import Query, RegionScope, scope_filter
 
 R = TypeVar("R", bound=RecordDoc)
 COUNT_TTL_S = 300.0
+WORDS_KEPT = 50_000  # word shares remembered per repository before the memory starts afresh
 
 # Never returned by a retrieval search: vectors are large, contact details are personal, and
 # the hashed phone, certificate numbers and name (the duplicates job's and the desk's lookup
@@ -38,6 +39,7 @@ def text_scoring(text: str) -> list[Query]:
 class RecordRepository(Repository[R]):
     occupation_field: str  # where a record keeps its occupation code(s)
     _counted: tuple[float, int] | None = None  # (when, how many): document_count's cache
+    _shares: tuple[float, dict[str, float]] | None = None  # (since when, word → share)
 
     async def document_count(self) -> int:
         """How many records the index holds, counted at most every ``COUNT_TTL_S`` seconds
@@ -48,6 +50,49 @@ class RecordRepository(Repository[R]):
             self._counted = (now, int(resp["count"]))
         return self._counted[1]
 
+    async def word_shares(self, words: Sequence[str]) -> dict[str, float]:
+        """The share of the records whose text holds each of ``words`` (segmented): document
+        frequencies over the records with a text, read in one ``_termvectors`` call for the
+        words this process has not read in the last ``COUNT_TTL_S`` seconds."""
+        now = time.monotonic()
+        if (
+            self._shares is None
+            or now - self._shares[0] >= COUNT_TTL_S
+            or len(self._shares[1]) > WORDS_KEPT
+        ):
+            self._shares = (now, {})
+        known = self._shares[1]
+        missing = [w for w in dict.fromkeys(words) if w not in known]
+        if missing:
+            resp = await self.es.termvectors(
+                index=self.spec.read_alias,
+                doc={"search_text": " ".join(missing)},
+                fields=["search_text"],
+                term_statistics=True,
+                field_statistics=True,
+                positions=False,
+                offsets=False,
+                payloads=False,
+            )
+            found = resp["term_vectors"].get("search_text", {})
+            records = max(1, int(found.get("field_statistics", {}).get("doc_count", 0)))
+            terms = found.get("terms", {})
+            for word in missing:
+                known[word] = int(terms.get(word, {}).get("doc_freq", 0)) / records
+        return {w: known[w] for w in words}
+
+    async def keywords(self, text: str, max_share: float | None) -> str:
+        """The words of ``text`` (segmented) a keyword query sends: all of them, or with
+        ``max_share`` each once and only those held by at most that share of the records
+        (the commonest words cost the most to search and tell the least); all of them when
+        every word is that common."""
+        if max_share is None or not text:
+            return text
+        words = list(dict.fromkeys(text.split()))
+        shares = await self.word_shares(words)
+        kept = [w for w in words if shares[w] <= max_share]
+        return " ".join(kept) if kept else text
+
     async def bm25(
         self,
         text: str,
@@ -56,8 +101,13 @@ class RecordRepository(Repository[R]):
         must_not: Sequence[Query] = (),
         boosts: Sequence[Query] = (),
         size: int,
+        max_share: float | None = None,
     ) -> list[Hit[R]]:
-        """Keyword hits of ``text`` (segmented), title words counting double, best first."""
+        """Keyword hits of ``text`` (segmented), title words counting double, best first;
+        with ``max_share`` only the words held by at most that share of the records count
+        (``keywords``)."""
+        with stage("es_bm25"):
+            words = await self.keywords(text, max_share)
         resp = await timed(
             "es_bm25",
             self.es.search(
@@ -67,7 +117,7 @@ class RecordRepository(Repository[R]):
                         "filter": list(filters),
                         "must_not": list(must_not),
                         "should": [
-                            *text_scoring(text),
+                            *text_scoring(words),
                             *boosts,
                         ],
                         "minimum_should_match": 1,

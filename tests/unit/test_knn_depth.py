@@ -1,4 +1,5 @@
-"""How far a vector search looks grows with the index: the configured steps, their checks."""
+"""How far the searches look: the kNN depth grows with the index (the configured steps, their
+checks), and the keyword query's word-share bound."""
 
 import itertools
 from pathlib import Path
@@ -74,3 +75,23 @@ def test_the_shipped_steps_load_and_only_deepen() -> None:
     for shallower, deeper in itertools.pairwise(depths):
         assert deeper.num_candidates >= shallower.num_candidates
         assert (deeper.oversample or 0) >= (shallower.oversample or 0)
+
+
+def test_the_keyword_query_leaves_out_common_words_from_a_size_on(tmp_path: Path) -> None:
+    pruned = config(tmp_path, "  bm25_max_share: 0.05\n  bm25_max_share_from: 1000\n")
+    assert pruned.keyword_share(999) is None
+    assert pruned.keyword_share(1000) == pruned.keyword_share(10**9) == 0.05
+    assert config(tmp_path, "  bm25_max_share: 1\n").keyword_share(0) == 1.0
+    assert config(tmp_path, "  rrf_k: 60\n").keyword_share(10**9) is None
+    for bad in ("0", "-0.1", "1.5", "many", "[0.1]"):
+        with pytest.raises(RankingConfigError, match="bm25_max_share"):
+            config(tmp_path, f"  bm25_max_share: {bad}\n")
+    for bad in ("-1", "1.5", "many", "true"):
+        with pytest.raises(RankingConfigError, match="bm25_max_share_from"):
+            config(tmp_path, f"  bm25_max_share: 0.1\n  bm25_max_share_from: {bad}\n")
+
+
+def test_the_shipped_keyword_bound_applies_only_to_large_indexes() -> None:
+    shipped = RankingConfig.load()
+    assert shipped.keyword_share(100_000) is None
+    assert shipped.keyword_share(1_000_000) is not None
