@@ -631,6 +631,13 @@ async def main(args: argparse.Namespace) -> None:
                 await svc.store.drop_all()
 
 
+def setting(item: str) -> str:
+    """An --ab-env item: NAME=VALUE."""
+    if "=" not in item or not item.split("=", 1)[0]:
+        raise argparse.ArgumentTypeError(f"{item!r} is not NAME=VALUE")
+    return item
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", type=int, default=10_000)
@@ -654,6 +661,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--ab-env",
         action="append",
+        type=setting,
         metavar="NAME=VALUE",
         help="an API of this checkout with these variables set, beside one without (repeatable)",
     )

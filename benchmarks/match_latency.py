@@ -294,23 +294,27 @@ async def force_merge(svc: Services) -> None:
 
 
 async def kept_corpus(svc: Services, profiles: int, postings: int) -> list[dict[str, Any]] | None:
-    """The postings of a scratch prefix kept by an earlier run (``--keep``), when its profiles
-    index holds exactly ``profiles`` records and its postings index at least ``postings``;
-    None when it must be built."""
-    es = svc.store.es
-    if not await es.indices.exists_alias(name=svc.store.indexes.profiles.read_alias):
-        return None
-    held = await es.count(index=svc.store.indexes.profiles.read_alias)
-    if int(held["count"]) != profiles:
-        return None
+    """The postings of a scratch prefix kept by an earlier run (``--keep``) when its profiles
+    index holds exactly ``profiles`` records and its postings index exactly ``postings``;
+    None when the indexes are empty and must be built. Kept indexes of other sizes are
+    refused: building into them would mix two corpora."""
+    es, indexes = svc.store.es, svc.store.indexes
+    held = int((await es.count(index=indexes.profiles.read_alias))["count"])
     resp = await es.search(
-        index=svc.store.indexes.postings.read_alias,
+        index=indexes.postings.read_alias,
         size=postings,
         sort=[{"id": "asc"}],
         track_total_hits=True,
     )
-    if int(resp["hits"]["total"]["value"]) < postings:
+    listed = int(resp["hits"]["total"]["value"])
+    if held == 0 and listed == 0:
         return None
+    if (held, listed) != (profiles, postings):
+        raise SystemExit(
+            f"the kept indexes hold {held:,} profiles and {listed:,} postings, not "
+            f"{profiles:,} and {postings:,}: delete them (DELETE /{indexes.profiles.prefix}-*) "
+            "or ask for their sizes"
+        )
     return [dict(h["_source"]) for h in resp["hits"]["hits"]]
 
 
@@ -321,6 +325,7 @@ async def build_or_keep(svc: Services, args: Any) -> tuple[str, list[dict[str, A
     postings."""
     kept = await kept_corpus(svc, args.profiles, args.postings)
     if kept is not None:
+        await force_merge(svc)  # at once when it is one segment (a kept run may have stopped)
         return "kept from an earlier run", kept
     sample = await make_sample(svc, args.sample, args.seed)
     corpus = Corpus(sample, 0.02, args.seed, args.profiles)

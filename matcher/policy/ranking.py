@@ -125,7 +125,7 @@ def _share(raw: object) -> float | None:
     if raw is None:
         return None
     try:
-        share = float(raw)  # type: ignore[arg-type]
+        share = -1.0 if isinstance(raw, bool) else float(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         share = -1.0
     if not 0 < share <= 1:

@@ -7,14 +7,20 @@ under the same filters) and filtered listings with facet counts.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
+from elasticsearch import ApiError
+
 from indexes.documents import PostingDoc, ProfileDoc, RecordDoc
 from matcher.foundation.timing import stage, timed
 from matcher.store.base import Fetch, Hit, Repository, Version
+from matcher.store.outages import unreachable
 from matcher.store.queries import Query, RegionScope, scope_filter
+
+logger = logging.getLogger("matcher.store")
 
 R = TypeVar("R", bound=RecordDoc)
 COUNT_TTL_S = 300.0
@@ -53,7 +59,10 @@ class RecordRepository(Repository[R]):
     async def word_shares(self, words: Sequence[str]) -> dict[str, float]:
         """The share of the records whose text holds each of ``words`` (segmented): document
         frequencies over the records with a text, read in one ``_termvectors`` call for the
-        words this process has not read in the last ``COUNT_TTL_S`` seconds."""
+        words not yet remembered. What was read is remembered per repository and forgotten
+        all at once every ``COUNT_TTL_S`` seconds, or when more than ``WORDS_KEPT`` words are
+        held. The statistics are those of the shard the call lands on (one shard's estimate
+        on an index of several; the deleted records not yet merged away count)."""
         now = time.monotonic()
         if (
             self._shares is None
@@ -89,7 +98,14 @@ class RecordRepository(Repository[R]):
         if max_share is None or not text:
             return text
         words = list(dict.fromkeys(text.split()))
-        shares = await self.word_shares(words)
+        try:
+            shares = await self.word_shares(words)
+        except ApiError as exc:
+            if unreachable(exc):
+                raise  # an outage: the search after it would fail too (503)
+            # Leaving words out only saves time: a refused statistics call costs none.
+            logger.warning("word statistics refused (%s): every word sent", exc.meta.status)
+            return text
         kept = [w for w in words if shares[w] <= max_share]
         return " ".join(kept) if kept else text
 

@@ -1,6 +1,7 @@
 """The keyword query can leave out its commonest words (``retrieval.bm25_max_share``): how
 many records hold each word is read from the real node, remembered for a while, and only the
-words at most that common are sent.
+words at most that common are sent. A refused statistics call sends every word; an outage is
+an outage. The test indexes have one shard (the statistics are one shard's).
 
 The records written here live in 兴安盟 (152201) and are deleted afterwards."""
 
@@ -9,8 +10,10 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import elastic_transport
 import httpx
 import pytest
+from elasticsearch import ApiError
 
 from matcher.matching.service import Retrieval, retrieve
 from matcher.services import Services
@@ -85,7 +88,8 @@ async def test_the_query_keeps_each_word_once_and_only_the_rarer_ones(
     common, rare, _ = words
     repo = services.store.profiles
     monkeypatch.setattr(records, "COUNT_TTL_S", 0.0)
-    between = 2 * (await repo.word_shares([rare]))[rare]  # 1 record under it, 3 above
+    between = 2 * (await repo.word_shares([common, rare]))[rare]  # 1 record under it, 3 above
+    monkeypatch.setattr(records, "COUNT_TTL_S", 3600.0)  # the same shares for every check
     text = f"{common} {rare} {rare}"
     assert await repo.keywords(text, between) == rare
     assert await repo.keywords(text, 1.0) == f"{common} {rare}"
@@ -99,7 +103,8 @@ async def test_a_match_s_keyword_list_leaves_the_common_word_out(
     common, rare, ids = words
     repo = services.store.profiles
     monkeypatch.setattr(records, "COUNT_TTL_S", 0.0)
-    between = 2 * (await repo.word_shares([rare]))[rare]
+    between = 2 * (await repo.word_shares([common, rare]))[rare]
+    monkeypatch.setattr(records, "COUNT_TTL_S", 3600.0)
     query = Retrieval(f"{common} {rare}", None, [{"term": {"region_code": "152201"}}], [], [])
     every_word = dataclasses.replace(services.ranking, bm25_max_share=None)
     rarer_only = dataclasses.replace(
@@ -115,3 +120,29 @@ async def test_a_match_s_keyword_list_leaves_the_common_word_out(
     assert set(ids) <= found_small, "an index smaller than the bound: every word"
     assert ids[2] in found_rare
     assert not set(ids[:2]) & found_rare, "the records holding only the common word"
+
+
+def es_error(status: int) -> ApiError:
+    node = elastic_transport.NodeConfig("http", "127.0.0.1", 9200)
+    meta = elastic_transport.ApiResponseMeta(
+        status, "1.1", elastic_transport.HttpHeaders(), 0.0, node
+    )
+    return ApiError("refused", meta, {})
+
+
+async def test_refused_statistics_send_every_word_and_an_outage_is_not_hidden(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = services.store.profiles
+    monkeypatch.setattr(records, "COUNT_TTL_S", 0.0)
+    status = 400
+
+    async def termvectors(**_: Any) -> Any:
+        raise es_error(status)
+
+    monkeypatch.setattr(repo.es, "termvectors", termvectors)
+    text = "kwrefused 焊工 焊工"
+    assert await repo.keywords(text, 0.05) == text
+    status = 503
+    with pytest.raises(ApiError):
+        await repo.keywords(text, 0.05)

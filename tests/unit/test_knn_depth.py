@@ -83,7 +83,7 @@ def test_the_keyword_query_leaves_out_common_words_from_a_size_on(tmp_path: Path
     assert pruned.keyword_share(1000) == pruned.keyword_share(10**9) == 0.05
     assert config(tmp_path, "  bm25_max_share: 1\n").keyword_share(0) == 1.0
     assert config(tmp_path, "  rrf_k: 60\n").keyword_share(10**9) is None
-    for bad in ("0", "-0.1", "1.5", "many", "[0.1]"):
+    for bad in ("0", "-0.1", "1.5", "many", "[0.1]", "true"):
         with pytest.raises(RankingConfigError, match="bm25_max_share"):
             config(tmp_path, f"  bm25_max_share: {bad}\n")
     for bad in ("-1", "1.5", "many", "true"):
