@@ -61,9 +61,8 @@ class RankingConfig:
     knn_num_candidates: int
     rerank_depth: int
     knn_by_size: tuple[KnnDepth, ...] = ()  # deeper searches from these sizes on, ascending
-    # Words held by more than this share of the other side's records are left out of the
-    # keyword query (None: every word is sent).
-    # From ``bm25_max_share_from`` records on (None: never).
+    # From an index of ``bm25_max_share_from`` records on, the words held by more than
+    # ``bm25_max_share`` of them are left out of the keyword query (None: never).
     bm25_max_share: float | None = None
     bm25_max_share_from: int = 0
 
