@@ -29,18 +29,16 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
 import asyncio
-import platform
 import statistics
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load import scratch_env
+from load import machine_line, scratch_env
 from match_latency import build_or_keep
 
 from indexes.documents import PostingDoc
@@ -197,10 +195,7 @@ def quantile(values: list[int], q: float) -> float:
 
 async def main(args: argparse.Namespace) -> None:
     env = scratch_env("bm25", args.keep)
-    print(
-        f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.platform()}, "
-        f"{os.cpu_count()} cores; Python {sys.version.split()[0]}"
-    )
+    print(machine_line())
     async with open_services(Settings.from_env(env), ArqQueue) as svc:
         try:
             await prepare_indexes(svc)

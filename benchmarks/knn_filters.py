@@ -28,17 +28,15 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import argparse
 import asyncio
 import itertools
-import platform
 import statistics
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load import scratch_env
+from load import machine_line, scratch_env
 from match_latency import Corpus, fill, force_merge, make_postings, make_sample
 
 from matcher.foundation.settings import Settings
@@ -146,10 +144,7 @@ def report(work: list[Query], took: dict[str, list[int]], found: dict[str, list[
 
 async def main(args: argparse.Namespace) -> None:
     env = scratch_env("knn-filters")
-    print(
-        f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.platform()}, "
-        f"{os.cpu_count()} cores; Python {sys.version.split()[0]}"
-    )
+    print(machine_line())
     async with open_services(Settings.from_env(env), ArqQueue) as svc:
         try:
             await prepare_indexes(svc)

@@ -561,6 +561,14 @@ def worktree(rev: str) -> Iterator[Path]:
         subprocess.run([*git, "worktree", "remove", "--force", str(path)], check=False)  # noqa: S603
 
 
+def machine_line() -> str:
+    """The first line of a benchmark's report: when, and on what."""
+    return (
+        f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.platform()}, "
+        f"{os.cpu_count()} cores; Python {sys.version.split()[0]}"
+    )
+
+
 def scratch_env(name: str, keep: str | None = None) -> dict[str, str]:
     """The environment of a benchmark's API: scratch indexes and queue of its own (named
     ``bench-keep-<keep>`` when a run keeps them for the next), the benchmark's admin token, no
@@ -578,10 +586,7 @@ def scratch_env(name: str, keep: str | None = None) -> dict[str, str]:
 async def main(args: argparse.Namespace) -> None:
     env = scratch_env("load", args.keep)
     settings = Settings.from_env(env)
-    print(
-        f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.platform()}, "
-        f"{os.cpu_count()} cores; Python {sys.version.split()[0]}"
-    )
+    print(machine_line())
     async with open_services(settings, ArqQueue) as svc:
         try:
             await prepare_indexes(svc)

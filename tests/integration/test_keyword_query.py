@@ -45,6 +45,17 @@ async def words(
             await client.delete(f"/v1/profiles/{record_id}", headers=admin_headers)
 
 
+async def share_between(
+    repo: Any, common: str, rare: str, monkeypatch: pytest.MonkeyPatch
+) -> float:
+    """A share above the rare word's (1 record) and below the common word's (3), both read
+    now and then kept for the rest of the test (the same shares for every check)."""
+    monkeypatch.setattr(records, "COUNT_TTL_S", 0.0)
+    shares = await repo.word_shares([common, rare])
+    monkeypatch.setattr(records, "COUNT_TTL_S", 3600.0)
+    return 2 * float(shares[rare])
+
+
 async def test_each_word_s_share_of_the_records_is_read_from_the_index(
     services: Services, words: tuple[str, str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -87,9 +98,7 @@ async def test_the_query_keeps_each_word_once_and_only_the_rarer_ones(
 ) -> None:
     common, rare, _ = words
     repo = services.store.profiles
-    monkeypatch.setattr(records, "COUNT_TTL_S", 0.0)
-    between = 2 * (await repo.word_shares([common, rare]))[rare]  # 1 record under it, 3 above
-    monkeypatch.setattr(records, "COUNT_TTL_S", 3600.0)  # the same shares for every check
+    between = await share_between(repo, common, rare, monkeypatch)
     text = f"{common} {rare} {rare}"
     assert await repo.keywords(text, between) == rare
     assert await repo.keywords(text, 1.0) == f"{common} {rare}"
@@ -102,9 +111,7 @@ async def test_a_match_s_keyword_list_leaves_the_common_word_out(
 ) -> None:
     common, rare, ids = words
     repo = services.store.profiles
-    monkeypatch.setattr(records, "COUNT_TTL_S", 0.0)
-    between = 2 * (await repo.word_shares([common, rare]))[rare]
-    monkeypatch.setattr(records, "COUNT_TTL_S", 3600.0)
+    between = await share_between(repo, common, rare, monkeypatch)
     query = Retrieval(f"{common} {rare}", None, [{"term": {"region_code": "152201"}}], [], [])
     every_word = dataclasses.replace(services.ranking, bm25_max_share=None)
     rarer_only = dataclasses.replace(
